@@ -1,0 +1,24 @@
+// Set-up that `npm run demo` and `npm test` run first: install from the lockfile when node_modules is missing or
+// older than the lockfile, then build every package (Nx caches it, so a second run costs about a second).
+import { execSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const run = (cmd, env = {}) => execSync(cmd, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+const marker = join(root, 'node_modules', '.package-lock.json');
+const lock = join(root, 'package-lock.json');
+
+if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
+  console.error('lorakit setup: installing dependencies from package-lock.json (npm ci)…');
+  // better-sqlite3 is compiled against Node's own headers; prebuilt binaries are never downloaded.
+  run('npm ci --no-audit --no-fund', { npm_config_build_from_source: 'true' });
+}
+if (!process.argv.includes('--no-build')) {
+  run('npx nx run-many -t build --output-style=stream-without-prefixes', {
+    NX_DAEMON: 'false',
+    NX_NO_CLOUD: 'true',
+    NX_ISOLATE_PLUGINS: 'false',
+  });
+}
