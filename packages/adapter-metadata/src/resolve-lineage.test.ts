@@ -1,0 +1,87 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AdapterMetadata } from './adapter-metadata-schema.js';
+import { createDirectoryLookup } from './create-directory-lookup.js';
+import { parseAdapterMetadata } from './parse-adapter-metadata.js';
+import { resolveLineage, type AdapterLookup } from './resolve-lineage.js';
+import { writeAdapterMetadata } from './write-adapter-metadata.js';
+
+function meta(id: string, parent?: string, version = '1.0.0', parentVersion?: string): AdapterMetadata {
+  return parseAdapterMetadata({
+    adapter_id: id, adapter_version: version, base_model: { name: 'gpt2' },
+    provenance: {
+      ...(parent === undefined ? {} : { parent_adapter_id: parent }),
+      ...(parentVersion === undefined ? {} : { parent_adapter_version: parentVersion }),
+    },
+  });
+}
+
+function mapLookup(items: AdapterMetadata[]): AdapterLookup {
+  return (id, version) => items.find((m) => m.adapter_id === id && (version === undefined || m.adapter_version === version));
+}
+
+describe('resolveLineage', () => {
+  it('returns the chain from the adapter to its root', async () => {
+    const chain = await resolveLineage('c', mapLookup([meta('a'), meta('b', 'a'), meta('c', 'b')]));
+    expect(chain.map((m) => m.adapter_id)).toEqual(['c', 'b', 'a']);
+  });
+
+  it('follows parent_adapter_version to the exact parent release', async () => {
+    const items = [meta('a', undefined, '2.0.0'), meta('a', undefined, '1.0.0'), meta('b', 'a', '1.0.0', '1.0.0')];
+    const chain = await resolveLineage('b', mapLookup(items));
+    expect(chain.map((m) => `${m.adapter_id}@${m.adapter_version}`)).toEqual(['b@1.0.0', 'a@1.0.0']);
+  });
+
+  it('detects a cycle and names it', async () => {
+    const error = await resolveLineage('a', mapLookup([meta('a', 'c'), meta('b', 'a'), meta('c', 'b')])).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'METADATA_LINEAGE_CYCLE', message: 'lineage cycle: a@1.0.0 <- c@1.0.0 <- b@1.0.0 <- a@1.0.0' });
+  });
+
+  it('reports a missing parent with the chain so far, and an unknown adapter', async () => {
+    await expect(resolveLineage('b', mapLookup([meta('b', 'ghost')]))).rejects.toMatchObject({
+      code: 'METADATA_PARENT_NOT_FOUND', message: expect.stringContaining('names parent ghost, which was not found'),
+    });
+    await expect(resolveLineage('nobody', mapLookup([]))).rejects.toMatchObject({ code: 'METADATA_ADAPTER_NOT_FOUND' });
+  });
+
+  it('works with an async lookup (a registry)', async () => {
+    const items = [meta('a'), meta('b', 'a')];
+    const chain = await resolveLineage('b', async (id) => Promise.resolve(items.find((m) => m.adapter_id === id)));
+    expect(chain).toHaveLength(2);
+  });
+});
+
+describe('createDirectoryLookup', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lorakit-lineage-'));
+    await writeAdapterMetadata(join(dir, 'base.json'), meta('base'));
+    await writeAdapterMetadata(join(dir, 'base-2.json'), meta('base', undefined, '2.0.0'));
+    await mkdir(join(dir, 'child'));
+    await writeAdapterMetadata(join(dir, 'child', 'adapter_metadata.json'), meta('child', 'base', '1.0.0', '1.0.0'));
+    await writeFile(join(dir, 'child', 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', r: 8 }));
+    await writeFile(join(dir, 'notes.json'), '{"not": "metadata"}');
+    await mkdir(join(dir, 'empty-folder'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('finds metadata files and adapter folders, the latest version by default', async () => {
+    const lookup = createDirectoryLookup(dir);
+    expect((await lookup('base'))?.adapter_version).toBe('2.0.0');
+    expect((await lookup('base', '1.0.0'))?.adapter_version).toBe('1.0.0');
+    expect(await lookup('base', '3.0.0')).toBeUndefined();
+    const chain = await resolveLineage('child', lookup);
+    expect(chain.map((m) => `${m.adapter_id}@${m.adapter_version}`)).toEqual(['child@1.0.0', 'base@1.0.0']);
+  });
+
+  it('refuses an invalid metadata file instead of hiding it', async () => {
+    const bad = await mkdtemp(join(tmpdir(), 'lorakit-lineage-bad-'));
+    await writeFile(join(bad, 'x.json'), JSON.stringify({ adapter_id: 'x', base_model: { name: 'gpt2' }, training: { lora_rank: 0 } }));
+    await expect(createDirectoryLookup(bad)('x')).rejects.toMatchObject({ code: 'METADATA_INVALID' });
+    await rm(bad, { recursive: true, force: true });
+  });
+});

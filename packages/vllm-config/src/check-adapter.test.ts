@@ -1,0 +1,213 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkAdapter, formatServabilityReport, parseServeConfig, readAdapterRank, type ServabilityReport, type ServeConfigInput } from './index.js';
+import { loraTensors, writeSafetensors } from '../test/safetensors-fixture.js';
+
+const LLAMA = 'meta-llama/Meta-Llama-3-8B-Instruct';
+const serve: ServeConfigInput = { model: LLAMA, lora: { maxLoraRank: 16 } };
+
+let root: string;
+let counter = 0;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'vllm-check-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+interface Fixture {
+  config?: Record<string, unknown> | null;
+  tensors?: { name: string; shape: number[] }[] | null;
+  rank?: number;
+  modules?: string[];
+  bin?: boolean;
+  metadata?: Record<string, unknown>;
+}
+
+/** A PEFT adapter directory: adapter_config.json + adapter_model.safetensors (zero-filled) + optional metadata. */
+async function adapter(f: Fixture = {}): Promise<string> {
+  const dir = join(root, `a${counter++}`);
+  await mkdir(dir);
+  const rank = f.rank ?? 16;
+  const modules = f.modules ?? ['q_proj', 'v_proj'];
+  if (f.config !== null) {
+    const config = { peft_type: 'LORA', task_type: 'CAUSAL_LM', base_model_name_or_path: LLAMA, r: rank, lora_alpha: 2 * rank, target_modules: modules, bias: 'none', ...f.config };
+    await writeFile(join(dir, 'adapter_config.json'), JSON.stringify(config, null, 2));
+  }
+  const dims = Object.fromEntries(modules.map((m) => [m, [64, 32] as [number, number]]));
+  if (f.tensors !== null) await writeSafetensors(join(dir, 'adapter_model.safetensors'), f.tensors ?? loraTensors({ layers: 2, rank, modules: dims }));
+  if (f.bin === true) await writeFile(join(dir, 'adapter_model.bin'), Buffer.alloc(16));
+  if (f.metadata !== undefined) await writeFile(join(dir, 'adapter_metadata.json'), JSON.stringify(f.metadata, null, 2));
+  return dir;
+}
+
+const codes = (r: ServabilityReport, severity: 'error' | 'warning') => r.problems.filter((p) => p.severity === severity).map((p) => p.code);
+
+describe('checkAdapter: a servable adapter', () => {
+  it('passes, with tensors listed, the true rank from lora_A and the architecture from the model table', async () => {
+    const dir = await adapter({
+      metadata: { adapter_id: 'legal-de', base_model: { name: LLAMA, architecture: 'LlamaForCausalLM' }, training: { lora_rank: 16, target_modules: ['q_proj', 'v_proj'] } },
+    });
+    const r = await checkAdapter(dir, serve);
+    expect(r.problems).toEqual([]);
+    expect(r.servable).toBe(true);
+    expect(r).toMatchObject({ trueRank: 16, declaredRank: 16, architecture: 'LlamaForCausalLM', modules: ['q_proj', 'v_proj'], weightsFile: 'adapter_model.safetensors' });
+    expect(r.tensors).toHaveLength(8);
+    expect(r.tensors[0]).toMatchObject({ name: 'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight', shape: [16, 64] });
+    expect(formatServabilityReport(r)).toContain(': SERVABLE');
+  });
+});
+
+describe('checkAdapter: each rejection cause', () => {
+  it('rank above --max-lora-rank, with the vLLM message, from r or rank_pattern', async () => {
+    const high = await checkAdapter(await adapter({ rank: 64 }), serve);
+    expect(high.servable).toBe(false);
+    expect(high.problems.find((p) => p.code === 'rank_too_high')?.message).toContain('LoRA rank 64 is greater than max_lora_rank 16');
+    const pattern = await checkAdapter(await adapter({ config: { r: 8, rank_pattern: { q_proj: 32 } }, rank: 8 }), serve);
+    expect(pattern.declaredRank).toBe(32);
+    expect(codes(pattern, 'error')).toContain('rank_too_high');
+    expect((await checkAdapter(await adapter({ rank: 64 }), { model: LLAMA, adapters: [{ name: 'x', path: '/x', rank: 64 }] })).servable).toBe(true);
+  });
+
+  it('true rank from lora_A shapes beats a wrong r in the config', async () => {
+    const r = await checkAdapter(await adapter({ rank: 32, config: { r: 8, lora_alpha: 16 } }), serve);
+    expect(r).toMatchObject({ trueRank: 32, declaredRank: 8 });
+    expect(codes(r, 'warning')).toContain('rank_mismatch');
+    expect(codes(r, 'error')).toContain('rank_too_high');
+  });
+
+  it('DoRA: use_dora and lora_magnitude_vector tensors', async () => {
+    const tensors = [...loraTensors({ layers: 1, rank: 8, modules: { q_proj: [64, 64] } }), { name: 'base_model.model.model.layers.0.self_attn.q_proj.lora_magnitude_vector', shape: [64] }];
+    const r = await checkAdapter(await adapter({ rank: 8, modules: ['q_proj'], config: { use_dora: true }, tensors }), serve);
+    expect(codes(r, 'error')).toEqual(['dora', 'non_lora_tensor']);
+    expect(r.problems[1]?.message).toContain('lora_magnitude_vector');
+  });
+
+  it('bias other than "none" and lora_bias (with its lora_B.bias tensors)', async () => {
+    expect(codes(await checkAdapter(await adapter({ config: { bias: 'all' } }), serve), 'error')).toEqual(['bias']);
+    const tensors = [...loraTensors({ layers: 1, rank: 16, modules: { q_proj: [64, 64], v_proj: [64, 64] } }), { name: 'base_model.model.model.layers.0.self_attn.q_proj.lora_B.bias', shape: [64] }];
+    const r = await checkAdapter(await adapter({ config: { lora_bias: true }, tensors }), serve);
+    expect(codes(r, 'error')).toEqual(['lora_bias']);
+    const noFlag = await checkAdapter(await adapter({ tensors }), serve);
+    expect(codes(noFlag, 'error')).toEqual(['non_lora_tensor']);
+    expect(noFlag.problems[0]?.message).toContain('LoRA bias tensors');
+  });
+
+  it('modules_to_save with full lm_head / embed_tokens weights; a lone score head is only a warning', async () => {
+    const tensors = [
+      ...loraTensors({ layers: 1, rank: 16, modules: { q_proj: [64, 64], v_proj: [64, 64] } }),
+      { name: 'base_model.model.lm_head.modules_to_save.default.weight', shape: [100, 64] },
+      { name: 'base_model.model.model.embed_tokens.weight', shape: [100, 64] },
+    ];
+    const r = await checkAdapter(await adapter({ config: { modules_to_save: ['lm_head', 'embed_tokens'] }, tensors }), serve);
+    expect(codes(r, 'error')).toEqual(['modules_to_save', 'non_lora_tensor', 'non_lora_tensor']);
+    expect(r.problems.map((p) => p.message).join('\n')).toMatch(/full lm_head weight[\s\S]*full embed_tokens weight/);
+    const score = await checkAdapter(await adapter({ config: { modules_to_save: ['score'] } }), serve);
+    expect(score.servable).toBe(true);
+    expect(codes(score, 'warning')).toContain('modules_to_save');
+  });
+
+  it('trainable-token deltas', async () => {
+    const tensors = [...loraTensors({ layers: 1, rank: 16, modules: { q_proj: [64, 64], v_proj: [64, 64] } }), { name: 'base_model.model.model.embed_tokens.token_adapter.trainable_tokens_delta', shape: [2, 64] }];
+    const r = await checkAdapter(await adapter({ tensors }), serve);
+    expect(r.problems[0]?.message).toContain('trainable_tokens_delta');
+  });
+
+  it('PiSSA / OLoRA / CorDA / LoftQ initialisation', async () => {
+    for (const init of ['pissa_niter_4', 'olora', 'corda', 'loftq']) {
+      expect(codes(await checkAdapter(await adapter({ config: { init_lora_weights: init } }), serve), 'error')).toEqual(['init_lora_weights']);
+    }
+    expect((await checkAdapter(await adapter({ config: { init_lora_weights: 'gaussian' } }), serve)).servable).toBe(true);
+  });
+
+  it('missing r, lora_alpha or target_modules', async () => {
+    const r = await checkAdapter(await adapter({ config: { r: undefined, lora_alpha: undefined, target_modules: undefined } }), serve);
+    expect(r.problems.filter((p) => p.code === 'missing_field').map((p) => p.where)).toEqual([
+      'adapter_config.json#/r', 'adapter_config.json#/lora_alpha', 'adapter_config.json#/target_modules',
+    ]);
+  });
+
+  it('no adapter_config.json, a non-LoRA config, no weights, or only a .bin', async () => {
+    expect(codes(await checkAdapter(await adapter({ config: null }), serve), 'error')).toEqual(['config_missing']);
+    expect(codes(await checkAdapter(await adapter({ config: { peft_type: 'IA3' } }), serve), 'error')).toEqual(['config_invalid']);
+    expect(codes(await checkAdapter(await adapter({ tensors: null }), serve), 'error')).toEqual(['weights_missing']);
+    const bin = await checkAdapter(await adapter({ tensors: null, bin: true }), serve);
+    expect(bin.servable).toBe(true);
+    expect(codes(bin, 'warning')).toEqual(['weights_unchecked']);
+  });
+
+  it('a base model other than the served one; the same model by another path only warns', async () => {
+    const other = await checkAdapter(await adapter({ config: { base_model_name_or_path: 'Qwen/Qwen2.5-7B-Instruct' } }), serve);
+    expect(other.problems.find((p) => p.code === 'base_model_mismatch')).toMatchObject({ severity: 'error' });
+    const local = await checkAdapter(await adapter({ config: { base_model_name_or_path: '/models/Meta-Llama-3-8B-Instruct' } }), serve);
+    expect(local.problems.find((p) => p.code === 'base_model_mismatch')).toMatchObject({ severity: 'warning' });
+    const resolver = await checkAdapter(await adapter({ config: { base_model_name_or_path: '/models/Meta-Llama-3-8B-Instruct' } }), { ...serve, resolverCacheDir: '/loras' });
+    expect(resolver.problems.find((p) => p.code === 'base_model_mismatch')).toMatchObject({ severity: 'error' });
+  });
+
+  it('target modules the architecture cannot serve; unknown architecture is said, not guessed', async () => {
+    const fused = await checkAdapter(await adapter({ modules: ['qkv_proj', 'o_proj'] }), serve);
+    const problem = fused.problems.find((p) => p.code === 'unsupported_target_module');
+    expect(problem?.message).toContain('expected target modules in');
+    expect(problem?.message).toContain('"qkv_proj"');
+    const phi = await checkAdapter(await adapter({ modules: ['qkv_proj', 'o_proj'], config: { base_model_name_or_path: 'microsoft/Phi-3-mini-4k-instruct' } }), { model: 'microsoft/Phi-3-mini-4k-instruct', architecture: 'Phi3ForCausalLM' });
+    expect(phi.servable).toBe(true);
+    const unknown = await checkAdapter(await adapter({ config: { base_model_name_or_path: 'acme/secret-7b' } }), { model: 'acme/secret-7b' });
+    expect(unknown.problems.find((p) => p.code === 'unknown_architecture')?.message).toMatch(/^unknown architecture/);
+    expect(unknown.servable).toBe(true);
+  });
+
+  it('embedding LoRA (lora_embedding_A/B) is LoRA, and its rank counts', async () => {
+    const tensors = [
+      ...loraTensors({ layers: 1, rank: 8, modules: { q_proj: [64, 64], v_proj: [64, 64] } }),
+      { name: 'base_model.model.model.embed_tokens.lora_embedding_A', shape: [32, 100] },
+      { name: 'base_model.model.model.embed_tokens.lora_embedding_B', shape: [64, 32] },
+    ];
+    const r = await checkAdapter(await adapter({ rank: 8, modules: ['q_proj', 'v_proj', 'embed_tokens'], tensors }), serve);
+    expect(r.modules).toEqual(['embed_tokens', 'q_proj', 'v_proj']);
+    expect(r.trueRank).toBe(32);
+    expect(codes(r, 'error')).toEqual(['rank_too_high']);
+  });
+
+  it('takes the architecture from adapter_metadata.json when the served model is not in the shape table', async () => {
+    const base = 'Qwen/Qwen3-8B';
+    const dir = await adapter({ config: { base_model_name_or_path: base }, metadata: { adapter_id: 'q', base_model: { name: base, architecture: 'Qwen3ForCausalLM' }, training: { lora_rank: 16, target_modules: ['q_proj', 'v_proj'] } } });
+    const r = await checkAdapter(dir, { model: base });
+    expect(r.architecture).toBe('Qwen3ForCausalLM');
+    expect(r.problems).toEqual([]);
+  });
+
+  it('a --lora-target-modules restriction disjoint from the adapter makes vLLM serve base-model output', async () => {
+    const dir = await adapter({ modules: ['q_proj', 'v_proj'] });
+    const disjoint = await checkAdapter(dir, { model: LLAMA, lora: { targetModules: ['o_proj'] } });
+    expect(disjoint.problems.find((p) => p.code === 'target_modules_disjoint')?.message).toContain('base-model output');
+    expect((await checkAdapter(dir, { model: LLAMA, lora: { targetModules: ['qkv_proj'] } })).problems).toEqual([]);
+  });
+
+  it('cross-checks adapter_metadata.json against adapter_config.json', async () => {
+    const r = await checkAdapter(await adapter({ metadata: { adapter_id: 'm', base_model: { name: 'mistralai/Mistral-7B-v0.1' }, training: { lora_rank: 8, target_modules: ['q_proj'] } } }), serve);
+    expect(r.problems.filter((p) => p.code === 'metadata_mismatch').map((p) => p.where)).toEqual([
+      'adapter_metadata.json#/training/lora_rank', 'adapter_metadata.json#/training/target_modules', 'adapter_metadata.json#/base_model',
+    ]);
+    expect(r.servable).toBe(true);
+  });
+
+  it('throws VLLM_ADAPTER_UNREADABLE for a missing directory', async () => {
+    await expect(checkAdapter(join(root, 'nope'), serve)).rejects.toMatchObject({ code: 'VLLM_ADAPTER_UNREADABLE' });
+  });
+});
+
+describe('readAdapterRank', () => {
+  it('is the largest of r, rank_pattern and the lora_A shapes, so the derived --max-lora-rank loads', async () => {
+    expect(await readAdapterRank(await adapter({ rank: 32, config: { r: 8, lora_alpha: 16 } }))).toBe(32);
+    expect(await readAdapterRank(await adapter({ rank: 8, config: { rank_pattern: { q_proj: 64 } } }))).toBe(64);
+    expect(await readAdapterRank(await adapter({ rank: 16, tensors: null }))).toBe(16);
+    expect(await readAdapterRank(await adapter({ config: null, tensors: null }))).toBeUndefined();
+    const path = await adapter({ rank: 48 });
+    const config = parseServeConfig({ model: LLAMA, adapters: [{ name: 'a', path, rank: await readAdapterRank(path) }] });
+    expect(config.lora.maxLoraRank).toBe(64);
+    expect((await checkAdapter(path, config)).servable).toBe(true);
+  });
+});

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { createAdapterRouter, type RouterAdapter } from './index.js';
+
+const adapters: RouterAdapter[] = [
+  {
+    adapter_id: 'legal-de',
+    task: {
+      type: 'question-answering', domain: 'recht',
+      keywords: ['genehmigung', 'gesetz', 'gericht', 'klage', 'vertrag', 'anwalt', 'law', 'court', 'rights', 'contract'],
+    },
+  },
+  {
+    adapter_id: 'medical-de',
+    task: {
+      domain: 'medizin',
+      keywords: ['arzt', 'schmerz', 'therapie', 'medikament', 'patient', 'diagnose', 'symptom', 'pain', 'medication'],
+    },
+  },
+  {
+    adapter_id: 'environment-en',
+    task: {
+      domain: 'environment',
+      keywords: ['umwelt', 'emission', 'klima', 'wasser', 'lärm', 'abfall', 'pollution', 'climate', 'groundwater'],
+    },
+  },
+];
+const router = createAdapterRouter(adapters, { baseModel: 'llama3-8b' });
+const model = (text: string) => router.route(text).model;
+
+describe('createAdapterRouter: German compounds and word boundaries', () => {
+  it('matches a keyword as a compound member: "Baugenehmigung" → genehmigung', () => {
+    const r = router.route('Wie lange dauert eine Baugenehmigung in Bayern?');
+    expect(r.model).toBe('legal-de');
+    expect(r.matches).toContainEqual({ adapter: 'legal-de', term: 'genehmigung', source: 'keyword', word: 'Baugenehmigung', how: 'compound' });
+    expect(r.reason).toContain('keyword "genehmigung" in "Baugenehmigung" (compound member)');
+  });
+
+  it('does not find "recht" in "gerecht" (the old system routed this to the legal adapter)', () => {
+    const r = router.route('Ist diese Regelung gerecht?');
+    expect(r.model).toBe('llama3-8b');
+    expect(r.fallback).toBe(true);
+    expect(r.matches).toEqual([]);
+    expect(r.reason).toContain('no adapter keyword');
+  });
+
+  it('finds the stem at the word start with a linking element: "Rechtsanwalt" → recht, anwalt', () => {
+    const r = router.route('Mein Rechtsanwalt hat Klage eingereicht.');
+    expect(r.model).toBe('legal-de');
+    expect(r.matches.map((m) => m.term).sort()).toEqual(['anwalt', 'klage', 'recht']);
+    expect(r.confidence).toBeGreaterThan(0.8);
+  });
+
+  it('"Bauchschmerzen" is medical (schmerz after bauch), never "bau"-anything', () => {
+    const router2 = createAdapterRouter([...adapters, { adapter_id: 'construction', task: { keywords: ['bau'] } }], { baseModel: 'b' });
+    const r = router2.route('Ich habe seit Tagen Bauchschmerzen.');
+    expect(r.model).toBe('medical-de');
+    expect(r.matches.map((m) => m.adapter)).toEqual(['medical-de']);
+    expect(router2.route('Der Bauantrag liegt vor').model).toBe('construction');
+    // A short stem needs a known member after it: "vorhaben" is not in the built-in list until added.
+    expect(router2.route('Das Bauvorhaben').matches).toEqual([]);
+    const router3 = createAdapterRouter([{ adapter_id: 'construction', task: { keywords: ['bau'] } }], { baseModel: 'b', compoundParts: ['vorhaben'] });
+    expect(router3.route('Das Bauvorhaben').model).toBe('construction');
+  });
+
+  it('inflected forms match; unrelated words with the stem inside do not ("gerichtet" is not "Gericht")', () => {
+    expect(model('Das Gericht hat die Gesetze ausgelegt')).toBe('legal-de');
+    expect(router.route('Der Pfeil ist nach oben gerichtet').matches).toEqual([]);
+    expect(model('Welche Therapie hilft bei Kopfschmerzen?')).toBe('medical-de');
+    expect(model('Wie hoch ist die Nitratbelastung im Grundwasser?')).toBe('environment-en');
+  });
+
+  it('folds case and Unicode normalisation: decomposed, upper-case "LÄRMSCHUTZ" matches "lärm"', () => {
+    const r = router.route('Wer zahlt den LA\u0308RMSCHUTZ an der Autobahn?');
+    expect(r.model).toBe('environment-en');
+    expect(r.matches[0]).toMatchObject({ term: 'lärm', word: 'LÄRMSCHUTZ' });
+    expect(model('Die Straße ist laut')).toBe('llama3-8b');
+  });
+});
+
+describe('createAdapterRouter: English', () => {
+  it('routes legal, medical and environmental questions', () => {
+    expect(model('Is this court ruling appealable?')).toBe('legal-de');
+    expect(model("The patient's symptoms include chest pain")).toBe('medical-de');
+    expect(model('Does the new factory increase groundwater pollution?')).toBe('environment-en');
+    expect(model('What are my rights under this contract?')).toBe('legal-de');
+  });
+
+  it('does not match inside unrelated words: courtyard, painting', () => {
+    expect(router.route('The courtyard needs painting').matches).toEqual([]);
+  });
+});
+
+describe('createAdapterRouter: confidence, threshold and fallback', () => {
+  it('falls back to the base model on a tie and says so', () => {
+    const r = router.route('Umweltrecht');
+    expect(r.scores.map((s) => s.score)).toEqual([1, 1]);
+    expect(r.fallback).toBe(true);
+    expect(r.model).toBe('llama3-8b');
+    expect(r.confidence).toBe(0.25);
+    expect(r.reason).toMatch(/tied with .* has confidence 0\.25 < threshold 0\.5/);
+  });
+
+  it('a lower threshold accepts weaker evidence; a task type alone is weak', () => {
+    expect(createAdapterRouter(adapters, { baseModel: 'b', threshold: 0.2 }).route('Umweltrecht').fallback).toBe(false);
+    const typeOnly = router.route('question answering please');
+    expect(typeOnly.matches.map((m) => m.source)).toEqual(['type']);
+    expect(typeOnly.fallback).toBe(true);
+  });
+
+  it('more distinct evidence raises confidence', () => {
+    const one = router.route('Ich brauche einen Anwalt').confidence;
+    const two = router.route('Ich brauche einen Anwalt für die Klage').confidence;
+    expect(one).toBe(0.5);
+    expect(two).toBe(0.75);
+  });
+
+  it('extra compound members extend the lexicon', () => {
+    expect(router.route('Verwaltungsgericht').matches).toEqual([]);
+    const extended = createAdapterRouter(adapters, { baseModel: 'b', compoundParts: ['verwaltung'] });
+    expect(extended.route('Verwaltungsgericht').model).toBe('legal-de');
+  });
+});

@@ -1,0 +1,38 @@
+const LLAMA_STYLE = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+
+/**
+ * Module names (as PEFT writes them) that vLLM applies LoRA to, per architecture. Phi-3 fuses its projections in
+ * the checkpoint itself, so adapters trained on it name the fused modules.
+ */
+const TABLE: Readonly<Record<string, readonly string[]>> = {
+  LlamaForCausalLM: LLAMA_STYLE,
+  MistralForCausalLM: LLAMA_STYLE,
+  Qwen2ForCausalLM: LLAMA_STYLE,
+  Qwen3ForCausalLM: LLAMA_STYLE,
+  GemmaForCausalLM: LLAMA_STYLE,
+  Gemma2ForCausalLM: LLAMA_STYLE,
+  Gemma3ForCausalLM: LLAMA_STYLE,
+  Phi3ForCausalLM: ['qkv_proj', 'o_proj', 'gate_up_proj', 'down_proj'],
+};
+
+/** Embedding / output-head LoRA (`lora_embedding_A/B`, lm_head lora_A/B): served for these architectures; vLLM 0.12 only dropped the extra vocabulary. */
+export const EMBEDDING_MODULES: readonly string[] = ['embed_tokens', 'lm_head'];
+
+/** Architectures of the table, for messages. */
+export const KNOWN_ARCHITECTURES: readonly string[] = Object.keys(TABLE);
+
+/** Modules vLLM serves LoRA on for an architecture, or undefined when the architecture is not in the table. */
+export function loraModulesFor(architecture: string): readonly string[] | undefined {
+  return TABLE[architecture];
+}
+
+// vLLM merges these projections into one layer and applies --lora-target-modules to the merged name.
+const PACKED: Readonly<Record<string, string>> = {
+  q_proj: 'qkv_proj', k_proj: 'qkv_proj', v_proj: 'qkv_proj', gate_proj: 'gate_up_proj', up_proj: 'gate_up_proj',
+};
+
+/** True when vLLM's deploy-time `--lora-target-modules` restriction keeps LoRA on this adapter module. */
+export function allowedByDeployRestriction(module: string, restriction: readonly string[]): boolean {
+  const packed = PACKED[module];
+  return restriction.includes(module) || (packed !== undefined && restriction.includes(packed));
+}

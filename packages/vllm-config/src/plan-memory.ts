@@ -1,0 +1,114 @@
+import { VllmConfigError } from './errors.js';
+import { findModelShape, MODEL_SHAPES, type ModelShape } from './model-shapes.js';
+import { parseServeConfig, type ServeConfigInput } from './serve-config-schema.js';
+
+/** One targeted projection and its dimensions. */
+export interface PlannedModule {
+  name: string;
+  inDim: number;
+  outDim: number;
+}
+
+/** What {@link planMemory} returns. All byte counts are exact integers. */
+export interface MemoryPlan {
+  /** `--max-loras`: GPU slots vLLM pre-allocates. */
+  slots: number;
+  /** `--max-lora-rank`: every slot is sized for it, whatever the loaded adapter's rank. */
+  rank: number;
+  dtype: string;
+  dtypeBytes: number;
+  layers: number;
+  modules: PlannedModule[];
+  /** Σ (in + out) over the modules of one layer. */
+  sumDims: number;
+  /** Bytes of one slot: rank × sumDims × layers × dtypeBytes. */
+  perSlotBytes: number;
+  /** Bytes of all slots: slots × perSlotBytes. */
+  totalBytes: number;
+  /** totalBytes / tensor-parallel size: LoRA buffers are split across the GPUs (approximately, when not fully sharded). */
+  perGpuBytes: number;
+  /** One line with units, e.g. `4 slots × rank 16 … = 320.0 MiB (80.0 MiB per slot)`. */
+  summary: string;
+}
+
+const ALL_MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+const PACKED: Readonly<Record<string, readonly string[]>> = {
+  qkv_proj: ['q_proj', 'k_proj', 'v_proj'],
+  gate_up_proj: ['gate_proj', 'up_proj'],
+};
+const DTYPE_BYTES: Readonly<Record<string, number>> = { float16: 2, bfloat16: 2, float32: 4 };
+
+function dims(shape: ModelShape, module: string): [number, number] | undefined {
+  const attn = shape.numHeads * shape.headDim;
+  const kv = shape.numKvHeads * shape.headDim;
+  switch (module) {
+    case 'q_proj': return [shape.hiddenSize, attn];
+    case 'k_proj':
+    case 'v_proj': return [shape.hiddenSize, kv];
+    case 'o_proj': return [attn, shape.hiddenSize];
+    case 'gate_proj':
+    case 'up_proj': return [shape.hiddenSize, shape.intermediateSize];
+    case 'down_proj': return [shape.intermediateSize, shape.hiddenSize];
+    default: return undefined;
+  }
+}
+
+/** Formats a byte count with binary units (B, KiB, MiB, GiB, TiB) and one decimal. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/**
+ * The GPU memory vLLM pre-allocates for LoRA slots at start-up:
+ * `max_loras × max_lora_rank × Σ(in + out of each targeted projection) × layers × dtype bytes`. vLLM sizes every
+ * slot for `--max-lora-rank` and for every LoRA-capable projection (all seven of a Llama-style layer, or those of
+ * `--lora-target-modules`), whatever the adapters actually use, so raising max rank or max loras costs memory even
+ * for small adapters. Embedding/lm_head LoRA and CPU-cached adapters (`--max-cpu-loras`) are not included.
+ * @param modelShape a {@link ModelShape} or a Hub id from {@link MODEL_SHAPES} (instruct variants included).
+ * @throws VllmConfigError `VLLM_MODEL_SHAPE_UNKNOWN` for an unknown id or a module the shape cannot size.
+ * @example
+ * planMemory({ model: 'meta-llama/Meta-Llama-3-8B-Instruct', lora: { maxLoras: 4, maxLoraRank: 16 } }, 'meta-llama/Meta-Llama-3-8B').summary;
+ * // "4 slots × rank 16 × 81920 (Σ in+out, 7 modules) × 32 layers × 2 B (bfloat16) = 320.0 MiB (80.0 MiB per slot)"
+ */
+export function planMemory(config: ServeConfigInput, modelShape: ModelShape | string): MemoryPlan {
+  const c = parseServeConfig(config);
+  const shape = typeof modelShape === 'string' ? findModelShape(modelShape) : modelShape;
+  if (shape === undefined) {
+    throw new VllmConfigError('VLLM_MODEL_SHAPE_UNKNOWN', `no shape known for "${String(modelShape)}"; pass a ModelShape (known ids: ${Object.keys(MODEL_SHAPES).join(', ')})`);
+  }
+  const targeted = (c.lora.targetModules ?? ALL_MODULES).flatMap((m) => PACKED[m] ?? [m]);
+  const modules: PlannedModule[] = [...new Set(targeted)].map((name) => {
+    const d = dims(shape, name);
+    if (d === undefined) {
+      throw new VllmConfigError('VLLM_MODEL_SHAPE_UNKNOWN', `cannot size module "${name}" for ${shape.architecture}; known: ${ALL_MODULES.join(', ')}, qkv_proj, gate_up_proj`);
+    }
+    return { name, inDim: d[0], outDim: d[1] };
+  });
+  const dtype = c.lora.loraDtype === 'auto' ? shape.dtype : c.lora.loraDtype;
+  const dtypeBytes = DTYPE_BYTES[dtype] ?? 2;
+  const sumDims = modules.reduce((s, m) => s + m.inDim + m.outDim, 0);
+  const perSlotBytes = c.lora.maxLoraRank * sumDims * shape.numLayers * dtypeBytes;
+  const totalBytes = c.lora.maxLoras * perSlotBytes;
+  const perGpuBytes = Math.ceil(totalBytes / c.tensorParallelSize);
+  const gpuNote = c.tensorParallelSize > 1 ? `, ~${formatBytes(perGpuBytes)} per GPU` : '';
+  return {
+    slots: c.lora.maxLoras,
+    rank: c.lora.maxLoraRank,
+    dtype,
+    dtypeBytes,
+    layers: shape.numLayers,
+    modules,
+    sumDims,
+    perSlotBytes,
+    totalBytes,
+    perGpuBytes,
+    summary: `${c.lora.maxLoras} slots × rank ${c.lora.maxLoraRank} × ${sumDims} (Σ in+out, ${modules.length} modules) × ${shape.numLayers} layers × ${dtypeBytes} B (${dtype}) = ${formatBytes(totalBytes)} (${formatBytes(perSlotBytes)} per slot${gpuNote})`,
+  };
+}

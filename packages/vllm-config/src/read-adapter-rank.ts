@@ -1,0 +1,39 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parsePeftConfig } from '@lorakit/adapter-metadata';
+import { VllmConfigError } from './errors.js';
+import { LORA_A } from './internal/lora-tensors.js';
+import { readSafetensorsHeader } from './read-safetensors-header.js';
+
+/**
+ * The rank an adapter directory needs from `--max-lora-rank`: the largest of `r`, the `rank_pattern` values and
+ * the first dimension of every `lora_A` tensor (read from the safetensors header only). Fill `adapters[].rank`
+ * with it so `ServeConfigSchema` derives a `--max-lora-rank` that vLLM accepts. Undefined when the directory has
+ * neither a readable config nor safetensors weights; run {@link checkAdapter} to learn why.
+ * @throws VllmConfigError `VLLM_ADAPTER_UNREADABLE` on I/O errors other than a missing file.
+ * @example
+ * const adapters = await Promise.all(dirs.map(async ([name, path]) => ({ name, path, rank: await readAdapterRank(path) })));
+ */
+export async function readAdapterRank(dir: string): Promise<number | undefined> {
+  let rank = 0;
+  let text: string | undefined;
+  try {
+    text = await readFile(join(dir, 'adapter_config.json'), 'utf8');
+  } catch (cause) {
+    if ((cause as { code?: unknown }).code !== 'ENOENT') {
+      throw new VllmConfigError('VLLM_ADAPTER_UNREADABLE', `cannot read ${join(dir, 'adapter_config.json')}: ${(cause as Error).message}`, { cause });
+    }
+  }
+  const peft = text === undefined ? undefined : parsePeftConfig(text);
+  if (peft?.success === true) rank = Math.max(peft.data.r ?? 0, ...Object.values(peft.data.rank_pattern ?? {}));
+  try {
+    for (const t of (await readSafetensorsHeader(join(dir, 'adapter_model.safetensors'))).tensors) {
+      if (LORA_A.test(t.name)) rank = Math.max(rank, t.shape[0] ?? 0);
+    }
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const missing = ((error as { cause?: { code?: unknown } }).cause?.code) === 'ENOENT';
+    if (code !== 'VLLM_SAFETENSORS_INVALID' && !missing) throw error;
+  }
+  return rank > 0 ? rank : undefined;
+}

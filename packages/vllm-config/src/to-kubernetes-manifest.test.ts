@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { toComposeService, toEnv, toKubernetesManifest, toServeArgs } from './index.js';
+import { threeAdapters } from '../test/three-adapters.js';
+
+interface Container {
+  image: string;
+  command: string[];
+  args: string[];
+  env: { name: string; value: string }[];
+  resources: { requests: Record<string, string>; limits: Record<string, string> };
+  ports: { containerPort: number }[];
+}
+
+describe('toKubernetesManifest', () => {
+  const config = { ...threeAdapters, tensorParallelSize: 2, resolverCacheDir: '/adapters/cache', adapterVolumeClaim: 'lora-adapters' };
+
+  it('is a Deployment and a Service; the container runs vllm/vllm-openai with the argv and a GPU request', () => {
+    const docs = parseAllDocuments(toKubernetesManifest(config)).map((d) => d.toJS() as Record<string, unknown>);
+    expect(docs.map((d) => d['kind'])).toEqual(['Deployment', 'Service']);
+    const deployment = docs[0] as { spec: { template: { spec: { containers: Container[] } } } };
+    const container = deployment.spec.template.spec.containers[0] as Container;
+    expect(container.image).toBe('vllm/vllm-openai:v0.11.0');
+    expect(container.command).toEqual(['vllm', 'serve']);
+    expect(container.args).toEqual(toServeArgs(config));
+    expect(container.resources.requests['nvidia.com/gpu']).toBe('2');
+    expect(container.resources.limits['nvidia.com/gpu']).toBe('2');
+    expect(container.env).toContainEqual({ name: 'VLLM_ALLOW_RUNTIME_LORA_UPDATING', value: 'True' });
+    expect(container.env).toContainEqual({ name: 'VLLM_PLUGINS', value: 'lora_filesystem_resolver' });
+    const service = docs[1] as { spec: { ports: { port: number }[]; selector: Record<string, string> } };
+    expect(service.spec.ports[0]?.port).toBe(8000);
+    expect(service.spec.selector).toEqual((docs[0] as { spec: { selector: { matchLabels: unknown } } }).spec.selector.matchLabels);
+  });
+});
+
+describe('toComposeService', () => {
+  it('runs vllm serve with the argv, reserves the GPUs and mounts the adapter dirs read-only', () => {
+    const doc = parse(toComposeService({ ...threeAdapters, runtimeLoraUpdating: true })) as {
+      services: Record<string, { image: string; entrypoint: string[]; command: string[]; environment: Record<string, string>; volumes: string[]; deploy: { resources: { reservations: { devices: { count: number; capabilities: string[] }[] } } } }>;
+    };
+    const svc = doc.services['vllm'];
+    expect(svc?.image).toBe('vllm/vllm-openai:v0.11.0');
+    expect(svc?.entrypoint).toEqual(['vllm', 'serve']);
+    expect(svc?.command).toEqual(toServeArgs(threeAdapters));
+    expect(svc?.environment).toEqual({ VLLM_ALLOW_RUNTIME_LORA_UPDATING: 'True' });
+    expect(svc?.volumes).toContain('/adapters/legal-de:/adapters/legal-de:ro');
+    expect(svc?.deploy.resources.reservations.devices[0]).toMatchObject({ count: 1, capabilities: ['gpu'] });
+  });
+});
+
+describe('toEnv', () => {
+  it('is empty unless runtime updating or the filesystem resolver is on; the resolver implies runtime updating', () => {
+    expect(toEnv(threeAdapters)).toEqual({});
+    expect(toEnv({ model: 'm', resolverCacheDir: '/loras' })).toEqual({
+      VLLM_ALLOW_RUNTIME_LORA_UPDATING: 'True',
+      VLLM_PLUGINS: 'lora_filesystem_resolver',
+      VLLM_LORA_RESOLVER_CACHE_DIR: '/loras',
+    });
+  });
+});
