@@ -13,7 +13,8 @@ export type ExportErrorCode =
   | 'EXPORT_OUTPUT_EXISTS'
   | 'EXPORT_WRITE_FAILED'
   | 'EXPORT_ABORTED'
-  | 'EXPORT_MERGE_INVALID';
+  | 'EXPORT_MERGE_INVALID'
+  | 'EXPORT_METRICS_FAILED';
 
 /** Thrown for unexpected or I/O failures of the export pipeline. Branch on `code`, not `instanceof`. */
 export class ExportError extends Error {

@@ -1,1 +1,37 @@
-export {};
+export { QualityMetricsError, type QualityMetricsErrorCode } from './errors.js';
+export type { Issue } from './issue.js';
+export { normalizeSample, type NormalizedSample, type SampleFormat, type Role, type Turn } from './normalize-sample.js';
+export { canonicalKey } from './canonical-key.js';
+export {
+  createNearDupIndex,
+  candidateProbability,
+  type NearDupIndex,
+  type NearDupMatch,
+  type NearDupOptions,
+  type NearDupParams,
+} from './near-dup-index.js';
+export { detectPii, type PiiSpan, type PiiType } from './detect-pii.js';
+export {
+  createQualityAccumulator,
+  accumulatorFromJSON,
+  type QualityAccumulator,
+  type QualityAccumulatorOptions,
+  type AddContext,
+  type AccumulatorState,
+  type SampleRecord,
+  type SampleReason,
+} from './quality-accumulator.js';
+export {
+  QualityReportSchema,
+  REPORT_SCHEMA_VERSION,
+  qualityReportJsonSchema,
+  type QualityReport,
+  type Distribution,
+} from './quality-report.js';
+export { DEFAULT_REFUSAL_PHRASES } from './refusal-phrases.js';
+export type { FlagThresholds, FlagCode } from './internal/heuristics.js';
+export { loadTokenizer, type Tokenizer } from './tokenizer.js';
+export { evaluateGates, reportMetrics, type GateSpec, type GateOperator, type GateResult, type GateEvaluation } from './evaluate-gates.js';
+export { renderText } from './render-text.js';
+export { renderHtml, type RenderHtmlOptions } from './render-html.js';
+export { openSidecarWriter, type SidecarWriter } from './sidecar-writer.js';

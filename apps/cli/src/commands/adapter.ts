@@ -1,0 +1,150 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ServeConfigInput } from '@lorakit/vllm-config';
+import { CliError } from '../errors.js';
+import { ExitCode, errorCode } from '../exit-code.js';
+import { resolvePath, type CommandContext } from '../internal/context.js';
+import { assertReadableFile, readText, writeTextAtomic } from '../internal/files.js';
+import type { Opts } from '../program.js';
+
+interface IssueLike {
+  path: string;
+  message: string;
+  line?: number;
+  code?: string;
+}
+
+function issuesOf(error: unknown): IssueLike[] {
+  const issues = (error as { issues?: unknown } | null)?.issues;
+  return Array.isArray(issues) ? (issues as IssueLike[]) : [];
+}
+
+function formatIssue(file: string, issue: IssueLike): string {
+  const where = issue.line === undefined ? file : `${file}:${issue.line}`;
+  return `${where}: ${issue.path === '' ? '(root)' : issue.path}: ${issue.message}`;
+}
+
+/** `lorakit adapter validate META`: exit 0 when the metadata is valid (warnings printed), 1 when it is not. */
+export async function adapterValidateCommand(args: unknown[], _opts: Opts, ctx: CommandContext): Promise<number> {
+  const file = args[0] as string;
+  const { out } = ctx;
+  await assertReadableFile(ctx.io, file);
+  const am = await import('@lorakit/adapter-metadata');
+  try {
+    const { metadata, warnings } = await am.readAdapterMetadata(resolvePath(ctx.io, file));
+    if (out.format === 'json') {
+      out.json({ valid: true, adapter_id: metadata.adapter_id, adapter_version: metadata.adapter_version, warnings });
+    } else {
+      for (const w of warnings) out.line(`${formatIssue(file, w)} ${out.colors.dim('[warning]')}`);
+      out.line(`${file}: ${out.colors.green('valid')} (${metadata.adapter_id} ${metadata.adapter_version}` +
+        `${warnings.length > 0 ? `, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}` : ''})`);
+    }
+    return ExitCode.ok;
+  } catch (error) {
+    if (errorCode(error) !== 'METADATA_INVALID') throw error;
+    const issues = issuesOf(error);
+    if (out.format === 'json') out.json({ valid: false, issues });
+    else {
+      for (const issue of issues) out.line(formatIssue(file, issue));
+      out.line(`${file}: ${out.colors.red(`invalid (${issues.length} issue${issues.length === 1 ? '' : 's'})`)}`);
+    }
+    return ExitCode.dataFailed;
+  }
+}
+
+/** `lorakit adapter peft META [-o adapter_config.json] [--peft-version V]`: the PEFT config vLLM and PEFT load. */
+export async function adapterPeftCommand(args: unknown[], opts: Opts, ctx: CommandContext): Promise<number> {
+  const file = args[0] as string;
+  await assertReadableFile(ctx.io, file);
+  const am = await import('@lorakit/adapter-metadata');
+  const { metadata } = await am.readAdapterMetadata(resolvePath(ctx.io, file));
+  const peftVersion = opts['peftVersion'] as string | undefined;
+  const config = am.toPeftConfig(metadata, peftVersion === undefined ? {} : { peftVersion });
+  const target = (opts['output'] as string | undefined) ?? '-';
+  await writeTextAtomic(ctx.io, target, `${JSON.stringify(config, null, 2)}\n`, { force: opts['force'] === true });
+  if (target !== '-') ctx.out.info(`wrote ${target}`);
+  return ExitCode.ok;
+}
+
+
+/** `lorakit adapter card META [-o README.md]`: the Hugging Face model card. */
+export async function adapterCardCommand(args: unknown[], opts: Opts, ctx: CommandContext): Promise<number> {
+  const file = args[0] as string;
+  await assertReadableFile(ctx.io, file);
+  const am = await import('@lorakit/adapter-metadata');
+  const { metadata } = await am.readAdapterMetadata(resolvePath(ctx.io, file));
+  const adapterPath = opts['adapterPath'] as string | undefined;
+  const card = am.toModelCard(metadata, adapterPath === undefined ? {} : { adapterPath });
+  for (const w of card.warnings) ctx.out.warn(`${w.path === '' ? '' : `${w.path}: `}${w.message}`);
+  const target = (opts['output'] as string | undefined) ?? '-';
+  await writeTextAtomic(ctx.io, target, card.markdown, { force: opts['force'] === true });
+  if (target !== '-') ctx.out.info(`wrote ${target}`);
+  return ExitCode.ok;
+}
+
+/** `lorakit adapter lineage ID --dir DIR`: the chain of parents, the adapter first. */
+export async function adapterLineageCommand(args: unknown[], opts: Opts, ctx: CommandContext): Promise<number> {
+  const id = args[0] as string;
+  const dir = opts['dir'] as string;
+  const am = await import('@lorakit/adapter-metadata');
+  const version = opts['adapterVersion'] as string | undefined;
+  const chain = await am.resolveLineage(id, am.createDirectoryLookup(resolvePath(ctx.io, dir)), version === undefined ? {} : { version });
+  if (ctx.out.format === 'json') {
+    ctx.out.json(chain.map((m) => ({ adapter_id: m.adapter_id, adapter_version: m.adapter_version, base_model: m.base_model.name })));
+  } else {
+    for (const [i, m] of chain.entries()) ctx.out.line(`${'  '.repeat(i)}${i === 0 ? '' : '└ '}${m.adapter_id}@${m.adapter_version} (${m.base_model.name})`);
+  }
+  return ExitCode.ok;
+}
+
+const CHANGES: Record<string, 'data' | 'fix' | 'base_model'> = { data: 'data', fix: 'fix', 'base-model': 'base_model' };
+
+/** `lorakit adapter bump META --change data|fix|base-model [--write]`: the next version (MINOR, PATCH, MAJOR). */
+export async function adapterBumpCommand(args: unknown[], opts: Opts, ctx: CommandContext): Promise<number> {
+  const file = args[0] as string;
+  const change = CHANGES[opts['change'] as string];
+  if (change === undefined) throw new CliError('CLI_USAGE', '--change must be data, fix or base-model');
+  await assertReadableFile(ctx.io, file);
+  const am = await import('@lorakit/adapter-metadata');
+  const path = resolvePath(ctx.io, file);
+  const { metadata } = await am.readAdapterMetadata(path);
+  const next = am.nextVersion(metadata, change);
+  if (opts['write'] === true) {
+    await am.writeAdapterMetadata(path, { ...metadata, adapter_version: next });
+    ctx.out.info(`${file}: adapter_version ${metadata.adapter_version} -> ${next}`);
+  }
+  if (ctx.out.format === 'json') ctx.out.json({ adapter_id: metadata.adapter_id, from: metadata.adapter_version, to: next, written: opts['write'] === true });
+  else ctx.out.line(next);
+  return ExitCode.ok;
+}
+
+/** `lorakit adapter check DIR [--serve serve.yaml | --base-model M]`: will vLLM serve it? Exit 1 when not. */
+export async function adapterCheckCommand(args: unknown[], opts: Opts, ctx: CommandContext): Promise<number> {
+  const dir = args[0] as string;
+  const vc = await import('@lorakit/vllm-config');
+  let serve: Record<string, unknown>;
+  const serveFile = opts['serve'] as string | undefined;
+  if (serveFile !== undefined) {
+    const { parse } = await import('yaml');
+    const text = await readText(ctx.io, serveFile);
+    try {
+      serve = parse(text) as Record<string, unknown>;
+    } catch (error) {
+      throw new CliError('CLI_CONFIG_INVALID', `${serveFile}: ${(error as Error).message}`, { cause: error });
+    }
+  } else {
+    let model = opts['baseModel'] as string | undefined;
+    if (model === undefined) {
+      // The adapter's own metadata names the base model it was trained on: the natural thing to serve it with.
+      const am = await import('@lorakit/adapter-metadata');
+      const metaPath = join(resolvePath(ctx.io, dir), am.ADAPTER_METADATA_FILE);
+      if (!existsSync(metaPath)) throw new CliError('CLI_USAGE', `adapter check needs --serve FILE or --base-model M (${dir} has no ${am.ADAPTER_METADATA_FILE})`);
+      model = (await am.readAdapterMetadata(metaPath)).metadata.base_model.name;
+    }
+    serve = { model };
+  }
+  const report = await vc.checkAdapter(resolvePath(ctx.io, dir), serve as ServeConfigInput);
+  if (ctx.out.format === 'json') ctx.out.json(report);
+  else ctx.out.line(vc.formatServabilityReport(report));
+  return report.servable ? ExitCode.ok : ExitCode.dataFailed;
+}

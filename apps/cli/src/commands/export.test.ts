@@ -1,0 +1,174 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../test/run-cli.js';
+import { parsePartition } from './export.js';
+
+function workspace(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lorakit-export-'));
+  const records = [
+    { id: 'a1', question: 'Wie lang ist die Widerrufsfrist?', answer: 'Vierzehn Tage ab Erhalt der Ware (§ 355 BGB).' },
+    { id: 'a2', question: 'Wie hoch darf die Kaution sein?', answer: 'Höchstens drei Monatsmieten ohne Betriebskosten (§ 551 BGB).' },
+    { id: 'a3', question: 'Wie hoch darf die Kaution sein?', answer: 'Höchstens drei Monatsmieten ohne Betriebskosten (§ 551 BGB).' },
+    { id: 'a4', question: 'Kurze Antwort?', answer: 'Ja.' },
+    { id: 'a5', question: 'Muss ich Schönheitsreparaturen machen?', answer: 'Bei unrenoviert übergebener Wohnung in der Regel nicht (BGH VIII ZR 185/14).' },
+  ];
+  writeFileSync(join(dir, 'records.jsonl'), `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+  writeFileSync(
+    join(dir, 'lorakit.yaml'),
+    [
+      '# test config',
+      'source:',
+      '  type: jsonl',
+      '  path: records.jsonl',
+      'field_mapping:',
+      '  instruction_field: question',
+      '  output_field: answer',
+      'quality:',
+      '  min_text_length: 10',
+      'split:',
+      '  validation: 0.2',
+      '  id_field: id',
+      'output:',
+      '  dir: out',
+      '',
+    ].join('\n'),
+  );
+  return dir;
+}
+
+describe('lorakit export', () => {
+  it('exports with lorakit.yaml from the working directory and prints the funnel and output paths', async () => {
+    const cwd = workspace();
+    const r = await runCli(['export'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^read 5 records, exported 3 \(.*\), rejected 2$/m);
+    expect(r.stdout).toContain('dedup/exact_duplicate 1');
+    expect(r.stdout).toContain('filter/too_short 1');
+    expect(r.stdout).toContain(`output: ${join(cwd, 'out')}`);
+    const train = readFileSync(join(cwd, 'out', 'train.jsonl'), 'utf8');
+    expect(JSON.parse(train.split('\n')[0] ?? '')).toMatchObject({ instruction: expect.any(String), output: expect.any(String) });
+  });
+
+  it('flags override the config file, key by key', async () => {
+    const cwd = workspace();
+    const r = await runCli(['export', '--output.dir', 'elsewhere', '--dedup.exact', 'false', '--style', 'chat'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(cwd, 'out'))).toBe(false);
+    expect(r.stdout).toMatch(/exported 4 /);
+    const line = JSON.parse(readFileSync(join(cwd, 'elsewhere', 'train.jsonl'), 'utf8').split('\n')[0] ?? '') as { messages?: unknown };
+    expect(Array.isArray(line.messages)).toBe(true);
+  });
+
+  it('runs from flags alone when there is no lorakit.yaml', async () => {
+    const cwd = workspace();
+    const r = await runCli(
+      ['export', '--config', 'lorakit.yaml', '--source.path', 'records.jsonl', '--output.dir', 'flags-only', '--json'],
+      { cwd },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { stats: { read: number }; outputDir: string; dryRun: boolean };
+    expect(doc.stats.read).toBe(5);
+    expect(doc.outputDir).toBe(join(cwd, 'flags-only'));
+  });
+
+  it('--dry-run prints the funnel and writes nothing', async () => {
+    const cwd = workspace();
+    const r = await runCli(['export', '--dry-run'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^dry run: read 5 records, exported 3/m);
+    expect(readdirSync(cwd).sort()).toEqual(['lorakit.yaml', 'records.jsonl']);
+  });
+
+  it('a bad value in lorakit.yaml names the key and its line: exit 2', async () => {
+    const cwd = workspace();
+    writeFileSync(join(cwd, 'bad.yaml'), 'source:\n  type: jsonl\n  path: records.jsonl\nsplit:\n  validation: 3\n');
+    const r = await runCli(['export', '--config', 'bad.yaml'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^lorakit: bad\.yaml:5: split\.validation: /);
+  });
+
+  it('an unknown key in lorakit.yaml names its line', async () => {
+    const cwd = workspace();
+    writeFileSync(join(cwd, 'typo.yaml'), 'source:\n  type: jsonl\n  path: records.jsonl\ndedup:\n  nearr: true\n');
+    const r = await runCli(['export', '--config', 'typo.yaml'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^lorakit: typo\.yaml:5: dedup\.nearr: unknown key/);
+  });
+
+  it('a bad flag value names the flag', async () => {
+    const cwd = workspace();
+    const r = await runCli(['export', '--split.validation', '4'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^lorakit: --split\.validation: /);
+  });
+
+  it('a missing source file is exit 2', async () => {
+    const cwd = workspace();
+    const r = await runCli(['export', '--source.path', 'nope.jsonl'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('nope.jsonl');
+    expect(existsSync(join(cwd, 'out'))).toBe(false);
+  });
+
+  it('an explicit --config that does not exist is exit 2', async () => {
+    const r = await runCli(['export', '--config', 'missing.yaml'], { cwd: workspace() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('lorakit: missing.yaml: no such file\n');
+  });
+
+  it('--partition i/N exports one partition', async () => {
+    const cwd = workspace();
+    const parts = [];
+    for (const i of [0, 1]) {
+      const r = await runCli(['export', '--partition', `${i}/2`, '--output.dir', `part-${i}`, '--json'], { cwd });
+      expect(r.code, r.stderr).toBe(0);
+      parts.push((JSON.parse(r.stdout) as { stats: { read: number } }).stats.read);
+    }
+    expect((parts[0] ?? 0) + (parts[1] ?? 0)).toBe(5);
+  });
+
+  it('an aborted run exits 130 and leaves no output', async () => {
+    const cwd = workspace();
+    const controller = new AbortController();
+    controller.abort();
+    const r = await runCli(['export'], { cwd, signal: controller.signal });
+    expect(r.code).toBe(130);
+    expect(existsSync(join(cwd, 'out'))).toBe(false);
+  });
+});
+
+describe('parsePartition', () => {
+  it('reads i/N and rejects nonsense', () => {
+    expect(parsePartition('2/8')).toEqual({ index: 2, count: 8 });
+    expect(() => parsePartition('8/8')).toThrow(/0 <= i < N/);
+    expect(() => parsePartition('x')).toThrow(/i\/N/);
+  });
+});
+
+describe('lorakit export gates', () => {
+  it('a failing quality gate makes exit 1 and is named in the summary', async () => {
+    const cwd = workspace();
+    const r = await runCli(['export', '--quality-metrics.gates', 'counts.samples >= 1000'], { cwd });
+    expect(r.code).toBe(2);
+    const failing = await runCli(['export', '--quality-metrics.gates', 'samples >= 1000'], { cwd });
+    expect(failing.code, failing.stderr).toBe(1);
+    expect(failing.stdout).toContain('gates: FAILED');
+    expect(failing.stdout).toContain('samples >= 1000');
+    const passing = await runCli(['export', '--quality-metrics.gates', 'samples >= 1'], { cwd });
+    expect(passing.code, passing.stderr).toBe(0);
+    expect(passing.stdout).toContain('gates: passed');
+  });
+});
+
+describe('lorakit export max_errors', () => {
+  it('more failed records than --max-errors is a data failure: exit 1, no output', async () => {
+    const cwd = workspace();
+    writeFileSync(join(cwd, 'records.jsonl'), '{"id":"x","question":"Frage ohne Antwort?"}\n'.repeat(5));
+    const r = await runCli(['export', '--max-errors', '2'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^lorakit: /);
+    expect(existsSync(join(cwd, 'out'))).toBe(false);
+  });
+});

@@ -1,0 +1,138 @@
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { CliError } from '../errors.js';
+import { ExitCode, errorCode } from '../exit-code.js';
+import type { ConfigFlag } from '../internal/config-flags.js';
+import { applyFlags } from '../internal/config-flags.js';
+import { resolvePath, type CommandContext } from '../internal/context.js';
+import { createProgress } from '../internal/progress.js';
+import { readYamlConfig, type YamlConfig } from '../internal/yaml-config.js';
+import type { Opts } from '../program.js';
+
+interface ZodIssueLike {
+  path: PropertyKey[];
+  message: string;
+  code?: string;
+  keys?: string[];
+}
+
+/** `--partition i/N` → `{ index, count }` (0-based index). */
+export function parsePartition(spec: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(spec);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (m === null || count < 1 || index >= count) {
+    throw new CliError('CLI_USAGE', `--partition expects i/N with 0 <= i < N (e.g. 0/4), got "${spec}"`);
+  }
+  return { index, count };
+}
+
+/** Re-words EXPORT_CONFIG_INVALID with the YAML line of each bad key, or the flag that set it. */
+function configError(error: unknown, yaml: YamlConfig | undefined, fromFlags: ReadonlySet<string>): unknown {
+  if (errorCode(error) !== 'EXPORT_CONFIG_INVALID') return error;
+  const issues = ((error as { cause?: { issues?: unknown } }).cause?.issues ?? []) as ZodIssueLike[];
+  if (!Array.isArray(issues) || issues.length === 0) return error;
+  // One line per key: zod may report several problems with the same value (a range and a cross-field rule).
+  const byKey = new Map<string, string[]>();
+  for (const issue of issues) {
+    const keys = issue.code === 'unrecognized_keys' && issue.keys ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+    for (const path of keys) {
+      const dotted = path.map(String).join('.') || '(root)';
+      const message = issue.code === 'unrecognized_keys' ? 'unknown key (check the spelling)' : issue.message;
+      let where: string;
+      if (fromFlags.has(dotted)) where = `--${dotted.replaceAll('_', '-')}`;
+      else {
+        const line = yaml?.lineOf(path.map((p) => (typeof p === 'number' ? p : String(p))));
+        where = `${yaml === undefined ? '' : `${yaml.file}${line === undefined ? '' : `:${line}`}: `}${dotted}`;
+      }
+      byKey.set(where, [...(byKey.get(where) ?? []), message]);
+    }
+  }
+  const lines = [...byKey].map(([where, messages]) => `${where}: ${messages.join('; ')}`);
+  const message = lines.length === 1 ? (lines[0] as string) : `invalid export config:\n  ${lines.join('\n  ')}`;
+  return Object.assign(new Error(message, { cause: error }), { code: 'EXPORT_CONFIG_INVALID' });
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** `lorakit export`: runs the export pipeline from lorakit.yaml and flags; prints the funnel and the outputs. */
+export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandContext, flags: readonly ConfigFlag[]): Promise<number> {
+  const { io, out } = ctx;
+  const explicit = opts['config'] as string | undefined;
+  const file = explicit ?? 'lorakit.yaml';
+  const yaml = explicit !== undefined || existsSync(resolvePath(io, file)) ? await readYamlConfig(io, file) : undefined;
+  const raw = structuredClone(yaml?.value ?? {});
+  const fromFlags = new Set<string>();
+  applyFlags(raw, flags, (flag) => {
+    const value = opts[flagKey(flag.name)];
+    if (value !== undefined) fromFlags.add(flag.path.join('.'));
+    return value;
+  });
+  if (typeof opts['partition'] === 'string') {
+    raw['partition'] = parsePartition(opts['partition']);
+    fromFlags.add('partition');
+  }
+
+  const ex = await import('@lorakit/jsonl-exporter');
+  let config: ReturnType<typeof ex.parseExportConfig>;
+  try {
+    config = ex.parseExportConfig(raw, yaml === undefined ? {} : { file: yaml.file });
+  } catch (error) {
+    throw configError(error, yaml, fromFlags);
+  }
+
+  const dryRun = opts['dryRun'] === true;
+  const progress = await createProgress(io, out, { label: dryRun ? 'export (dry run)' : 'export' });
+  let result: Awaited<ReturnType<typeof ex.runExport>>;
+  try {
+    result = await ex.runExport(config, {
+      cwd: yaml?.dir ?? io.cwd,
+      signal: ctx.signal,
+      dryRun,
+      env: io.env as NodeJS.ProcessEnv,
+      stdin: io.stdin,
+      progressIntervalMs: 200,
+      onProgress: (p) => progress.update(p.records, p.etaSeconds),
+    });
+  } finally {
+    progress.done();
+  }
+
+  const { stats } = result;
+  const gates = (result as { gates?: { passed: boolean; failed?: Array<{ gate: string; actual: number | null }> } }).gates;
+  const gatesFailed = gates !== undefined && !gates.passed;
+  if (out.format === 'json') {
+    out.json({ ...result, dryRun });
+  } else {
+    const c = out.colors;
+    const splits = Object.entries(stats.exportedBySplit).map(([split, n]) => `${split} ${n}`).join(', ');
+    out.line(`${dryRun ? 'dry run: ' : ''}read ${stats.read} records, exported ${c.green(String(stats.exported))}${splits ? ` (${splits})` : ''}, rejected ${stats.rejected}`);
+    const byStage = Object.entries(stats.rejectedByStage).map(([stage, n]) => `${stage} ${n}`).join(', ');
+    if (byStage) out.line(`  rejected by stage: ${byStage}`);
+    const byCode = Object.entries(stats.rejectedByCode).sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code} ${n}`).join(', ');
+    if (byCode) out.line(`  rejected by code:  ${byCode}`);
+    out.line(`  duplicates removed: ${stats.duplicates}; samples with PII: ${stats.piiFound}${stats.blankLines ? `; blank lines skipped: ${stats.blankLines}` : ''}`);
+    if (gates !== undefined) {
+      out.line(`  gates: ${gates.passed ? c.green('passed') : c.red('FAILED')}`);
+      for (const g of gates.failed ?? []) out.line(`    ${c.red('✗')} ${g.gate} (actual ${g.actual === null ? 'not measured' : String(g.actual)})`);
+    }
+    out.line(`  ${stats.recordsPerSecond} records/s in ${(stats.durationMs / 1000).toFixed(1)} s`);
+    if (result.outputDir !== undefined) {
+      out.line(`output: ${result.outputDir}`);
+      for (const f of result.files) out.line(`  ${f.path} (${plural(f.records, 'record')})`);
+      const shown = new Set(result.files.map((f) => basename(f.path)));
+      const others = (await readdir(result.outputDir)).filter((name) => !shown.has(name)).sort();
+      if (others.length > 0) out.line(`  and ${others.join(', ')}`);
+    }
+  }
+  for (const w of result.warnings) out.warn(w);
+  return gatesFailed ? ExitCode.dataFailed : ExitCode.ok;
+}
+
+/** Commander's attribute name for a flag: dashes camel-cased, dots kept. */
+export function flagKey(name: string): string {
+  return name.replace(/-([a-z])/g, (_, ch: string) => ch.toUpperCase());
+}

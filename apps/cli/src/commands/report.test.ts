@@ -1,0 +1,57 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../test/run-cli.js';
+
+const cwd = join(import.meta.dirname, '..', '..', 'test', 'fixtures');
+
+describe('lorakit report', () => {
+  it('prints the text report and writes JSON and HTML files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-report-'));
+    const r = await runCli(['report', 'valid.jsonl', 'invalid.jsonl', '--schema', 'qa.schema.json', '--json-file', join(dir, 'r.json'), '--html', join(dir, 'r.html')], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(0);
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { counts: Record<string, unknown> };
+    expect(report.counts).toMatchObject({ samples: 7, valid: 4, invalid: 3 });
+    expect(readFileSync(join(dir, 'r.html'), 'utf8')).toMatch(/<html/i);
+  });
+
+  it('a failing gate makes exit 1 and names the gate', async () => {
+    const r = await runCli(['report', 'valid.jsonl', '--gate', 'samples >= 1000'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('gate failed: samples >= 1000');
+  });
+
+  it('passing gates exit 0; --json puts report and gates on stdout', async () => {
+    const r = await runCli(['report', 'valid.jsonl', '--gate', 'samples >= 1', '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { gates: { passed: boolean } };
+    expect(doc.gates.passed).toBe(true);
+  });
+
+  it('an unknown gate metric is a usage error', async () => {
+    const r = await runCli(['report', 'valid.jsonl', '--gate', 'fooRate < 1'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown metric "fooRate"');
+  });
+
+  it('merge: two partition states give the same counts as one run over both files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-merge-'));
+    const a = join(dir, 'a.json');
+    const b = join(dir, 'b.json');
+    expect((await runCli(['report', 'valid.jsonl', '--state', a, '-q'], { cwd })).code).toBe(0);
+    expect((await runCli(['report', 'invalid.jsonl', '--state', b, '-q'], { cwd })).code).toBe(0);
+    const merged = join(dir, 'merged.json');
+    const r = await runCli(['report', 'merge', a, b, '-o', merged, '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(merged)).toBe(true);
+    const whole = await runCli(['report', 'valid.jsonl', 'invalid.jsonl', '--json'], { cwd });
+    const counts = (doc: string) => {
+      const c = (JSON.parse(doc) as { report: { counts: Record<string, unknown> } }).report.counts;
+      return { samples: c['samples'], valid: c['valid'], invalid: c['invalid'] };
+    };
+    expect(counts(r.stdout)).toEqual({ samples: 7, valid: 6, invalid: 1 });
+    expect(counts(r.stdout)).toEqual(counts(whole.stdout));
+  });
+});

@@ -1,0 +1,107 @@
+import type * as QualityMetrics from '@lorakit/quality-metrics';
+import { CliError } from '../errors.js';
+import { ExitCode } from '../exit-code.js';
+import { ContextError, resolvePath, type CommandContext } from '../internal/context.js';
+import { assertReadableFile, displayName, readJsonFile, writeTextAtomic } from '../internal/files.js';
+import { createProgress } from '../internal/progress.js';
+import type { Opts } from '../program.js';
+import { asSchema } from './schema.js';
+
+type QualityMetricsModule = typeof QualityMetrics;
+type Report = QualityMetrics.QualityReport;
+
+/** Writes the report where asked (`--json F`, `--html F`), prints it, evaluates `--gate`s: exit 1 when one fails. */
+async function finish(qm: QualityMetricsModule, report: Report, opts: Opts, ctx: CommandContext): Promise<number> {
+  const { io, out } = ctx;
+  const gates = (opts['gate'] as string[] | undefined) ?? [];
+  const evaluation = gates.length > 0 ? qm.evaluateGates(report, gates) : undefined;
+  const jsonFile = opts['jsonFile'] as string | undefined;
+  const htmlFile = opts['html'] as string | undefined;
+  const force = { force: true };
+  if (jsonFile !== undefined) await writeTextAtomic(io, jsonFile, `${JSON.stringify(report, null, 2)}\n`, force);
+  if (htmlFile !== undefined) await writeTextAtomic(io, htmlFile, qm.renderHtml(report), force);
+  if (out.format === 'json') out.json(evaluation === undefined ? { report } : { report, gates: evaluation });
+  else ctx.io.stdout.write(qm.renderText(report, evaluation));
+  for (const file of [jsonFile, htmlFile]) if (file !== undefined && file !== '-') out.info(`wrote ${file}`);
+  if (evaluation !== undefined && !evaluation.passed) {
+    for (const g of evaluation.failed) {
+      out.info(`${out.colors.red('gate failed:')} ${g.gate} (actual ${g.actual === null ? 'not measured' : String(g.actual)})`);
+    }
+    return ExitCode.dataFailed;
+  }
+  return ExitCode.ok;
+}
+
+/** `lorakit report DATA...`: the quality report of JSONL files; `--gate` makes the exit code 1 when one fails. */
+export async function reportCommand(args: unknown[], opts: Opts, ctx: CommandContext): Promise<number> {
+  const files = args[0] as string[];
+  const { io, out } = ctx;
+  if (files.filter((f) => f === '-').length > 1) throw new CliError('CLI_USAGE', 'stdin (-) can be read only once');
+  for (const file of files) await assertReadableFile(io, file);
+  const [qm, sv] = await Promise.all([import('@lorakit/quality-metrics'), import('@lorakit/schema-validation')]);
+
+  const schemaFile = opts['schema'] as string | undefined;
+  const validator =
+    schemaFile === undefined
+      ? undefined
+      : await sv.compileSchema(asSchema(schemaFile, await readJsonFile(io, schemaFile)), { formats: 'assert' }).catch((error: unknown) => {
+          throw new ContextError(displayName(schemaFile), error);
+        });
+  const tokenizerDir = opts['tokenizer'] as string | undefined;
+  const tokenizer = tokenizerDir === undefined ? undefined : await qm.loadTokenizer(resolvePath(io, tokenizerDir));
+  const maxSeqLen = opts['maxSeqLen'] as number | undefined;
+  const languages = opts['languages'] as string[] | undefined;
+  const options: QualityMetrics.QualityAccumulatorOptions = { nearDup: opts['nearDup'] === true ? {} : false };
+  if (tokenizer !== undefined) options.tokenizer = tokenizer;
+  if (maxSeqLen !== undefined) options.maxSeqLen = maxSeqLen;
+  if (languages !== undefined) options.expectedLanguages = languages;
+  const accumulator = qm.createQualityAccumulator(options);
+
+  const progress = await createProgress(io, out, { label: 'report' });
+  try {
+    for (const file of files) {
+      const source = file === '-' ? io.stdin : resolvePath(io, file);
+      const records = validator === undefined ? sv.readJsonl(source) : sv.validateJsonl(source, validator);
+      try {
+        for await (const record of records) {
+          progress.tick();
+          accumulator.add(record.value, { line: record.line, issues: record.issues });
+        }
+      } catch (error) {
+        throw new ContextError(displayName(file), error);
+      }
+    }
+  } finally {
+    progress.done();
+  }
+  const state = opts['state'] as string | undefined;
+  if (state !== undefined) await writeTextAtomic(io, state, `${JSON.stringify(accumulator.toJSON())}\n`, { force: true });
+  return finish(qm, accumulator.report(), opts, ctx);
+}
+
+/** `lorakit report merge A.json B.json ... -o merged.json`: one report from partition accumulator states. */
+export async function reportMergeCommand(args: unknown[], opts: Opts, ctx: CommandContext): Promise<number> {
+  const files = args[0] as string[];
+  if (files.length < 1) throw new CliError('CLI_USAGE', 'report merge needs at least one accumulator state file');
+  const qm = await import('@lorakit/quality-metrics');
+  let merged: QualityMetrics.QualityAccumulator | undefined;
+  for (const file of files) {
+    const state = await readJsonFile(ctx.io, file);
+    let accumulator: QualityMetrics.QualityAccumulator;
+    try {
+      accumulator = qm.accumulatorFromJSON(state);
+      if (merged === undefined) merged = accumulator;
+      else merged.merge(accumulator);
+    } catch (error) {
+      throw new ContextError(displayName(file), error);
+    }
+  }
+  const report = (merged as QualityMetrics.QualityAccumulator).report();
+  const output = opts['output'] as string | undefined;
+  if (output !== undefined) {
+    await writeTextAtomic(ctx.io, output, `${JSON.stringify(report, null, 2)}\n`, { force: opts['force'] === true });
+    ctx.out.info(`wrote ${output}`);
+  }
+  if (output === '-') return ExitCode.ok;
+  return finish(qm, report, opts, ctx);
+}

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auth, startTestServer, type TestServer } from '../test/helpers.js';
+
+describe('createServer: operations, auth, limits', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ limits: { rate_limit_max: 5, rate_limit_window_ms: 60_000, body_bytes: 1024 } });
+  });
+  afterAll(() => t.close());
+
+  it('answers /healthz and /readyz without a token', async () => {
+    expect((await t.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const ready = await t.app.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready', store: 'sqlite' });
+  });
+
+  it('serves Prometheus metrics with request and job counters', async () => {
+    await t.app.inject({ url: '/healthz' });
+    const res = await t.app.inject({ url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.body).toMatch(/lorakit_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
+    expect(res.body).toContain('lorakit_export_jobs{state="running"} 0');
+  });
+
+  it('refuses requests without a valid bearer token', async () => {
+    const none = await t.app.inject({ url: '/docs/json' });
+    expect(none.statusCode).toBe(401);
+    expect(none.json().error.code).toBe('SERVER_UNAUTHORIZED');
+    expect(none.headers['www-authenticate']).toBe('Bearer realm="lorakit"');
+    const wrong = await t.app.inject({ url: '/docs/json', headers: { authorization: 'Bearer not-a-real-token-xxxx' } });
+    expect(wrong.statusCode).toBe(401);
+    const unknownRoute = await t.app.inject({ url: '/v1/nothing-here' });
+    expect(unknownRoute.statusCode).toBe(401);
+  });
+
+  it('serves the OpenAPI document and the docs page to a read token', async () => {
+    const doc = await t.app.inject({ url: '/docs/json', headers: auth('read') });
+    expect(doc.statusCode).toBe(200);
+    const paths = Object.keys(doc.json().paths as object);
+    expect(paths).toContain('/v1/chat/completions');
+    expect(paths).toContain('/readyz');
+    const page = await t.app.inject({ url: '/docs/', headers: auth('read') });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('swagger');
+    const asset = await t.app.inject({ url: '/docs/static/swagger-ui.css', headers: auth('read') });
+    expect(asset.statusCode).toBe(200);
+  });
+
+  it('answers 413 for a JSON body over the limit', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: { ...auth('read'), 'content-type': 'application/json' },
+      payload: JSON.stringify({ model: 'x', messages: [{ role: 'user', content: 'a'.repeat(2000) }] }),
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error.code).toBe('SERVER_PAYLOAD_TOO_LARGE');
+  });
+});
+
+describe('createServer: rate limit per token', () => {
+  it('limits each token separately and answers 429', async () => {
+    const t = await startTestServer({ limits: { rate_limit_max: 3, rate_limit_window_ms: 60_000 } });
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 4; i++) codes.push((await t.app.inject({ url: '/docs/json', headers: auth('read') })).statusCode);
+      expect(codes).toEqual([200, 200, 200, 429]);
+      const limited = await t.app.inject({ url: '/docs/json', headers: auth('read') });
+      expect(limited.json().error.code).toBe('SERVER_RATE_LIMITED');
+      // Another token has its own budget.
+      expect((await t.app.inject({ url: '/docs/json', headers: auth('admin') })).statusCode).toBe(200);
+      // Health is never limited.
+      for (let i = 0; i < 5; i++) expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('scopes across every route', () => {
+  it('answers 401 without a token on every route but health, metrics and the favicon', async () => {
+    const t = await startTestServer();
+    try {
+      const doc = (await t.app.inject({ url: '/docs/json', headers: auth('admin') })).json() as { paths: Record<string, object> };
+      const open = new Set(['/healthz', '/readyz', '/metrics']);
+      let checked = 0;
+      for (const [path, methods] of Object.entries(doc.paths)) {
+        for (const method of Object.keys(methods)) {
+          const url = path.replace(/\{[^}]+\}/g, '6f1c1b9e-2d1a-4c3b-9a57-0d4f7b3e8a11');
+          const res = await t.app.inject({ method: method.toUpperCase() as 'GET', url, ...(method !== 'get' && { payload: {} }) });
+          if (open.has(path)) expect(res.statusCode, `${method} ${path}`).not.toBe(401);
+          else expect(res.statusCode, `${method} ${path}`).toBe(401);
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThan(15);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses every mutating route to a read token', async () => {
+    const t = await startTestServer();
+    try {
+      const doc = (await t.app.inject({ url: '/docs/json', headers: auth('admin') })).json() as { paths: Record<string, object> };
+      // POSTs that compute an answer and change nothing on the server.
+      const readOnly = new Set(['/v1/validate', '/v1/route', '/v1/deployments/vllm', '/v1/chat/completions', '/v1/completions']);
+      const mutating: string[] = [];
+      for (const [path, methods] of Object.entries(doc.paths)) {
+        for (const method of Object.keys(methods)) {
+          if (method === 'get' || method === 'head' || readOnly.has(path)) continue;
+          mutating.push(`${method} ${path}`);
+          const url = path.replace(/\{[^}]+\}/g, '6f1c1b9e-2d1a-4c3b-9a57-0d4f7b3e8a11');
+          const res = await t.app.inject({ method: method.toUpperCase() as 'POST', url, headers: auth('read'), payload: {} });
+          expect(res.statusCode, `${method} ${path}`).toBe(403);
+        }
+      }
+      expect(mutating.sort()).toEqual(['delete /v1/exports/{id}', 'post /v1/adapters', 'post /v1/export/stream', 'post /v1/exports']);
+    } finally {
+      await t.close();
+    }
+  });
+});
+

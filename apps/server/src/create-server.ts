@@ -1,0 +1,193 @@
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions, RawServerDefault } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { createTokenVerifier, hasScope } from './auth.js';
+import type { ServerConfig } from './config.js';
+import { ServerError } from './errors.js';
+import { errorHandler } from './http-errors.js';
+import { audit, type AppContext, type Upstream } from './internal/context.js';
+import { createServerMetrics } from './metrics.js';
+import { healthRoutes } from './routes/health.js';
+import { createRouterCache } from './internal/adapter-router.js';
+import { createJobRunner } from './internal/job-runner.js';
+import { resolveNamedSources } from './internal/named-sources.js';
+import { jobRoutes } from './routes/jobs.js';
+import { pageRoutes } from './routes/pages.js';
+import { adapterRoutes } from './routes/adapters.js';
+import { deploymentRoutes } from './routes/deployments.js';
+import { exportStreamRoutes } from './routes/export-stream.js';
+import { proxyRoutes, type AutoModelPicker } from './routes/proxy.js';
+import { routeRoutes } from './routes/route.js';
+import { validateRoutes } from './routes/validate.js';
+import type { RegistryStore } from './store/registry-store.js';
+
+/** Options of {@link createServer}. */
+export interface CreateServerOptions {
+  /** Parsed server config (tokens, sources, limits, upstream). */
+  config: ServerConfig;
+  /** An already migrated store. Closed with the server. */
+  store: RegistryStore;
+  /** Data directory: named file sources and export outputs live below it. */
+  dataDir: string;
+  /** vLLM base URL; wins over `config.upstream.url`. */
+  upstreamUrl?: string;
+  /** pino options or a boolean. @default false */
+  logger?: FastifyServerOptions['logger'];
+  /** A ready pino logger (wins over `logger`). */
+  loggerInstance?: FastifyBaseLogger;
+  /** Environment for `token_env` and `upstream.api_key_env`. @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+function resolveUpstream(options: CreateServerOptions, env: NodeJS.ProcessEnv): Upstream | undefined {
+  const url = options.upstreamUrl ?? options.config.upstream?.url;
+  if (url === undefined) return undefined;
+  const keyEnv = options.config.upstream?.api_key_env;
+  return { url, apiKey: keyEnv ? env[keyEnv] : undefined, timeoutMs: options.config.upstream?.timeout_ms ?? 600_000 };
+}
+
+/** The fastify instance {@link createServer} returns, typed with the zod provider. */
+export type LorakitServer = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+/**
+ * Build the HTTP service (not yet listening): auth, rate limits, body limits, OpenAPI at `/docs`, every route.
+ *
+ * @throws ServerError `SERVER_CONFIG_INVALID` when a token's environment variable is unset.
+ * @example
+ * ```ts
+ * const store = await createSqliteStore({ file: '.lorakit/lorakit.db' });
+ * await store.migrate();
+ * const app = await createServer({ config: parseServerConfig({}), store, dataDir: '.lorakit' });
+ * await app.listen({ port: 8080, host: '127.0.0.1' });
+ * ```
+ */
+export async function createServer(options: CreateServerOptions): Promise<LorakitServer> {
+  const env = options.env ?? process.env;
+  const { config } = options;
+  const verifier = createTokenVerifier(config.tokens, env);
+  const base = {
+    bodyLimit: config.limits.body_bytes,
+    // Streams are answered as they are produced; a long export must not be cut by a request timeout.
+    requestTimeout: 0,
+  };
+  const app: LorakitServer = (
+    options.loggerInstance
+      ? Fastify({ ...base, loggerInstance: options.loggerInstance })
+      : Fastify({ ...base, logger: options.logger ?? false })
+  ).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: { code: 'SERVER_NOT_FOUND', message: `no route ${request.method} ${request.url}` } });
+  });
+
+  const sources = resolveNamedSources(config.sources, options.dataDir);
+  const metrics = createServerMetrics(options.store);
+  const ctx: AppContext = {
+    config,
+    store: options.store,
+    dataDir: options.dataDir,
+    metrics,
+    upstream: resolveUpstream(options, env),
+    router: createRouterCache(options.store, {
+      baseModel: config.router.base_model ?? '',
+      threshold: config.router.threshold,
+      ...(config.router.locale !== undefined && { locale: config.router.locale }),
+      ttlMs: config.router.cache_ms,
+    }),
+  };
+  const pickModel: AutoModelPicker = async (text) => {
+    const result = (await ctx.router.get()).route(text);
+    if (result.fallback && config.router.base_model === undefined) return undefined;
+    return { adapter: result.model, confidence: result.confidence, reason: result.reason };
+  };
+
+  // NDJSON bodies reach the handler as the raw stream, never buffered; the handler enforces the stream limits.
+  app.addContentTypeParser('application/x-ndjson', (_request, payload, done) => done(null, payload));
+
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request) => {
+    // Routes declare their scope; the docs pages (registered by @fastify/swagger-ui) are readable with `read`.
+    // Unmatched URLs need any valid token (an honest 404 for readers, a 401 for strangers).
+    const url = request.routeOptions.url;
+    const scope = request.routeOptions.config.scope ?? (url === undefined || url.startsWith('/docs') ? 'read' : 'admin');
+    if (scope === 'public') return;
+    const principal = verifier.verify(request.headers.authorization);
+    if (!principal) {
+      throw new ServerError('SERVER_UNAUTHORIZED', 'missing or unknown bearer token (Authorization: Bearer <token>)');
+    }
+    request.principal = principal;
+    if (!hasScope(principal, scope)) {
+      audit(request, { action: 'access', target: `${request.method} ${request.url}`, outcome: 'denied', detail: `needs ${scope}` });
+      throw new ServerError('SERVER_FORBIDDEN', `token ${principal.name} lacks the ${scope} scope`);
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requests.inc({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    });
+  });
+  const runner = createJobRunner({
+    store: options.store,
+    metrics,
+    concurrency: config.limits.job_concurrency,
+    env,
+    log: app.log,
+  });
+  // Jobs left queued or running by a previous process (crash, kill) end as failed: interrupted, never vanish.
+  const interrupted = await options.store.interruptUnfinishedJobs(new Date().toISOString());
+  if (interrupted > 0) app.log.warn({ interrupted }, 'marked unfinished export jobs of a previous run as failed: interrupted');
+  app.addHook('onClose', async () => {
+    await runner.close();
+    await options.store.close();
+  });
+
+  await app.register(fastifyRateLimit, {
+    max: config.limits.rate_limit_max,
+    timeWindow: config.limits.rate_limit_window_ms,
+    // After auth (onRequest), before the body is read.
+    hook: 'preParsing',
+    keyGenerator: (request) => (request.principal ? `token:${request.principal.name}` : `ip:${request.ip}`),
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      code: 'SERVER_RATE_LIMITED',
+      message: `rate limit of ${context.max} requests per ${context.after} reached; retry later`,
+    }),
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'lorakit server', version: '0.1.0', description: 'Streaming export, jobs, adapter registry, routing to vLLM.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list' },
+  });
+
+  await app.register(healthRoutes(ctx));
+  await app.register(proxyRoutes(ctx, pickModel), { prefix: '/v1' });
+  await app.register(adapterRoutes(ctx), { prefix: '/v1' });
+  await app.register(routeRoutes(ctx), { prefix: '/v1' });
+  await app.register(exportStreamRoutes(ctx, env), { prefix: '/v1' });
+  await app.register(jobRoutes(ctx, runner, sources), { prefix: '/v1' });
+  await app.register(deploymentRoutes(ctx), { prefix: '/v1' });
+  await app.register(pageRoutes(ctx));
+  await app.register(validateRoutes(ctx), { prefix: '/v1' });
+  return app;
+}

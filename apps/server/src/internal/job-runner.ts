@@ -1,0 +1,168 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runExport, type ExportConfig, type ExportProgress } from '@lorakit/jsonl-exporter';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ServerMetrics } from '../metrics.js';
+import type { JobRecord, RegistryStore } from '../store/registry-store.js';
+
+/** Options of {@link createJobRunner}. */
+export interface JobRunnerOptions {
+  store: RegistryStore;
+  metrics: ServerMetrics;
+  concurrency: number;
+  env: NodeJS.ProcessEnv;
+  log: FastifyBaseLogger;
+  /** Progress is written to the store at most this often. @default 1000 */
+  progressIntervalMs?: number;
+}
+
+interface Pending {
+  id: string;
+  config: ExportConfig;
+  cwd: string;
+}
+
+/** Output directory of a job: `<dataDir>/exports/<id>`. */
+export function jobOutputDir(dataDir: string, id: string): string {
+  return join(dataDir, 'exports', id);
+}
+
+/**
+ * Runs export jobs with a concurrency cap: later jobs wait in a FIFO queue. Cancelling aborts a running export
+ * (the exporter removes its temp output) or drops a queued one.
+ */
+export function createJobRunner(options: JobRunnerOptions) {
+  const queue: Pending[] = [];
+  const running = new Map<string, AbortController>();
+  const done = new Set<Promise<void>>();
+  let closed = false;
+
+  const now = () => new Date().toISOString();
+
+  async function run(job: Pending): Promise<void> {
+    const controller = new AbortController();
+    running.set(job.id, controller);
+    const { store } = options;
+    try {
+      await store.updateJob(job.id, { status: 'running', startedAt: now() });
+      let lastWrite: Promise<unknown> = Promise.resolve();
+      const result = await runExport(job.config, {
+        cwd: job.cwd,
+        signal: controller.signal,
+        env: options.env,
+        progressIntervalMs: options.progressIntervalMs ?? 1000,
+        onProgress: (progress: ExportProgress) => {
+          // Progress writes are chained so they land in order and never overlap the final update.
+          lastWrite = lastWrite.then(() => store.updateJob(job.id, { progress }).catch(() => undefined));
+        },
+      });
+      await lastWrite;
+      const outDir = job.config.output.dir;
+      const files: string[] = [];
+      for (const entry of await readdir(outDir, { withFileTypes: true })) if (entry.isFile()) files.push(entry.name);
+      files.sort();
+      options.metrics.exportRecords.inc({ endpoint: 'job', kind: 'line' }, result.stats.exported);
+      options.metrics.exportRecords.inc({ endpoint: 'job', kind: 'reject' }, result.stats.rejected);
+      await store.updateJob(job.id, {
+        status: 'succeeded',
+        finishedAt: now(),
+        stats: result.stats,
+        quality: (result.report as unknown) ?? null,
+        files,
+      });
+      options.log.info({ audit: { who: 'job-runner', action: 'export.job', target: job.id, outcome: 'success', at: now() } }, 'audit');
+    } catch (error) {
+      const e = error as { code?: unknown; message?: unknown };
+      const code = typeof e.code === 'string' ? e.code : 'SERVER_INTERNAL';
+      const cancelled = controller.signal.aborted && !closed;
+      await store
+        .updateJob(job.id, {
+          status: cancelled ? 'cancelled' : 'failed',
+          finishedAt: now(),
+          error: closed ? { code: 'interrupted', message: 'the server stopped while the job ran' } : { code, message: String(e.message) },
+        })
+        .catch(() => undefined);
+      options.log.info(
+        { audit: { who: 'job-runner', action: 'export.job', target: job.id, outcome: 'failure', detail: code, at: now() } },
+        'audit',
+      );
+    } finally {
+      running.delete(job.id);
+    }
+  }
+
+  function pump(): void {
+    while (!closed && running.size < options.concurrency && queue.length > 0) {
+      const next = queue.shift() as Pending;
+      const p = run(next).finally(() => {
+        done.delete(p);
+        pump();
+      });
+      done.add(p);
+    }
+  }
+
+  return {
+    /** Queue a job already stored as `queued`. */
+    submit(id: string, config: ExportConfig, cwd: string): void {
+      queue.push({ id, config, cwd });
+      pump();
+    },
+    /** Cancel a queued or running job; false when it is neither (finished, unknown, or on another server). */
+    async cancel(id: string): Promise<boolean> {
+      const index = queue.findIndex((j) => j.id === id);
+      if (index !== -1) {
+        queue.splice(index, 1);
+        await options.store.updateJob(id, { status: 'cancelled', finishedAt: now() });
+        return true;
+      }
+      const controller = running.get(id);
+      if (!controller) return false;
+      controller.abort();
+      await Promise.all([...done]);
+      return true;
+    },
+    /** Jobs running now. */
+    runningCount: () => running.size,
+    /** Stop: queued jobs and running ones (aborted) end as `failed` + `interrupted`. */
+    async close(): Promise<void> {
+      closed = true;
+      for (const job of queue.splice(0)) {
+        await options.store
+          .updateJob(job.id, { status: 'failed', finishedAt: now(), error: { code: 'interrupted', message: 'the server stopped before the job ran' } })
+          .catch(() => undefined);
+      }
+      for (const controller of running.values()) controller.abort();
+      await Promise.all([...done]);
+    },
+  };
+}
+
+/** What {@link createJobRunner} returns. */
+export type JobRunner = ReturnType<typeof createJobRunner>;
+
+/** Size of a job's output file, or undefined when missing. */
+export async function fileSize(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A job as the API returns it. */
+export function jobView(job: JobRecord) {
+  return {
+    id: job.id,
+    status: job.status,
+    source: job.source,
+    progress: job.progress,
+    stats: job.stats,
+    files: job.files,
+    error: job.error,
+    created_by: job.createdBy,
+    created_at: job.createdAt,
+    started_at: job.startedAt,
+    finished_at: job.finishedAt,
+  };
+}

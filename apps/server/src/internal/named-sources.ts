@@ -1,0 +1,27 @@
+import { SourceConfigSchema, type SourceConfig } from '@lorakit/jsonl-exporter';
+import { resolveInDataDir } from '../config.js';
+import { ServerError } from '../errors.js';
+
+/**
+ * Validate the operator's named sources with jsonl-exporter's `SourceConfigSchema`, resolving file paths inside
+ * the data directory. Jobs may only name these.
+ *
+ * @throws ServerError `SERVER_CONFIG_INVALID` naming the source and field.
+ */
+export function resolveNamedSources(sources: Record<string, Record<string, unknown>>, dataDir: string): Map<string, SourceConfig> {
+  const out = new Map<string, SourceConfig>();
+  for (const [name, raw] of Object.entries(sources)) {
+    const parsed = SourceConfigSchema.safeParse(raw);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+      throw new ServerError('SERVER_CONFIG_INVALID', `sources.${name}: ${detail}`, { cause: parsed.error });
+    }
+    const source = parsed.data;
+    if (source.type === 'stdin') {
+      throw new ServerError('SERVER_CONFIG_INVALID', `sources.${name}: a named source cannot be stdin`);
+    }
+    if ('path' in source) source.path = resolveInDataDir(dataDir, source.path, `sources.${name}.path`);
+    out.set(name, source);
+  }
+  return out;
+}

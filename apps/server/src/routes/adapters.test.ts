@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLines, auth, startTestServer, type TestServer } from '../../test/helpers.js';
+import { meta } from '../../test/metadata.js';
+
+describe('adapter registry', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(() => t.close());
+
+  const register = (body: unknown, scope: 'read' | 'export' | 'admin' = 'admin') =>
+    t.app.inject({ method: 'POST', url: '/v1/adapters', headers: auth(scope), payload: body as object });
+
+  it('registers with admin, refuses read and export tokens without storing anything', async () => {
+    for (const scope of ['read', 'export'] as const) {
+      const res = await register(meta('law-qa', '1.0.0'), scope);
+      expect(res.statusCode).toBe(403);
+      expect(res.json().error.code).toBe('SERVER_FORBIDDEN');
+    }
+    expect((await t.app.inject({ url: '/v1/adapters/law-qa', headers: auth('read') })).statusCode).toBe(404);
+    const ok = await register(meta('law-qa', '1.0.0', { domain: 'law', keywords: ['baugenehmigung', 'mietrecht'] }));
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json()).toMatchObject({ id: 'law-qa', version: '1.0.0' });
+  });
+
+  it('answers 409 for an existing id + version and keeps the first', async () => {
+    const res = await register(meta('law-qa', '1.0.0', { domain: 'changed' }));
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.code).toBe('SERVER_CONFLICT');
+    const stored = await t.app.inject({ url: '/v1/adapters/law-qa/1.0.0', headers: auth('read') });
+    expect(stored.json().domain).toBe('law');
+  });
+
+  it('answers 400 with each invalid field named', async () => {
+    const res = await register({ adapter_id: 'Bad Id', base_model: {} });
+    expect(res.statusCode).toBe(400);
+    const paths = (res.json().error.issues as { path: string }[]).map((i) => i.path);
+    expect(paths).toContain('/adapter_id');
+    expect(paths).toContain('/base_model/name');
+  });
+
+  it('writes audit lines for registrations and denials', () => {
+    const lines = auditLines(t.logs);
+    expect(lines).toContainEqual(expect.objectContaining({ who: 'root', action: 'adapter.register', target: 'law-qa@1.0.0', outcome: 'success' }));
+    expect(lines).toContainEqual(expect.objectContaining({ who: 'root', action: 'adapter.register', target: 'law-qa@1.0.0', outcome: 'failure' }));
+    expect(lines).toContainEqual(expect.objectContaining({ who: 'reader', outcome: 'denied' }));
+  });
+
+  it('lists latest versions with filters and pages', async () => {
+    await register(meta('law-qa', '1.1.0', { domain: 'law', keywords: ['baugenehmigung'] }));
+    await register(meta('med-qa', '0.1.0', { domain: 'medicine', type: 'qa', keywords: ['schmerz'] }));
+    await register(meta('tax-qa', '2.0.0', { domain: 'tax', keywords: ['steuer'] }, { base_model: { name: 'meta-llama/Llama-3.1-8B' } }));
+    const all = (await t.app.inject({ url: '/v1/adapters?limit=2', headers: auth('read') })).json();
+    expect(all.total).toBe(3);
+    expect(all.items.map((a: { id: string; version: string }) => `${a.id}@${a.version}`)).toEqual(['law-qa@1.1.0', 'med-qa@0.1.0']);
+    expect(all.next_offset).toBe(2);
+    const page2 = (await t.app.inject({ url: '/v1/adapters?limit=2&offset=2', headers: auth('read') })).json();
+    expect(page2.items.map((a: { id: string }) => a.id)).toEqual(['tax-qa']);
+    expect(page2.next_offset).toBeNull();
+    const byDomain = (await t.app.inject({ url: '/v1/adapters?domain=medicine', headers: auth('read') })).json();
+    expect(byDomain.items.map((a: { id: string }) => a.id)).toEqual(['med-qa']);
+    const byBase = (await t.app.inject({ url: '/v1/adapters?base_model=meta-llama/Llama-3.1-8B', headers: auth('read') })).json();
+    expect(byBase.items.map((a: { id: string }) => a.id)).toEqual(['tax-qa']);
+    const byTask = (await t.app.inject({ url: '/v1/adapters?task=qa', headers: auth('read') })).json();
+    expect(byTask.items.map((a: { id: string }) => a.id)).toEqual(['med-qa']);
+    const tooBig = await t.app.inject({ url: '/v1/adapters?limit=100000', headers: auth('read') });
+    expect(tooBig.statusCode).toBe(400);
+  });
+
+  it('lists versions and returns one version', async () => {
+    const versions = (await t.app.inject({ url: '/v1/adapters/law-qa', headers: auth('read') })).json();
+    expect(versions.versions.map((v: { version: string }) => v.version)).toEqual(['1.0.0', '1.1.0']);
+    const one = (await t.app.inject({ url: '/v1/adapters/law-qa/1.1.0', headers: auth('read') })).json();
+    expect(one.metadata.adapter_id).toBe('law-qa');
+    expect(one.created_by).toBe('root');
+    expect((await t.app.inject({ url: '/v1/adapters/law-qa/9.9.9', headers: auth('read') })).statusCode).toBe(404);
+  });
+
+  it('resolves lineage through parents and reports a missing parent', async () => {
+    await register(meta('law-qa-de', '1.0.0', { domain: 'law' }, { provenance: { parent_adapter_id: 'law-qa', parent_adapter_version: '1.0.0' } }));
+    const lineage = (await t.app.inject({ url: '/v1/adapters/law-qa-de/lineage', headers: auth('read') })).json();
+    expect(lineage.chain.map((c: { id: string; version: string }) => `${c.id}@${c.version}`)).toEqual(['law-qa-de@1.0.0', 'law-qa@1.0.0']);
+    await register(meta('orphan', '1.0.0', {}, { provenance: { parent_adapter_id: 'gone' } }));
+    const orphan = await t.app.inject({ url: '/v1/adapters/orphan/lineage', headers: auth('read') });
+    expect(orphan.statusCode).toBe(422);
+    expect(orphan.json().error.code).toBe('METADATA_PARENT_NOT_FOUND');
+  });
+
+  it('renders the model card and the PEFT config', async () => {
+    const card = await t.app.inject({ url: '/v1/adapters/law-qa/1.0.0/card', headers: auth('read') });
+    expect(card.statusCode).toBe(200);
+    expect(card.headers['content-type']).toMatch(/^text\/markdown/);
+    expect(card.body.startsWith('---\n')).toBe(true);
+    expect(card.body).toContain('Qwen/Qwen2.5-7B-Instruct');
+    const peft = (await t.app.inject({ url: '/v1/adapters/law-qa/1.0.0/peft-config', headers: auth('read') })).json();
+    expect(peft).toMatchObject({ peft_type: 'LORA', r: 16, lora_alpha: 32, base_model_name_or_path: 'Qwen/Qwen2.5-7B-Instruct' });
+  });
+
+  it('routes text to the adapter whose keywords match', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/route',
+      headers: auth('read'),
+      payload: { text: 'Wie lange dauert eine Baugenehmigung in Bayern?' },
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.adapter).toBe('law-qa');
+    expect(body.model).toBe('law-qa');
+    expect(body.confidence).toBeGreaterThan(0);
+    expect(typeof body.reason).toBe('string');
+    const none = (await t.app.inject({ method: 'POST', url: '/v1/route', headers: auth('read'), payload: { text: 'hello there' } })).json();
+    expect(none.adapter).toBeNull();
+    expect(none.model).toBeNull();
+  });
+
+  it('turns registered adapters into vLLM serve args, YAML, compose and Kubernetes output with warnings', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/deployments/vllm',
+      headers: auth('read'),
+      payload: {
+        serve: { model: 'Qwen/Qwen2.5-7B-Instruct' },
+        adapters: [{ id: 'law-qa' }, { id: 'tax-qa', path: '/mnt/tax' }],
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.args).toContain('--enable-lora');
+    expect(body.args.join(' ')).toContain('law-qa');
+    expect(body.args.join(' ')).toContain('/adapters/law-qa/1.1.0');
+    expect(body.args.join(' ')).toContain('/mnt/tax');
+    expect(body.yaml).toContain('Qwen/Qwen2.5-7B-Instruct');
+    expect(body.kubernetes).toContain('kind: Deployment');
+    expect(body.compose).toContain('vllm');
+    expect(body.warnings.join('\n')).toContain('tax-qa@2.0.0" was trained on meta-llama/Llama-3.1-8B');
+    const missing = await t.app.inject({
+      method: 'POST',
+      url: '/v1/deployments/vllm',
+      headers: auth('read'),
+      payload: { serve: { model: 'x' }, adapters: [{ id: 'nope' }] },
+    });
+    expect(missing.statusCode).toBe(404);
+    const invalid = await t.app.inject({ method: 'POST', url: '/v1/deployments/vllm', headers: auth('read'), payload: { serve: { port: 0 } } });
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.json().error.issues.map((i: { path: string }) => i.path)).toContain('/serve/model');
+  });
+
+  it('renders the dashboard with adapters, escaping their fields', async () => {
+    const res = await t.app.inject({ url: '/', headers: auth('read') });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(res.body).toContain('href="/v1/adapters/law-qa/1.1.0/card"');
+    expect((await t.app.inject({ url: '/' })).statusCode).toBe(401);
+  });
+});

@@ -1,0 +1,194 @@
+import {
+  resolveLineage,
+  safeParseAdapterMetadata,
+  toModelCard,
+  toPeftConfig,
+  type AdapterMetadata,
+} from '@lorakit/adapter-metadata';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ServerError } from '../errors.js';
+import type { AppContext } from '../internal/context.js';
+import { audit } from '../internal/context.js';
+import type { AdapterRecord } from '../store/registry-store.js';
+
+const IdParams = z.object({ id: z.string().min(1) });
+const IdVersionParams = z.object({ id: z.string().min(1), version: z.string().min(1) });
+
+/** One registered adapter version as the API returns it. */
+function view(record: AdapterRecord) {
+  return {
+    id: record.id,
+    version: record.version,
+    domain: record.domain,
+    base_model: record.baseModel,
+    task: record.task,
+    created_at: record.createdAt,
+    created_by: record.createdBy,
+    metadata: record.metadata,
+  };
+}
+
+class IssuesError extends ServerError {
+  constructor(
+    message: string,
+    readonly issues: { path: string; message: string }[],
+  ) {
+    super('SERVER_BAD_REQUEST', message);
+  }
+}
+
+/**
+ * The adapter registry: register (admin, 409 on an existing id + version), list with filters and pages, versions,
+ * one version, lineage, model card (markdown), PEFT `adapter_config.json`.
+ */
+export function adapterRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  const { store } = ctx;
+  const metadataOf = async (id: string, version: string): Promise<AdapterMetadata> => {
+    const record = await store.getAdapter(id, version);
+    if (!record) throw new ServerError('SERVER_NOT_FOUND', `adapter ${id}@${version} is not registered`);
+    return record.metadata as AdapterMetadata;
+  };
+
+  return async (app) => {
+    app.post(
+      '/adapters',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          tags: ['registry'],
+          description:
+            'Register an adapter version: the body is adapter_metadata.json (validated by @lorakit/adapter-metadata; ' +
+            'legacy number strings are normalised). 409 when this id + version exists: versions are immutable.',
+        },
+      },
+      async (request, reply) => {
+        const parsed = safeParseAdapterMetadata(request.body);
+        if (!parsed.success) {
+          audit(request, { action: 'adapter.register', target: 'adapters', outcome: 'failure', detail: 'invalid metadata' });
+          const issues = parsed.issues.map((i) => ({ path: i.path, message: i.message }));
+          throw new IssuesError(`invalid adapter metadata: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, issues);
+        }
+        const meta = parsed.data;
+        const target = `${meta.adapter_id}@${meta.adapter_version}`;
+        const outcome = await store.insertAdapter({
+          id: meta.adapter_id,
+          version: meta.adapter_version,
+          domain: meta.task.domain ?? null,
+          baseModel: meta.base_model.name,
+          task: meta.task.type ?? null,
+          metadata: meta,
+          createdBy: request.principal?.name ?? 'anonymous',
+          createdAt: new Date().toISOString(),
+        });
+        if (outcome === 'conflict') {
+          audit(request, { action: 'adapter.register', target, outcome: 'failure', detail: 'conflict' });
+          throw new ServerError('SERVER_CONFLICT', `adapter ${target} is already registered; register a new version instead`);
+        }
+        ctx.router.invalidate();
+        audit(request, { action: 'adapter.register', target, outcome: 'success' });
+        return reply.status(201).send({
+          id: meta.adapter_id,
+          version: meta.adapter_version,
+          warnings: parsed.warnings.map((w) => ({ path: w.path, message: w.message })),
+        });
+      },
+    );
+
+    app.get(
+      '/adapters',
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['registry'],
+          description: 'Latest version of each adapter, ordered by id; filter by domain, base model, task type.',
+          querystring: z.object({
+            domain: z.string().min(1).optional(),
+            base_model: z.string().min(1).optional(),
+            task: z.string().min(1).optional().describe('task.type'),
+            limit: z.coerce.number().int().min(1).max(ctx.config.limits.page_size_max).default(50),
+            offset: z.coerce.number().int().min(0).default(0),
+          }),
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        const { items, total } = await store.listAdapters({
+          ...(q.domain !== undefined && { domain: q.domain }),
+          ...(q.base_model !== undefined && { baseModel: q.base_model }),
+          ...(q.task !== undefined && { task: q.task }),
+          limit: q.limit,
+          offset: q.offset,
+        });
+        const next = q.offset + items.length;
+        return { items: items.map(view), total, limit: q.limit, offset: q.offset, next_offset: next < total ? next : null };
+      },
+    );
+
+    app.get(
+      '/adapters/:id',
+      { config: { scope: 'read' }, schema: { tags: ['registry'], params: IdParams } },
+      async (request) => {
+        const versions = await store.listAdapterVersions(request.params.id);
+        if (versions.length === 0) throw new ServerError('SERVER_NOT_FOUND', `adapter ${request.params.id} is not registered`);
+        return { id: request.params.id, versions: versions.map(view) };
+      },
+    );
+
+    app.get(
+      '/adapters/:id/lineage',
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['registry'],
+          params: IdParams,
+          querystring: z.object({ version: z.string().min(1).optional().describe('Default: the latest version.') }),
+        },
+      },
+      async (request) => {
+        const chain = await resolveLineage(
+          request.params.id,
+          async (id, version) => {
+            if (version !== undefined) return (await store.getAdapter(id, version))?.metadata as AdapterMetadata | undefined;
+            return (await store.listAdapterVersions(id)).at(-1)?.metadata as AdapterMetadata | undefined;
+          },
+          request.query.version === undefined ? {} : { version: request.query.version },
+        );
+        return { chain: chain.map((m) => ({ id: m.adapter_id, version: m.adapter_version, metadata: m })) };
+      },
+    );
+
+    app.get(
+      '/adapters/:id/:version',
+      { config: { scope: 'read' }, schema: { tags: ['registry'], params: IdVersionParams } },
+      async (request) => {
+        const record = await store.getAdapter(request.params.id, request.params.version);
+        if (!record) {
+          throw new ServerError('SERVER_NOT_FOUND', `adapter ${request.params.id}@${request.params.version} is not registered`);
+        }
+        return view(record);
+      },
+    );
+
+    app.get(
+      '/adapters/:id/:version/card',
+      {
+        config: { scope: 'read' },
+        schema: { tags: ['registry'], params: IdVersionParams, description: 'Hugging Face model card (README.md), text/markdown.' },
+      },
+      async (request, reply) => {
+        const card = toModelCard(await metadataOf(request.params.id, request.params.version));
+        return reply.type('text/markdown; charset=utf-8').send(card.markdown);
+      },
+    );
+
+    app.get(
+      '/adapters/:id/:version/peft-config',
+      {
+        config: { scope: 'read' },
+        schema: { tags: ['registry'], params: IdVersionParams, description: 'PEFT adapter_config.json generated from the metadata.' },
+      },
+      async (request) => toPeftConfig(await metadataOf(request.params.id, request.params.version)),
+    );
+  };
+}

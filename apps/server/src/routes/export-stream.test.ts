@@ -1,0 +1,174 @@
+import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLines, auth, startTestServer, type TestServer } from '../../test/helpers.js';
+
+const config = { style: 'chat', split: { validation: 0 }, dedup: { exact: true } };
+const record = (i: number) => ({ instruction: `Question number ${i}?`, input: '', output: `Answer number ${i}, long enough.` });
+const body = (records: unknown[], cfg: object = config) =>
+  [JSON.stringify({ config: cfg }), ...records.map((r) => (typeof r === 'string' ? r : JSON.stringify(r)))].join('\n') + '\n';
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const ndjsonHeaders = { ...auth('export'), 'content-type': 'application/x-ndjson' };
+
+describe('POST /v1/export/stream', () => {
+  let t: TestServer;
+  let base: string;
+  beforeAll(async () => {
+    t = await startTestServer({ limits: { stream_records: 2_000_000 } });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => t.close());
+
+  it('streams training lines for NDJSON records', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/export/stream', headers: ndjsonHeaders, payload: body([record(1), record(2)]) });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    const out = lines(res.body);
+    expect(out).toHaveLength(2);
+    expect(out[0]?.['messages']).toEqual([
+      { role: 'user', content: 'Question number 1?' },
+      { role: 'assistant', content: 'Answer number 1, long enough.' },
+    ]);
+  });
+
+  it('reads a gzip-compressed record stream (the exporter sniffs the magic bytes) after a plain header line', async () => {
+    const records = gzipSync(Buffer.from([record(1), record(2), record(3)].map((r) => JSON.stringify(r)).join('\n') + '\n'));
+    const payload = Buffer.concat([Buffer.from(`${JSON.stringify({ config })}\n`), records]);
+    const res = await t.app.inject({ method: 'POST', url: '/v1/export/stream', headers: ndjsonHeaders, payload });
+    expect(res.statusCode).toBe(200);
+    expect(lines(res.body)).toHaveLength(3);
+  });
+
+  it('adds rejects and a last stats line on request', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/export/stream?rejects=true&stats=true',
+      headers: ndjsonHeaders,
+      payload: body([record(1), record(1), '{not json', { instruction: 'no output' }]),
+    });
+    const out = lines(res.body);
+    const rejects = out.filter((l) => 'reject' in l);
+    expect(rejects).toHaveLength(3);
+    const last = out.at(-1) as { stats: { read: number; exported: number; rejected: number } };
+    expect(last.stats).toMatchObject({ read: 4, exported: 1, rejected: 3 });
+  });
+
+  it('needs the export scope', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/export/stream',
+      headers: { ...auth('read'), 'content-type': 'application/x-ndjson' },
+      payload: body([record(1)]),
+    });
+    expect(res.statusCode).toBe(403);
+  });
+
+  it('refuses a source, a schema file path or a hash key variable from the request', async () => {
+    for (const cfg of [
+      { ...config, source: { type: 'jsonl', path: '/etc/passwd' } },
+      { ...config, structured_gen: { enabled: true, json_schema: '/etc/schema.json' } },
+      { ...config, pii: { policy: 'redact', strategy: 'hash', hash_key_env: 'DATABASE_URL' } },
+    ]) {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/export/stream', headers: ndjsonHeaders, payload: body([record(1)], cfg) });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('SERVER_BAD_REQUEST');
+    }
+  });
+
+  it('answers 400 naming the key for an invalid export config', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/export/stream',
+      headers: ndjsonHeaders,
+      payload: body([record(1)], { style: 'no-such-style' }),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('EXPORT_CONFIG_INVALID');
+    expect(res.json().error.message).toContain('style');
+  });
+
+  it('does not buffer for a client that stops reading, and stops work when it disconnects', async () => {
+    const total = 1_000_000;
+    let produced = 0;
+    const encoder = new TextEncoder();
+    const controller = new AbortController();
+    const upload = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(encoder.encode(`${JSON.stringify({ config })}\n`));
+      },
+      pull(c) {
+        if (produced >= total) return c.close();
+        let chunk = '';
+        for (let i = 0; i < 500; i++) chunk += `${JSON.stringify(record(produced++))}\n`;
+        c.enqueue(encoder.encode(chunk));
+      },
+    });
+    const sockets: Socket[] = [];
+    t.app.server.on('connection', (s) => sockets.push(s));
+    const res = await fetch(`${base}/v1/export/stream`, {
+      method: 'POST',
+      headers: ndjsonHeaders,
+      body: upload,
+      duplex: 'half',
+      signal: controller.signal,
+    } as RequestInit);
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    await reader.read(); // take one chunk, then stop reading
+    // Wait until the server stops pulling the upload (backpressure all the way back), then check it stays stopped.
+    let pausedAt = -1;
+    let stableFor = 0;
+    for (let i = 0; i < 60 && stableFor < 3; i++) {
+      stableFor = produced === pausedAt ? stableFor + 1 : 0;
+      pausedAt = produced;
+      await sleep(250);
+    }
+    // A server that buffered would have kept pulling the whole upload; this one waits with a bounded amount in flight
+    // (its own ~128 KiB plus the kernel's socket buffers).
+    expect(stableFor).toBe(3);
+    expect(produced).toBeLessThan(total / 4);
+    controller.abort();
+    await sleep(300);
+    const afterAbort = produced;
+    await sleep(300);
+    expect(produced).toBe(afterAbort);
+    const line = auditLines(t.logs).find((l) => l['action'] === 'export.stream' && (l['detail'] as { aborted?: boolean })?.aborted);
+    expect(line).toBeDefined();
+    // The cut response's socket is closed by the server, not left half-open.
+    expect(sockets[0]?.destroyed).toBe(true);
+  });
+});
+
+describe('POST /v1/export/stream refusals over real HTTP', () => {
+  it('answers 400 for a bad first line and closes the connection instead of waiting for the rest of the body', async () => {
+    const t = await startTestServer();
+    try {
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/v1/export/stream`;
+      let sent = 0;
+      const encoder = new TextEncoder();
+      const upload = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(encoder.encode(`${JSON.stringify({ config: { style: 'nope' } })}\n`));
+        },
+        pull(c) {
+          // An endless body: the answer must not wait for it.
+          sent++;
+          c.enqueue(encoder.encode(`${JSON.stringify(record(sent))}\n`.repeat(200)));
+        },
+      });
+      const res = await fetch(url, { method: 'POST', headers: ndjsonHeaders, body: upload, duplex: 'half' } as RequestInit);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('connection')).toBe('close');
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('EXPORT_CONFIG_INVALID');
+    } finally {
+      await t.close();
+    }
+  });
+});

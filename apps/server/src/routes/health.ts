@@ -1,0 +1,44 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../internal/context.js';
+
+/** `/healthz`, `/readyz`, `/metrics`: no token needed, no rate limit, hidden from nothing (they are in the OpenAPI doc). */
+export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    const open = { scope: 'public' as const, rateLimit: false as const };
+    app.get(
+      '/healthz',
+      { config: open, schema: { tags: ['operations'], response: { 200: z.object({ status: z.literal('ok') }) } } },
+      async () => ({ status: 'ok' as const }),
+    );
+    app.get(
+      '/readyz',
+      {
+        config: open,
+        schema: {
+          tags: ['operations'],
+          response: {
+            200: z.object({ status: z.literal('ready'), store: z.string() }),
+            503: z.object({ status: z.literal('unavailable'), store: z.string(), error: z.string() }),
+          },
+        },
+      },
+      async (_request, reply) => {
+        try {
+          await ctx.store.ping();
+          return { status: 'ready' as const, store: ctx.store.kind };
+        } catch (error) {
+          return reply
+            .status(503)
+            .send({ status: 'unavailable' as const, store: ctx.store.kind, error: (error as Error).message });
+        }
+      },
+    );
+    // Browsers ask for it on every page that declares no icon (the JSON and markdown API answers).
+    app.get('/favicon.ico', { config: open, schema: { hide: true } }, async (_request, reply) => reply.status(204).send());
+    app.get('/metrics', { config: open, schema: { tags: ['operations'] } }, async (_request, reply) => {
+      const text = await ctx.metrics.registry.metrics();
+      return reply.type(ctx.metrics.registry.contentType).send(text);
+    });
+  };
+}

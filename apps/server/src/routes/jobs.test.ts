@@ -1,0 +1,144 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSqliteStore } from '../store/sqlite-store.js';
+import { auditLines, auth, startTestServer, type TestServer } from '../../test/helpers.js';
+
+const record = (i: number) => JSON.stringify({ instruction: `Question ${i}?`, output: `Answer ${i}, long enough to keep.` });
+
+async function waitFor(t: TestServer, id: string, states: string[]): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 200; i++) {
+    const job = (await t.app.inject({ url: `/v1/exports/${id}`, headers: auth('read') })).json() as Record<string, unknown>;
+    if (states.includes(job['status'] as string)) return job;
+    await sleep(50);
+  }
+  throw new Error(`job ${id} never reached ${states.join('/')}`);
+}
+
+describe('export jobs', () => {
+  let t: TestServer;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'lorakit-jobs-'));
+    mkdirSync(join(dataDir, 'sources'));
+    writeFileSync(join(dataDir, 'sources', 'crm.jsonl'), Array.from({ length: 50 }, (_, i) => record(i)).join('\n') + '\n');
+    writeFileSync(join(dataDir, 'sources', 'big.jsonl'), Array.from({ length: 200_000 }, (_, i) => record(i)).join('\n') + '\n');
+    t = await startTestServer(
+      {
+        sources: {
+          crm: { type: 'jsonl', path: 'sources/crm.jsonl' },
+          big: { type: 'jsonl', path: 'sources/big.jsonl' },
+          missing: { type: 'jsonl', path: 'sources/nope.jsonl' },
+        },
+        limits: { job_concurrency: 1 },
+      },
+      { dataDir },
+    );
+  });
+  afterAll(async () => {
+    await t.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const create = (body: object, scope: 'read' | 'export' = 'export') =>
+    t.app.inject({ method: 'POST', url: '/v1/exports', headers: auth(scope), payload: body });
+
+  it('runs a job on a named source and serves its files', async () => {
+    const res = await create({ source: 'crm', config: { style: 'instruction', split: { validation: 0.2 } } });
+    expect(res.statusCode).toBe(202);
+    const { id } = res.json() as { id: string };
+    expect(res.headers['location']).toBe(`/v1/exports/${id}`);
+    const job = await waitFor(t, id, ['succeeded', 'failed']);
+    expect(job['status']).toBe('succeeded');
+    expect(job['stats']).toMatchObject({ read: 50, exported: 50 });
+    expect(job['progress']).toMatchObject({ records: 50 });
+    expect(job['files']).toEqual(expect.arrayContaining(['train.jsonl', 'validation.jsonl', 'rejects.jsonl']));
+    const file = await t.app.inject({ url: `/v1/exports/${id}/files/train.jsonl`, headers: auth('read') });
+    expect(file.statusCode).toBe(200);
+    expect(file.headers['content-disposition']).toBe('attachment; filename="train.jsonl"');
+    expect(file.body.trim().split('\n').length + 0).toBe((job['stats'] as { exportedBySplit: { train: number } }).exportedBySplit.train);
+    expect(auditLines(t.logs)).toContainEqual(expect.objectContaining({ who: 'exporter', action: 'export.job.create', target: id, outcome: 'success' }));
+  });
+
+  it('refuses path traversal and unknown files in downloads', async () => {
+    const { id } = (await create({ source: 'crm' })).json() as { id: string };
+    await waitFor(t, id, ['succeeded']);
+    for (const name of ['..%2F..%2Florakit.db', '.hidden', 'a%5Cb', '%2Fetc%2Fpasswd']) {
+      const res = await t.app.inject({ url: `/v1/exports/${id}/files/${name}`, headers: auth('read') });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('SERVER_BAD_REQUEST');
+    }
+    // Unencoded dot segments are resolved by the URL parser before routing: they never reach the files route.
+    for (const url of [`/v1/exports/${id}/files/..`, `/v1/exports/${id}/files/%2E%2E`, `/v1/exports/${id}/files/../../lorakit.db`]) {
+      const res = await t.app.inject({ url, headers: auth('read') });
+      expect(res.statusCode).not.toBe(200);
+    }
+    const unknown = await t.app.inject({ url: `/v1/exports/${id}/files/lorakit.db`, headers: auth('read') });
+    expect(unknown.statusCode).toBe(404);
+  });
+
+  it('only accepts configured source names, never paths', async () => {
+    expect((await create({ source: '/etc/passwd' })).statusCode).toBe(404);
+    const res = await create({ source: 'crm', config: { source: { type: 'jsonl', path: '/etc/passwd' } } });
+    expect(res.statusCode).toBe(400);
+    expect((await create({ source: 'crm', config: { output: { dir: '/tmp/elsewhere' } } })).statusCode).toBe(400);
+  });
+
+  it('needs the export scope to create and cancel', async () => {
+    expect((await create({ source: 'crm' }, 'read')).statusCode).toBe(403);
+    const jobs = (await t.app.inject({ url: '/v1/exports', headers: auth('read') })).json() as { items: { id: string }[] };
+    const first = jobs.items[0]?.id;
+    const del = await t.app.inject({ method: 'DELETE', url: `/v1/exports/${first}`, headers: auth('read') });
+    expect(del.statusCode).toBe(403);
+  });
+
+  it('reports a failing source as failed with its error code', async () => {
+    const { id } = (await create({ source: 'missing' })).json() as { id: string };
+    const job = await waitFor(t, id, ['failed', 'succeeded']);
+    expect(job['status']).toBe('failed');
+    expect((job['error'] as { code: string }).code).toBe('EXPORT_SOURCE_NOT_FOUND');
+  });
+
+  it('queues beyond the concurrency cap and cancels queued and running jobs', async () => {
+    const a = ((await create({ source: 'big' })).json() as { id: string }).id;
+    const b = ((await create({ source: 'crm' })).json() as { id: string }).id;
+    await waitFor(t, a, ['running']);
+    expect(((await t.app.inject({ url: `/v1/exports/${b}`, headers: auth('read') })).json() as { status: string }).status).toBe('queued');
+    const cancelQueued = await t.app.inject({ method: 'DELETE', url: `/v1/exports/${b}`, headers: auth('export') });
+    expect(cancelQueued.statusCode).toBe(202);
+    expect((cancelQueued.json() as { status: string }).status).toBe('cancelled');
+    const cancelRunning = await t.app.inject({ method: 'DELETE', url: `/v1/exports/${a}`, headers: auth('export') });
+    expect(cancelRunning.statusCode).toBe(202);
+    expect((cancelRunning.json() as { status: string }).status).toBe('cancelled');
+    const again = await t.app.inject({ method: 'DELETE', url: `/v1/exports/${a}`, headers: auth('export') });
+    expect(again.statusCode).toBe(409);
+  });
+});
+
+describe('export jobs across a restart', () => {
+  it('marks jobs a previous process left running as failed: interrupted', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lorakit-restart-'));
+    try {
+      const store = await createSqliteStore({ file: join(dataDir, 'lorakit.db') });
+      await store.migrate();
+      await store.createJob({
+        id: '6f1c1b9e-2d1a-4c3b-9a57-0d4f7b3e8a11', status: 'running', source: 'crm', config: {}, progress: { records: 10 },
+        stats: null, quality: null, files: [], error: null, createdBy: 'x', createdAt: new Date().toISOString(),
+        startedAt: new Date().toISOString(), finishedAt: null,
+      });
+      await store.close();
+      const t = await startTestServer({}, { dataDir });
+      try {
+        const job = (await t.app.inject({ url: '/v1/exports/6f1c1b9e-2d1a-4c3b-9a57-0d4f7b3e8a11', headers: auth('read') })).json();
+        expect(job.status).toBe('failed');
+        expect(job.error.code).toBe('interrupted');
+      } finally {
+        await t.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

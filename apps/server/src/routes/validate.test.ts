@@ -1,0 +1,138 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auth, startTestServer, type TestServer } from '../../test/helpers.js';
+
+const schema = {
+  type: 'object',
+  required: ['output'],
+  properties: { output: { type: 'string', minLength: 5 }, email: { type: 'string', format: 'email' } },
+};
+
+const ndjson = (lines: unknown[]) => lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
+const parseLines = (body: string) =>
+  body
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('POST /v1/validate', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ limits: { stream_records: 50, stream_body_bytes: 64 * 1024 } });
+  });
+  afterAll(() => t.close());
+
+  it('validates one JSON sample and reports every issue with its path', async () => {
+    const ok = await t.app.inject({ method: 'POST', url: '/v1/validate', headers: auth('read'), payload: { schema, sample: { output: 'long enough' } } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({ valid: true, issues: [] });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/v1/validate',
+      headers: auth('read'),
+      payload: { schema, sample: { output: 'abc', email: 'not-an-email' } },
+    });
+    const body = bad.json();
+    expect(body.valid).toBe(false);
+    expect(body.issues.map((i: { path: string; code: string }) => `${i.path} ${i.code}`).sort()).toEqual([
+      '/email format',
+      '/output too_small',
+    ]);
+  });
+
+  it('answers 400 with the schema-validation code for an invalid schema', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/validate',
+      headers: auth('read'),
+      payload: { schema: { type: 'no-such-type' }, sample: 1 },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('SCHEMA_INVALID');
+  });
+
+  it('answers 400 naming the field for a malformed body', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/validate', headers: auth('read'), payload: { sample: 1 } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toContain('schema');
+  });
+
+  it('streams NDJSON results with physical line numbers and a summary', async () => {
+    const body = ndjson([{ schema }, { output: 'fine sample' }, '', { output: 'no' }, '{broken', { output: 'also fine' }]);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/validate',
+      headers: { ...auth('read'), 'content-type': 'application/x-ndjson' },
+      payload: body,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    const lines = parseLines(res.body);
+    expect(lines.map((l) => [l['line'], l['valid']])).toEqual([
+      [2, true],
+      [4, false],
+      [5, false],
+      [6, true],
+      [undefined, undefined],
+    ]);
+    expect((lines[1]?.['issues'] as { code: string; line: number }[])[0]).toMatchObject({ code: 'too_small', line: 4 });
+    expect((lines[2]?.['issues'] as { code: string }[])[0]?.code).toBe('parse');
+    expect(lines[4]).toEqual({ summary: { lines: 6, blank: 1, samples: 4, valid: 2, invalid: 2 } });
+  });
+
+  it('refuses a stream whose first line is not a schema header', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/validate',
+      headers: { ...auth('read'), 'content-type': 'application/x-ndjson' },
+      payload: ndjson([{ output: 'sample first' }]),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toContain('line 1');
+  });
+
+  it('answers 413 when the declared body is over the stream limit', async () => {
+    const big = ndjson([{ schema }, ...Array.from({ length: 3000 }, () => ({ output: 'x'.repeat(30) }))]);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/validate',
+      headers: { ...auth('read'), 'content-type': 'application/x-ndjson' },
+      payload: big,
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error.code).toBe('SERVER_PAYLOAD_TOO_LARGE');
+  });
+
+  it('stops with an error line past the record limit', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/validate',
+      headers: { ...auth('read'), 'content-type': 'application/x-ndjson' },
+      payload: ndjson([{ schema }, ...Array.from({ length: 60 }, () => ({ output: 'sample' }))]),
+    });
+    const lines = parseLines(res.body);
+    expect(lines.filter((l) => l['valid'] === true)).toHaveLength(50);
+    expect(lines.at(-1)).toEqual({ error: { code: 'SERVER_PAYLOAD_TOO_LARGE', message: 'more than 50 records in one request' } });
+  });
+
+  it('stops a chunked body over the byte limit (no Content-Length) over real HTTP', async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/v1/validate`;
+    const chunk = new TextEncoder().encode(ndjson(Array.from({ length: 100 }, () => ({ output: 'y'.repeat(100) }))));
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode(ndjson([{ schema }])));
+        for (let i = 0; i < 10; i++) c.enqueue(chunk);
+        c.close();
+      },
+    });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { ...auth('read'), 'content-type': 'application/x-ndjson' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    const text = await res.text();
+    expect(parseLines(text).at(-1)?.['error']).toMatchObject({ code: 'SERVER_PAYLOAD_TOO_LARGE' });
+  });
+});

@@ -1,0 +1,307 @@
+import type { Pool, PoolClient } from 'pg';
+import type PgModule from 'pg';
+import { ServerError } from '../errors.js';
+import type { AdapterQuery, AdapterRecord, JobPatch, JobRecord, JobStatus, RegistryStore } from './registry-store.js';
+
+// Each entry runs once, in order, inside one transaction with its version row; never edit a shipped entry.
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE adapters (
+     seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     id TEXT NOT NULL, version TEXT NOT NULL,
+     domain TEXT, base_model TEXT, task TEXT,
+     metadata JSONB NOT NULL, created_by TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+     UNIQUE (id, version));
+   CREATE INDEX adapters_domain ON adapters (domain);
+   CREATE INDEX adapters_base_model ON adapters (base_model);
+   CREATE INDEX adapters_task ON adapters (task);
+   CREATE FUNCTION lorakit_adapters_immutable() RETURNS trigger LANGUAGE plpgsql AS
+     $$ BEGIN RAISE EXCEPTION 'registered adapter versions are immutable'; END $$;
+   CREATE TRIGGER adapters_immutable BEFORE UPDATE ON adapters
+     FOR EACH ROW EXECUTE FUNCTION lorakit_adapters_immutable();
+   CREATE TABLE jobs (
+     seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE, status TEXT NOT NULL, source TEXT NOT NULL, config JSONB NOT NULL,
+     progress JSONB, stats JSONB, quality JSONB, files JSONB NOT NULL, error JSONB,
+     created_by TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ);
+   CREATE INDEX jobs_status ON jobs (status);`,
+];
+
+// Any 64-bit constant works; it only has to be the same for every lorakit server sharing the database.
+const MIGRATION_LOCK = 0x6c6f72616b6974n;
+
+interface AdapterRow {
+  id: string;
+  version: string;
+  domain: string | null;
+  base_model: string | null;
+  task: string | null;
+  metadata: unknown;
+  created_by: string;
+  created_at: Date;
+}
+
+interface JobRow {
+  id: string;
+  status: JobStatus;
+  source: string;
+  config: unknown;
+  progress: unknown;
+  stats: unknown;
+  quality: unknown;
+  files: string[];
+  error: JobRecord['error'];
+  created_by: string;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+
+function toAdapter(row: AdapterRow): AdapterRecord {
+  return {
+    id: row.id,
+    version: row.version,
+    domain: row.domain,
+    baseModel: row.base_model,
+    task: row.task,
+    metadata: row.metadata,
+    createdBy: row.created_by,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+function toJob(row: JobRow): JobRecord {
+  return {
+    id: row.id,
+    status: row.status,
+    source: row.source,
+    config: row.config,
+    progress: row.progress,
+    stats: row.stats,
+    quality: row.quality,
+    files: row.files,
+    error: row.error,
+    createdBy: row.created_by,
+    createdAt: row.created_at.toISOString(),
+    startedAt: iso(row.started_at),
+    finishedAt: iso(row.finished_at),
+  };
+}
+
+const JOB_COLUMNS: Record<keyof JobPatch, string> = {
+  status: 'status',
+  progress: 'progress',
+  stats: 'stats',
+  quality: 'quality',
+  files: 'files',
+  error: 'error',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
+};
+const JSON_FIELDS = new Set<keyof JobPatch>(['progress', 'stats', 'quality', 'files', 'error']);
+// node-postgres sends JS arrays as PostgreSQL arrays, so JSONB values go over the wire as JSON text.
+const jsonParam = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));
+
+/** Options of {@link createPostgresStore}. */
+export interface PostgresStoreOptions {
+  /** Connection string, e.g. `postgres://user@host:5432/db` (from `DATABASE_URL`). */
+  connectionString: string;
+  /** PostgreSQL schema holding the tables; created when missing. @default 'public' */
+  schema?: string;
+  /** Pool size. @default 10 */
+  maxConnections?: number;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres (unparsable DATABASE_URL)';
+  }
+}
+
+/**
+ * The registry store on PostgreSQL (node-postgres pool). Migrations take an advisory lock, so several servers can
+ * start against one database at once.
+ *
+ * @throws ServerError `SERVER_DEPENDENCY_MISSING` when `pg` is not installed.
+ * @example
+ * ```ts
+ * const store = await createPostgresStore({ connectionString: process.env.DATABASE_URL! });
+ * await store.migrate();
+ * ```
+ */
+export async function createPostgresStore(options: PostgresStoreOptions): Promise<RegistryStore> {
+  let PgPool: typeof PgModule.Pool;
+  try {
+    PgPool = (await import('pg')).default.Pool;
+  } catch (cause) {
+    throw new ServerError('SERVER_DEPENDENCY_MISSING', 'the PostgreSQL store needs pg: npm install pg', { cause });
+  }
+  const schema = options.schema ?? 'public';
+  const location = `${redact(options.connectionString)} (schema ${schema})`;
+  const pool: Pool = new PgPool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 10,
+    options: `-c search_path=${quoteIdent(schema)}`,
+  });
+  // An idle client losing its connection emits 'error' on the pool; without a listener that crashes the process.
+  pool.on('error', () => undefined);
+
+  const fail = (what: string, cause: unknown): never => {
+    throw new ServerError('SERVER_STORE_FAILED', `${location}: ${what} failed: ${(cause as Error).message}`, { cause });
+  };
+  const query = async <R extends object>(what: string, sql: string, params: unknown[] = []): Promise<R[]> => {
+    try {
+      return (await pool.query<R>(sql, params)).rows;
+    } catch (cause) {
+      return fail(what, cause);
+    }
+  };
+
+  return {
+    kind: 'postgres',
+    location,
+    async migrate() {
+      let client: PoolClient | undefined;
+      try {
+        client = await pool.connect();
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK.toString()]);
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+        await client.query(
+          'CREATE TABLE IF NOT EXISTS lorakit_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)',
+        );
+        const applied = new Set(
+          (await client.query<{ version: number }>('SELECT version FROM lorakit_migrations')).rows.map((r) => r.version),
+        );
+        for (const [index, sql] of MIGRATIONS.entries()) {
+          if (applied.has(index + 1)) continue;
+          await client.query(sql);
+          await client.query('INSERT INTO lorakit_migrations (version, applied_at) VALUES ($1, now())', [index + 1]);
+        }
+        await client.query('COMMIT');
+      } catch (cause) {
+        await client?.query('ROLLBACK').catch(() => undefined);
+        fail('migration', cause);
+      } finally {
+        client?.release();
+      }
+    },
+    async ping() {
+      await query('ping', 'SELECT 1');
+    },
+    async insertAdapter(r) {
+      const rows = await query(
+        'insert adapter',
+        `INSERT INTO adapters (id, version, domain, base_model, task, metadata, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id, version) DO NOTHING RETURNING id`,
+        [r.id, r.version, r.domain, r.baseModel, r.task, jsonParam(r.metadata), r.createdBy, r.createdAt],
+      );
+      return rows.length === 1 ? 'created' : 'conflict';
+    },
+    async getAdapter(id, version) {
+      const rows = await query<AdapterRow>('get adapter', 'SELECT * FROM adapters WHERE id = $1 AND version = $2', [
+        id,
+        version,
+      ]);
+      return rows[0] && toAdapter(rows[0]);
+    },
+    async listAdapterVersions(id) {
+      return (await query<AdapterRow>('list versions', 'SELECT * FROM adapters WHERE id = $1 ORDER BY seq', [id])).map(
+        toAdapter,
+      );
+    },
+    async listAdapters(q: AdapterQuery) {
+      const where: string[] = ['a.seq IN (SELECT MAX(seq) FROM adapters GROUP BY id)'];
+      const params: unknown[] = [];
+      const add = (column: string, value: string | undefined) => {
+        if (value === undefined) return;
+        params.push(value);
+        where.push(`a.${column} = $${params.length}`);
+      };
+      add('domain', q.domain);
+      add('base_model', q.baseModel);
+      add('task', q.task);
+      const clause = where.join(' AND ');
+      const [count] = await query<{ n: string }>('count adapters', `SELECT COUNT(*) AS n FROM adapters a WHERE ${clause}`, params);
+      const rows = await query<AdapterRow>(
+        'list adapters',
+        `SELECT a.* FROM adapters a WHERE ${clause} ORDER BY a.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        [...params, q.limit, q.offset],
+      );
+      return { items: rows.map(toAdapter), total: Number(count?.n ?? 0) };
+    },
+    async createJob(j) {
+      await query(
+        'create job',
+        `INSERT INTO jobs (id, status, source, config, progress, stats, quality, files, error, created_by, created_at,
+           started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [
+          j.id,
+          j.status,
+          j.source,
+          jsonParam(j.config),
+          jsonParam(j.progress),
+          jsonParam(j.stats),
+          jsonParam(j.quality),
+          jsonParam(j.files),
+          jsonParam(j.error),
+          j.createdBy,
+          j.createdAt,
+          j.startedAt,
+          j.finishedAt,
+        ],
+      );
+    },
+    async updateJob(id, patch) {
+      const sets: string[] = [];
+      const params: unknown[] = [];
+      for (const [key, value] of Object.entries(patch) as [keyof JobPatch, unknown][]) {
+        if (value === undefined) continue;
+        params.push(JSON_FIELDS.has(key) ? jsonParam(value) : value);
+        sets.push(`${JOB_COLUMNS[key]} = $${params.length}`);
+      }
+      if (sets.length === 0) return (await query('get job', 'SELECT 1 FROM jobs WHERE id = $1', [id])).length === 1;
+      params.push(id);
+      const rows = await query(
+        'update job',
+        `UPDATE jobs SET ${sets.join(', ')} WHERE id = $${params.length} RETURNING id`,
+        params,
+      );
+      return rows.length === 1;
+    },
+    async getJob(id) {
+      const rows = await query<JobRow>('get job', 'SELECT * FROM jobs WHERE id = $1', [id]);
+      return rows[0] && toJob(rows[0]);
+    },
+    async listJobs(limit) {
+      return (await query<JobRow>('list jobs', 'SELECT * FROM jobs ORDER BY seq DESC LIMIT $1', [limit])).map(toJob);
+    },
+    async countJobs() {
+      const rows = await query<{ status: JobStatus; n: string }>(
+        'count jobs',
+        'SELECT status, COUNT(*) AS n FROM jobs GROUP BY status',
+      );
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    },
+    async interruptUnfinishedJobs(now) {
+      const rows = await query(
+        'interrupt jobs',
+        `UPDATE jobs SET status = 'failed', error = $1, finished_at = $2 WHERE status IN ('queued', 'running') RETURNING id`,
+        [jsonParam({ code: 'interrupted', message: 'the server stopped while the job was unfinished' }), now],
+      );
+      return rows.length;
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AdapterRecord, JobRecord, RegistryStore } from '../src/store/registry-store.js';
+
+function adapter(id: string, version: string, extra: Partial<AdapterRecord> = {}): AdapterRecord {
+  return {
+    id,
+    version,
+    domain: 'law',
+    baseModel: 'Qwen/Qwen2.5-7B-Instruct',
+    task: 'qa',
+    metadata: { name: id, version, nested: { list: [1, 'two', null] } },
+    createdBy: 'tester',
+    createdAt: '2026-01-02T03:04:05.000Z',
+    ...extra,
+  };
+}
+
+function job(id: string, extra: Partial<JobRecord> = {}): JobRecord {
+  return {
+    id,
+    status: 'queued',
+    source: 'crm',
+    config: { style: 'chat' },
+    progress: null,
+    stats: null,
+    quality: null,
+    files: [],
+    error: null,
+    createdBy: 'tester',
+    createdAt: '2026-01-02T03:04:05.000Z',
+    startedAt: null,
+    finishedAt: null,
+    ...extra,
+  };
+}
+
+/**
+ * The one contract every {@link RegistryStore} implementation passes (unstorage's `testDriver` pattern).
+ * `open` returns a fresh, empty store; it is migrated here.
+ */
+export function testRegistryStore(name: string, open: () => Promise<RegistryStore>): void {
+  describe(`RegistryStore contract: ${name}`, () => {
+    let store: RegistryStore;
+    beforeAll(async () => {
+      store = await open();
+      await store.migrate();
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    it('migrates idempotently and answers ping', async () => {
+      await store.migrate();
+      await store.migrate();
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it('stores an adapter version and returns it unchanged', async () => {
+      expect(await store.insertAdapter(adapter('tax-qa', '1.0.0'))).toBe('created');
+      expect(await store.getAdapter('tax-qa', '1.0.0')).toEqual(adapter('tax-qa', '1.0.0'));
+      expect(await store.getAdapter('tax-qa', '9.9.9')).toBeUndefined();
+    });
+
+    it('refuses to overwrite a registered version', async () => {
+      await store.insertAdapter(adapter('immut', '1.0.0'));
+      const again = adapter('immut', '1.0.0', { metadata: { changed: true }, domain: 'other' });
+      expect(await store.insertAdapter(again)).toBe('conflict');
+      expect((await store.getAdapter('immut', '1.0.0'))?.metadata).toEqual(adapter('immut', '1.0.0').metadata);
+    });
+
+    it('lists versions in registration order and latest versions by filter with paging', async () => {
+      await store.insertAdapter(adapter('multi', '1.0.0'));
+      await store.insertAdapter(adapter('multi', '1.1.0', { domain: 'finance' }));
+      expect((await store.listAdapterVersions('multi')).map((a) => a.version)).toEqual(['1.0.0', '1.1.0']);
+      expect(await store.listAdapterVersions('nope')).toEqual([]);
+
+      const finance = await store.listAdapters({ domain: 'finance', limit: 10, offset: 0 });
+      expect(finance.items.map((a) => `${a.id}@${a.version}`)).toEqual(['multi@1.1.0']);
+      expect(finance.total).toBe(1);
+
+      const law = await store.listAdapters({ domain: 'law', limit: 10, offset: 0 });
+      expect(law.items.map((a) => a.id)).toEqual(['immut', 'tax-qa']);
+
+      await store.insertAdapter(adapter('other-base', '0.1.0', { baseModel: 'meta-llama/Llama-3.1-8B', task: 'chat' }));
+      const byBase = await store.listAdapters({ baseModel: 'meta-llama/Llama-3.1-8B', limit: 10, offset: 0 });
+      expect(byBase.items.map((a) => a.id)).toEqual(['other-base']);
+      const byTask = await store.listAdapters({ task: 'chat', limit: 10, offset: 0 });
+      expect(byTask.items.map((a) => a.id)).toEqual(['other-base']);
+
+      const page1 = await store.listAdapters({ limit: 2, offset: 0 });
+      const page2 = await store.listAdapters({ limit: 2, offset: 2 });
+      expect(page1.total).toBe(4);
+      expect([...page1.items, ...page2.items].map((a) => a.id)).toEqual(['immut', 'multi', 'other-base', 'tax-qa']);
+    });
+
+    it('creates, updates and lists jobs', async () => {
+      await store.createJob(job('job-a'));
+      await store.createJob(job('job-b', { createdAt: '2026-01-02T03:04:06.000Z' }));
+      expect(
+        await store.updateJob('job-a', {
+          status: 'succeeded',
+          progress: { records: 10 },
+          stats: { written: 9, rejected: 1 },
+          quality: { samples: 9 },
+          files: ['train.jsonl', 'rejects.jsonl'],
+          startedAt: '2026-01-02T03:04:05.500Z',
+          finishedAt: '2026-01-02T03:04:07.000Z',
+        }),
+      ).toBe(true);
+      expect(await store.updateJob('missing', { status: 'running' })).toBe(false);
+      const a = await store.getJob('job-a');
+      expect(a).toEqual(
+        job('job-a', {
+          status: 'succeeded',
+          progress: { records: 10 },
+          stats: { written: 9, rejected: 1 },
+          quality: { samples: 9 },
+          files: ['train.jsonl', 'rejects.jsonl'],
+          startedAt: '2026-01-02T03:04:05.500Z',
+          finishedAt: '2026-01-02T03:04:07.000Z',
+        }),
+      );
+      expect((await store.listJobs(10)).map((j) => j.id).slice(0, 2)).toEqual(['job-b', 'job-a']);
+      expect(await store.getJob('missing')).toBeUndefined();
+    });
+
+    it('marks unfinished jobs failed: interrupted', async () => {
+      await store.createJob(job('job-running', { status: 'running', startedAt: '2026-01-02T03:04:05.000Z' }));
+      await store.createJob(job('job-done', { status: 'succeeded' }));
+      const n = await store.interruptUnfinishedJobs('2026-01-03T00:00:00.000Z');
+      expect(n).toBe(2); // job-b (queued) and job-running
+      const interrupted = await store.getJob('job-running');
+      expect(interrupted?.status).toBe('failed');
+      expect(interrupted?.error?.code).toBe('interrupted');
+      expect(interrupted?.finishedAt).toBe('2026-01-03T00:00:00.000Z');
+      expect((await store.getJob('job-done'))?.status).toBe('succeeded');
+      const counts = await store.countJobs();
+      expect(counts.failed).toBe(2);
+      expect(counts.succeeded).toBe(2);
+    });
+  });
+}

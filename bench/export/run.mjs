@@ -1,0 +1,173 @@
+// Export benchmark: `lorakit export` (runExport: instruction style, JSON Schema validation, exact dedup, quality
+// metrics) against a plain Node loop (chunked read, JSON.parse, map, JSON.stringify, write; no validation) on the
+// same generated JSONL file, each in its own child process so each gets its own peak RSS.
+//
+//   npx tsc -b packages/jsonl-exporter/tsconfig.json && node bench/export/run.mjs [--scale 10] [--keep]
+//
+// --scale N multiplies the 100k records (~70 MB) by N, to check that peak RSS stays flat as input grows.
+// A third child runs runExport with quality metrics off, to show what the report costs on its own;
+// --no-metrics runs only that one (for --scale runs while metrics are slow).
+import { spawnSync } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const BASE_RECORDS = 100_000;
+
+const WORDS = (
+  'the of and to in is that for it as with was on be by this are from or at an which law court decision ' +
+  'environment permit emission water soil protection authority regulation article paragraph federal state ' +
+  'application procedure appeal review evidence expert opinion standard limit value measure obligation ' +
+  'operator installation notice hearing deadline plan assessment impact species habitat noise air waste'
+).split(' ');
+
+// xorshift32: a seeded generator so every run benchmarks the same bytes.
+function rng(seed) {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 4294967296;
+  };
+}
+
+function sentence(rand, words) {
+  let s = '';
+  for (let i = 0; i < words; i++) s += (i ? ' ' : '') + WORDS[Math.floor(rand() * WORDS.length)];
+  return `${s[0].toUpperCase()}${s.slice(1)}.`;
+}
+
+async function generate(path, records) {
+  const rand = rng(42);
+  const out = createWriteStream(path);
+  const base = Date.parse('2024-01-01T00:00:00Z');
+  let chunk = '';
+  for (let i = 0; i < records; i++) {
+    // One record in a hundred repeats an earlier one, so exact dedup has work to do.
+    const r = rng(i % 100 === 99 ? i - 50 : i + 1);
+    const rec = {
+      id: `rec-${i}`,
+      instruction: sentence(r, 14),
+      input: sentence(r, 28),
+      output: `${sentence(r, 30)} ${sentence(r, 14)}`,
+      created_at: new Date(base + Math.floor(rand() * 6e10)).toISOString(),
+      weight: Math.round(rand() * 150) / 100,
+      meta: { source: rand() < 0.5 ? 'court' : 'agency', theme: 'Umweltrecht' },
+    };
+    chunk += `${JSON.stringify(rec)}\n`;
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+}
+
+async function plainChild(input, outDir) {
+  const out = createWriteStream(join(outDir, 'train.jsonl'));
+  let rest = '';
+  let buf = '';
+  for await (const chunk of createReadStream(input, { encoding: 'utf8', highWaterMark: 1 << 16 })) {
+    const text = rest + chunk;
+    let start = 0;
+    let nl;
+    while ((nl = text.indexOf('\n', start)) !== -1) {
+      const line = text.slice(start, nl);
+      start = nl + 1;
+      if (line.length === 0) continue;
+      const r = JSON.parse(line);
+      buf += `${JSON.stringify({ instruction: r.instruction, input: r.input, output: r.output })}\n`;
+    }
+    rest = text.slice(start);
+    if (buf.length > 1 << 16) {
+      if (!out.write(buf)) await once(out, 'drain');
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await once(out, 'finish');
+}
+
+const SCHEMA = {
+  type: 'object',
+  required: ['instruction', 'output'],
+  properties: {
+    instruction: { type: 'string', minLength: 1 },
+    input: { type: 'string' },
+    output: { type: 'string', minLength: 1 },
+    weight: { type: 'number', minimum: 0 },
+  },
+};
+
+async function lorakitChild(input, outDir, metrics) {
+  const { parseExportConfig, runExport } = await import('../../packages/jsonl-exporter/dist/index.js');
+  const config = parseExportConfig({
+    source: { type: 'jsonl', path: input },
+    style: 'instruction',
+    structured_gen: { enabled: true, json_schema: SCHEMA },
+    dedup: { exact: true },
+    quality_metrics: { enabled: metrics },
+    split: { validation: 0.05, id_field: 'id' },
+    weighting: { timestamp_field: 'created_at', now: '2026-01-01T00:00:00Z' },
+    output: { dir: join(outDir, 'export') },
+  });
+  const result = await runExport(config);
+  return { exported: result.stats.exported, rejected: result.stats.rejected };
+}
+
+async function child(kind, input, outDir) {
+  const t0 = process.hrtime.bigint();
+  const extra = kind === 'plain' ? await plainChild(input, outDir) : await lorakitChild(input, outDir, kind === 'lorakit');
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  // maxRSS is in kilobytes.
+  const maxRssMB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`${JSON.stringify({ kind, wallMs, maxRssMB, ...extra })}\n`);
+}
+
+function runChild(kind, input, outDir) {
+  const res = spawnSync(process.execPath, [join(HERE, 'run.mjs'), '--child', kind, input, outDir], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (res.status !== 0) throw new Error(`${kind} child failed (${res.status}):\n${res.stderr}`);
+  return JSON.parse(res.stdout.trim().split('\n').pop());
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  if (args[0] === '--child') return child(args[1], args[2], args[3]);
+  const scaleAt = args.indexOf('--scale');
+  const scale = scaleAt >= 0 ? Number(args[scaleAt + 1]) : 1;
+  if (!Number.isFinite(scale) || scale <= 0) throw new Error('--scale needs a positive number');
+  const records = Math.round(BASE_RECORDS * scale);
+  const dir = await mkdtemp(join(tmpdir(), 'lorakit-bench-export-'));
+  try {
+    const input = join(dir, 'records.jsonl');
+    await generate(input, records);
+    const size = (await stat(input)).size;
+    console.log(`input: ${records} records, ${(size / 1e6).toFixed(1)} MB (node ${process.version})`);
+    const fmt = (r) =>
+      `${(r.wallMs / 1000).toFixed(2)} s, ${(records / (r.wallMs / 1000) / 1000).toFixed(1)}k rec/s, peak RSS ${r.maxRssMB.toFixed(0)} MB`;
+    const plain = runChild('plain', input, dir);
+    console.log(`plain loop               : ${fmt(plain)}`);
+    const bare = runChild('lorakit-no-metrics', input, dir);
+    console.log(`runExport, metrics off   : ${fmt(bare)}  ratio ${(bare.wallMs / plain.wallMs).toFixed(2)}x`);
+    if (!args.includes('--no-metrics')) {
+      const full = runChild('lorakit', input, dir);
+      console.log(`runExport, metrics on    : ${fmt(full)}  ratio ${(full.wallMs / plain.wallMs).toFixed(2)}x (exported ${full.exported}, rejected ${full.rejected})`);
+    }
+    console.log('goal: runExport with metrics <= 1.3x the plain loop; peak RSS < 300 MB and flat at --scale 10');
+  } finally {
+    if (!args.includes('--keep')) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ExportConfigSchema, parseExportConfig } from './export-config.js';
+import { exportConfigJsonSchemaText } from './internal/json-schema.js';
+
+const source = { type: 'jsonl', path: 'records.jsonl' } as const;
+
+describe('parseExportConfig', () => {
+  it('fills every default, keeping the old system\'s names', () => {
+    const config = parseExportConfig({ source });
+    expect(config.style).toBe('instruction');
+    expect(config.field_mapping.instruction_field).toBe('instruction');
+    expect(config.weighting.weight_field).toBe('weight');
+    expect(config.weighting.half_life_days).toBe(180);
+    expect([config.weighting.min_weight, config.weighting.max_weight]).toEqual([0, 2]);
+    expect(config.quality.min_text_length).toBe(1);
+    expect(config.structured_gen.reject_invalid_samples).toBe(true);
+    expect(config.quality.toxicity.enabled).toBe(false);
+    expect(config.pii.policy).toBe('off');
+    expect(config.continue_on_error).toBe(true);
+    expect(config.output.compression).toBe('none');
+  });
+
+  it('names the file and every bad key path in one EXPORT_CONFIG_INVALID error', () => {
+    let error: unknown;
+    try {
+      parseExportConfig(
+        { source, style: 'alpaca', weighting: { half_life_days: -1 }, split: { validation: 0.6, test: 0.5 }, typo: 1 },
+        { file: 'lorakit.yaml' },
+      );
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'EXPORT_CONFIG_INVALID' });
+    const message = (error as Error).message;
+    expect(message).toContain('lorakit.yaml');
+    for (const path of ['style', 'weighting.half_life_days', 'split.validation', '(root)']) expect(message).toContain(path);
+    expect(message).toContain('typo');
+  });
+
+  it('rejects a partition index outside its count', () => {
+    expect(() => parseExportConfig({ source, partition: { index: 2, count: 2 } })).toThrowError(/partition\.index/);
+  });
+
+  it('describes every field (the CLI derives its flags and help from the descriptions)', () => {
+    const schema = JSON.parse(exportConfigJsonSchemaText()) as Record<string, unknown>;
+    const missing: string[] = [];
+    const walk = (node: unknown, path: string) => {
+      if (node === null || typeof node !== 'object') return;
+      const n = node as Record<string, unknown>;
+      const props = n['properties'] as Record<string, Record<string, unknown>> | undefined;
+      if (props) {
+        for (const [key, child] of Object.entries(props)) {
+          if (child['description'] === undefined && path !== 'source') missing.push(`${path}${key}`);
+          walk(child, `${path}${key}.`);
+        }
+      }
+    };
+    walk(schema, '');
+    expect(missing).toEqual([]);
+    expect(ExportConfigSchema.description).toBeTruthy();
+  });
+});
+
+describe('export-config.schema.json', () => {
+  it('is up to date with ExportConfigSchema (regenerate: node scripts/generate-schema.mjs after a build)', () => {
+    const committed = readFileSync(new URL('./export-config.schema.json', import.meta.url), 'utf8');
+    expect(committed).toBe(exportConfigJsonSchemaText());
+  });
+});

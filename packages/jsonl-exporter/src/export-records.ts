@@ -1,0 +1,57 @@
+import type { ExportConfig } from './export-config.js';
+import type { ExportStats, RejectEntry } from './export-stats.js';
+import { preparePipeline, drivePipeline } from './internal/run-pipeline.js';
+import type { Source, SourceItem } from './sources/index.js';
+
+/** One event of {@link exportRecords}. */
+export type ExportEvent =
+  | { kind: 'line'; split: string; line: string }
+  | { kind: 'reject'; reject: RejectEntry }
+  | { kind: 'stats'; stats: ExportStats };
+
+/** Options of {@link exportRecords}. */
+export interface ExportRecordsOptions {
+  /** Directory a `structured_gen.json_schema` file path is resolved against. @default process.cwd() */
+  cwd?: string;
+  /** Stops the export with `EXPORT_ABORTED`. */
+  signal?: AbortSignal;
+  /** Environment for the PII hash key. @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+function isSource(value: AsyncIterable<SourceItem> | Source): value is Source {
+  return typeof (value as Source).items === 'function';
+}
+
+/**
+ * The streaming core of the export: stages select → map → weight → filter → PII → validate → dedup → split, as
+ * events, in source order (no shuffling, no files). Ends with one `stats` event. The server streams this;
+ * {@link runExport} writes it to files.
+ *
+ * @throws ExportError `EXPORT_MAX_ERRORS`, `EXPORT_RECORD_FAILED`, `EXPORT_ABORTED`, `EXPORT_SCHEMA_INVALID`, ...
+ * @example
+ * ```ts
+ * for await (const event of exportRecords(sourceFromIterable(records), config)) {
+ *   if (event.kind === 'line') res.write(`${event.line}\n`);
+ * }
+ * ```
+ */
+export async function* exportRecords(
+  items: AsyncIterable<SourceItem> | Source,
+  config: ExportConfig,
+  options: ExportRecordsOptions = {},
+): AsyncIterable<ExportEvent> {
+  const startedAt = Date.now();
+  const pipeline = await preparePipeline(config, { ...options, startedAt });
+  const source = isSource(items) ? items : undefined;
+  const iterable = source ? source.items(options.signal ? { signal: options.signal } : {}) : (items as AsyncIterable<SourceItem>);
+  for await (const outcome of drivePipeline(pipeline, iterable, options.signal)) {
+    if (outcome.kind === 'line') yield { kind: 'line', split: outcome.split, line: outcome.line };
+    else yield outcome;
+  }
+  const stats = pipeline.stats;
+  if (source) stats.blankLines = source.stats().blankLines;
+  stats.durationMs = Date.now() - startedAt;
+  stats.recordsPerSecond = stats.durationMs > 0 ? Math.round((stats.read * 1000) / stats.durationMs) : stats.read;
+  yield { kind: 'stats', stats };
+}

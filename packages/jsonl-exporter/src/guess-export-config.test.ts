@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { parseExportConfig } from './export-config.js';
+import { guessExportConfig } from './guess-export-config.js';
+
+describe('guessExportConfig', () => {
+  it('recognises alpaca-like records under other names, with id and timestamp', () => {
+    const { config, notes } = guessExportConfig([
+      { id: 1, question: 'Q1', answer: 'A1', context: 'C', created_at: '2024-01-01' },
+      { id: 2, question: 'Q2', answer: 'A2', created_at: '2024-01-02' },
+    ]);
+    expect(config).toMatchObject({
+      style: 'instruction',
+      field_mapping: { instruction_field: 'question', output_field: 'answer', input_field: 'context' },
+      weighting: { timestamp_field: 'created_at' },
+      split: { id_field: 'id' },
+    });
+    expect(notes.length).toBeGreaterThan(2);
+    // The guess is a valid config once a source is added.
+    expect(() => parseExportConfig({ ...config, source: { type: 'jsonl', path: 'x.jsonl' } })).not.toThrow();
+  });
+
+  it('recognises messages, conversations, prompt/completion and text', () => {
+    expect(guessExportConfig([{ messages: [{ role: 'user', content: 'hi' }] }]).config.style).toBe('chat');
+    const share = guessExportConfig([{ conversations: [{ from: 'human', value: 'hi' }] }]).config;
+    expect(share).toMatchObject({ style: 'sharegpt', field_mapping: { messages_field: 'conversations' } });
+    expect(guessExportConfig([{ prompt: 'p', completion: 'c' }]).config.style).toBe('completion');
+    expect(guessExportConfig([{ text: 't' }]).config.style).toBe('text');
+  });
+
+  it('says what to do when nothing fits', () => {
+    const { notes } = guessExportConfig([{ foo: 1, bar: 2 }]);
+    expect(notes.join(' ')).toMatch(/set field_mapping\.instruction_field.*custom/);
+  });
+});

@@ -1,0 +1,156 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeAdapterMetadata, type AdapterMetadata, type AdapterMetadataInput } from '@lorakit/adapter-metadata';
+import type { ExportConfig } from '../export-config.js';
+import type { ExportStats } from '../export-stats.js';
+import { toTrainerConfigs } from '../to-trainer-configs.js';
+import type { Source } from '../sources/index.js';
+import type { AtomicDir } from './atomic-dir.js';
+import { sha256Hex } from './hash.js';
+import { redactConfig } from './redact-config.js';
+import type { Reporter, ReportResult } from './reporter.js';
+import { toolVersion } from './tool-version.js';
+import {
+  ACCUMULATOR_FILE,
+  MANIFEST_FILE,
+  MANIFEST_FORMAT,
+  type ExportManifest,
+  type ManifestFile,
+} from '../export-manifest.js';
+
+/** Extra results of writing the artifacts. */
+export interface ArtifactResult extends ReportResult {
+  /** The content of manifest.json. */
+  manifest: ExportManifest;
+  /** adapter_metadata.json as written (absent without adapter_metadata.base_model). */
+  metadata?: AdapterMetadata;
+}
+
+const STYLE_TASK: Record<ExportConfig['style'], string> = {
+  instruction: 'instruction-following',
+  chat: 'instruction-following',
+  sharegpt: 'instruction-following',
+  openai: 'instruction-following',
+  completion: 'completion',
+  text: 'text-generation',
+  custom: 'custom',
+};
+
+/** A slug adapter-metadata accepts: lowercase letters, digits, `.`, `_`, `-`. */
+function slugify(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '')
+    .slice(0, 128);
+  return slug || 'dataset';
+}
+
+/** Build the adapter metadata of an export. */
+export function buildAdapterMetadata(
+  config: ExportConfig,
+  stats: ExportStats,
+  files: ManifestFile[],
+  configSha256: string,
+  sourceDescription: string,
+): AdapterMetadataInput | undefined {
+  const m = config.adapter_metadata;
+  if (!m.enabled || m.base_model === undefined) return undefined;
+  const task: Record<string, unknown> = { type: m.task_type ?? STYLE_TASK[config.style] };
+  if (m.domain !== undefined) task['domain'] = m.domain;
+  if (m.keywords.length > 0) task['keywords'] = m.keywords;
+  if (m.language.length > 0) task['language'] = m.language.length === 1 ? m.language[0] : m.language;
+  const provenance: Record<string, unknown> = {
+    data_source_uri: sourceDescription,
+    datasets: files.map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes, records: f.records, split: f.split })),
+    tool: { name: 'lorakit', version: toolVersion() },
+    export_config_sha256: configSha256,
+  };
+  if (m.created_by !== undefined) provenance['created_by'] = m.created_by;
+  const meta: Record<string, unknown> = {
+    adapter_id: slugify(m.adapter_id ?? config.output.dataset_name),
+    adapter_version: m.adapter_version,
+    exported_at: new Date().toISOString(),
+    base_model: { name: m.base_model },
+    task,
+    training: { dataset_name: config.output.dataset_name, num_samples: stats.exportedBySplit['train'] ?? 0 },
+    provenance,
+  };
+  if (m.description !== undefined) meta['description'] = m.description;
+  if (m.license !== undefined) meta['license'] = m.license;
+  return meta as AdapterMetadataInput;
+}
+
+/** Everything {@link writeArtifacts} needs. */
+export interface ArtifactInput {
+  config: ExportConfig;
+  dir: AtomicDir;
+  stats: ExportStats;
+  dataFiles: ManifestFile[];
+  rejectsFile: ManifestFile;
+  reporter: Reporter | undefined;
+  source: Source;
+}
+
+/** Write quality report, adapter metadata, trainer configs and finally the manifest into the temp directory. */
+export async function writeArtifacts(input: ArtifactInput): Promise<{ result: ArtifactResult; warnings: string[] }> {
+  const { config, dir, stats, dataFiles } = input;
+  const warnings: string[] = [];
+  const artifacts: ExportManifest['artifacts'] = [];
+  const add = async (name: string, content: string) => {
+    await dir.writeFile(name, content);
+    artifacts.push({ path: name, bytes: Buffer.byteLength(content), sha256: sha256Hex(content) });
+  };
+  const redacted = redactConfig(config);
+  const configSha256 = sha256Hex(JSON.stringify(redacted));
+
+  let report: ReportResult = {};
+  if (input.reporter) {
+    report = await input.reporter.finish(stats);
+    if (report.report) await add('quality_report.json', `${JSON.stringify(report.report, null, 2)}\n`);
+    const html = input.reporter.html(report);
+    if (html !== undefined && config.quality_metrics.html) await add('quality_report.html', html);
+    await add(ACCUMULATOR_FILE, `${JSON.stringify(input.reporter.state())}\n`);
+  }
+
+  let metadata: AdapterMetadata | undefined;
+  const metaInput = buildAdapterMetadata(config, stats, dataFiles, configSha256, input.source.description);
+  if (metaInput) {
+    const path = join(dir.tmp, 'adapter_metadata.json');
+    metadata = await writeAdapterMetadata(path, metaInput);
+    const text = await readFile(path, 'utf8');
+    artifacts.push({ path: 'adapter_metadata.json', bytes: Buffer.byteLength(text), sha256: sha256Hex(text) });
+  } else if (config.adapter_metadata.enabled) {
+    warnings.push('adapter_metadata.json was not written: set adapter_metadata.base_model');
+  }
+
+  if (config.output.trainer_configs) {
+    const trainer = toTrainerConfigs({
+      name: config.output.dataset_name,
+      style: config.style,
+      files: dataFiles.map((f) => ({ path: f.path, split: f.split })),
+      ...(config.adapter_metadata.description !== undefined ? { description: config.adapter_metadata.description } : {}),
+    });
+    if (trainer['dataset_info.json'] !== undefined) await add('dataset_info.json', trainer['dataset_info.json']);
+    if (trainer['axolotl.yaml'] !== undefined) await add('axolotl.yaml', trainer['axolotl.yaml']);
+    await add('README.md', trainer['README.md']);
+    if (config.style === 'custom') warnings.push('style "custom": dataset_info.json and axolotl.yaml are not written (only you know the columns)');
+  }
+
+  const manifest: ExportManifest = {
+    format: MANIFEST_FORMAT,
+    tool: { name: '@lorakit/jsonl-exporter', version: toolVersion() },
+    created_at: new Date().toISOString(),
+    source: input.source.description,
+    partition: config.partition ?? null,
+    config_sha256: configSha256,
+    files: [...dataFiles, input.rejectsFile],
+    artifacts,
+    stats,
+    config: redacted,
+  };
+  await dir.writeFile(MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`);
+  const result: ArtifactResult = { manifest, ...report };
+  if (metadata) result.metadata = metadata;
+  return { result, warnings };
+}

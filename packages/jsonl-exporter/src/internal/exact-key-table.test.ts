@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { ExactKeyTable } from './exact-key-table.js';
+
+describe('ExactKeyTable', () => {
+  it('finds the first ordinal stored under a key pair, across growth', () => {
+    const table = new ExactKeyTable();
+    const n = 20_000;
+    const key = (i: number) => [(i * 2654435761) % 2 ** 52, (i * 40503) % 2 ** 52] as const;
+    for (let i = 0; i < n; i++) {
+      expect(table.find(...key(i))).toBe(-1);
+      table.add(...key(i), i);
+    }
+    for (let i = 0; i < n; i++) table.add(...key(i), n + i);
+    for (let i = 0; i < n; i++) expect(table.find(...key(i))).toBe(i);
+    expect(table.size).toBe(n);
+  });
+
+  it('tells apart keys whose first halves collide', () => {
+    const table = new ExactKeyTable();
+    table.add(12345, 1, 0);
+    expect(table.find(12345, 2)).toBe(-1);
+    table.add(12345, 2, 1);
+    expect(table.find(12345, 2)).toBe(1);
+    expect(table.find(12345, 1)).toBe(0);
+  });
+});

@@ -1,0 +1,271 @@
+import type { ExportConfig } from '../export-config.js';
+import { getPath } from '../select/index.js';
+import type { Draft, Turn } from './draft.js';
+import { toText } from './text.js';
+
+/** Why a record could not be mapped. */
+export interface MapFailure {
+  code: 'missing_field' | 'invalid_field' | 'missing_turn' | 'unsupported_role';
+  message: string;
+  /** The record path at fault. */
+  field: string;
+}
+
+type TemplatePart = { literal: string } | { path: string };
+type CustomEntry = { key: string; template: TemplatePart[] | undefined; path: string | undefined };
+
+const TEMPLATE_RE = /\{\{\s*([^{}]+?)\s*\}\}/g;
+
+function compileTemplate(source: string): TemplatePart[] | undefined {
+  if (!source.includes('{{')) return undefined;
+  const parts: TemplatePart[] = [];
+  let last = 0;
+  for (const m of source.matchAll(TEMPLATE_RE)) {
+    if (m.index > last) parts.push({ literal: source.slice(last, m.index) });
+    parts.push({ path: m[1] as string });
+    last = m.index + m[0].length;
+  }
+  if (last < source.length) parts.push({ literal: source.slice(last) });
+  return parts;
+}
+
+const USER_ROLES = new Set(['user', 'human']);
+const ASSISTANT_ROLES = new Set(['assistant', 'gpt', 'model', 'bot']);
+
+/** Turns record fields into a {@link Draft} for the configured style. Compiled once per run. */
+export class Mapper {
+  readonly style: ExportConfig['style'];
+  private readonly fm: ExportConfig['field_mapping'];
+  private readonly metadataFields: string[];
+  private readonly custom: CustomEntry[];
+  /** Custom style: index of the entry holding the response text. */
+  readonly responseIndex: number;
+  /** Record paths a sample of this style cannot do without (rejected at stage select when excluded). */
+  readonly requiredFields: string[];
+
+  constructor(config: ExportConfig) {
+    this.style = config.style;
+    this.fm = config.field_mapping;
+    this.metadataFields = config.format.metadata_fields;
+    this.custom = Object.entries(config.format.custom).map(([key, value]) => {
+      const template = compileTemplate(value);
+      return { key, template, path: template ? undefined : value };
+    });
+    const responseKey = config.format.response_key;
+    this.responseIndex = responseKey ? this.custom.findIndex((e) => e.key === responseKey) : this.custom.length - 1;
+    this.requiredFields = this.computeRequired();
+  }
+
+  /** Output keys of the custom style, in order. */
+  get customKeys(): string[] {
+    return this.custom.map((e) => e.key);
+  }
+
+  private computeRequired(): string[] {
+    const fm = this.fm;
+    switch (this.style) {
+      case 'instruction':
+        return [fm.instruction_field, fm.output_field];
+      case 'completion':
+        return [fm.prompt_field, fm.completion_field];
+      case 'text':
+        return [fm.text_field];
+      case 'custom': {
+        const paths: string[] = [];
+        for (const e of this.custom) {
+          if (e.path !== undefined) paths.push(e.path);
+          else for (const p of e.template ?? []) if ('path' in p) paths.push(p.path);
+        }
+        return paths;
+      }
+      default:
+        return [];
+    }
+  }
+
+  /** Map one record. Returns a failure value instead of throwing: bad records are expected. */
+  map(record: Record<string, unknown>): Draft | MapFailure {
+    const draft: Draft = {
+      system: undefined,
+      turns: [],
+      input: undefined,
+      custom: undefined,
+      metadata: undefined,
+      weight: undefined,
+    };
+    let failure: MapFailure | undefined;
+    switch (this.style) {
+      case 'instruction':
+        failure = this.mapInstruction(record, draft);
+        break;
+      case 'completion':
+        failure = this.mapPair(record, draft, this.fm.prompt_field, this.fm.completion_field);
+        break;
+      case 'text': {
+        const text = this.requiredText(record, this.fm.text_field);
+        if (typeof text !== 'string') failure = text;
+        else draft.turns.push({ role: 'assistant', text });
+        break;
+      }
+      case 'custom':
+        failure = this.mapCustom(record, draft);
+        break;
+      default:
+        failure = this.mapConversation(record, draft);
+    }
+    if (failure) return failure;
+    if (this.style !== 'custom' && draft.system === undefined) this.mapSystem(record, draft);
+    if (this.metadataFields.length > 0 && this.style !== 'openai' && this.style !== 'custom') {
+      const metadata: Record<string, unknown> = {};
+      for (const path of this.metadataFields) {
+        const value = getPath(record, path);
+        if (value !== undefined) metadata[path] = value;
+      }
+      draft.metadata = metadata;
+    }
+    return draft;
+  }
+
+  private requiredText(record: Record<string, unknown>, field: string): string | MapFailure {
+    const value = getPath(record, field);
+    if (value === undefined || value === null) {
+      return { code: 'missing_field', field, message: `field "${field}" is missing` };
+    }
+    if (typeof value === 'object') {
+      return { code: 'invalid_field', field, message: `field "${field}" must be text, got ${Array.isArray(value) ? 'an array' : 'an object'}` };
+    }
+    return toText(value) as string;
+  }
+
+  private mapSystem(record: Record<string, unknown>, draft: Draft): void {
+    const field = this.fm.system_field;
+    const fromRecord = field ? toText(getPath(record, field)) : undefined;
+    draft.system = fromRecord !== undefined && fromRecord !== '' ? fromRecord : this.fm.system_prompt;
+  }
+
+  private mapInstruction(record: Record<string, unknown>, draft: Draft): MapFailure | undefined {
+    const instruction = this.requiredText(record, this.fm.instruction_field);
+    if (typeof instruction !== 'string') return instruction;
+    const output = this.requiredText(record, this.fm.output_field);
+    if (typeof output !== 'string') return output;
+    // A CSV whose question column is called `input` maps instruction_field to it; it must not repeat as the input.
+    draft.input = this.fm.input_field === this.fm.instruction_field ? '' : (toText(getPath(record, this.fm.input_field)) ?? '');
+    draft.turns.push({ role: 'user', text: instruction }, { role: 'assistant', text: output });
+    return undefined;
+  }
+
+  private mapPair(record: Record<string, unknown>, draft: Draft, promptField: string, responseField: string) {
+    const prompt = this.requiredText(record, promptField);
+    if (typeof prompt !== 'string') return prompt;
+    const response = this.requiredText(record, responseField);
+    if (typeof response !== 'string') return response;
+    draft.turns.push({ role: 'user', text: prompt }, { role: 'assistant', text: response });
+    return undefined;
+  }
+
+  private mapConversation(record: Record<string, unknown>, draft: Draft): MapFailure | undefined {
+    const field = this.fm.messages_field;
+    const messages = getPath(record, field);
+    if (messages === undefined || messages === null) {
+      // No ready-made conversation: build a one-turn one from the instruction fields.
+      if (getPath(record, this.fm.instruction_field) === undefined) {
+        return {
+          code: 'missing_field',
+          field,
+          message: `field "${field}" is missing (and there is no "${this.fm.instruction_field}" to build a turn from)`,
+        };
+      }
+      const failure = this.mapInstruction(record, draft);
+      if (failure) return failure;
+      const input = draft.input;
+      draft.input = undefined;
+      if (input) (draft.turns[0] as Turn).text += `\n\n${input}`;
+      return undefined;
+    }
+    if (!Array.isArray(messages)) {
+      return { code: 'invalid_field', field, message: `field "${field}" must be an array of messages` };
+    }
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i] as Record<string, unknown> | null;
+      const where = `${field}[${i}]`;
+      if (m === null || typeof m !== 'object') {
+        return { code: 'invalid_field', field: where, message: `${where} must be an object with role/content or from/value` };
+      }
+      const role = typeof m['role'] === 'string' ? m['role'] : m['from'];
+      const content = m['content'] !== undefined ? m['content'] : m['value'];
+      const text = toText(content);
+      if (typeof role !== 'string' || text === undefined) {
+        return { code: 'invalid_field', field: where, message: `${where} needs role and content (or from and value)` };
+      }
+      if (role === 'system') {
+        if (draft.system === undefined && draft.turns.length === 0) draft.system = text;
+        else return { code: 'unsupported_role', field: where, message: `${where}: a system message is only allowed first` };
+      } else if (USER_ROLES.has(role)) draft.turns.push({ role: 'user', text });
+      else if (ASSISTANT_ROLES.has(role)) draft.turns.push({ role: 'assistant', text });
+      else return { code: 'unsupported_role', field: where, message: `${where}: role "${role}" is not supported` };
+    }
+    if (!draft.turns.some((t) => t.role === 'user')) {
+      return { code: 'missing_turn', field, message: `field "${field}" has no user turn` };
+    }
+    if (draft.turns[draft.turns.length - 1]?.role !== 'assistant') {
+      return { code: 'missing_turn', field, message: `field "${field}" must end with an assistant turn` };
+    }
+    return undefined;
+  }
+
+  private mapCustom(record: Record<string, unknown>, draft: Draft): MapFailure | undefined {
+    const values: unknown[] = [];
+    for (const entry of this.custom) {
+      if (entry.path !== undefined) {
+        const value = getPath(record, entry.path);
+        if (value === undefined) {
+          return { code: 'missing_field', field: entry.path, message: `field "${entry.path}" (for "${entry.key}") is missing` };
+        }
+        values.push(value);
+        continue;
+      }
+      let out = '';
+      for (const part of entry.template ?? []) {
+        if ('literal' in part) {
+          out += part.literal;
+          continue;
+        }
+        const value = getPath(record, part.path);
+        if (value === undefined) {
+          return { code: 'missing_field', field: part.path, message: `field "${part.path}" (for "${entry.key}") is missing` };
+        }
+        out += toText(value) ?? '';
+      }
+      values.push(out);
+    }
+    draft.custom = values;
+    return undefined;
+  }
+}
+
+/** The response text of a draft: last assistant turn, or the custom response key. */
+export function responseText(draft: Draft, responseIndex: number): string {
+  if (draft.custom) return toText(draft.custom[responseIndex]) ?? '';
+  for (let i = draft.turns.length - 1; i >= 0; i--) {
+    const t = draft.turns[i] as Turn;
+    if (t.role === 'assistant') return t.text;
+  }
+  return '';
+}
+
+/** The prompt text of a draft: user turns and input (custom: every key but the response), newline-joined. */
+export function promptText(draft: Draft, responseIndex: number): string {
+  if (draft.custom) {
+    let out = '';
+    for (let i = 0; i < draft.custom.length; i++) {
+      if (i === responseIndex) continue;
+      const v = draft.custom[i];
+      if (typeof v === 'string') out += out ? `\n${v}` : v;
+    }
+    return out;
+  }
+  let out = '';
+  for (const t of draft.turns) if (t.role === 'user') out += out ? `\n${t.text}` : t.text;
+  if (draft.input) out += out ? `\n${draft.input}` : draft.input;
+  return out;
+}

@@ -1,0 +1,81 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { parseExportConfig, type ExportConfigInput } from '../export-config.js';
+import type { Draft } from './draft.js';
+import { PiiStage } from './pii.js';
+
+const KEY = 'a-long-enough-secret-key';
+
+function stage(pii: ExportConfigInput['pii'], env: NodeJS.ProcessEnv = {}): PiiStage {
+  return new PiiStage(parseExportConfig({ source: { type: 'jsonl', path: 'x.jsonl' }, pii }), env);
+}
+
+function draft(user: string, assistant: string): Draft {
+  return {
+    system: undefined,
+    turns: [
+      { role: 'user', text: user },
+      { role: 'assistant', text: assistant },
+    ],
+    input: undefined,
+    custom: undefined,
+    metadata: undefined,
+    weight: undefined,
+  };
+}
+
+const TEXT = 'Write to ana@example.org today';
+
+describe('PiiStage', () => {
+  it('remove: replaces each span with a typed placeholder', () => {
+    const d = draft(TEXT, 'ok');
+    const found = stage({ policy: 'redact', strategy: 'remove' }).apply(d, -1);
+    expect(found).toEqual({ count: 1, types: ['email'] });
+    expect(d.turns[0]?.text).toBe('Write to [EMAIL] today');
+  });
+
+  it('mask: keeps the length, hides every character', () => {
+    const d = draft(TEXT, 'ok');
+    stage({ policy: 'redact', strategy: 'mask' }).apply(d, -1);
+    expect(d.turns[0]?.text).toBe(`Write to ${'*'.repeat('ana@example.org'.length)} today`);
+  });
+
+  it('hash: HMAC-SHA256 with the key from the environment, stable across records', () => {
+    const s = stage({ policy: 'redact', strategy: 'hash' }, { LORAKIT_PII_HASH_KEY: KEY });
+    const d1 = draft(TEXT, 'ok');
+    const d2 = draft('mail ana@example.org', 'ok');
+    s.apply(d1, -1);
+    s.apply(d2, -1);
+    const digest = createHmac('sha256', KEY).update('ana@example.org').digest('hex').slice(0, 16);
+    expect(d1.turns[0]?.text).toBe(`Write to [EMAIL:${digest}] today`);
+    expect(d2.turns[0]?.text).toBe(`mail [EMAIL:${digest}]`);
+  });
+
+  it('hash: refuses to run without a key (an unsalted hash of an e-mail is reversible)', () => {
+    expect(() => stage({ policy: 'redact', strategy: 'hash' })).toThrowError(
+      expect.objectContaining({ code: 'EXPORT_CONFIG_INVALID', message: expect.stringContaining('LORAKIT_PII_HASH_KEY') }),
+    );
+    expect(() => stage({ policy: 'redact', strategy: 'hash', hash_key: 'short' })).toThrowError(/at least 16/);
+  });
+
+  it('partial: keeps an e-mail\'s first letter and domain, a number\'s last four', () => {
+    const d = draft(TEXT, 'Card 4111 1111 1111 1111 please');
+    stage({ policy: 'redact', strategy: 'partial' }).apply(d, -1);
+    expect(d.turns[0]?.text).toBe('Write to a***@example.org today');
+    expect(d.turns[1]?.text).toBe('Card **** **** **** 1111 please');
+  });
+
+  it('flag: counts without changing the text; fields limit where it looks', () => {
+    const d = draft(TEXT, 'reply to bob@example.com');
+    const found = stage({ policy: 'flag', fields: ['response'] }).apply(d, -1);
+    expect(found.count).toBe(1);
+    expect(d.turns[0]?.text).toBe(TEXT);
+    expect(d.turns[1]?.text).toBe('reply to bob@example.com');
+  });
+
+  it('types: acts only on the listed PII types', () => {
+    const d = draft(`${TEXT}, card 4111 1111 1111 1111`, 'ok');
+    stage({ policy: 'redact', strategy: 'remove', types: ['card'] }).apply(d, -1);
+    expect(d.turns[0]?.text).toBe('Write to ana@example.org today, card [CARD]');
+  });
+});

@@ -1,0 +1,131 @@
+import { createHmac } from 'node:crypto';
+import { detectPii, type PiiSpan } from '@lorakit/quality-metrics';
+import type { ExportConfig } from '../export-config.js';
+import { ExportError } from '../errors.js';
+import type { Draft, Turn } from './draft.js';
+
+const MIN_HASH_KEY_LENGTH = 16;
+
+/** What the PII stage found in one sample. */
+export interface PiiOutcome {
+  /** Number of spans acted on. */
+  count: number;
+  /** Distinct types found, sorted. */
+  types: string[];
+}
+
+/** Detects PII in the configured parts of a draft and redacts it in place when the policy says so. */
+export class PiiStage {
+  private readonly policy: ExportConfig['pii']['policy'];
+  private readonly strategy: ExportConfig['pii']['strategy'];
+  private readonly types: Set<string> | undefined;
+  private readonly system: boolean;
+  private readonly prompt: boolean;
+  private readonly response: boolean;
+  private readonly metadata: boolean;
+  private readonly key: string | undefined;
+  private found: Set<string> = new Set();
+  private count = 0;
+
+  constructor(config: ExportConfig, env: NodeJS.ProcessEnv) {
+    const pii = config.pii;
+    this.policy = pii.policy;
+    this.strategy = pii.strategy;
+    this.types = pii.types.length > 0 ? new Set(pii.types) : undefined;
+    this.system = pii.fields.includes('system');
+    this.prompt = pii.fields.includes('prompt');
+    this.response = pii.fields.includes('response');
+    this.metadata = pii.fields.includes('metadata');
+    if (pii.policy === 'redact' && pii.strategy === 'hash') {
+      const key = pii.hash_key ?? env[pii.hash_key_env];
+      // An unsalted hash of an e-mail address or phone number is reversible by enumeration: refuse it.
+      if (!key || key.length < MIN_HASH_KEY_LENGTH) {
+        throw new ExportError(
+          'EXPORT_CONFIG_INVALID',
+          `pii.strategy "hash" needs an HMAC key of at least ${MIN_HASH_KEY_LENGTH} characters in pii.hash_key or ` +
+            `the environment variable ${pii.hash_key_env}; an unsalted hash of personal data can be reversed`,
+        );
+      }
+      this.key = key;
+    }
+  }
+
+  /** True when the stage does anything. */
+  get active(): boolean {
+    return this.policy !== 'off';
+  }
+
+  /** Scan (and for `redact`, rewrite) a draft. */
+  apply(draft: Draft, responseIndex: number): PiiOutcome {
+    this.found = new Set();
+    this.count = 0;
+    if (this.system && draft.system !== undefined) draft.system = this.scan(draft.system);
+    if (draft.custom) {
+      for (let i = 0; i < draft.custom.length; i++) {
+        const v = draft.custom[i];
+        const wanted = i === responseIndex ? this.response : this.prompt;
+        if (wanted && typeof v === 'string') draft.custom[i] = this.scan(v);
+      }
+    }
+    for (const t of draft.turns as Turn[]) {
+      if (t.role === 'user' ? this.prompt : this.response) t.text = this.scan(t.text);
+    }
+    if (this.prompt && draft.input) draft.input = this.scan(draft.input);
+    if (this.metadata && draft.metadata) {
+      for (const k of Object.keys(draft.metadata)) {
+        const v = draft.metadata[k];
+        if (typeof v === 'string') draft.metadata[k] = this.scan(v);
+      }
+    }
+    return { count: this.count, types: [...this.found].sort() };
+  }
+
+  private scan(text: string): string {
+    let spans: PiiSpan[] = detectPii(text);
+    if (this.types) spans = spans.filter((s) => this.types?.has(s.type));
+    if (spans.length === 0) return text;
+    this.count += spans.length;
+    for (const s of spans) this.found.add(s.type);
+    if (this.policy !== 'redact') return text;
+    let out = '';
+    let last = 0;
+    for (const s of spans) {
+      out += text.slice(last, s.start) + this.replacement(s);
+      last = s.end;
+    }
+    return out + text.slice(last);
+  }
+
+  private replacement(span: PiiSpan): string {
+    const label = span.type.toUpperCase();
+    switch (this.strategy) {
+      case 'mask':
+        return '*'.repeat([...span.value].length);
+      case 'remove':
+        return `[${label}]`;
+      case 'hash': {
+        const digest = createHmac('sha256', this.key as string).update(span.value).digest('hex');
+        return `[${label}:${digest.slice(0, 16)}]`;
+      }
+      case 'partial':
+        return partial(span);
+    }
+  }
+}
+
+/** Keeps just enough to recognise a value: an e-mail's first letter and domain, the last four of a number. */
+function partial(span: PiiSpan): string {
+  const v = span.value;
+  if (span.type === 'email') {
+    const at = v.lastIndexOf('@');
+    return `${v[0] ?? ''}***${v.slice(at)}`;
+  }
+  let keep = 0;
+  let out = '';
+  for (let i = v.length - 1; i >= 0; i--) {
+    const c = v[i] as string;
+    if (/[A-Za-z0-9]/.test(c) && keep++ >= 4) out = `*${out}`;
+    else out = c + out;
+  }
+  return out;
+}

@@ -1,0 +1,17 @@
+import type { ExportConfig } from '../export-config.js';
+
+const URL_PASSWORD_RE = /(\/\/[^/:@\s]*:)[^@/\s]+@/g;
+
+/**
+ * The config as written into manifest.json and hashed for provenance: secrets (the PII HMAC key, passwords inside
+ * connection strings) are replaced, so a manifest can be shared and the hash still identifies the settings.
+ */
+export function redactConfig(config: ExportConfig): ExportConfig {
+  const copy = JSON.parse(JSON.stringify(config)) as ExportConfig;
+  if (copy.pii.hash_key !== undefined) copy.pii.hash_key = '[redacted]';
+  const source = copy.source as Record<string, unknown>;
+  for (const [key, value] of Object.entries(source)) {
+    if (typeof value === 'string') source[key] = value.replace(URL_PASSWORD_RE, '$1[redacted]@');
+  }
+  return copy;
+}

@@ -1,0 +1,77 @@
+import type { ExportConfig } from '../export-config.js';
+import type { Draft, Turn } from './draft.js';
+
+/** Builds the output line of a draft; key order is the documented order of each style, never sorted. */
+export class Renderer {
+  private readonly style: ExportConfig['style'];
+  private readonly includeEmptyInput: boolean;
+  private readonly includeWeight: boolean;
+  private readonly assistantWeight: boolean;
+  private readonly customKeys: string[];
+
+  constructor(config: ExportConfig, customKeys: string[]) {
+    this.style = config.style;
+    this.includeEmptyInput = config.format.include_empty_input;
+    this.includeWeight = config.format.include_weight && config.weighting.enabled;
+    this.assistantWeight = config.format.openai_assistant_weight;
+    this.customKeys = customKeys;
+  }
+
+  /** The sample as a JSON-ready object. */
+  toObject(d: Draft): Record<string, unknown> {
+    let out: Record<string, unknown>;
+    switch (this.style) {
+      case 'instruction': {
+        out = {};
+        if (d.system !== undefined) out['system'] = d.system;
+        out['instruction'] = (d.turns[0] as Turn).text;
+        if (this.includeEmptyInput || d.input) out['input'] = d.input ?? '';
+        out['output'] = (d.turns[1] as Turn).text;
+        break;
+      }
+      case 'chat':
+      case 'openai': {
+        const messages: Record<string, unknown>[] = [];
+        if (d.system !== undefined) messages.push({ role: 'system', content: d.system });
+        let lastAssistant = -1;
+        for (let i = 0; i < d.turns.length; i++) if ((d.turns[i] as Turn).role === 'assistant') lastAssistant = i;
+        for (let i = 0; i < d.turns.length; i++) {
+          const t = d.turns[i] as Turn;
+          if (this.style === 'openai' && this.assistantWeight && t.role === 'assistant') {
+            // OpenAI accepts weight 0/1 on assistant messages only: train on the final answer, not the history.
+            messages.push({ role: t.role, content: t.text, weight: i === lastAssistant ? 1 : 0 });
+          } else {
+            messages.push({ role: t.role, content: t.text });
+          }
+        }
+        // OpenAI fine-tuning lines carry `messages` only: no top-level weight, no metadata.
+        if (this.style === 'openai') return { messages };
+        out = { messages };
+        break;
+      }
+      case 'sharegpt': {
+        const conversations: Record<string, unknown>[] = [];
+        for (const t of d.turns) conversations.push({ from: t.role === 'user' ? 'human' : 'gpt', value: t.text });
+        out = { conversations };
+        if (d.system !== undefined) out['system'] = d.system;
+        break;
+      }
+      case 'completion':
+        out = { prompt: (d.turns[0] as Turn).text, completion: (d.turns[1] as Turn).text };
+        break;
+      case 'text':
+        out = { text: (d.turns[0] as Turn).text };
+        break;
+      case 'custom': {
+        // Custom writes exactly the declared keys, in the declared order.
+        out = {};
+        const values = d.custom ?? [];
+        for (let i = 0; i < this.customKeys.length; i++) out[this.customKeys[i] as string] = values[i];
+        return out;
+      }
+    }
+    if (this.includeWeight && d.weight !== undefined) out['weight'] = d.weight;
+    if (d.metadata !== undefined) out['metadata'] = d.metadata;
+    return out;
+  }
+}

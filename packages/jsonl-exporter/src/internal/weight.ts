@@ -1,0 +1,98 @@
+import type { ExportConfig } from '../export-config.js';
+import { getPath } from '../select/index.js';
+
+const DAY_MS = 86_400_000;
+// ISO 8601 dates and date-times (the old system read these as 1970); Date.parse alone accepts far looser text.
+const ISO_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+const NUMERIC_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+// Epoch values above this are milliseconds: 1e11 seconds is the year 5138, 1e11 ms is 1973.
+const EPOCH_MS_THRESHOLD = 1e11;
+
+/** Why a weight could not be computed. */
+export interface WeightFailure {
+  code: 'invalid_weight' | 'invalid_timestamp';
+  field: string;
+  message: string;
+}
+
+/** Parse a timestamp given as ISO 8601 text or epoch seconds / milliseconds (number or numeric string). */
+export function parseTimestamp(value: unknown): number | undefined {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return undefined;
+    return Math.abs(value) >= EPOCH_MS_THRESHOLD ? value : value * 1000;
+  }
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  if (NUMERIC_RE.test(text)) return parseTimestamp(Number(text));
+  if (!ISO_RE.test(text)) return undefined;
+  // A date-time without a zone is read as UTC, so the result does not depend on the machine's time zone.
+  const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/.test(text) && text.length > 10;
+  const normalized = text.replace(' ', 'T');
+  const ms = Date.parse(hasZone || text.length === 10 ? normalized : `${normalized}Z`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
+ * weight = explicit x length_factor x freshness_factor, clamped to [min_weight, max_weight];
+ * parity mode: explicit clamped to [0, 1], nothing else.
+ */
+export class Weighter {
+  private readonly cfg: ExportConfig['weighting'];
+  private readonly now: number;
+
+  constructor(config: ExportConfig, startedAt: number) {
+    this.cfg = config.weighting;
+    this.now = config.weighting.now !== undefined ? (parseTimestamp(config.weighting.now) ?? startedAt) : startedAt;
+  }
+
+  /** The weight of a record whose response is `responseChars` characters long, or why there is none. */
+  weigh(record: Record<string, unknown>, responseChars: number): number | WeightFailure {
+    const cfg = this.cfg;
+    const raw = getPath(record, cfg.weight_field);
+    let explicit: number;
+    if (raw === undefined || raw === null || raw === '') explicit = cfg.default_weight;
+    else if (typeof raw === 'number') explicit = raw;
+    else if (typeof raw === 'string' && NUMERIC_RE.test(raw.trim())) explicit = Number(raw);
+    else {
+      return {
+        code: 'invalid_weight',
+        field: cfg.weight_field,
+        message: `field "${cfg.weight_field}" must be a number or numeric string, got ${JSON.stringify(raw)}`,
+      };
+    }
+    if (!Number.isFinite(explicit)) {
+      return { code: 'invalid_weight', field: cfg.weight_field, message: `field "${cfg.weight_field}" is not finite` };
+    }
+    if (cfg.mode === 'parity') return round(clamp(explicit, 0, 1));
+
+    let weight = explicit;
+    if (cfg.length_factor) weight *= 1 + Math.min(0.5, responseChars / 2000);
+    if (cfg.timestamp_field !== undefined) {
+      const value = getPath(record, cfg.timestamp_field);
+      if (value !== undefined && value !== null && value !== '') {
+        const at = parseTimestamp(value);
+        if (at === undefined) {
+          return {
+            code: 'invalid_timestamp',
+            field: cfg.timestamp_field,
+            message: `field "${cfg.timestamp_field}" is not an ISO 8601 date or epoch seconds/milliseconds: ${JSON.stringify(value)}`,
+          };
+        }
+        const ageDays = (this.now - at) / DAY_MS;
+        // Future timestamps get 1: a clock skew must not make a sample weigh more than a fresh one.
+        const freshness = ageDays <= 0 ? 1 : 0.5 + 0.5 * 2 ** (-ageDays / cfg.half_life_days);
+        weight *= freshness;
+      }
+    }
+    return round(clamp(weight, cfg.min_weight, cfg.max_weight));
+  }
+}
+
+function clamp(x: number, lo: number, hi: number): number {
+  return x < lo ? lo : x > hi ? hi : x;
+}
+
+// Six decimals keep lines short and byte-stable across platforms' float printing.
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

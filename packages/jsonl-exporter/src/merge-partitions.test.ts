@@ -1,0 +1,82 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseExportConfig, type ExportConfigInput } from './export-config.js';
+import { mergePartitions } from './merge-partitions.js';
+import { runExport } from './run-export.js';
+
+/** runExport, asserting the invariant every run keeps: read = exported + rejected, splits adding up. */
+async function run(...args: Parameters<typeof runExport>) {
+  const result = await runExport(...args);
+  expect(result.stats.read).toBe(result.stats.exported + result.stats.rejected);
+  expect(Object.values(result.stats.exportedBySplit).reduce((a, b) => a + b, 0)).toBe(result.stats.exported);
+  return result;
+}
+
+let work: string;
+beforeEach(async () => {
+  work = await mkdtemp(join(tmpdir(), 'lorakit-merge-'));
+  const lines = Array.from({ length: 120 }, (_, i) =>
+    JSON.stringify({ id: `r${i}`, instruction: `Question ${i}?`, output: `Answer ${i} in a few words.` }),
+  );
+  await writeFile(join(work, 'in.jsonl'), `${lines.join('\n')}\n{broken\n`);
+});
+afterEach(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function config(index: number, count: number, over: Partial<ExportConfigInput> = {}) {
+  return parseExportConfig({
+    source: { type: 'jsonl', path: 'in.jsonl' },
+    split: { validation: 0.25, id_field: 'id' },
+    partition: { index, count },
+    output: { dir: `part-${index}` },
+    adapter_metadata: { base_model: 'mistralai/Mistral-7B-v0.1' },
+    ...over,
+  });
+}
+
+describe('mergePartitions', () => {
+  it('combines partitioned runs into one manifest, summed stats and one quality report', async () => {
+    const single = await run(parseExportConfig({ ...config(0, 1), output: { dir: 'single' } }), { cwd: work });
+    for (let i = 0; i < 3; i++) await run(config(i, 3), { cwd: work });
+    const merged = await mergePartitions([0, 1, 2].map((i) => join(work, `part-${i}`)), join(work, 'merged'));
+
+    expect(merged.stats.read).toBe(single.stats.read);
+    expect(merged.stats.exported).toBe(single.stats.exported);
+    expect(merged.stats.rejected).toBe(single.stats.rejected);
+    expect(merged.stats.exportedBySplit).toEqual(single.stats.exportedBySplit);
+    expect(merged.manifest.files.filter((f) => f.split === 'train').map((f) => f.path).sort()).toEqual(
+      ['../part-0/train.jsonl', '../part-1/train.jsonl', '../part-2/train.jsonl'],
+    );
+    const report = JSON.parse(await readFile(join(work, 'merged', 'quality_report.json'), 'utf8'));
+    expect(report.counts.samples).toBe(single.stats.exported);
+    expect(report.funnel).toEqual(single.report?.funnel);
+    const meta = JSON.parse(await readFile(join(work, 'merged', 'adapter_metadata.json'), 'utf8'));
+    expect(meta.training.num_samples).toBe(single.stats.exportedBySplit['train']);
+  });
+
+  it('refuses an incomplete or repeated set of partitions', async () => {
+    for (let i = 0; i < 2; i++) await run(config(i, 3), { cwd: work });
+    const dirs = [0, 1].map((i) => join(work, `part-${i}`));
+    await expect(mergePartitions(dirs, join(work, 'merged'))).rejects.toMatchObject({
+      code: 'EXPORT_MERGE_INVALID',
+      message: expect.stringContaining('partitions 2 of 3 are missing'),
+    });
+    await expect(mergePartitions([dirs[0] as string, dirs[0] as string], join(work, 'merged'))).rejects.toMatchObject({
+      code: 'EXPORT_MERGE_INVALID',
+    });
+  });
+
+  it('refuses partitions exported with different settings', async () => {
+    await run(config(0, 2), { cwd: work });
+    await run(config(1, 2, { style: 'completion', field_mapping: { prompt_field: 'instruction', completion_field: 'output' } }), {
+      cwd: work,
+    });
+    await expect(mergePartitions([join(work, 'part-0'), join(work, 'part-1')], join(work, 'merged'))).rejects.toMatchObject({
+      code: 'EXPORT_MERGE_INVALID',
+      message: expect.stringContaining('different config'),
+    });
+  });
+});

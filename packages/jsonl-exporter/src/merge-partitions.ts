@@ -1,0 +1,178 @@
+import { readFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { writeAdapterMetadata } from '@lorakit/adapter-metadata';
+import { accumulatorFromJSON, type QualityAccumulator, type QualityReport } from '@lorakit/quality-metrics';
+import type { ExportConfig } from './export-config.js';
+import { ExportError } from './errors.js';
+import { createExportStats, EXPORT_STAGES, type ExportStats } from './export-stats.js';
+import { ACCUMULATOR_FILE, MANIFEST_FILE, MANIFEST_FORMAT, type ExportManifest, type ManifestFile } from './export-manifest.js';
+import { buildAdapterMetadata } from './internal/artifacts.js';
+import { AtomicDir } from './internal/atomic-dir.js';
+import { sha256Hex } from './internal/hash.js';
+import { Reporter } from './internal/reporter.js';
+import { toolVersion } from './internal/tool-version.js';
+import { toTrainerConfigs } from './to-trainer-configs.js';
+
+/** What {@link mergePartitions} returns. */
+export interface MergePartitionsResult {
+  /** The merged manifest (its files point into the partition directories, relative to `outDir`). */
+  manifest: ExportManifest;
+  /** Summed stats of all partitions. */
+  stats: ExportStats;
+  /** The merged quality report, when the partitions computed one. */
+  report?: QualityReport;
+  /** The merged output directory. */
+  outputDir: string;
+}
+
+async function readManifest(dir: string): Promise<ExportManifest> {
+  const path = join(dir, MANIFEST_FILE);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (cause) {
+    throw new ExportError('EXPORT_MERGE_INVALID', `cannot read ${path}: ${(cause as Error).message}`, { cause });
+  }
+  const m = json as Partial<ExportManifest>;
+  if (m.format !== MANIFEST_FORMAT || !m.stats || !Array.isArray(m.files) || !m.config) {
+    throw new ExportError('EXPORT_MERGE_INVALID', `${path} is not a lorakit export manifest (format ${MANIFEST_FORMAT})`);
+  }
+  return json as ExportManifest;
+}
+
+/** The config as JSON without the keys partitions may differ in (their own index and output folder). */
+function withoutPartition(config: ExportConfig): string {
+  return JSON.stringify(config, (key, value: unknown) => (key === 'partition' || key === 'dir' ? undefined : value));
+}
+
+function addStats(into: ExportStats, s: ExportStats): void {
+  into.read += s.read;
+  into.exported += s.exported;
+  into.rejected += s.rejected;
+  into.errors += s.errors;
+  into.duplicates += s.duplicates;
+  into.invalidKept += s.invalidKept;
+  into.piiFound += s.piiFound;
+  into.bytesWritten += s.bytesWritten;
+  // Partitions read the same input, so blank lines are counted once, not once per partition.
+  into.blankLines = Math.max(into.blankLines, s.blankLines);
+  into.durationMs = Math.max(into.durationMs, s.durationMs);
+  for (const [k, v] of Object.entries(s.exportedBySplit)) into.exportedBySplit[k] = (into.exportedBySplit[k] ?? 0) + v;
+  for (const stage of EXPORT_STAGES) {
+    const v = s.rejectedByStage[stage];
+    if (v !== undefined) into.rejectedByStage[stage] = (into.rejectedByStage[stage] ?? 0) + v;
+  }
+  for (const [k, v] of Object.entries(s.rejectedByCode)) into.rejectedByCode[k] = (into.rejectedByCode[k] ?? 0) + v;
+}
+
+/**
+ * Combine the outputs of a partitioned export (`partition: { index, count }` on N machines) into one directory:
+ * a manifest listing every partition's files, summed stats, the merged quality report (from each partition's
+ * quality accumulator), adapter metadata and trainer configs. Data files stay where they are; the merged manifest
+ * and configs point at them by relative path. Near duplicates across partitions are not detected (out of scope).
+ *
+ * @throws ExportError `EXPORT_MERGE_INVALID` when a manifest is missing, partitions differ in config, or an index
+ * is missing or repeated.
+ * @example
+ * ```ts
+ * await mergePartitions(['out/part-0', 'out/part-1'], 'out/merged');
+ * ```
+ */
+export async function mergePartitions(dirs: string[], outDir: string): Promise<MergePartitionsResult> {
+  if (dirs.length === 0) throw new ExportError('EXPORT_MERGE_INVALID', 'mergePartitions needs at least one directory');
+  const target = resolve(outDir);
+  const manifests: { dir: string; manifest: ExportManifest }[] = [];
+  for (const d of dirs) manifests.push({ dir: resolve(d), manifest: await readManifest(resolve(d)) });
+
+  const firstEntry = manifests[0] as { dir: string; manifest: ExportManifest };
+  const base = firstEntry.manifest.config;
+  const count = base.partition?.count ?? 1;
+  const seen = new Set<number>();
+  for (const { dir, manifest } of manifests) {
+    const p = manifest.config.partition;
+    if ((p?.count ?? 1) !== count) {
+      throw new ExportError('EXPORT_MERGE_INVALID', `${dir}: partition count ${p?.count ?? 1} differs from ${count}`);
+    }
+    if (withoutPartition(manifest.config) !== withoutPartition(base)) {
+      throw new ExportError('EXPORT_MERGE_INVALID', `${dir}: exported with a different config than ${firstEntry.dir}`);
+    }
+    const index = p?.index ?? 0;
+    if (seen.has(index)) throw new ExportError('EXPORT_MERGE_INVALID', `${dir}: partition ${index} appears twice`);
+    seen.add(index);
+  }
+  const missing = [...Array(count).keys()].filter((i) => !seen.has(i));
+  if (missing.length > 0) {
+    throw new ExportError('EXPORT_MERGE_INVALID', `partitions ${missing.join(', ')} of ${count} are missing`);
+  }
+
+  const stats = createExportStats();
+  const files: ManifestFile[] = [];
+  let accumulator: QualityAccumulator | undefined;
+  for (const { dir, manifest } of manifests) {
+    addStats(stats, manifest.stats);
+    for (const f of manifest.files) files.push({ ...f, path: relative(target, join(dir, f.path)) });
+    const accPath = join(dir, ACCUMULATOR_FILE);
+    const accText = await readFile(accPath, 'utf8').catch(() => undefined);
+    if (accText !== undefined) {
+      const acc = accumulatorFromJSON(JSON.parse(accText));
+      if (accumulator) accumulator.merge(acc);
+      else accumulator = acc;
+    }
+  }
+  stats.recordsPerSecond = stats.durationMs > 0 ? Math.round((stats.read * 1000) / stats.durationMs) : stats.read;
+
+  const config: ExportConfig = { ...base };
+  delete config.partition;
+  const dir = await AtomicDir.create(target, true);
+  try {
+    const artifacts: ExportManifest['artifacts'] = [];
+    const add = async (name: string, content: string) => {
+      await dir.writeFile(name, content);
+      artifacts.push({ path: name, bytes: Buffer.byteLength(content), sha256: sha256Hex(content) });
+    };
+    let report: MergePartitionsResult['report'];
+    if (accumulator) {
+      const reporter = new Reporter(config, accumulator);
+      const result = await reporter.finish(stats);
+      report = result.report;
+      await add('quality_report.json', `${JSON.stringify(result.report, null, 2)}\n`);
+      const html = reporter.html(result);
+      if (html !== undefined && config.quality_metrics.html) await add('quality_report.html', html);
+      await add(ACCUMULATOR_FILE, `${JSON.stringify(reporter.state())}\n`);
+    }
+    const configSha256 = sha256Hex(JSON.stringify(config));
+    const dataFiles = files.filter((f) => f.split !== 'rejects');
+    const metaInput = buildAdapterMetadata(config, stats, dataFiles, configSha256, firstEntry.manifest.source);
+    if (metaInput) {
+      const meta = await writeAdapterMetadata(join(dir.tmp, 'adapter_metadata.json'), metaInput);
+      const text = `${JSON.stringify(meta, null, 2)}\n`;
+      artifacts.push({ path: 'adapter_metadata.json', bytes: Buffer.byteLength(text), sha256: sha256Hex(text) });
+    }
+    if (config.output.trainer_configs) {
+      const trainer = toTrainerConfigs({ name: config.output.dataset_name, style: config.style, files: dataFiles });
+      if (trainer['dataset_info.json'] !== undefined) await add('dataset_info.json', trainer['dataset_info.json']);
+      if (trainer['axolotl.yaml'] !== undefined) await add('axolotl.yaml', trainer['axolotl.yaml']);
+      await add('README.md', trainer['README.md']);
+    }
+    const manifest: ExportManifest = {
+      format: MANIFEST_FORMAT,
+      tool: { name: '@lorakit/jsonl-exporter', version: toolVersion() },
+      created_at: new Date().toISOString(),
+      source: firstEntry.manifest.source,
+      partition: null,
+      config_sha256: configSha256,
+      files,
+      artifacts,
+      stats,
+      config,
+    };
+    await dir.writeFile(MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`);
+    await dir.commit();
+    const result: MergePartitionsResult = { manifest, stats, outputDir: target };
+    if (report) result.report = report;
+    return result;
+  } catch (error) {
+    await dir.discard();
+    throw error;
+  }
+}

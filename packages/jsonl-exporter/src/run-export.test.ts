@@ -1,0 +1,348 @@
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseExportConfig, type ExportConfigInput } from './export-config.js';
+import type { ExportStats, RejectEntry } from './export-stats.js';
+import { runExport, type ExportProgress } from './run-export.js';
+
+/** runExport, asserting the invariant every run keeps: read = exported + rejected, splits adding up. */
+async function run(...args: Parameters<typeof runExport>) {
+  const result = await runExport(...args);
+  expect(result.stats.read).toBe(result.stats.exported + result.stats.rejected);
+  expect(Object.values(result.stats.exportedBySplit).reduce((a, b) => a + b, 0)).toBe(result.stats.exported);
+  return result;
+}
+
+let work: string;
+
+beforeEach(async () => {
+  work = await mkdtemp(join(tmpdir(), 'lorakit-export-'));
+});
+afterEach(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function record(i: number, extra: Record<string, unknown> = {}) {
+  return { id: `r${i}`, instruction: `Question number ${i}?`, output: `Answer number ${i}, with some words.`, ...extra };
+}
+
+async function writeJsonl(name: string, lines: (Record<string, unknown> | string)[]): Promise<string> {
+  const path = join(work, name);
+  await writeFile(path, lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n');
+  return path;
+}
+
+function config(over: Partial<ExportConfigInput> = {}) {
+  return parseExportConfig({
+    source: { type: 'jsonl', path: 'in.jsonl' },
+    output: { dir: 'out', ...over.output },
+    ...over,
+    ...(over.output ? { output: { dir: 'out', ...over.output } } : {}),
+  });
+}
+
+async function readLines(path: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const line of createInterface({ input: createReadStream(path) })) out.push(line);
+  return out;
+}
+
+function expectInvariant(stats: ExportStats) {
+  expect(stats.read).toBe(stats.exported + stats.rejected);
+  const bySplit = Object.values(stats.exportedBySplit).reduce((a, b) => a + b, 0);
+  expect(bySplit).toBe(stats.exported);
+}
+
+describe('runExport', () => {
+  it('writes every output file and accounts for every record', async () => {
+    await writeJsonl('in.jsonl', [
+      ...Array.from({ length: 40 }, (_, i) => record(i)),
+      '{not json',
+      record(1),
+      { id: 'x', instruction: 'no output' },
+    ]);
+    await writeFile(join(work, 'in.jsonl'), `\n${await readFile(join(work, 'in.jsonl'), 'utf8')}\n`);
+    const result = await run(config({ adapter_metadata: { base_model: 'mistralai/Mistral-7B-v0.1' } }), { cwd: work });
+    const out = join(work, 'out');
+    expect(result.outputDir).toBe(out);
+    expectInvariant(result.stats);
+    expect(result.stats.read).toBe(43);
+    expect(result.stats.exported).toBe(40);
+    expect(result.stats.blankLines).toBe(2);
+    expect(result.stats.rejectedByCode).toEqual({ 'source/parse': 1, 'dedup/exact_duplicate': 1, 'map/missing_field': 1 });
+
+    const names = (await readdir(out)).sort();
+    expect(names).toEqual(
+      [
+        'README.md',
+        'adapter_metadata.json',
+        'axolotl.yaml',
+        'dataset_info.json',
+        'manifest.json',
+        'quality_accumulator.json',
+        'quality_report.html',
+        'quality_report.json',
+        'rejects.jsonl',
+        'train.jsonl',
+        'validation.jsonl',
+      ].sort(),
+    );
+    const rejects = (await readLines(join(out, 'rejects.jsonl'))).map((l) => JSON.parse(l) as RejectEntry);
+    expect(rejects.map((r) => [r.stage, r.code])).toEqual([
+      ['source', 'parse'],
+      ['dedup', 'exact_duplicate'],
+      ['map', 'missing_field'],
+    ]);
+    expect(rejects[1]).toMatchObject({ ref: expect.stringContaining('in.jsonl:'), duplicate_of: expect.stringMatching(/in\.jsonl:3$/) });
+    expect(rejects[2]?.record).toEqual({ id: 'x', instruction: 'no output' });
+
+    const train = await readLines(join(out, 'train.jsonl'));
+    const validation = await readLines(join(out, 'validation.jsonl'));
+    expect(train.length + validation.length).toBe(40);
+    expect(train.length).toBe(result.stats.exportedBySplit['train']);
+
+    const meta = JSON.parse(await readFile(join(out, 'adapter_metadata.json'), 'utf8'));
+    expect(meta.training.num_samples).toBe(train.length);
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+    expect(meta.provenance.export_config_sha256).toBe(manifest.config_sha256);
+    expect(meta.provenance.datasets.map((d: { path: string }) => d.path).sort()).toEqual(['train.jsonl', 'validation.jsonl']);
+    const trainEntry = result.files.find((f) => f.split === 'train');
+    expect(trainEntry?.records).toBe(train.length);
+    expect(manifest.files.find((f: { path: string }) => f.path === 'train.jsonl').sha256).toBe(trainEntry?.sha256);
+
+    const report = JSON.parse(await readFile(join(out, 'quality_report.json'), 'utf8'));
+    expect(report.counts.samples).toBe(40);
+    expect(report.funnel).toEqual([
+      { stage: 'read', count: 43 },
+      { stage: 'source', code: 'parse', count: 1 },
+      { stage: 'map', code: 'missing_field', count: 1 },
+      { stage: 'dedup', code: 'exact_duplicate', count: 1 },
+      { stage: 'exported', count: 40 },
+    ]);
+    expect(await readFile(join(out, 'quality_report.html'), 'utf8')).toContain('<html');
+  });
+
+  it('puts each record in the same split on a re-run and with a different input order', async () => {
+    const records = Array.from({ length: 200 }, (_, i) => record(i));
+    await writeJsonl('in.jsonl', records);
+    const first = await run(config({ split: { validation: 0.2, id_field: 'id' } }), { cwd: work });
+    const v1 = new Set((await readLines(join(work, 'out', 'validation.jsonl'))));
+    await writeJsonl('in.jsonl', [...records].reverse());
+    await run(config({ split: { validation: 0.2, id_field: 'id' } }), { cwd: work });
+    const v2 = new Set((await readLines(join(work, 'out', 'validation.jsonl'))));
+    expect(v2).toEqual(v1);
+    const share = (first.stats.exportedBySplit['validation'] ?? 0) / 200;
+    expect(share).toBeGreaterThan(0.1);
+    expect(share).toBeLessThan(0.3);
+  });
+
+  it('shards by records with names that carry the total, gzip with .gz and bytes that gunzip', async () => {
+    await writeJsonl('in.jsonl', Array.from({ length: 25 }, (_, i) => record(i)));
+    const result = await run(config({ split: { validation: 0 }, output: { shard_max_records: 10, compression: 'gzip' } }), {
+      cwd: work,
+    });
+    const shards = result.files.filter((f) => f.split === 'train').map((f) => f.path.slice(f.path.lastIndexOf('/') + 1));
+    expect(shards).toEqual(['train-00000-of-00003.jsonl.gz', 'train-00001-of-00003.jsonl.gz', 'train-00002-of-00003.jsonl.gz']);
+    const counts = [];
+    for (const f of result.files.filter((x) => x.split === 'train')) {
+      const text = gunzipSync(await readFile(f.path)).toString('utf8');
+      counts.push(text.split('\n').filter(Boolean).length);
+    }
+    expect(counts).toEqual([10, 10, 5]);
+  });
+
+  it('shards by bytes without exceeding the limit', async () => {
+    await writeJsonl('in.jsonl', Array.from({ length: 30 }, (_, i) => record(i)));
+    const result = await run(config({ split: { validation: 0 }, output: { shard_max_bytes: 600 } }), { cwd: work });
+    const train = result.files.filter((f) => f.split === 'train');
+    expect(train.length).toBeGreaterThan(3);
+    for (const f of train) expect(f.bytes).toBeLessThanOrEqual(600);
+    expect(train.reduce((n, f) => n + f.records, 0)).toBe(30);
+  });
+
+  it('writes zstd with a .zst extension and zstd magic bytes', async () => {
+    await writeJsonl('in.jsonl', Array.from({ length: 5 }, (_, i) => record(i)));
+    const result = await run(config({ split: { validation: 0 }, output: { compression: 'zstd' } }), { cwd: work });
+    const train = result.files.find((f) => f.split === 'train');
+    expect(train?.path.endsWith('train.jsonl.zst')).toBe(true);
+    const bytes = await readFile(train?.path ?? '');
+    expect([...bytes.subarray(0, 4)]).toEqual([0x28, 0xb5, 0x2f, 0xfd]);
+  });
+
+  it('zstd and gzip outputs read back through the jsonl source to the uncompressed bytes, multi-frame zstd included', async () => {
+    // ~3 MB of output: the zstd writer emits one frame per MiB, so this reads back several frames.
+    const long = 'lorem ipsum dolor sit amet '.repeat(20);
+    await writeJsonl('in.jsonl', Array.from({ length: 5000 }, (_, i) => record(i, { output: `${i} ${long}` })));
+    const noReport = { quality_metrics: { enabled: false } };
+    const plain = await run(config({ ...noReport, split: { validation: 0 }, output: { dir: 'out-none' } }), { cwd: work });
+    const expected = await readFile(plain.files[0]?.path ?? '', 'utf8');
+    for (const compression of ['zstd', 'gzip'] as const) {
+      const first = await run(config({ ...noReport, split: { validation: 0 }, output: { compression, dir: `out-${compression}` } }), {
+        cwd: work,
+      });
+      const train = first.files.find((f) => f.split === 'train');
+      expect(train?.bytes).toBeLessThan(Buffer.byteLength(expected) / 5);
+      // Re-export the compressed file verbatim (custom style copying every key) and compare with the plain output.
+      const again = await run(
+        parseExportConfig({
+          source: { type: 'jsonl', path: train?.path ?? '' },
+          style: 'custom',
+          format: { custom: { instruction: 'instruction', input: 'input', output: 'output', weight: 'weight' } },
+          weighting: { enabled: false },
+          output: { dir: `again-${compression}` },
+          split: { validation: 0 },
+          ...noReport,
+        }),
+        { cwd: work },
+      );
+      expect(again.stats).toMatchObject({ read: 5000, exported: 5000 });
+      expect(await readFile(join(work, `again-${compression}`, 'train.jsonl'), 'utf8')).toBe(expected);
+    }
+  });
+
+  it('shuffles deterministically by seed, independent of input order, keeping every line', async () => {
+    const records = Array.from({ length: 300 }, (_, i) => record(i));
+    await writeJsonl('in.jsonl', records);
+    const shuffled = { split: { validation: 0, id_field: 'id', shuffle: true, shuffle_seed: 7, shuffle_buckets: 8 } };
+    await run(config(shuffled), { cwd: work });
+    const a = await readLines(join(work, 'out', 'train.jsonl'));
+    await writeJsonl('in.jsonl', [...records].reverse());
+    await run(config(shuffled), { cwd: work });
+    const b = await readLines(join(work, 'out', 'train.jsonl'));
+    expect(b).toEqual(a);
+    expect(a.length).toBe(300);
+    const inputOrder = records.map((r) => r.instruction);
+    expect(a.map((l) => (JSON.parse(l) as { instruction: string }).instruction)).not.toEqual(inputOrder);
+    expect(new Set(a.map((l) => (JSON.parse(l) as { instruction: string }).instruction))).toEqual(new Set(inputOrder));
+    expect(await readdir(join(work, 'out'))).not.toContain('.shuffle-train');
+  });
+
+  it('on failure keeps the previous output and removes its temp directory', async () => {
+    await writeJsonl('in.jsonl', Array.from({ length: 5 }, (_, i) => record(i)));
+    await run(config(), { cwd: work });
+    const before = await readFile(join(work, 'out', 'manifest.json'), 'utf8');
+    await writeJsonl('in.jsonl', ['{bad', '{bad', '{bad', record(1)]);
+    await expect(runExport(config({ max_errors: 2 }), { cwd: work })).rejects.toMatchObject({ code: 'EXPORT_MAX_ERRORS' });
+    expect(await readFile(join(work, 'out', 'manifest.json'), 'utf8')).toBe(before);
+    expect((await readdir(work)).filter((n) => n.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('on abort keeps the previous output and removes its temp directory', async () => {
+    await writeJsonl('in.jsonl', Array.from({ length: 5 }, (_, i) => record(i)));
+    await run(config(), { cwd: work });
+    const before = await readFile(join(work, 'out', 'train.jsonl'), 'utf8');
+    await writeJsonl('in.jsonl', Array.from({ length: 30000 }, (_, i) => record(i + 100)));
+    const controller = new AbortController();
+    const pending = runExport(config(), { cwd: work, signal: controller.signal });
+    // Abort mid-run: once the temp directory exists, records are being written into it.
+    while (!(await readdir(work)).some((n) => n.includes('.tmp-'))) await new Promise((r) => setTimeout(r, 1));
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'EXPORT_ABORTED' });
+    expect(await readFile(join(work, 'out', 'train.jsonl'), 'utf8')).toBe(before);
+    expect((await readdir(work)).filter((n) => n.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('continue_on_error false stops at the first failed record, naming it', async () => {
+    await writeJsonl('in.jsonl', [record(0), { id: 'x', instruction: 'no output' }, record(2)]);
+    await expect(runExport(config({ continue_on_error: false }), { cwd: work })).rejects.toMatchObject({
+      code: 'EXPORT_RECORD_FAILED',
+      message: expect.stringMatching(/in\.jsonl:2.*output/),
+    });
+  });
+
+  it('refuses to replace an output when overwrite is false', async () => {
+    await writeJsonl('in.jsonl', [record(0)]);
+    await run(config(), { cwd: work });
+    await expect(runExport(config({ output: { overwrite: false } }), { cwd: work })).rejects.toMatchObject({
+      code: 'EXPORT_OUTPUT_EXISTS',
+    });
+  });
+
+  it('evaluates quality gates on the report, and refuses a malformed gate before exporting', async () => {
+    await writeJsonl('in.jsonl', [record(0), record(1), record(1)]);
+    const result = await run(config({ quality_metrics: { gates: ['samples >= 2', 'samples > 5'] } }), { cwd: work });
+    expect(result.gates?.passed).toBe(false);
+    expect(result.gates?.failed.map((g) => g.gate)).toEqual(['samples > 5']);
+    await expect(runExport(config({ quality_metrics: { gates: ['samples >>> 2'] }, output: { dir: 'never' } }), { cwd: work })).rejects.toMatchObject({
+      code: 'EXPORT_CONFIG_INVALID',
+      message: expect.stringContaining('quality_metrics.gates'),
+    });
+    expect(await readdir(work)).not.toContain('never');
+  });
+
+  it('exports from SQLite (the demo store) with table-key refs in rejects and duplicate_of', async () => {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(join(work, 'demo.db'));
+    db.exec('CREATE TABLE docs (slug TEXT PRIMARY KEY, question TEXT, answer TEXT)');
+    const insert = db.prepare('INSERT INTO docs VALUES (?, ?, ?)');
+    insert.run('alpha', 'What is a permit?', 'An authority\'s consent.');
+    insert.run('beta', 'What is a permit?', 'An authority\'s consent.');
+    insert.run('gamma', 'Empty?', null);
+    db.close();
+    const result = await run(
+      parseExportConfig({
+        source: { type: 'sqlite', path: 'demo.db', table: 'docs', key: 'slug' },
+        field_mapping: { instruction_field: 'question', output_field: 'answer' },
+        split: { validation: 0 },
+        output: { dir: 'out' },
+      }),
+      { cwd: work },
+    );
+    expect(result.stats).toMatchObject({ read: 3, exported: 1, rejected: 2 });
+    const rejects = (await readLines(join(work, 'out', 'rejects.jsonl'))).map((l) => JSON.parse(l) as RejectEntry);
+    expect(rejects.map((r) => [r.ref, r.stage, r.code, r.duplicate_of])).toEqual([
+      [expect.stringMatching(/:beta$/), 'dedup', 'exact_duplicate', expect.stringMatching(/:alpha$/)],
+      [expect.stringMatching(/:gamma$/), 'map', 'missing_field', undefined],
+    ]);
+  });
+
+  it('dry run counts everything and writes nothing', async () => {
+    await writeJsonl('in.jsonl', [record(0), record(0), record(1)]);
+    const result = await run(config(), { cwd: work, dryRun: true });
+    expect(result.stats).toMatchObject({ read: 3, exported: 2, rejected: 1, duplicates: 1 });
+    expect(result.files).toEqual([]);
+    expect(await readdir(work)).toEqual(['in.jsonl']);
+  });
+
+  it('reports progress with records, bytes, rate and ETA, and survives an interval of 0', async () => {
+    await writeJsonl('in.jsonl', Array.from({ length: 3000 }, (_, i) => record(i)));
+    const seen: ExportProgress[] = [];
+    await run(config(), { cwd: work, progressIntervalMs: 0, onProgress: (p) => seen.push(p) });
+    const last = seen.at(-1);
+    expect(last?.records).toBe(3000);
+    expect(last?.bytes).toBeGreaterThan(0);
+    expect(last?.rate).toBeGreaterThan(0);
+    expect(seen.length).toBeLessThan(200);
+  });
+
+  it('filters, weighs, redacts and validates in the documented order', async () => {
+    await writeFile(join(work, 'schema.json'), JSON.stringify({ type: 'object', required: ['instruction', 'output'], properties: { output: { type: 'string', maxLength: 40 } } }));
+    await writeJsonl('in.jsonl', [
+      record(0, { theme: 'Umweltrecht', created_at: '2024-05-01' }),
+      record(1, { theme: 'Steuerrecht', created_at: '2024-05-01' }),
+      record(2, { theme: 'Umweltrecht', created_at: '2019-05-01' }),
+      record(3, { theme: 'Umweltrecht', created_at: '2024-05-01', output: 'Mail me at ana@example.org' }),
+      record(4, { theme: 'Umweltrecht', created_at: '2024-05-01', output: 'x'.repeat(60) }),
+      record(5, { theme: 'Umweltrecht', created_at: '2024-05-01', output: 'ok' }),
+    ]);
+    const result = await run(
+      config({
+        filter: 'theme == "Umweltrecht" and created_at >= "2020-01-01"',
+        quality: { min_text_length: 3 },
+        pii: { policy: 'redact', strategy: 'remove' },
+        structured_gen: { enabled: true, json_schema: 'schema.json' },
+        split: { validation: 0 },
+      }),
+      { cwd: work },
+    );
+    expectInvariant(result.stats);
+    expect(result.stats.rejectedByCode).toEqual({ 'select/filtered_out': 2, 'filter/too_short': 1, 'validate/schema_invalid': 1 });
+    const train = (await readLines(join(work, 'out', 'train.jsonl'))).map((l) => JSON.parse(l) as { output: string });
+    expect(train.map((t) => t.output)).toEqual(['Answer number 0, with some words.', 'Mail me at [EMAIL]']);
+    expect(result.stats.piiFound).toBe(1);
+  });
+});

@@ -1,0 +1,240 @@
+import { stat } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
+import type { ExportConfig } from './export-config.js';
+import type { ExportStats } from './export-stats.js';
+import { AtomicDir } from './internal/atomic-dir.js';
+import { FileWriter, type WrittenFile } from './internal/file-writer.js';
+import type { Pipeline } from './internal/pipeline.js';
+import { aborted, preparePipeline } from './internal/run-pipeline.js';
+import { SplitOutput } from './internal/split-output.js';
+import { writeArtifacts, type ArtifactResult } from './internal/artifacts.js';
+import { createReporter } from './internal/reporter.js';
+import { openSource, type Source } from './sources/index.js';
+
+/** What {@link ExportOptions.onProgress} receives. */
+export interface ExportProgress {
+  /** Records read so far. */
+  records: number;
+  /** Input bytes read so far (output bytes when the source cannot tell). */
+  bytes: number;
+  /** Records per second since the start. */
+  rate: number;
+  /** Seconds left, when the input size is known. */
+  etaSeconds?: number;
+}
+
+/** Options of {@link runExport}. */
+export interface ExportOptions {
+  /** Directory relative paths (source, output, schema) are resolved against. @default process.cwd() */
+  cwd?: string;
+  /** Aborts the run: the temp output is removed, a previous output stays. */
+  signal?: AbortSignal;
+  /** Run every stage and count, but write nothing. @default false */
+  dryRun?: boolean;
+  /** Called at most every `progressIntervalMs` while records flow, and once at the end. */
+  onProgress?: (progress: ExportProgress) => void;
+  /** Interval of `onProgress` in ms; values below 50 (including 0) are raised to 50. @default 1000 */
+  progressIntervalMs?: number;
+  /** The stream a `stdin` source reads. @default process.stdin */
+  stdin?: NodeJS.ReadableStream;
+  /** Environment (database URLs, the PII hash key). @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** One file written by an export. */
+export interface ExportFile {
+  /** Absolute path in the final output directory. */
+  path: string;
+  /** `train`, `validation`, `test`, or `rejects`. */
+  split: string;
+  bytes: number;
+  records: number;
+  sha256: string;
+}
+
+/** What {@link runExport} returns. */
+export interface ExportResult extends Partial<ArtifactResult> {
+  stats: ExportStats;
+  /** The output directory (absent on a dry run). */
+  outputDir?: string;
+  /** Data files and rejects.jsonl (empty on a dry run). */
+  files: ExportFile[];
+  /** Things the user should know that did not stop the export (e.g. metadata skipped for lack of a base model). */
+  warnings: string[];
+}
+
+const MIN_PROGRESS_MS = 50;
+const SPLITS = ['train', 'validation', 'test'] as const;
+
+/**
+ * Export records to a training-ready output directory: data files per split, rejects.jsonl, manifest.json,
+ * adapter_metadata.json, quality_report.json/.html and trainer configs. The directory is written under a temp name
+ * and renamed into place at the end; on failure or abort the temp files are removed and a previous output is kept.
+ *
+ * @throws ExportError with a code such as `EXPORT_SOURCE_NOT_FOUND`, `EXPORT_MAX_ERRORS`, `EXPORT_ABORTED`.
+ * @example
+ * ```ts
+ * const config = parseExportConfig(YAML.parse(await readFile('lorakit.yaml', 'utf8')), { file: 'lorakit.yaml' });
+ * const { stats, files } = await runExport(config, { cwd: process.cwd() });
+ * console.log(`${stats.exported} exported, ${stats.rejected} rejected`, files.map((f) => f.path));
+ * ```
+ */
+export async function runExport(config: ExportConfig, options: ExportOptions = {}): Promise<ExportResult> {
+  const startedAt = Date.now();
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const target = resolve(cwd, config.output.dir);
+  const reporter = config.quality_metrics.enabled ? await createReporter(config) : undefined;
+  let pipeline: Pipeline;
+  let source: Source;
+  let dir: AtomicDir | undefined;
+  try {
+    pipeline = await preparePipeline(config, { cwd, env, startedAt, sink: reporter });
+    const sourceOptions: { cwd: string; env: NodeJS.ProcessEnv; stdin?: NodeJS.ReadableStream } = { cwd, env };
+    if (options.stdin) sourceOptions.stdin = options.stdin;
+    source = await openSource(config.source, sourceOptions);
+    try {
+      dir = options.dryRun ? undefined : await AtomicDir.create(target, config.output.overwrite);
+    } catch (error) {
+      await source.close();
+      throw error;
+    }
+  } catch (error) {
+    // The metrics worker would keep the process alive.
+    await reporter?.destroy();
+    throw error;
+  }
+  const outputs = new Map<string, SplitOutput>();
+  let rejects: FileWriter | undefined;
+  try {
+    if (dir) rejects = await FileWriter.open(resolve(dir.tmp, 'rejects.jsonl'), 'none');
+    const progress = createProgress(source, pipeline.stats, options, startedAt);
+    await progress.init(config, cwd);
+    const signal = options.signal;
+    if (signal?.aborted) throw aborted();
+    // The per-record loop stays synchronous unless a writer has to wait: no promise per record on the hot path.
+    for await (const item of source.items(signal ? { signal } : {})) {
+      if (signal?.aborted) throw aborted();
+      const outcome = pipeline.handle(item);
+      if (outcome !== undefined && dir) {
+        let wait: Promise<void> | undefined;
+        if (outcome.kind === 'line') {
+          let out = outputs.get(outcome.split);
+          if (!out) {
+            out = splitOutput(config, dir.tmp, outcome.split);
+            outputs.set(outcome.split, out);
+          }
+          wait = out.add(outcome.line, outcome.id);
+        } else {
+          wait = (rejects as FileWriter).write(JSON.stringify(outcome.reject));
+        }
+        if (wait) await wait;
+      }
+      if (reporter) {
+        const behind = reporter.backpressure();
+        if (behind) await behind;
+      }
+      progress.tick();
+    }
+    if (signal?.aborted) throw aborted();
+    const stats = pipeline.stats;
+    stats.blankLines = source.stats().blankLines;
+    progress.done();
+
+    if (!dir) {
+      finishStats(stats, startedAt);
+      const result: ExportResult = { stats, files: [], warnings: [] };
+      if (reporter) Object.assign(result, await reporter.finish(stats));
+      return result;
+    }
+
+    // The train split exists even when empty, so trainer configs always have a file to point at.
+    if (!outputs.has('train')) outputs.set('train', splitOutput(config, dir.tmp, 'train'));
+    const written: { split: string; file: WrittenFile }[] = [];
+    for (const split of SPLITS) {
+      const out = outputs.get(split);
+      if (!out) continue;
+      for (const file of await out.finish()) written.push({ split, file });
+    }
+    const rejectsFile = await (rejects as FileWriter).close();
+    rejects = undefined;
+    finishStats(stats, startedAt);
+
+    const artifacts = await writeArtifacts({
+      config,
+      dir,
+      stats,
+      dataFiles: written.map(({ split, file }) => ({ ...file, path: relative(dir.tmp, file.path), split })),
+      rejectsFile: { ...rejectsFile, path: relative(dir.tmp, rejectsFile.path), split: 'rejects' },
+      reporter,
+      source,
+    });
+    if (options.signal?.aborted) throw aborted();
+    await dir.commit();
+    const files: ExportFile[] = [
+      ...written.map(({ split, file }) => ({ ...file, split, path: resolve(target, relative(dir.tmp, file.path)) })),
+      { ...rejectsFile, split: 'rejects', path: resolve(target, 'rejects.jsonl') },
+    ];
+    return { stats, outputDir: target, files, warnings: artifacts.warnings, ...artifacts.result };
+  } catch (error) {
+    await rejects?.destroy();
+    await reporter?.destroy();
+    for (const out of outputs.values()) await out.destroy();
+    await dir?.discard();
+    throw error;
+  } finally {
+    await source.close();
+  }
+}
+
+function splitOutput(config: ExportConfig, dir: string, split: string): SplitOutput {
+  const o = config.output;
+  return new SplitOutput({
+    dir,
+    split,
+    compression: o.compression,
+    maxRecords: o.shard_max_records,
+    maxBytes: o.shard_max_bytes,
+    shuffle: config.split.shuffle ? { seed: config.split.shuffle_seed, buckets: config.split.shuffle_buckets } : undefined,
+  });
+}
+
+function finishStats(stats: ExportStats, startedAt: number): void {
+  stats.durationMs = Date.now() - startedAt;
+  stats.recordsPerSecond = stats.durationMs > 0 ? Math.round((stats.read * 1000) / stats.durationMs) : stats.read;
+}
+
+function createProgress(source: Source, stats: ExportStats, options: ExportOptions, startedAt: number) {
+  const callback = options.onProgress;
+  const requested = options.progressIntervalMs ?? 1000;
+  const interval = Number.isFinite(requested) && requested >= MIN_PROGRESS_MS ? requested : MIN_PROGRESS_MS;
+  let next = startedAt + interval;
+  let totalBytes: number | undefined;
+  let count = 0;
+  const report = () => {
+    if (!callback) return;
+    const elapsed = Math.max(1, Date.now() - startedAt) / 1000;
+    const read = source.stats().bytesRead;
+    const bytes = read ?? stats.bytesWritten;
+    const p: ExportProgress = { records: stats.read, bytes, rate: Math.round(stats.read / elapsed) };
+    if (totalBytes !== undefined && read !== undefined && read > 0) {
+      p.etaSeconds = Math.max(0, Math.round(((totalBytes - read) * elapsed) / read));
+    }
+    callback(p);
+  };
+  return {
+    async init(config: ExportConfig, cwd: string) {
+      if (!callback || !('path' in config.source) || config.source.type === 'sqlite') return;
+      totalBytes = (await stat(resolve(cwd, config.source.path)).catch(() => undefined))?.size;
+    },
+    tick() {
+      // Checking the clock every 64 records keeps the per-record cost at one increment.
+      if (!callback || (++count & 63) !== 0) return;
+      const now = Date.now();
+      if (now < next) return;
+      next = now + interval;
+      report();
+    },
+    done: report,
+  };
+}

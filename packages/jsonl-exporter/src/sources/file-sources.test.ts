@@ -1,0 +1,205 @@
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { parquetWriteFile } from 'hyparquet-writer';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createZstdCompressStream } from '../internal/zstd-writer.js';
+import { compileFilter } from '../select/compile-filter.js';
+import { openSource } from './open-source.js';
+import { SourceConfigSchema } from './source-config.js';
+import type { Source, SourceItem } from './source.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'lorakit-files-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const fixtures = join(import.meta.dirname, '../../test/fixtures/sources');
+
+async function collect(source: Source): Promise<SourceItem[]> {
+  const items: SourceItem[] = [];
+  try {
+    for await (const item of source.items()) items.push(item);
+  } finally {
+    await source.close();
+  }
+  return items;
+}
+
+describe('parquet source', () => {
+  it('reads typed columns, keeps int64 exact, and decodes gzip-compressed column chunks', async () => {
+    parquetWriteFile({
+      filename: join(dir, 'typed.parquet'),
+      codec: 'GZIP',
+      compressors: { GZIP: (input: Uint8Array) => gzipSync(input) },
+      columnData: [
+        { name: 'id', type: 'INT64', data: [1n, 9007199254740993n] },
+        { name: 'score', type: 'DOUBLE', data: [0.5, null] },
+        { name: 'ok', type: 'BOOLEAN', data: [true, false] },
+        { name: 'text', type: 'STRING', data: ['a', 'ü'] },
+        { name: 'at', type: 'TIMESTAMP', data: [new Date('2021-01-02T03:04:05Z'), new Date(0)] },
+      ],
+    });
+    const items = await collect(await openSource({ type: 'parquet', path: 'typed.parquet' }, { cwd: dir }));
+    expect(items.map((item) => item.ref)).toEqual(['typed.parquet[0]', 'typed.parquet[1]']);
+    expect(items.map((item) => item.record)).toEqual([
+      { id: 1, score: 0.5, ok: true, text: 'a', at: new Date('2021-01-02T03:04:05Z') },
+      { id: '9007199254740993', score: null, ok: false, text: 'ü', at: new Date(0) },
+    ]);
+    const filter = compileFilter('at >= "2021-01-01" and score > 0.1');
+    expect(items.map((item) => filter(item.record ?? {}))).toEqual([true, false]);
+  });
+
+  it('reads only the configured columns, and reports a file that is not Parquet', async () => {
+    parquetWriteFile({
+      filename: join(dir, 'cols.parquet'),
+      columnData: [
+        { name: 'a', type: 'STRING', data: ['x'] },
+        { name: 'b', type: 'STRING', data: ['y'] },
+      ],
+    });
+    const items = await collect(await openSource({ type: 'parquet', path: 'cols.parquet', columns: ['b'] }, { cwd: dir }));
+    expect(items.map((item) => item.record)).toEqual([{ b: 'y' }]);
+    writeFileSync(join(dir, 'fake.parquet'), 'not parquet at all');
+    const fake = await openSource({ type: 'parquet', path: 'fake.parquet' }, { cwd: dir });
+    await expect(collect(fake)).rejects.toMatchObject({ code: 'EXPORT_SOURCE_UNREADABLE' });
+  });
+});
+
+describe('csv options', () => {
+  it('applies delimiter, comment lines, trim, and headerless columns', async () => {
+    writeFileSync(join(dir, 'semi.csv'), '# exported 2024\nid; text\n1; hello\n# note\n2; "a;b"\n');
+    const items = await collect(await openSource({ type: 'csv', path: 'semi.csv', delimiter: ';', comment: '#', trim: true }, { cwd: dir }));
+    expect(items.map((item) => [item.ref, item.record])).toEqual([
+      ['semi.csv:3', { id: '1', text: 'hello' }],
+      ['semi.csv:5', { id: '2', text: 'a;b' }],
+    ]);
+    writeFileSync(join(dir, 'plain.csv'), 'x,1\ny,2\n');
+    const plain = await collect(await openSource({ type: 'csv', path: 'plain.csv', header: false, columns: ['name', 'n'] }, { cwd: dir }));
+    expect(plain.map((item) => [item.ref, item.record])).toEqual([
+      ['plain.csv:1', { name: 'x', n: '1' }],
+      ['plain.csv:2', { name: 'y', n: '2' }],
+    ]);
+  });
+
+  it('renames header columns when both header and columns are set, and can relax the column count', async () => {
+    writeFileSync(join(dir, 'renamed.csv'), 'A,B\n1,2\n3\n');
+    const renamed = await collect(
+      await openSource({ type: 'csv', path: 'renamed.csv', columns: ['a', 'b'], relax_column_count: true }, { cwd: dir }),
+    );
+    expect(renamed.map((item) => item.record)).toEqual([{ a: '1', b: '2' }, { a: '3' }]);
+  });
+});
+
+describe('jsonl options and stdin', () => {
+  it('reports lines longer than max_line_length as line_too_long and reads on', async () => {
+    writeFileSync(join(dir, 'long.jsonl'), `{"a":1}\n{"a":"${'x'.repeat(200)}"}\n{"a":3}\n`);
+    const items = await collect(await openSource({ type: 'jsonl', path: 'long.jsonl', max_line_length: 100 }, { cwd: dir }));
+    expect(items.map((item) => [item.line, item.issue?.code ?? item.record?.['a']])).toEqual([
+      [1, 1],
+      [2, 'line_too_long'],
+      [3, 3],
+    ]);
+  });
+
+  it('sniffs zstd on stdin and counts the bytes read', async () => {
+    const bytes = readFileSync(join(fixtures, 'two-frames.jsonl.zst'));
+    const source = await openSource({ type: 'stdin', format: 'jsonl' }, { stdin: Readable.from([bytes.subarray(0, 2), bytes.subarray(2)]) });
+    const items: SourceItem[] = [];
+    for await (const item of source.items()) items.push(item);
+    expect(items.map((item) => item.ref)).toEqual(['stdin:1', 'stdin:2', 'stdin:3']);
+    expect(source.stats().bytesRead).toBeGreaterThan(90);
+    await source.close();
+  });
+
+  it('reads stdin as a JSON array, and an empty stdin as nothing', async () => {
+    const json = await openSource({ type: 'stdin', format: 'json' }, { stdin: Readable.from([Buffer.from('[{"a":1},{"a":2}]')]) });
+    expect((await collect(json)).map((item) => item.ref)).toEqual(['stdin[0]', 'stdin[1]']);
+    const empty = await openSource({ type: 'stdin', format: 'jsonl' }, { stdin: Readable.from([]) });
+    expect(await collect(empty)).toEqual([]);
+  });
+
+  it('ends a pass blocked on stdin when close() is called', async () => {
+    const stdin = new Readable({ read() {} });
+    stdin.push('{"a":1}\n');
+    const source = await openSource({ type: 'stdin', format: 'jsonl' }, { stdin });
+    const seen: SourceItem[] = [];
+    const run = (async () => {
+      for await (const item of source.items()) seen.push(item);
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await source.close();
+    await expect(run).rejects.toMatchObject({ code: 'EXPORT_SOURCE_UNREADABLE' });
+    expect(seen).toHaveLength(1);
+  });
+});
+
+describe('SourceConfigSchema', () => {
+  it('applies the documented defaults and describes every field', () => {
+    expect(SourceConfigSchema.parse({ type: 'jsonl', path: 'a.jsonl' })).toEqual({ type: 'jsonl', path: 'a.jsonl', compression: 'auto' });
+    expect(SourceConfigSchema.parse({ type: 'postgres', query: 'SELECT 1' })).toMatchObject({ url_env: 'DATABASE_URL', batch_size: 1000 });
+    expect(SourceConfigSchema.parse({ type: 'stdin' })).toMatchObject({ format: 'jsonl', compression: 'auto', delimiter: ',' });
+    expect(SourceConfigSchema.safeParse({ type: 'jsonl', path: 'a', extra: 1 }).success).toBe(false);
+    expect(SourceConfigSchema.safeParse({ type: 'postgres', table: 'a', query: 'b' }).success).toBe(false);
+    expect(SourceConfigSchema.safeParse({ type: 'csv', path: 'a.csv', header: false }).success).toBe(false);
+    const schema = JSON.stringify(SourceConfigSchema.toJSONSchema());
+    for (const field of ['compression', 'delimiter', 'batch_size', 'url_env', 'key', 'max_line_length']) {
+      expect(schema).toContain(`"${field}"`);
+    }
+    const undescribed: string[] = [];
+    const walk = (node: unknown, path: string) => {
+      if (node === null || typeof node !== 'object') return;
+      const properties = (node as { properties?: Record<string, { description?: string }> }).properties;
+      if (properties) for (const [key, value] of Object.entries(properties)) if (!value.description) undescribed.push(`${path}.${key}`);
+      for (const [key, value] of Object.entries(node)) walk(value, `${path}/${key}`);
+    };
+    walk(SourceConfigSchema.toJSONSchema(), '');
+    expect(undescribed.filter((p) => !p.endsWith('.type'))).toEqual([]);
+  });
+});
+
+describe('csv refs (property)', () => {
+  it('gives each record the physical line it starts on, however the input is chunked', async () => {
+    const cell = fc.string({ maxLength: 12 }).map((s) => s.replace(/\r/g, ''));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(cell, cell), { maxLength: 15 }), fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 20 }), async (rows, cuts) => {
+        const quote = (value: string) => `"${value.replaceAll('"', '""')}"`;
+        let text = 'a,b\n';
+        const starts: number[] = [];
+        let line = 2;
+        for (const [a, b] of rows) {
+          starts.push(line);
+          const row = `${quote(a)},${quote(b)}\n`;
+          text += row;
+          line += row.split('\n').length - 1;
+        }
+        const bytes = Buffer.from(text);
+        const chunks: Buffer[] = [];
+        let at = 0;
+        for (const cut of cuts) {
+          if (at >= bytes.length) break;
+          chunks.push(bytes.subarray(at, at + cut));
+          at += cut;
+        }
+        if (at < bytes.length) chunks.push(bytes.subarray(at));
+        const source = await openSource({ type: 'stdin', format: 'csv', compression: 'none' }, { stdin: Readable.from(chunks) });
+        const items = await collect(source);
+        expect(items.map((item) => item.record)).toEqual(rows.map(([a, b]) => ({ a, b })));
+        expect(items.map((item) => item.line)).toEqual(starts);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('zstd round trip with the writer side', () => {
+  it('reads back, record for record, a multi-frame .jsonl.zst written by the exporter\'s zstd stream', async () => {
+    const records = Array.from({ length: 6000 }, (_, i) => ({ id: i, text: `${'lorem ipsum '.repeat(30)}${i}` }));
+    const path = join(dir, 'written.jsonl.zst');
+    await pipeline(Readable.from(records.map((r) => `${JSON.stringify(r)}\n`)), await createZstdCompressStream(), createWriteStream(path));
+    const items = await collect(await openSource({ type: 'jsonl', path }, { cwd: dir }));
+    expect(items.length).toBe(records.length);
+    expect(items.map((item) => item.record)).toEqual(records);
+  });
+});

@@ -1,0 +1,66 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import type { Compressors, FileMetaData } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { ExportError } from '../errors.js';
+import { loadFzstd } from '../internal/zstd.js';
+import { normalizeRecord } from './normalize-value.js';
+import type { SourceItem, SourceStats } from './source.js';
+
+async function compressorsFor(metadata: FileMetaData): Promise<Compressors> {
+  const codecs = new Set<string>();
+  for (const group of metadata.row_groups) for (const column of group.columns) if (column.meta_data) codecs.add(column.meta_data.codec);
+  // hyparquet decodes snappy itself; gzip and brotli come from node:zlib, zstd from fzstd when the file uses it.
+  const compressors: Compressors = {
+    GZIP: (input) => gunzipSync(input),
+    BROTLI: (input) => brotliDecompressSync(input),
+  };
+  if (codecs.has('ZSTD')) {
+    const { decompress } = await loadFzstd();
+    compressors.ZSTD = (input, outputLength) => decompress(input, new Uint8Array(outputLength));
+  }
+  return compressors;
+}
+
+/**
+ * Items of a Parquet file, refs `<prefix>[<row>]` (0-based row number). Reads one row group at a time, so memory
+ * is bounded by the largest row group, not the file. 64-bit integers become numbers when exact, else strings.
+ */
+export async function* parquetItems(
+  absolute: string,
+  prefix: string,
+  columns: string[] | undefined,
+  stats: SourceStats,
+  signal: AbortSignal,
+): AsyncGenerator<SourceItem, void, undefined> {
+  const file = await asyncBufferFromFile(absolute);
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(file);
+  } catch (error) {
+    throw new ExportError('EXPORT_SOURCE_UNREADABLE', `${absolute}: not a readable Parquet file: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const compressors = await compressorsFor(metadata);
+  stats.bytesRead = 0;
+  let rowStart = 0;
+  for (const group of metadata.row_groups) {
+    if (signal.aborted) return;
+    const rowEnd = rowStart + Number(group.num_rows);
+    const rows = await parquetReadObjects({
+      file,
+      metadata,
+      rowStart,
+      rowEnd,
+      compressors,
+      ...(columns === undefined ? {} : { columns }),
+    });
+    stats.bytesRead += Number(group.total_compressed_size ?? group.total_byte_size);
+    for (let i = 0; i < rows.length; i++) {
+      const record = normalizeRecord(rows[i] as Record<string, unknown>);
+      rows[i] = undefined as never;
+      yield { ref: `${prefix}[${rowStart + i}]`, record };
+    }
+    rowStart = rowEnd;
+  }
+}

@@ -1,0 +1,127 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresUrl } from '../../../../tools/test-env.mjs';
+import { openSource } from './open-source.js';
+import type { Source, SourceItem } from './source.js';
+
+const url = postgresUrl();
+// Unique per test file run, so parallel test files and runs never share a table.
+const table = `lorakit_pg_${process.pid}_${Date.now()}`;
+
+async function collect(source: Source): Promise<SourceItem[]> {
+  const items: SourceItem[] = [];
+  try {
+    for await (const item of source.items()) items.push(item);
+  } finally {
+    await source.close();
+  }
+  return items;
+}
+
+async function exportConnections(admin: pg.Client): Promise<number> {
+  const result = await admin.query<{ n: string }>(
+    "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'lorakit-export' AND datname = current_database()",
+  );
+  return Number(result.rows[0]?.n);
+}
+
+describe.skipIf(url === undefined)('postgres source', () => {
+  const admin = new pg.Client({ connectionString: url });
+
+  beforeAll(async () => {
+    await admin.connect();
+    await admin.query(`
+      CREATE TABLE "${table}" (
+        id int8 PRIMARY KEY, big int8, price numeric, day date, at timestamp, at_tz timestamptz,
+        doc jsonb, raw bytea, flag boolean, body text
+      );
+      INSERT INTO "${table}" VALUES
+        (2, 9007199254740993, 12.50, '2021-02-03', '2021-02-03 04:05:06.789', '2021-02-03T04:05:06Z',
+         '{"a": [1, {"b": null}]}', '\\x01ff', true, 'two'),
+        (1, -7, 12345678901234567890.5, NULL, NULL, NULL, NULL, NULL, false, 'one');
+      CREATE TABLE "${table}_pair" (a text, b int4, v text, PRIMARY KEY (a, b));
+      INSERT INTO "${table}_pair" VALUES ('x', 2, 'x2'), ('x', 1, 'x1');
+      CREATE TABLE "${table}_many" AS SELECT g AS id, repeat('w', 200) AS body FROM generate_series(1, 5000) g;
+    `);
+  });
+  afterAll(async () => {
+    await admin.query(`DROP TABLE IF EXISTS "${table}", "${table}_pair", "${table}_many"`);
+    await admin.end();
+  });
+
+  it('reads a table in primary-key order with refs table:key, and types that do not depend on the machine', async () => {
+    const items = await collect(await openSource({ type: 'postgres', table, url_env: 'PG_TEST' }, { env: { PG_TEST: url } }));
+    expect(items.map((item) => item.ref)).toEqual([`${table}:1`, `${table}:2`]);
+    expect(items[1]?.record).toEqual({
+      id: 2,
+      big: '9007199254740993',
+      price: 12.5,
+      day: '2021-02-03',
+      at: new Date('2021-02-03T04:05:06.789Z'),
+      at_tz: new Date('2021-02-03T04:05:06Z'),
+      doc: { a: [1, { b: null }] },
+      raw: 'Af8=',
+      flag: true,
+      body: 'two',
+    });
+    expect(items[0]?.record?.['price']).toBe('12345678901234567890.5');
+  });
+
+  it('joins composite primary keys in refs, and numbers query rows without a key', async () => {
+    const pair = await collect(await openSource({ type: 'postgres', url, table: `${table}_pair` }));
+    expect(pair.map((item) => item.ref)).toEqual([`${table}_pair:x,1`, `${table}_pair:x,2`]);
+    const query = await collect(await openSource({ type: 'postgres', url, query: `SELECT v FROM "${table}_pair" ORDER BY v DESC;` }));
+    expect(query.map((item) => [item.ref, item.record])).toEqual([
+      ['query#1', { v: 'x2' }],
+      ['query#2', { v: 'x1' }],
+    ]);
+  });
+
+  it('streams in batches and closes its connection on an early break', async () => {
+    const source = await openSource({ type: 'postgres', url, table: `${table}_many`, key: 'id', batch_size: 50 });
+    let seen = 0;
+    for await (const item of source.items()) {
+      expect(item.ref).toBe(`${table}_many:${seen + 1}`);
+      if (++seen === 120) {
+        expect(await exportConnections(admin)).toBe(1);
+        break;
+      }
+    }
+    await source.close();
+    // The server notices a closed connection a moment later.
+    for (let i = 0; i < 50 && (await exportConnections(admin)) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await exportConnections(admin)).toBe(0);
+  });
+
+  it('fails at open time with a code, and never shows the password', async () => {
+    const withPassword = new URL(url as string);
+    withPassword.password = 's3cret-pw';
+    await expect(openSource({ type: 'postgres', url, table: `${table}_missing` })).rejects.toMatchObject({
+      code: 'EXPORT_SOURCE_NOT_FOUND',
+    });
+    await expect(openSource({ type: 'postgres', url, query: 'SELEC 1' })).rejects.toMatchObject({
+      code: 'EXPORT_SOURCE_QUERY_FAILED',
+    });
+    await expect(openSource({ type: 'postgres', url, table, key: 'nope' })).rejects.toMatchObject({ code: 'EXPORT_CONFIG_INVALID' });
+    await expect(openSource({ type: 'postgres', table }, { env: {} })).rejects.toMatchObject({
+      code: 'EXPORT_CONFIG_INVALID',
+      message: expect.stringContaining('DATABASE_URL') as unknown,
+    });
+    const refused = new URL(withPassword);
+    refused.port = '1';
+    const error = await openSource({ type: 'postgres', url: refused.toString(), table }).then(
+      async (opened): Promise<Error> => {
+        await opened.close();
+        return new Error('opened a source on a closed port');
+      },
+      (e: unknown) => e as Error,
+    );
+    expect(error).toMatchObject({ code: 'EXPORT_SOURCE_UNREADABLE' });
+    expect(error.message).not.toContain('s3cret-pw');
+    const source = await openSource({ type: 'postgres', url: withPassword.toString(), table }).catch(() => undefined);
+    if (source !== undefined) {
+      expect(source.description).not.toContain('s3cret-pw');
+      await source.close();
+    }
+  });
+});

@@ -1,0 +1,196 @@
+import type pg from 'pg';
+import type PgCursor from 'pg-cursor';
+import { ExportError } from '../errors.js';
+import { parseIsoInstant } from '../select/compare-values.js';
+import { createSource } from './base-source.js';
+import { normalizeValue } from './normalize-value.js';
+import type { Source } from './source.js';
+import { quoteIdentifier, quoteName, shortSql } from './sql-text.js';
+
+/** The settings of a PostgreSQL source config. */
+export interface PostgresSourceOptions {
+  url?: string | undefined;
+  url_env: string;
+  table?: string | undefined;
+  query?: string | undefined;
+  key?: string | undefined;
+  batch_size: number;
+}
+
+const INT8 = 20;
+const NUMERIC = 1700;
+const DATE = 1082;
+const TIMESTAMP = 1114;
+
+async function loadDrivers(): Promise<{ Client: typeof pg.Client; Cursor: typeof PgCursor }> {
+  try {
+    const [pgModule, cursorModule] = await Promise.all([import('pg'), import('pg-cursor')]);
+    return { Client: pgModule.default.Client, Cursor: cursorModule.default };
+  } catch (error) {
+    throw new ExportError(
+      'EXPORT_DEPENDENCY_MISSING',
+      'Reading PostgreSQL needs the optional packages "pg" and "pg-cursor": npm install pg pg-cursor',
+      { cause: error },
+    );
+  }
+}
+
+/** The connection string without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable connection string)';
+  }
+}
+
+function parseNumeric(text: string): number | string {
+  const digits = text.replace(/[-+.]|^0+|e.*$/gi, '').length;
+  const n = Number(text);
+  return Number.isFinite(n) && digits <= 15 ? n : text;
+}
+
+/**
+ * Type parsers for this source's connections only (never pg's global ones): int8 and numeric become numbers when
+ * exact, else strings; `date` stays the string `YYYY-MM-DD` and `timestamp` (without time zone) is read as UTC, so
+ * results never depend on the machine's time zone.
+ */
+function typeParsers(types: typeof pg.types): pg.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+      if (format === undefined || format === 'text') {
+        if (oid === INT8) return (text: string) => normalizeValue(BigInt(text));
+        if (oid === NUMERIC) return parseNumeric;
+        if (oid === DATE) return (text: string) => text;
+        if (oid === TIMESTAMP) {
+          return (text: string) => {
+            const t = parseIsoInstant(text.endsWith('Z') ? text : `${text}Z`);
+            return t === undefined ? text : new Date(t);
+          };
+        }
+      }
+      return types.getTypeParser(oid, format ?? 'text');
+    }) as pg.CustomTypesConfig['getTypeParser'],
+  };
+}
+
+
+/**
+ * A PostgreSQL table or query streamed through a server-side cursor, `batch_size` rows per round trip; the whole
+ * result is never in memory. Refs are `<table>:<key>` (the primary key by default, values joined by `,` when it
+ * has several columns), `query:<key>` with `key`, or `query#<row>` (1-based row number) without.
+ */
+export async function openPostgresSource(options: PostgresSourceOptions, env: NodeJS.ProcessEnv): Promise<Source> {
+  const url = options.url ?? env[options.url_env];
+  if (url === undefined || url === '') {
+    throw new ExportError(
+      'EXPORT_CONFIG_INVALID',
+      `PostgreSQL source: no connection string; set \`url\` or the environment variable ${options.url_env}`,
+    );
+  }
+  const { Client, Cursor } = await loadDrivers();
+  const pgTypes = (await import('pg')).default.types;
+  const where = redactUrl(url);
+  const { table, query, batch_size: batchSize } = options;
+  const description = table !== undefined ? `postgres table ${table}` : `postgres query ${shortSql(query ?? '')}`;
+  const types = typeParsers(pgTypes);
+
+  async function connect(): Promise<pg.Client> {
+    const client = new Client({ connectionString: url, types, application_name: 'lorakit-export' });
+    // An idle client that loses its connection emits 'error'; without a listener that would crash the process.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw new ExportError('EXPORT_SOURCE_UNREADABLE', `Cannot connect to PostgreSQL at ${where}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    return client;
+  }
+
+  // Resolve the key and the SQL once, on a first connection, so a missing table fails at open time.
+  let keyColumns: string[] = options.key === undefined ? [] : [options.key];
+  let sql: string;
+  const probe = await connect();
+  try {
+    if (table !== undefined) {
+      if (options.key === undefined) {
+        const result = await probe.query<{ attname: string }>(
+          `SELECT a.attname FROM pg_index i
+             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+            WHERE i.indrelid = $1::regclass AND i.indisprimary
+            ORDER BY array_position(i.indkey, a.attnum)`,
+          [quoteIdentifier(table)],
+        );
+        keyColumns = result.rows.map((row) => row.attname);
+      }
+      sql = `SELECT * FROM ${quoteIdentifier(table)}`;
+    } else {
+      // A trailing semicolon would break the subquery below; the statement itself is the user's, unchanged.
+      sql = (query as string).trim().replace(/;+\s*$/, '');
+    }
+    // Zero rows, but the server checks the statement and reports its columns.
+    const check = await probe.query(`SELECT * FROM (${sql}) AS lorakit_probe LIMIT 0`);
+    const columns = check.fields.map((field) => field.name);
+    const missing = keyColumns.filter((column) => !columns.includes(column));
+    if (missing.length > 0) {
+      throw new ExportError('EXPORT_CONFIG_INVALID', `${description}: the key column "${missing.join(', ')}" is not among the columns (${columns.join(', ')})`);
+    }
+    // Ordered by the key only after checking it, so that a wrong key is reported as such, not as an SQL error.
+    if (table !== undefined && keyColumns.length > 0) sql += ` ORDER BY ${keyColumns.map(quoteName).join(', ')}`;
+  } catch (error) {
+    if (error instanceof ExportError) throw error;
+    const code = (error as { code?: string }).code;
+    throw new ExportError(
+      code === '42P01' ? 'EXPORT_SOURCE_NOT_FOUND' : 'EXPORT_SOURCE_QUERY_FAILED',
+      `${description} at ${where}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+
+  const prefix = table ?? 'query';
+  return createSource({
+    description,
+    async *pass({ signal }) {
+      const client = await connect();
+      const cursor = client.query(new Cursor<Record<string, unknown>>(sql));
+      try {
+        let n = 0;
+        for (;;) {
+          let rows: Record<string, unknown>[];
+          try {
+            rows = await cursor.read(batchSize);
+          } catch (error) {
+            throw new ExportError('EXPORT_SOURCE_QUERY_FAILED', `${description} at ${where}: ${(error as Error).message}`, {
+              cause: error,
+            });
+          }
+          if (rows.length === 0) return;
+          for (let i = 0; i < rows.length; i++) {
+            n++;
+            const record = rows[i] as Record<string, unknown>;
+            for (const k in record) {
+              const v = record[k];
+              if (v !== null && typeof v === 'object' && !(v instanceof Date)) record[k] = normalizeValue(v);
+            }
+            let ref: string;
+            if (keyColumns.length === 0) ref = `${prefix}#${n}`;
+            else if (keyColumns.length === 1) ref = `${prefix}:${String(record[keyColumns[0] as string])}`;
+            else ref = `${prefix}:${keyColumns.map((column) => String(record[column])).join(',')}`;
+            yield { ref, record };
+            if (signal.aborted) return;
+          }
+        }
+      } finally {
+        await cursor.close().catch(() => undefined);
+        await client.end().catch(() => undefined);
+      }
+    },
+  });
+}

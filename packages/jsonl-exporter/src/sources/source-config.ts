@@ -1,0 +1,149 @@
+import { z } from 'zod';
+
+const compression = z
+  .enum(['auto', 'none', 'gzip', 'zstd'])
+  .default('auto')
+  .describe('Decompression of the input: auto (by extension: .gz gzip, .zst/.zstd zstd; by magic bytes on stdin), none, gzip, zstd.');
+
+const path = z.string().min(1).describe('Input file, relative to the working directory (the config file\'s folder in the CLI).');
+
+const csvOptions = {
+  delimiter: z.string().min(1).default(',').describe('CSV field delimiter (one or more characters).'),
+  quote: z.string().length(1).default('"').describe('CSV quote character.'),
+  escape: z.string().length(1).default('"').describe('CSV escape character inside quoted fields.'),
+  header: z
+    .boolean()
+    .default(true)
+    .describe('CSV: the first row holds the column names. false: set `columns`.'),
+  columns: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('CSV column names, used when `header` is false (and instead of the header row when both are set).'),
+  comment: z.string().min(1).optional().describe('CSV: lines starting with this string are comments and skipped.'),
+  trim: z.boolean().default(false).describe('CSV: trim whitespace around unquoted fields.'),
+  relax_column_count: z
+    .boolean()
+    .default(false)
+    .describe('CSV: accept rows with more or fewer fields than columns instead of reporting them as unreadable.'),
+};
+
+const maxLineLength = z
+  .number()
+  .int()
+  .positive()
+  .optional()
+  .describe('JSONL: longest accepted line in bytes; longer lines become `line_too_long` issues (default: the reader\'s).');
+
+const JsonlSourceSchema = z
+  .object({ type: z.literal('jsonl'), path, compression, max_line_length: maxLineLength })
+  .strict()
+  .describe('JSON Lines file: one JSON object per line, read as a stream.');
+
+const JsonSourceSchema = z
+  .object({ type: z.literal('json'), path, compression })
+  .strict()
+  .describe('JSON file holding one array of objects. The whole document is loaded into memory (the format demands it); prefer JSONL for large data.');
+
+const CsvSourceSchema = z
+  .object({ type: z.literal('csv'), path, compression, ...csvOptions })
+  .strict()
+  .describe('CSV file with a header row, read as a stream (csv-parse). Values are strings.');
+
+const ParquetSourceSchema = z
+  .object({
+    type: z.literal('parquet'),
+    path,
+    compression: z.enum(['auto', 'none']).default('auto').describe('Parquet compresses internally; files are read as they are.'),
+    columns: z.array(z.string().min(1)).optional().describe('Parquet columns to read (all when unset).'),
+  })
+  .strict()
+  .describe('Apache Parquet file (hyparquet), read one row group at a time.');
+
+const StdinSourceSchema = z
+  .object({
+    type: z.literal('stdin'),
+    format: z.enum(['jsonl', 'json', 'csv']).default('jsonl').describe('Format of the data on standard input.'),
+    compression,
+    max_line_length: maxLineLength,
+    ...csvOptions,
+  })
+  .strict()
+  .describe('Standard input (or the stream the caller passes), in the given format. Can be read once.');
+
+const table = z
+  .string()
+  .min(1)
+  .optional()
+  .describe('Table to read (optionally schema-qualified, `schema.table`). Set exactly one of `table` and `query`.');
+const query = z
+  .string()
+  .min(1)
+  .optional()
+  .describe('SELECT statement to read. Set exactly one of `table` and `query`. Add ORDER BY for a stable order.');
+
+const SqliteSourceSchema = z
+  .object({
+    type: z.literal('sqlite'),
+    path: z.string().min(1).describe('SQLite database file, opened read-only.'),
+    table,
+    query,
+    key: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Column whose value names each record in refs (`table:key`). Default: rowid for a table, the row number for a query.'),
+  })
+  .strict()
+  .describe('SQLite database (better-sqlite3, an optional peer dependency): a table or a query, streamed row by row.');
+
+const PostgresSourceSchema = z
+  .object({
+    type: z.literal('postgres'),
+    url: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Connection string. Prefer `url_env` so that passwords stay out of config files.'),
+    url_env: z.string().min(1).default('DATABASE_URL').describe('Environment variable holding the connection string when `url` is unset.'),
+    table,
+    query,
+    key: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Column whose value names each record in refs. Default: the primary key for a table, the row number for a query.'),
+    batch_size: z.number().int().min(1).max(100_000).default(1000).describe('Rows fetched per round trip from the server-side cursor.'),
+  })
+  .strict()
+  .describe('PostgreSQL (pg + pg-cursor, optional peer dependencies): a table or a query streamed through a server-side cursor in batches.');
+
+/**
+ * Where the export reads records from, discriminated on `type`. Every field is described and defaulted here; the
+ * CLI's `lorakit.yaml`, its flags and the server's request bodies derive from this schema.
+ */
+export const SourceConfigSchema = z
+  .discriminatedUnion('type', [
+    JsonlSourceSchema,
+    JsonSourceSchema,
+    CsvSourceSchema,
+    ParquetSourceSchema,
+    StdinSourceSchema,
+    SqliteSourceSchema,
+    PostgresSourceSchema,
+  ])
+  .superRefine((config, ctx) => {
+    if ((config.type === 'csv' || (config.type === 'stdin' && config.format === 'csv')) && !config.header && config.columns === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['columns'], message: 'a CSV without a header row needs `columns`' });
+    }
+    if (config.type === 'sqlite' || config.type === 'postgres') {
+      if ((config.table === undefined) === (config.query === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['table'], message: 'set exactly one of `table` and `query`' });
+      }
+    }
+  })
+  .describe('The data source: a file (jsonl, json, csv, parquet), stdin, SQLite or PostgreSQL.');
+
+/** A validated source configuration (defaults applied). */
+export type SourceConfig = z.infer<typeof SourceConfigSchema>;
+/** A source configuration as written by a user (defaults may be omitted). */
+export type SourceConfigInput = z.input<typeof SourceConfigSchema>;

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { toAxolotlConfig, toDatasetCard, toDatasetInfo } from './to-trainer-configs.js';
+
+const files = [
+  { path: 'train.jsonl', split: 'train' },
+  { path: 'validation.jsonl', split: 'validation' },
+];
+
+describe('toDatasetInfo (LLaMA-Factory)', () => {
+  it('alpaca columns for the instruction style, one entry per split', () => {
+    expect(toDatasetInfo({ name: 'legal', style: 'instruction', files })).toEqual({
+      legal: {
+        file_name: 'train.jsonl',
+        formatting: 'alpaca',
+        columns: { prompt: 'instruction', query: 'input', response: 'output', system: 'system' },
+      },
+      legal_validation: {
+        file_name: 'validation.jsonl',
+        formatting: 'alpaca',
+        columns: { prompt: 'instruction', query: 'input', response: 'output', system: 'system' },
+      },
+    });
+  });
+
+  it('sharegpt tags for chat (role/content) and sharegpt (from/value) styles', () => {
+    const chat = toDatasetInfo({ name: 'd', style: 'chat', files: files.slice(0, 1) }) as Record<string, Record<string, unknown>>;
+    expect(chat['d']).toMatchObject({ formatting: 'sharegpt', columns: { messages: 'messages' }, tags: { role_tag: 'role', user_tag: 'user' } });
+    const share = toDatasetInfo({ name: 'd', style: 'sharegpt', files: files.slice(0, 1) }) as Record<string, Record<string, unknown>>;
+    expect(share['d']).toMatchObject({ columns: { messages: 'conversations' }, tags: { role_tag: 'from', user_tag: 'human', assistant_tag: 'gpt' } });
+  });
+
+  it('one entry per shard, since file_name takes one file', () => {
+    const shards = [0, 1].map((i) => ({ path: `train-0000${i}-of-00002.jsonl.gz`, split: 'train' }));
+    expect(Object.keys(toDatasetInfo({ name: 'd', style: 'completion', files: shards }) ?? {})).toEqual(['d_00000', 'd_00001']);
+  });
+
+  it('nothing for the custom style', () => {
+    expect(toDatasetInfo({ name: 'd', style: 'custom', files })).toBeUndefined();
+  });
+});
+
+describe('toAxolotlConfig', () => {
+  it('datasets and test_datasets for alpaca', () => {
+    const doc = YAML.parse(toAxolotlConfig({ name: 'd', style: 'instruction', files }, './out') ?? '') as Record<string, unknown>;
+    expect(doc).toEqual({
+      datasets: [{ path: 'json', data_files: ['./out/train.jsonl'], split: 'train', type: 'alpaca' }],
+      test_datasets: [{ path: 'json', data_files: ['./out/validation.jsonl'], split: 'train', type: 'alpaca' }],
+    });
+  });
+});
+
+describe('toDatasetCard', () => {
+  it('front matter with configs/data_files per split and a TRL load_dataset snippet', () => {
+    const card = toDatasetCard({ name: 'legal', style: 'instruction', files });
+    const front = card.split('---\n')[1] ?? '';
+    expect(YAML.parse(front)).toEqual({
+      configs: [
+        {
+          config_name: 'default',
+          data_files: [
+            { split: 'train', path: 'train.jsonl' },
+            { split: 'validation', path: 'validation.jsonl' },
+          ],
+        },
+      ],
+    });
+    expect(card).toContain('load_dataset("json", data_files={"train": ["train.jsonl"], "validation": ["validation.jsonl"]})');
+    expect(card).toContain('SFTTrainer');
+  });
+});

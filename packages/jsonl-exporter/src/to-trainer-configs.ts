@@ -1,0 +1,172 @@
+import YAML from 'yaml';
+import type { ExportStyle } from './export-config.js';
+
+/** One written data file, relative to the output directory. */
+export interface TrainerDataFile {
+  /** Path relative to the output directory, e.g. `train.jsonl` or `train-00000-of-00002.jsonl.gz`. */
+  path: string;
+  /** `train`, `validation` or `test`. */
+  split: string;
+}
+
+/** Input of the trainer config builders. */
+export interface TrainerConfigInput {
+  /** Dataset name (the key in dataset_info.json, the card's title). */
+  name: string;
+  style: ExportStyle;
+  files: TrainerDataFile[];
+  /** Free text for the dataset card. */
+  description?: string;
+}
+
+/** The trainer configs {@link toTrainerConfigs} builds, by file name. */
+export interface TrainerConfigs {
+  /** `dataset_info.json` for LLaMA-Factory (undefined for the custom style, whose columns only the user knows). */
+  'dataset_info.json': string | undefined;
+  /** `axolotl.yaml`: a `datasets:` / `test_datasets:` snippet (undefined for the custom style). */
+  'axolotl.yaml': string | undefined;
+  /** `README.md`: a Hugging Face dataset card with `configs`/`data_files` per split and a TRL snippet. */
+  'README.md': string;
+}
+
+function splitsOf(files: TrainerDataFile[]): Map<string, string[]> {
+  const bySplit = new Map<string, string[]>();
+  for (const f of files) {
+    const list = bySplit.get(f.split) ?? [];
+    list.push(f.path);
+    bySplit.set(f.split, list);
+  }
+  return bySplit;
+}
+
+function llamaFactoryEntry(style: ExportStyle): Record<string, unknown> | undefined {
+  switch (style) {
+    case 'instruction':
+      return { formatting: 'alpaca', columns: { prompt: 'instruction', query: 'input', response: 'output', system: 'system' } };
+    case 'completion':
+      return { formatting: 'alpaca', columns: { prompt: 'prompt', response: 'completion' } };
+    case 'text':
+      return { columns: { prompt: 'text' } };
+    case 'sharegpt':
+      return {
+        formatting: 'sharegpt',
+        columns: { messages: 'conversations', system: 'system' },
+        tags: { role_tag: 'from', content_tag: 'value', user_tag: 'human', assistant_tag: 'gpt' },
+      };
+    case 'chat':
+    case 'openai':
+      return {
+        formatting: 'sharegpt',
+        columns: { messages: 'messages' },
+        tags: { role_tag: 'role', content_tag: 'content', user_tag: 'user', assistant_tag: 'assistant', system_tag: 'system' },
+      };
+    case 'custom':
+      return undefined;
+  }
+}
+
+/**
+ * LLaMA-Factory `dataset_info.json`: one entry per split (`<name>`, `<name>_validation`, ...) with the `formatting`,
+ * `columns` and `tags` of the style. Undefined for the custom style.
+ */
+export function toDatasetInfo(input: TrainerConfigInput): Record<string, unknown> | undefined {
+  const entry = llamaFactoryEntry(input.style);
+  if (!entry) return undefined;
+  const info: Record<string, unknown> = {};
+  for (const [split, paths] of splitsOf(input.files)) {
+    const key = split === 'train' ? input.name : `${input.name}_${split}`;
+    // LLaMA-Factory's file_name is one file or folder, and shards share the output folder with other files: a
+    // sharded split gets one entry per shard (`<name>_00000`, ...), listed together in `--dataset`.
+    if (paths.length === 1) info[key] = { file_name: paths[0], ...entry };
+    else paths.forEach((path, i) => (info[`${key}_${String(i).padStart(5, '0')}`] = { file_name: path, ...entry }));
+  }
+  return info;
+}
+
+function axolotlType(style: ExportStyle): Record<string, unknown> | undefined {
+  switch (style) {
+    case 'instruction':
+      return { type: 'alpaca' };
+    case 'completion':
+      return {
+        type: { field_instruction: 'prompt', field_output: 'completion', format: '{instruction}', no_input_format: '{instruction}' },
+      };
+    case 'text':
+      return { type: 'completion', field: 'text' };
+    case 'sharegpt':
+      return {
+        type: 'chat_template',
+        field_messages: 'conversations',
+        message_property_mappings: { role: 'from', content: 'value' },
+        roles: { user: ['human'], assistant: ['gpt'], system: ['system'] },
+      };
+    case 'chat':
+    case 'openai':
+      return { type: 'chat_template', field_messages: 'messages', message_property_mappings: { role: 'role', content: 'content' } };
+    case 'custom':
+      return undefined;
+  }
+}
+
+/** An axolotl `datasets:` (and `test_datasets:`) YAML snippet for the written files. Undefined for custom. */
+export function toAxolotlConfig(input: TrainerConfigInput, dir = '.'): string | undefined {
+  const type = axolotlType(input.style);
+  if (!type) return undefined;
+  const bySplit = splitsOf(input.files);
+  const entry = (paths: string[]) => ({
+    path: 'json',
+    data_files: paths.map((p) => `${dir}/${p}`),
+    split: 'train',
+    ...type,
+  });
+  const doc: Record<string, unknown> = { datasets: [entry(bySplit.get('train') ?? [])] };
+  const validation = bySplit.get('validation');
+  if (validation) doc['test_datasets'] = [entry(validation)];
+  return YAML.stringify(doc);
+}
+
+/** A Hugging Face dataset card: front matter with `configs`/`data_files` per split, a summary and a TRL snippet. */
+export function toDatasetCard(input: TrainerConfigInput): string {
+  const bySplit = splitsOf(input.files);
+  const dataFiles = [...bySplit].map(([split, paths]) => ({ split, path: paths.length === 1 ? paths[0] : paths }));
+  const front = YAML.stringify({ configs: [{ config_name: 'default', data_files: dataFiles }] });
+  const filesArg = [...bySplit].map(([split, paths]) => `"${split}": ${JSON.stringify(paths)}`).join(', ');
+  const lines = [
+    '---',
+    front.trimEnd(),
+    '---',
+    '',
+    `# ${input.name}`,
+    '',
+    input.description ?? `Training data exported by lorakit in the \`${input.style}\` style.`,
+    '',
+    '| split | files |',
+    '|---|---|',
+    ...[...bySplit].map(([split, paths]) => `| ${split} | ${paths.map((p) => `\`${p}\``).join(', ')} |`),
+    '',
+    '## Use with TRL',
+    '',
+    '```python',
+    'from datasets import load_dataset',
+    'from trl import SFTConfig, SFTTrainer',
+    '',
+    `dataset = load_dataset("json", data_files={${filesArg}})`,
+    'trainer = SFTTrainer(model="<base model>", train_dataset=dataset["train"], args=SFTConfig(output_dir="out"))',
+    'trainer.train()',
+    '```',
+    '',
+    'The files sit beside `adapter_metadata.json`, `quality_report.json` and `manifest.json` (hashes of every file).',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** All trainer configs for an export, as file contents keyed by file name. */
+export function toTrainerConfigs(input: TrainerConfigInput): TrainerConfigs {
+  const info = toDatasetInfo(input);
+  return {
+    'dataset_info.json': info ? `${JSON.stringify(info, null, 2)}\n` : undefined,
+    'axolotl.yaml': toAxolotlConfig(input),
+    'README.md': toDatasetCard(input),
+  };
+}

@@ -1,0 +1,169 @@
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
+
+/** Kinds of personal data {@link detectPii} finds. Names and postal addresses are not covered. */
+export type PiiType = 'email' | 'phone' | 'iban' | 'card' | 'ipv4' | 'ipv6';
+
+/** One detected span: UTF-16 offsets into the input, `value` = `text.slice(start, end)`. */
+export interface PiiSpan {
+  type: PiiType;
+  start: number;
+  end: number;
+  value: string;
+}
+
+// All regexes are compiled once here; detectPii runs per record.
+const EMAIL_RE = /[A-Za-z0-9](?:[A-Za-z0-9._%+-]*[A-Za-z0-9_%+-])?@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b/g;
+const IBAN_RE = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b/g;
+const CARD_RE = /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g;
+const IPV4_RE = /(?<![\d.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\d.]|\.\d)/g;
+const IPV6_RE = /(?<![0-9A-Fa-f:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![0-9A-Za-z:])/g;
+// Phone numbers need a sign of being one: an international prefix (+ or 00), a parenthesised area code, or the
+// North American 3-3-4 grouping. Bare digit runs are left alone (they are mostly ids, amounts and dates).
+const PHONE_RE = /(?<![\w+])(?:(?:\+|00)[1-9]\d{0,2}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}|\(\d{2,4}\)[ .-]?\d{3,4}[ .-]?\d{3,4}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w])/g;
+
+const DIGIT_RE = /\d/;
+const CARD_SEPARATORS_RE = /[ -]/g;
+
+const PRIVATE_V4 = new BlockList();
+for (const [net, prefix] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
+  ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
+] as const) PRIVATE_V4.addSubnet(net, prefix, 'ipv4');
+// Only global unicast (2000::/3) is public; its documentation prefix is not.
+const GLOBAL_V6 = new BlockList();
+GLOBAL_V6.addSubnet('2000::', 3, 'ipv6');
+const DOC_V6 = new BlockList();
+DOC_V6.addSubnet('2001:db8::', 32, 'ipv6');
+
+/** Luhn checksum over a string of digits. */
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return digits.length > 0 && sum % 10 === 0;
+}
+
+/** ISO 13616 mod-97 check of an IBAN without spaces (upper-case letters and digits). */
+export function ibanValid(iban: string): boolean {
+  if (iban.length < 15 || iban.length > 34) return false;
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let rem = 0;
+  for (let i = 0; i < rearranged.length; i++) {
+    const c = rearranged.charCodeAt(i);
+    if (c >= 48 && c <= 57) rem = (rem * 10 + (c - 48)) % 97;
+    else if (c >= 65 && c <= 90) rem = (rem * 100 + (c - 55)) % 97;
+    else return false;
+  }
+  return rem === 1;
+}
+
+function isPublicIpv4(address: string): boolean {
+  return isIPv4(address) && !PRIVATE_V4.check(address, 'ipv4');
+}
+
+function isPublicIpv6(address: string): boolean {
+  return isIPv6(address) && GLOBAL_V6.check(address, 'ipv6') && !DOC_V6.check(address, 'ipv6');
+}
+
+function digitCount(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) n++;
+  }
+  return n;
+}
+
+function collect(re: RegExp, type: PiiType, text: string, out: PiiSpan[]): void {
+  re.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    const value = m[0];
+    let ok: boolean;
+    switch (type) {
+      case 'email':
+        ok = true;
+        break;
+      case 'iban':
+        ok = ibanValid(value.replaceAll(' ', ''));
+        break;
+      case 'card': {
+        const digits = value.replace(CARD_SEPARATORS_RE, '');
+        ok = digits.length >= 13 && digits.length <= 19 && luhnValid(digits);
+        break;
+      }
+      case 'ipv4':
+        ok = isPublicIpv4(value);
+        break;
+      case 'ipv6':
+        ok = isPublicIpv6(value);
+        break;
+      case 'phone': {
+        const n = digitCount(value);
+        ok = n >= 7 && n <= 15;
+        break;
+      }
+    }
+    if (ok) out.push({ type, start: m.index, end: m.index + value.length, value });
+  }
+}
+
+// Order is priority when spans overlap: an e-mail can contain digits, an IBAN contains a digit run, and so on.
+const DETECTORS: readonly [RegExp, PiiType][] = [
+  [EMAIL_RE, 'email'],
+  [IBAN_RE, 'iban'],
+  [CARD_RE, 'card'],
+  [IPV6_RE, 'ipv6'],
+  [IPV4_RE, 'ipv4'],
+  [PHONE_RE, 'phone'],
+];
+
+/**
+ * Finds e-mail addresses, phone numbers, IBANs (mod-97 checked), payment card numbers (Luhn checked) and public
+ * IPv4/IPv6 addresses in `text`. Spans are sorted and never overlap (on overlap the earlier detector in the list
+ * above wins). Offsets are UTF-16 indices, so `text.slice(start, end) === value` and redaction is a splice.
+ * Names and postal addresses are not detected.
+ *
+ * @example
+ * detectPii('mail ana@example.org or call +44 20 7946 0958');
+ * // [{ type: 'email', start: 5, end: 20, value: 'ana@example.org' }, { type: 'phone', start: 29, end: 45, ... }]
+ */
+export function detectPii(text: string): PiiSpan[] {
+  const found: PiiSpan[] = [];
+  // Cheap pre-checks skip whole detectors on text that cannot match (most records contain no '@' or ':').
+  const hasAt = text.includes('@');
+  const hasColon = text.includes(':');
+  const hasDigit = DIGIT_RE.test(text);
+  if (hasAt) collect(EMAIL_RE, 'email', text, found);
+  if (!hasDigit) return found;
+  for (let i = 1; i < DETECTORS.length; i++) {
+    const [re, type] = DETECTORS[i]!;
+    if (type === 'ipv6' && !hasColon) continue;
+    collect(re, type, text, found);
+  }
+  if (found.length < 2) return found;
+  // Keep the first-priority span on overlap: spans were pushed in priority order.
+  const kept: PiiSpan[] = [];
+  for (const span of found) {
+    let overlaps = false;
+    for (const k of kept) {
+      if (span.start < k.end && k.start < span.end) {
+        overlaps = true;
+        break;
+      }
+    }
+    if (!overlaps) kept.push(span);
+  }
+  kept.sort((a, b) => a.start - b.start);
+  return kept;
+}

@@ -1,0 +1,89 @@
+// Open-addressing hash table from a 64-bit key (two uint32 halves, already well mixed) to a non-negative int32.
+// Typed arrays instead of a Map of strings: 12 bytes per slot, no per-entry object, and no 16.7M-entry ceiling.
+export class U64Table {
+  private hi: Uint32Array;
+  private lo: Uint32Array;
+  private values: Int32Array;
+  private mask: number;
+  size = 0;
+
+  constructor(initialCapacity = 1024) {
+    let cap = 16;
+    while (cap < initialCapacity * 2) cap *= 2;
+    this.hi = new Uint32Array(cap);
+    this.lo = new Uint32Array(cap);
+    this.values = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+  }
+
+  /** The value stored for the key, or -1. */
+  get(hi: number, lo: number): number {
+    const { mask, values } = this;
+    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+    for (;;) {
+      const v = values[slot]!;
+      if (v === -1) return -1;
+      if (this.lo[slot] === lo && this.hi[slot] === hi) return v;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  /** Stores `value` (>= 0) for the key unless present; returns the existing value, or -1 when it inserted. */
+  putIfAbsent(hi: number, lo: number, value: number): number {
+    if ((this.size + 1) * 2 > this.values.length) this.grow();
+    const { mask, values } = this;
+    hi >>>= 0;
+    lo >>>= 0;
+    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+    for (;;) {
+      const v = values[slot]!;
+      if (v === -1) {
+        this.hi[slot] = hi;
+        this.lo[slot] = lo;
+        values[slot] = value;
+        this.size++;
+        return -1;
+      }
+      if (this.lo[slot] === lo && this.hi[slot] === hi) return v;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  /** Overwrites the value of a key that is present. */
+  set(hi: number, lo: number, value: number): void {
+    hi >>>= 0;
+    lo >>>= 0;
+    const { mask, values } = this;
+    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+    while (values[slot] !== -1) {
+      if (this.lo[slot] === lo && this.hi[slot] === hi) {
+        values[slot] = value;
+        return;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  /** Entries as [hi, lo, value], in slot order. */
+  *entries(): Generator<[number, number, number]> {
+    for (let i = 0; i < this.values.length; i++) if (this.values[i] !== -1) yield [this.hi[i]!, this.lo[i]!, this.values[i]!];
+  }
+
+  /** Bytes held by the table. */
+  get bytes(): number {
+    return this.values.length * 12;
+  }
+
+  private grow(): void {
+    const { hi, lo, values } = this;
+    const cap = values.length * 2;
+    this.hi = new Uint32Array(cap);
+    this.lo = new Uint32Array(cap);
+    this.values = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    this.size = 0;
+    for (let i = 0; i < values.length; i++) {
+      if (values[i] !== -1) this.putIfAbsent(hi[i]!, lo[i]!, values[i]!);
+    }
+  }
+}

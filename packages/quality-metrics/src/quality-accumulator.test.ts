@@ -1,0 +1,225 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { accumulatorFromJSON, createQualityAccumulator, type SampleRecord } from './quality-accumulator.js';
+import type { QualityReport } from './quality-report.js';
+import { loadTokenizer } from './tokenizer.js';
+import { makeText, makeVocabulary, mulberry32 } from '../test/generate.js';
+
+const EN =
+  'The committee reviewed the annual budget and decided to increase funding for public libraries, ' +
+  'because more residents now rely on them for internet access, job applications and evening classes.';
+
+function withoutTime(r: QualityReport): Omit<QualityReport, 'generatedAt'> {
+  return { ...r, generatedAt: undefined } as Omit<QualityReport, 'generatedAt'>;
+}
+
+describe('createQualityAccumulator', () => {
+  it('counts compliance and groups issues by code and path with example lines', () => {
+    const acc = createQualityAccumulator();
+    acc.add({ prompt: 'p', completion: 'c' }, { line: 1 });
+    acc.add({ messages: [] }, { line: 2, issues: [
+      { code: 'required', path: '/messages/0/content', message: 'x' },
+      { code: 'required', path: '/messages/3/content', message: 'x' },
+    ] });
+    acc.add({ what: 1 }, { line: 4 });
+    acc.add({ text: 'plain text' }, { line: 5, issues: [] });
+    const r = acc.report();
+    expect(r.counts).toEqual({
+      lines: 5, samples: 4, valid: 2, invalid: 2, unrecognised: 1, complianceRate: 0.5,
+      formats: { completion: 1, messages: 1, text: 1 },
+    });
+    expect(r.issues).toEqual([{ code: 'required', path: '/messages/*/content', count: 2, lines: [2] }]);
+  });
+
+  it('computes distinct-n and MTLD as defined', () => {
+    const acc = createQualityAccumulator({ flagThresholds: { minWords: 1 }, nearDup: false });
+    acc.add({ prompt: 'x y', completion: 'a b a b' }, { line: 1 });
+    const d = acc.report().diversity;
+    // unigrams a,b,a,b: 2/4; bigrams ab,ba,ab: 2/3; trigrams aba,bab: 2/2.
+    expect(d.response).toEqual({ ngrams: [4, 3, 2], distinct1: 0.5, distinct2: 0.666667, distinct3: 1, exact: true });
+    expect(d.prompt.distinct1).toBe(1);
+    // MTLD of "a b a b": forward: a(1) b(1) a(2/3 <= .72: factor) b(1, partial 0) -> 4/1; backward the same.
+    expect(d.meanMtld).toBe(4);
+    expect(d.topOpenings).toEqual([{ opening: 'x y', count: 1, share: 1 }]);
+  });
+
+  it('reports length quantiles within the sketch accuracy and an exact histogram', () => {
+    const acc = createQualityAccumulator({ nearDup: false });
+    for (let i = 1; i <= 1000; i++) acc.add({ prompt: 'q', completion: 'x'.repeat(i) }, { line: i });
+    const chars = acc.report().lengths.response.chars;
+    expect(chars.n).toBe(1000);
+    expect(chars.mean).toBe(500.5);
+    expect(chars.min).toBe(1);
+    expect(chars.max).toBe(1000);
+    for (const [q, v] of [[chars.p50, 500], [chars.p90, 900], [chars.p99, 990]] as const) {
+      expect(Math.abs(q! - v) / v).toBeLessThanOrEqual(0.011);
+    }
+    expect(chars.histogram[0]).toEqual({ from: 1, to: 2, count: 1 });
+    expect(chars.histogram.at(-1)).toEqual({ from: 512, to: 1024, count: 489 });
+    expect(chars.histogram.reduce((s, b) => s + b.count, 0)).toBe(1000);
+  });
+
+  it('finds exact duplicates across formats, near duplicates and prompt conflicts', () => {
+    const rand = mulberry32(3);
+    const words = makeText(rand, makeVocabulary(rand, 5000), 100);
+    const changed = [...words];
+    changed[40] = 'different';
+    const acc = createQualityAccumulator();
+    acc.add({ instruction: 'Say hi', output: 'Hi!' }, { line: 1 });
+    acc.add({ messages: [{ role: 'user', content: 'Say  hi' }, { role: 'assistant', content: 'Hi!' }] }, { line: 2 });
+    acc.add({ prompt: 'Say hi', completion: 'Hello.' }, { line: 3 });
+    acc.add({ text: words.join(' ') }, { line: 4 });
+    acc.add({ text: changed.join(' ') }, { line: 5 });
+    const r = acc.report();
+    expect(r.exactDuplicates).toMatchObject({ duplicates: 1, groupCount: 1 });
+    expect(r.exactDuplicates.groups[0]).toMatchObject({ representative: 1, count: 1, lines: [2] });
+    expect(r.nearDuplicates).toMatchObject({ duplicates: 1, clusterCount: 1, numHashes: 128, bands: 16, rows: 8 });
+    expect(r.nearDuplicates!.clusters[0]).toMatchObject({ representative: 4, size: 2, members: [5] });
+    expect(r.nearDuplicates!.sCurve.find((p) => p.jaccard === 0.8)!.probability).toBeCloseTo(0.947049, 6);
+    expect(r.nearDuplicates!.sizeHistogram[0]).toEqual({ size: '2', count: 1 });
+    expect(r.promptConflicts).toEqual({ prompts: 1, samples: 1, rate: 0.2, groups: [{ representative: 1, count: 1, lines: [3] }] });
+  });
+
+  it('detects language with und below the minimum and counts mismatches', () => {
+    const acc = createQualityAccumulator({ expectedLanguages: ['de'] });
+    acc.add({ prompt: 'q', completion: EN }, { line: 1 });
+    acc.add({ prompt: 'q', completion: 'ok' }, { line: 2 });
+    const l = acc.report().language;
+    expect(l.counts).toEqual([{ language: 'en', count: 1, share: 0.5 }, { language: 'und', count: 1, share: 0.5 }]);
+    expect(l).toMatchObject({ mismatches: 1, mismatchLines: [1], expected: ['de'] });
+  });
+
+  it('counts PII per type and raises heuristic flags with example lines', () => {
+    const acc = createQualityAccumulator();
+    acc.add({ prompt: 'Write to ana@example.org', completion: 'Mail ana@example.org or bo@example.com' }, { line: 1 });
+    acc.add({ prompt: 'Summarise {input}', completion: 'As an AI language model I cannot. <|im_end|>' }, { line: 2 });
+    acc.add({ prompt: '', completion: 'Here:\n```js\nconsole.log(1)' }, { line: 3 });
+    acc.add({ prompt: 'loop', completion: Array(60).fill('spam').join(' ') }, { line: 4 });
+    const r = acc.report();
+    expect(r.pii.samples).toBe(1);
+    expect(r.pii.byType.find((t) => t.type === 'email')).toEqual({ type: 'email', spans: 3, samples: 1, lines: [1] });
+    const flag = (code: string) => r.flags.find((f) => f.code === code)!;
+    expect(flag('template_placeholder').lines).toEqual([2]);
+    expect(flag('special_token').lines).toEqual([2]);
+    expect(flag('refusal').lines).toEqual([2]);
+    expect(flag('empty_turn').lines).toEqual([3]);
+    expect(flag('unterminated_response').lines).toEqual([3]);
+    // 60 x "spam": 51 word 10-grams, all but the first a repeat.
+    expect(flag('word_repetition')).toMatchObject({ count: 1, share: 0.25, threshold: 0.2, lines: [4] });
+    expect(flag('char_repetition').lines).toEqual([4]);
+  });
+
+  it('streams one sidecar record per sample with reasons and cluster', () => {
+    const records: SampleRecord[] = [];
+    const acc = createQualityAccumulator({ onSample: (r) => records.push(r) });
+    acc.add({ prompt: 'a', completion: 'b' }, { line: 1 });
+    acc.add({ prompt: 'a', completion: 'b' }, { line: 2 });
+    acc.add({ prompt: 'a', completion: '<|eot_id|>' }, { line: 3 });
+    acc.add({ nope: true }, { line: 4 });
+    expect(records).toEqual([
+      { line: 1, status: 'ok', reasons: [] },
+      { line: 2, status: 'duplicate', reasons: [{ code: 'exact_duplicate', value: 1, threshold: null }], cluster: 1 },
+      { line: 3, status: 'flagged', reasons: [
+        { code: 'prompt_conflict', value: 1, threshold: null },
+        { code: 'special_token', value: null, threshold: null },
+      ] },
+      { line: 4, status: 'invalid', reasons: [{ code: 'unrecognised_format', value: null, threshold: null }] },
+    ]);
+  });
+
+  it('measures tokens and truncation with a tokenizer', async () => {
+    const tokenizer = await loadTokenizer(fileURLToPath(new URL('../test/fixtures/tiny-tokenizer', import.meta.url)));
+    const acc = createQualityAccumulator({ tokenizer, maxSeqLen: 4 });
+    acc.add({ prompt: 'hello world', completion: 'the cat sat .' }, { line: 1 }); // 2 + 4 tokens: 2 response tokens lost
+    acc.add({ prompt: 'hello', completion: 'cat' }, { line: 2 });
+    const r = acc.report();
+    expect(r.lengths.response.tokens).toMatchObject({ n: 2, min: 1, max: 4, mean: 2.5 });
+    expect(r.truncation).toEqual({
+      maxSeqLen: 4, samplesOver: 1, overMaxSeqLenRate: 0.5, responseTokens: 5, responseTokensLost: 2, truncatedResponseTokenRate: 0.4,
+    });
+    expect(createQualityAccumulator().report().lengths.response.tokens).toBeUndefined();
+  });
+
+  it('gives the same report bytes for the same input, apart from generatedAt', () => {
+    const run = () => {
+      const acc = createQualityAccumulator();
+      const rand = mulberry32(9);
+      const vocab = makeVocabulary(rand, 500);
+      for (let i = 1; i <= 300; i++) acc.add({ prompt: makeText(rand, vocab, 8).join(' '), completion: makeText(rand, vocab, 60).join(' ') }, { line: i });
+      return JSON.stringify({ ...acc.report(), generatedAt: '' });
+    };
+    expect(run()).toBe(run());
+  });
+});
+
+describe('merge and JSON state', () => {
+  function corpus(): { sample: unknown; line: number }[] {
+    const rand = mulberry32(11);
+    const vocab = makeVocabulary(rand, 400);
+    const out: { sample: unknown; line: number }[] = [];
+    const bases: string[] = [];
+    for (let line = 1; line <= 400; line++) {
+      const kind = rand();
+      let sample: unknown;
+      if (kind < 0.1 && bases.length > 0) sample = { prompt: 'same prompt', completion: bases[Math.floor(rand() * bases.length)] };
+      else if (kind < 0.2 && bases.length > 0) {
+        const w = bases[Math.floor(rand() * bases.length)]!.split(' ');
+        w[3] = 'edited';
+        sample = { prompt: 'same prompt', completion: w.join(' ') };
+      } else {
+        const text = makeText(rand, vocab, 60).join(' ') + (kind > 0.95 ? ' call +1 415 555 2671' : '');
+        bases.push(text);
+        sample = { instruction: makeText(rand, vocab, 5).join(' '), output: text };
+      }
+      out.push({ sample, line });
+    }
+    return out;
+  }
+
+  it('report(A+B) equals report(merge(A, B)) for exact metrics, also through JSON', () => {
+    const data = corpus();
+    const whole = createQualityAccumulator();
+    const a = createQualityAccumulator();
+    const b = createQualityAccumulator();
+    for (const { sample, line } of data) {
+      whole.add(sample, { line });
+      (line <= 170 ? a : b).add(sample, { line });
+    }
+    const shipped = accumulatorFromJSON(JSON.parse(JSON.stringify(b.toJSON())));
+    const merged = accumulatorFromJSON(JSON.parse(JSON.stringify(a.toJSON())));
+    merged.merge(shipped);
+    const expected = withoutTime(whole.report());
+    const actual = withoutTime(merged.report());
+    expect(expected.exactDuplicates.duplicates).toBeGreaterThan(0);
+    expect(expected.nearDuplicates!.duplicates).toBeGreaterThan(0);
+    expect(actual.counts).toEqual(expected.counts);
+    // Texts are not kept per sample, so a group whose only duplicate was the other shard's first copy has no example.
+    const noText = (g: { example: string }) => ({ ...g, example: '' });
+    expect(actual.exactDuplicates.groups.map(noText)).toEqual(expected.exactDuplicates.groups.map(noText));
+    expect(actual.exactDuplicates.duplicates).toBe(expected.exactDuplicates.duplicates);
+    expect(actual.nearDuplicates!.duplicates).toBe(expected.nearDuplicates!.duplicates);
+    expect(actual.nearDuplicates!.clusters.map((c) => [c.representative, c.size, c.members])).toEqual(
+      expected.nearDuplicates!.clusters.map((c) => [c.representative, c.size, c.members]),
+    );
+    expect(actual.promptConflicts.samples).toBe(expected.promptConflicts.samples);
+    expect(actual.pii).toEqual(expected.pii);
+    expect(actual.flags).toEqual(expected.flags);
+    expect(actual.language).toEqual(expected.language);
+    expect(actual.diversity.response.distinct2).toBe(expected.diversity.response.distinct2);
+    expect(actual.diversity.meanMtld).toBeCloseTo(expected.diversity.meanMtld!, 9);
+    expect(actual.diversity.topOpenings).toEqual(expected.diversity.topOpenings);
+    for (const side of ['prompt', 'response', 'total'] as const) {
+      const e = expected.lengths[side].words;
+      const g = actual.lengths[side].words;
+      expect({ ...g, p50: 0, p90: 0, p95: 0, p99: 0 }).toEqual({ ...e, p50: 0, p90: 0, p95: 0, p99: 0 });
+      for (const q of ['p50', 'p90', 'p95', 'p99'] as const) expect(Math.abs(g[q]! - e[q]!)).toBeLessThanOrEqual(0.01 * e[q]! + 1e-9);
+    }
+  });
+
+  it('refuses to merge accumulators with different options and rejects foreign JSON', () => {
+    const a = createQualityAccumulator();
+    expect(() => a.merge(createQualityAccumulator({ maxExamples: 3 }))).toThrow(expect.objectContaining({ code: 'METRICS_INCOMPATIBLE_MERGE' }));
+    expect(() => accumulatorFromJSON({ hello: 1 })).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_STATE' }));
+    expect(() => accumulatorFromJSON({ stateVersion: 1 })).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_STATE' }));
+  });
+});

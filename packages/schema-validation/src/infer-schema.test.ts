@@ -1,0 +1,75 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileSchema } from './compile-schema.js';
+import { createSchemaInferrer, inferSchema } from './infer-schema.js';
+
+const samples = Array.from({ length: 40 }, (_, i) => ({
+  id: `0b7c1c8e-6a1f-4c3e-9f0a-${String(i).padStart(12, '0')}`,
+  lang: ['de', 'en'][i % 2],
+  text: `${'Grüße 👍'.repeat(1 + (i % 3))} ${i}`,
+  created: `2026-11-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00Z`,
+  score: i % 4 === 0 ? null : i / 2,
+  meta: i % 2 === 0 ? { source: 'web', tags: ['a', 'b'] } : { source: 'wiki', tags: [] },
+  ...(i % 10 === 0 ? {} : { note: 'optional' }),
+}));
+
+describe('inferSchema', () => {
+  it('describes types, nullability, nesting, required fields, lengths, enums and formats', () => {
+    const schema = inferSchema(samples);
+    expect(schema).toMatchObject({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      required: ['id', 'lang', 'text', 'created', 'score', 'meta'],
+      properties: {
+        id: { type: 'string', format: 'uuid' },
+        lang: { enum: ['de', 'en'] },
+        text: { type: 'string', minLength: 9, maxLength: 24 },
+        created: { type: 'string', format: 'date-time' },
+        score: { type: ['number', 'null'] },
+        meta: {
+          type: 'object',
+          required: ['source', 'tags'],
+          properties: { source: { enum: ['web', 'wiki'] }, tags: { type: 'array', items: { type: 'string' } } },
+        },
+        note: { type: 'string' },
+      },
+    });
+  });
+
+  it('marks a field required when present in at least requiredThreshold of the objects', () => {
+    expect(inferSchema(samples, { requiredThreshold: 0.9 })['required']).toContain('note');
+    expect(inferSchema(samples, { requiredThreshold: 0.95 })['required']).not.toContain('note');
+  });
+
+  it('narrows length bounds with percentiles and widens them with a margin', () => {
+    const lengths = [...Array.from({ length: 98 }, () => 'x'.repeat(50)), 'x', 'x'.repeat(5000)];
+    const opts = { enumMaxValues: 0 } as const;
+    expect(inferSchema(lengths, opts)).toMatchObject({ minLength: 1, maxLength: 5000 });
+    expect(inferSchema(lengths, { ...opts, lengthPercentiles: [0.02, 0.98] })).toMatchObject({ minLength: 50, maxLength: 50 });
+    expect(inferSchema(lengths, { ...opts, lengthPercentiles: [0.02, 0.98], lengthMargin: 0.2 })).toMatchObject({
+      minLength: 40,
+      maxLength: 60,
+    });
+  });
+
+  it('streams: the inferrer gives the same schema as the batch call', () => {
+    const inferrer = createSchemaInferrer();
+    for (const s of samples) inferrer.add(s);
+    expect(inferrer.count).toBe(40);
+    expect(inferrer.toSchema()).toEqual(inferSchema(samples));
+  });
+
+  it('always accepts the samples it was inferred from (formats asserted)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.jsonValue(), { minLength: 1, maxLength: 30 }), async (values) => {
+        const validator = await compileSchema(inferSchema(values, { enumMinSamples: 1 }), { formats: 'assert' });
+        for (const v of values) expect(validator.validate(v).success).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('rejects options out of range with SCHEMA_INVALID_OPTIONS', () => {
+    expect(() => inferSchema([], { requiredThreshold: 2 })).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID_OPTIONS' }));
+  });
+});

@@ -1,0 +1,133 @@
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileSchema } from './compile-schema.js';
+import { readJsonl, type JsonlRecord, type JsonlSource } from './read-jsonl.js';
+import { validateJsonl } from './validate-jsonl.js';
+
+const messy = fileURLToPath(new URL('../test/fixtures/messy.jsonl', import.meta.url));
+
+async function collect(reader: AsyncIterable<JsonlRecord>): Promise<JsonlRecord[]> {
+  const out: JsonlRecord[] = [];
+  for await (const r of reader) out.push(r);
+  return out;
+}
+
+describe('readJsonl', () => {
+  it('handles BOM, CRLF, blank lines, bad JSON, invalid UTF-8 and a last line without newline', async () => {
+    const reader = readJsonl(messy);
+    const records = await collect(reader);
+    expect(records.map((r) => [r.line, r.issues.map((i) => i.code)])).toEqual([
+      [1, []],
+      [4, []],
+      [5, []],
+      [6, ['parse']],
+      [7, ['invalid_utf8']],
+      [8, []],
+    ]);
+    expect(records[0]?.value).toEqual({ instruction: 'a', output: 'b' });
+    expect(records[1]?.value).toEqual({ instruction: 1 });
+    expect(records[5]?.value).toEqual({ instruction: 'last', output: 'no newline' });
+    expect(records[3]?.issues[0]).toMatchObject({ line: 6, path: '' });
+    expect(records[3]?.issues[0]?.message).toMatch(/^invalid JSON: /);
+    expect(reader.summary()).toEqual({ lines: 8, blank: 2, valid: 4, invalid: 2, byCode: { parse: 1, invalid_utf8: 1 } });
+  });
+
+  it('reports an over-long line as an issue, skips it and goes on', async () => {
+    const long = `{"x":"${'a'.repeat(5000)}"}`;
+    const reader = readJsonl([`{"a":1}\n${long.slice(0, 100)}`, long.slice(100), '\n{"b":2}\n'], { maxLineLength: 1000 });
+    const records = await collect(reader);
+    expect(records.map((r) => [r.line, r.issues.map((i) => i.code)])).toEqual([
+      [1, []],
+      [2, ['line_too_long']],
+      [3, []],
+    ]);
+    expect(records[1]?.issues[0]?.message).toContain(`line is ${long.length} bytes`);
+    const inOneChunk = await collect(readJsonl([`${long}\n{"a":1}\n`], { maxLineLength: 1000 }));
+    expect(inOneChunk.map((r) => [r.line, r.issues.map((i) => i.code)])).toEqual([
+      [1, ['line_too_long']],
+      [2, []],
+    ]);
+  });
+
+  it('reads Node streams and URLs, and throws JSONL_SOURCE_UNREADABLE for a missing file', async () => {
+    expect((await collect(readJsonl(Readable.from(['{"a":1}\n'])))).map((r) => r.value)).toEqual([{ a: 1 }]);
+    expect(await collect(readJsonl(new URL('../test/fixtures/messy.jsonl', import.meta.url)))).toHaveLength(6);
+    await expect(collect(readJsonl('/nonexistent/data.jsonl'))).rejects.toMatchObject({
+      code: 'JSONL_SOURCE_UNREADABLE',
+      message: expect.stringContaining('/nonexistent/data.jsonl') as unknown,
+    });
+  });
+
+  it('stops reading the source when the loop breaks early', async () => {
+    let closed = false;
+    async function* source() {
+      try {
+        for (let i = 1; ; i++) yield `{"n":${i}}\n`;
+      } finally {
+        closed = true;
+      }
+    }
+    for await (const record of readJsonl(source())) if (record.line === 3) break;
+    expect(closed).toBe(true);
+  });
+
+  it('yields the same records however the bytes are split into chunks', async () => {
+    const line = fc.oneof(
+      fc.json(),
+      fc.constantFrom('', '  ', '{bad', '"ünïcödé 👍"', '{"k":"\\u00e4"}'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(line, { maxLength: 12 }),
+        fc.constantFrom('\n', '\r\n'),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        async (lines, eol, trailing, cuts) => {
+          const bytes = new TextEncoder().encode(lines.join(eol) + (trailing ? eol : ''));
+          const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+          const chunks: Uint8Array[] = [];
+          let at = 0;
+          for (const p of [...points, bytes.length]) {
+            chunks.push(bytes.subarray(at, p));
+            at = p;
+          }
+          const whole = await collect(readJsonl([bytes]));
+          const split = await collect(readJsonl(chunks as JsonlSource));
+          expect(split).toEqual(whole);
+          const parsed = whole.filter((r) => r.issues.length === 0).map((r) => r.value);
+          const expected = lines.filter((l) => l.trim() !== '' && l !== '{bad').map((l) => JSON.parse(l) as unknown);
+          expect(parsed).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('validateJsonl', () => {
+  it('reports schema issues per line with line numbers, and non-object lines as invalid_type', async () => {
+    const validator = await compileSchema({
+      type: 'object',
+      required: ['instruction', 'output'],
+      properties: { instruction: { type: 'string' }, output: { type: 'string' } },
+    });
+    const reader = validateJsonl(messy, validator);
+    const issues = (await collect(reader)).flatMap((r) => r.issues.map((i) => `${i.line} ${i.path} ${i.code}`));
+    expect(issues).toEqual([
+      '4 /output required',
+      '4 /instruction invalid_type',
+      '5  invalid_type',
+      '6  parse',
+      '7  invalid_utf8',
+    ]);
+    expect(reader.summary()).toEqual({
+      lines: 8,
+      blank: 2,
+      valid: 2,
+      invalid: 4,
+      byCode: { invalid_type: 2, required: 1, parse: 1, invalid_utf8: 1 },
+    });
+  });
+});

@@ -1,0 +1,28 @@
+// Installed alone: export a small JSONL file to training files with a validation split and a rejects file.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseExportConfig, runExport, type ExportResult } from '@lorakit/jsonl-exporter';
+
+const dir = mkdtempSync(join(tmpdir(), 'lorakit-smoke-'));
+const lines = Array.from({ length: 40 }, (_, i) =>
+  JSON.stringify({ id: `r${i}`, question: `Frage Nummer ${i}: wie lang ist die Frist?`, answer: `Antwort ${i}: vierzehn Tage ab Erhalt der Ware.` }),
+);
+lines.push('{"id": "broken"');
+writeFileSync(join(dir, 'records.jsonl'), `${lines.join('\n')}\n`);
+const config = parseExportConfig({
+  source: { type: 'jsonl', path: 'records.jsonl' },
+  field_mapping: { instruction_field: 'question', output_field: 'answer' },
+  split: { validation: 0.25, id_field: 'id' },
+  output: { dir: 'out' },
+  adapter_metadata: { enabled: false },
+  quality_metrics: { enabled: false },
+});
+const result: ExportResult = await runExport(config, { cwd: dir });
+const { stats } = result;
+if (stats.read !== 41 || stats.exported !== 40 || stats.rejected !== 1) throw new Error(`unexpected stats ${JSON.stringify(stats)}`);
+const train = result.files.find((f) => f.split === 'train');
+if (train === undefined) throw new Error('no train file');
+const first = JSON.parse(readFileSync(train.path, 'utf8').split('\n')[0] ?? '{}') as Record<string, unknown>;
+if (typeof first['instruction'] !== 'string' || typeof first['output'] !== 'string') throw new Error(`unexpected line ${JSON.stringify(first)}`);
+console.log(`runExport: ${stats.exported} exported (${JSON.stringify(stats.exportedBySplit)}), ${stats.rejected} rejected`);
