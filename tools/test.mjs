@@ -32,5 +32,8 @@ try {
   process.exit(1);
 }
 const skipped = summary.numPendingTests + summary.numTodoTests;
-console.log(`${summary.numPassedTests} passed, ${summary.numFailedTests} failed, ${skipped} skipped`);
+// A test file that fails to load has no failed test in it; count it as a failure so the closing line never
+// reads `0 failed` on a red run.
+const brokenFiles = summary.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+console.log(`${summary.numPassedTests} passed, ${summary.numFailedTests + brokenFiles} failed, ${skipped} skipped`);
 process.exit(r.status === 0 && summary.success ? 0 : 1);
