@@ -28,7 +28,8 @@ import { mtld } from './internal/mtld.js';
 import { TopK } from './internal/top-k.js';
 import { U64Table } from './internal/u64-table.js';
 import { combine, fmix32, h32 } from './internal/xxhash.js';
-import { countCodePoints, splitWords } from './internal/words.js';
+import { countCodePoints } from '@lorakit/schema-validation';
+import { splitWords } from './internal/words.js';
 
 /** Why a sample was flagged, in the sidecar. `value` is the measured value, `threshold` the limit it crossed. */
 export interface SampleReason {

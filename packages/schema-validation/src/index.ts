@@ -1,4 +1,5 @@
 export { compileSchema, type CompileSchemaOptions, type Draft, type Engine, type Validator } from './compile-schema.js';
+export { countCodePoints } from './count-code-points.js';
 export { SchemaValidationError, type SchemaValidationErrorCode } from './errors.js';
 export type { Issue, IssueCode, JsonlIssueCode, Result, ValidationIssueCode } from './issue.js';
 export {

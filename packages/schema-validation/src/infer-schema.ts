@@ -1,5 +1,6 @@
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { SchemaValidationError } from './errors.js';
+import { countCodePoints } from './count-code-points.js';
 
 /** A JSON Schema as a plain object. */
 export type JsonSchemaObject = Record<string, unknown>;
@@ -100,15 +101,6 @@ function newNode(): Node {
   };
 }
 
-function codePointLength(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0xdc00 || c > 0xdfff) n++;
-  }
-  return n;
-}
-
 function percentile(hist: Map<number, number>, total: number, p: number): number {
   const sorted = [...hist].sort((a, b) => a[0] - b[0]);
   const target = Math.max(1, Math.ceil(p * total));
@@ -162,7 +154,7 @@ export function createSchemaInferrer(options: InferSchemaOptions = {}): SchemaIn
       node.strings = stats;
     }
     stats.count += 1;
-    const len = codePointLength(s);
+    const len = countCodePoints(s);
     stats.lengths.set(len, (stats.lengths.get(len) ?? 0) + 1);
     if (stats.distinct !== undefined) {
       stats.distinct.set(s, (stats.distinct.get(s) ?? 0) + 1);

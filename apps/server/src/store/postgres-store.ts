@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type PgModule from 'pg';
 import { ServerError } from '../errors.js';
+import { JOB_COLUMNS, JSON_FIELDS } from './registry-store.js';
 import type { AdapterQuery, AdapterRecord, JobPatch, JobRecord, JobStatus, RegistryStore } from './registry-store.js';
 
 // Each entry runs once, in order, inside one transaction with its version row; never edit a shipped entry.
@@ -89,17 +90,6 @@ function toJob(row: JobRow): JobRecord {
   };
 }
 
-const JOB_COLUMNS: Record<keyof JobPatch, string> = {
-  status: 'status',
-  progress: 'progress',
-  stats: 'stats',
-  quality: 'quality',
-  files: 'files',
-  error: 'error',
-  startedAt: 'started_at',
-  finishedAt: 'finished_at',
-};
-const JSON_FIELDS = new Set<keyof JobPatch>(['progress', 'stats', 'quality', 'files', 'error']);
 // node-postgres sends JS arrays as PostgreSQL arrays, so JSONB values go over the wire as JSON text.
 const jsonParam = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));
 

@@ -54,6 +54,20 @@ export type JobPatch = Partial<
   Pick<JobRecord, 'status' | 'progress' | 'stats' | 'quality' | 'files' | 'error' | 'startedAt' | 'finishedAt'>
 >;
 
+/** Column of each {@link JobPatch} field, the same in every store's `jobs` table. */
+export const JOB_COLUMNS: Record<keyof JobPatch, string> = {
+  status: 'status',
+  progress: 'progress',
+  stats: 'stats',
+  quality: 'quality',
+  files: 'files',
+  error: 'error',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
+};
+/** {@link JobPatch} fields stored as JSON. */
+export const JSON_FIELDS: ReadonlySet<keyof JobPatch> = new Set<keyof JobPatch>(['progress', 'stats', 'quality', 'files', 'error']);
+
 /**
  * Persistence of the adapter registry and export jobs. Implementations: {@link createSqliteStore} (embedded default)
  * and {@link createPostgresStore}; both pass the same contract suite.

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type SqliteModule from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { ServerError } from '../errors.js';
+import { JOB_COLUMNS, JSON_FIELDS } from './registry-store.js';
 import type { AdapterQuery, AdapterRecord, JobPatch, JobRecord, JobStatus, RegistryStore } from './registry-store.js';
 
 // Each entry runs once, in order, inside one transaction with its version row; never edit a shipped entry.
@@ -86,17 +87,6 @@ function toJob(row: JobRow): JobRecord {
   };
 }
 
-const JOB_COLUMNS: Record<keyof JobPatch, string> = {
-  status: 'status',
-  progress: 'progress',
-  stats: 'stats',
-  quality: 'quality',
-  files: 'files',
-  error: 'error',
-  startedAt: 'started_at',
-  finishedAt: 'finished_at',
-};
-const JSON_FIELDS = new Set<keyof JobPatch>(['progress', 'stats', 'quality', 'files', 'error']);
 
 /** Options of {@link createSqliteStore}. */
 export interface SqliteStoreOptions {

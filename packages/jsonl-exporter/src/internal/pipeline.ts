@@ -12,7 +12,7 @@ import { QualityFilter } from './quality-filter.js';
 import { ExactKeyTable } from './exact-key-table.js';
 import { RefTable } from './ref-table.js';
 import { Renderer } from './render.js';
-import { charLength } from './text.js';
+import { countCodePoints } from '@lorakit/schema-validation';
 import { Weighter } from './weight.js';
 
 /** A validation issue as the pipeline needs it (the shape of schema-validation's Issue). */
@@ -159,7 +159,7 @@ export class Pipeline {
     const draft = mapped;
     const responseIndex = this.mapper.responseIndex;
     let response = responseText(draft, responseIndex);
-    const responseChars = charLength(response);
+    const responseChars = countCodePoints(response);
 
     // 4. Weight (on the response before redaction: placeholders must not change a sample's weight)
     if (this.weighter) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseExportConfig, type ExportConfigInput } from '../export-config.js';
 import { QualityFilter } from './quality-filter.js';
-import { charLength } from './text.js';
+import { countCodePoints as charLength } from '@lorakit/schema-validation';
 
 function filter(quality: ExportConfigInput['quality']): QualityFilter {
   return new QualityFilter(parseExportConfig({ source: { type: 'jsonl', path: 'x.jsonl' }, quality }));

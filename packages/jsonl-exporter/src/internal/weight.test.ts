@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseExportConfig, type ExportConfigInput } from '../export-config.js';
-import { charLength } from './text.js';
+import { countCodePoints as charLength } from '@lorakit/schema-validation';
 import { parseTimestamp, Weighter } from './weight.js';
 
 const NOW = '2026-07-01T00:00:00Z';

@@ -1,5 +1,6 @@
 import type { Issue, ValidationIssueCode } from '../issue.js';
 import { escapeToken } from './json-pointer.js';
+import { countCodePoints } from '../count-code-points.js';
 
 /** What either engine knows about one failed keyword, normalised before wording it. */
 export interface RawFailure {
@@ -62,28 +63,12 @@ function show(value: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-function codePoints(s: string): number {
-  // The spec counts code points: an emoji or a German umlaut is one character, a surrogate pair is not two.
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n -= 1;
-        i += 1;
-      }
-    }
-  }
-  return n;
-}
-
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
 function size(data: unknown): number | undefined {
-  if (typeof data === 'string') return codePoints(data);
+  if (typeof data === 'string') return countCodePoints(data);
   if (Array.isArray(data)) return data.length;
   if (data !== null && typeof data === 'object') return Object.keys(data).length;
   return undefined;
