@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalKey } from './canonical-key.js';
+import { canonicalKey, foldText } from './canonical-key.js';
 
 describe('canonicalKey', () => {
   it('is the SHA-256 of role-tagged folded text', () => {
@@ -22,5 +23,18 @@ describe('canonicalKey', () => {
 
   it('throws a coded error for unknown shapes', () => {
     expect(() => canonicalKey({ foo: 1 })).toThrow(expect.objectContaining({ code: 'METRICS_UNRECOGNISED_SAMPLE' }));
+  });
+});
+
+describe('foldText', () => {
+  it('equals NFC + whitespace folding + trim on any text (the fast path changes nothing)', () => {
+    const chars = fc.constantFrom(' ', '  ', '\t', '\n', '\r\n', '\u00a0', '\u2003', 'a', 'Z', '.', 'é', 'e\u0301', 'ß', '\u0300', '\u212b', '漢', '\u{1f600}', '\u0001');
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 30 }), (parts) => {
+        const text = parts.join('');
+        expect(foldText(text)).toBe(text.normalize('NFC').replace(/\s+/gu, ' ').trim());
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { eld } from 'eld/small';
 import { canonicalText, foldText } from './canonical-key.js';
 import { detectPii, type PiiType } from './detect-pii.js';
 import { QualityMetricsError } from './errors.js';
@@ -134,8 +135,17 @@ interface ResolvedOptions {
 
 // eld's small n-gram database: ~100 µs per call against ~1-5 ms for tinyld on this machine, which would have made
 // language detection 90% of the accumulator's time. The first 400 characters are enough for a verdict.
+// Loaded on first use: its n-gram tables take ~0.4 s to load, which a process that only imports canonicalKey or
+// detectPii (the exporter's main thread) should not pay. eld is ESM-only; require(esm) needs Node 20.19+.
+let eldDetector: { detect(text: string): { language: string; isReliable(): boolean } } | undefined;
+function loadEld(): NonNullable<typeof eldDetector> {
+  const require = createRequire(import.meta.url);
+  return (require(fileURLToPath(import.meta.resolve('eld/small'))) as { eld: NonNullable<typeof eldDetector> }).eld;
+}
+
 function detectLanguage(text: string): string {
-  const result = eld.detect(text.length > 400 ? text.slice(0, 400) : text);
+  eldDetector ??= loadEld();
+  const result = eldDetector.detect(text.length > 400 ? text.slice(0, 400) : text);
   return result.language !== '' && result.isReliable() ? result.language : 'und';
 }
 
@@ -144,7 +154,7 @@ function rate(num: number, den: number): number | null {
 }
 
 function keyOf(text: string): [number, number] {
-  const d = createHash('sha256').update(text).digest();
+  const d = hash('sha256', text, 'buffer');
   return [d.readUInt32BE(0), d.readUInt32BE(4)];
 }
 
