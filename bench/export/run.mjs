@@ -2,11 +2,13 @@
 // metrics) against a plain Node loop (chunked read, JSON.parse, map, JSON.stringify, write; no validation) on the
 // same generated JSONL file, each in its own child process so each gets its own peak RSS.
 //
-//   npx tsc -b packages/jsonl-exporter/tsconfig.json && node bench/export/run.mjs [--scale 10] [--keep]
+//   npm run bench:export            (sets up and builds first)
+//   node bench/export/run.mjs [--scale 10] [--keep] [--no-metrics]
 //
 // --scale N multiplies the 100k records (~70 MB) by N, to check that peak RSS stays flat as input grows.
-// A third child runs runExport with quality metrics off, to show what the report costs on its own;
-// --no-metrics runs only that one (for --scale runs while metrics are slow).
+// A second child runs runExport with quality metrics off, to show what the report costs on its own;
+// --no-metrics runs only that one. runExport uses its defaults (automatic worker threads and report sample);
+// BENCH_WORKERS=N sets `worker_threads` instead. CPU is user+system time of all the child's threads.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -107,7 +109,7 @@ const SCHEMA = {
   },
 };
 
-async function lorakitChild(input, outDir, metrics) {
+async function lorakitChild(input, outDir, metrics, workers) {
   const { parseExportConfig, runExport } = await import('../../packages/jsonl-exporter/dist/index.js');
   const config = parseExportConfig({
     source: { type: 'jsonl', path: input },
@@ -117,7 +119,8 @@ async function lorakitChild(input, outDir, metrics) {
     quality_metrics: { enabled: metrics },
     split: { validation: 0.05, id_field: 'id' },
     weighting: { timestamp_field: 'created_at', now: '2026-01-01T00:00:00Z' },
-    output: { dir: join(outDir, 'export') },
+    output: { dir: join(outDir, 'export'), overwrite: true },
+    ...(workers === undefined ? {} : { worker_threads: workers }),
   });
   const result = await runExport(config);
   return { exported: result.stats.exported, rejected: result.stats.rejected };
@@ -125,11 +128,14 @@ async function lorakitChild(input, outDir, metrics) {
 
 async function child(kind, input, outDir) {
   const t0 = process.hrtime.bigint();
-  const extra = kind === 'plain' ? await plainChild(input, outDir) : await lorakitChild(input, outDir, kind === 'lorakit');
+  const workers = process.env.BENCH_WORKERS === undefined ? undefined : Number(process.env.BENCH_WORKERS);
+  const extra = kind === 'plain' ? await plainChild(input, outDir) : await lorakitChild(input, outDir, kind === 'lorakit', workers);
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage();
+  const cpuS = (cpu.user + cpu.system) / 1e6;
   // maxRSS is in kilobytes.
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`${JSON.stringify({ kind, wallMs, maxRssMB, ...extra })}\n`);
+  process.stdout.write(`${JSON.stringify({ kind, wallMs, cpuS, maxRssMB, ...extra })}\n`);
 }
 
 function runChild(kind, input, outDir) {
@@ -155,7 +161,7 @@ async function main() {
     const size = (await stat(input)).size;
     console.log(`input: ${records} records, ${(size / 1e6).toFixed(1)} MB (node ${process.version})`);
     const fmt = (r) =>
-      `${(r.wallMs / 1000).toFixed(2)} s, ${(records / (r.wallMs / 1000) / 1000).toFixed(1)}k rec/s, peak RSS ${r.maxRssMB.toFixed(0)} MB`;
+      `${(r.wallMs / 1000).toFixed(2)} s (CPU ${r.cpuS.toFixed(2)} s), ${(records / (r.wallMs / 1000) / 1000).toFixed(1)}k rec/s, peak RSS ${r.maxRssMB.toFixed(0)} MB`;
     const plain = runChild('plain', input, dir);
     console.log(`plain loop               : ${fmt(plain)}`);
     const bare = runChild('lorakit-no-metrics', input, dir);

@@ -14,7 +14,8 @@ export type ExportErrorCode =
   | 'EXPORT_WRITE_FAILED'
   | 'EXPORT_ABORTED'
   | 'EXPORT_MERGE_INVALID'
-  | 'EXPORT_METRICS_FAILED';
+  | 'EXPORT_METRICS_FAILED'
+  | 'EXPORT_WORKER_FAILED';
 
 /** Thrown for unexpected or I/O failures of the export pipeline. Branch on `code`, not `instanceof`. */
 export class ExportError extends Error {

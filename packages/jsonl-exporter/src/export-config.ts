@@ -297,6 +297,14 @@ const QualityMetricsConfigSchema = z
       .max(64)
       .default(1)
       .describe('Worker threads measuring samples beside the pipeline (0: on the main thread). More are faster when the report is the bottleneck, at ~300+ MB of memory each.'),
+    sample_rate: z
+      .number()
+      .gt(0)
+      .max(1)
+      .optional()
+      .describe(
+        'Share of exported samples, chosen by content hash, on which content metrics (words, diversity, language, PII, flags) are measured; counts, lengths, duplicates and conflicts always cover every sample. Unset: about 2,000 samples when the input size can be told from an uncompressed JSONL/CSV file, otherwise every sample.',
+      ),
     near_duplicates: z
       .boolean()
       .default(false)
@@ -369,6 +377,15 @@ export const ExportConfigSchema = z
     partition: PartitionSchema.optional(),
     adapter_metadata: AdapterMetadataConfigSchema.prefault({}),
     quality_metrics: QualityMetricsConfigSchema.prefault({}),
+    worker_threads: z
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .optional()
+      .describe(
+        'Worker threads running the per-record stages (parse to split) of a JSONL file source; output is identical with any count. 0: the main thread. Unset: the cores left over by the main thread and the report worker when there are at least two (at most 4), for files of more than ~20k records or of unknown length; else 0.',
+      ),
     max_errors: z
       .number()
       .int()

@@ -138,7 +138,8 @@ export async function mergePartitions(dirs: string[], outDir: string): Promise<M
       await add('quality_report.json', `${JSON.stringify(result.report, null, 2)}\n`);
       const html = reporter.html(result);
       if (html !== undefined && config.quality_metrics.html) await add('quality_report.html', html);
-      await add(ACCUMULATOR_FILE, `${JSON.stringify(reporter.state())}\n`);
+      const state = reporter.state();
+      if (state !== undefined) await add(ACCUMULATOR_FILE, `${state}\n`);
     }
     const configSha256 = sha256Hex(JSON.stringify(config));
     const dataFiles = files.filter((f) => f.split !== 'rejects');

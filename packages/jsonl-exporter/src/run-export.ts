@@ -4,7 +4,9 @@ import type { ExportConfig } from './export-config.js';
 import type { ExportStats } from './export-stats.js';
 import { AtomicDir } from './internal/atomic-dir.js';
 import { FileWriter, type WrittenFile } from './internal/file-writer.js';
-import type { Pipeline } from './internal/pipeline.js';
+import type { Outcome, Pipeline } from './internal/pipeline.js';
+import { estimateRecords } from './internal/estimate-records.js';
+import { pipelineWorkers, transformInParallel, type ParallelStats } from './internal/parallel-jsonl.js';
 import { aborted, preparePipeline } from './internal/run-pipeline.js';
 import { SplitOutput } from './internal/split-output.js';
 import { writeArtifacts, type ArtifactResult } from './internal/artifacts.js';
@@ -84,7 +86,9 @@ export async function runExport(config: ExportConfig, options: ExportOptions = {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   const target = resolve(cwd, config.output.dir);
-  const reporter = config.quality_metrics.enabled ? await createReporter(config) : undefined;
+  // Sizes the report's sample and decides on worker threads; undefined where the input size cannot be told.
+  const estimated = await estimateRecords(config.source, cwd);
+  const reporter = config.quality_metrics.enabled ? await createReporter(config, estimated) : undefined;
   let pipeline: Pipeline;
   let source: Source;
   let dir: AtomicDir | undefined;
@@ -108,16 +112,18 @@ export async function runExport(config: ExportConfig, options: ExportOptions = {
   let rejects: FileWriter | undefined;
   try {
     if (dir) rejects = await FileWriter.open(resolve(dir.tmp, 'rejects.jsonl'), 'none');
-    const progress = createProgress(source, pipeline.stats, options, startedAt);
+    const parallel: ParallelStats = { blankLines: 0, bytesRead: 0 };
+    const workers = pipelineWorkers(config, estimated);
+    const bytesRead = workers > 0 ? () => parallel.bytesRead : () => source.stats().bytesRead;
+    const progress = createProgress(bytesRead, pipeline.stats, options, startedAt);
     await progress.init(config, cwd);
     const signal = options.signal;
     if (signal?.aborted) throw aborted();
-    // The per-record loop stays synchronous unless a writer has to wait: no promise per record on the hot path.
-    for await (const item of source.items(signal ? { signal } : {})) {
-      if (signal?.aborted) throw aborted();
-      const outcome = pipeline.handle(item);
+    // Writes one outcome; returns a promise only when a writer or the report has to be waited for, so the
+    // per-record loop stays synchronous otherwise (no promise per record on the hot path).
+    const emit = (outcome: Outcome): Promise<unknown> | undefined => {
+      let wait: Promise<void> | undefined;
       if (outcome !== undefined && dir) {
-        let wait: Promise<void> | undefined;
         if (outcome.kind === 'line') {
           let out = outputs.get(outcome.split);
           if (!out) {
@@ -128,17 +134,36 @@ export async function runExport(config: ExportConfig, options: ExportOptions = {
         } else {
           wait = (rejects as FileWriter).write(JSON.stringify(outcome.reject));
         }
-        if (wait) await wait;
-      }
-      if (reporter) {
-        const behind = reporter.backpressure();
-        if (behind) await behind;
       }
       progress.tick();
+      const behind = reporter?.backpressure();
+      return wait && behind ? Promise.all([wait, behind]) : (wait ?? behind);
+    };
+    if (workers > 0) {
+      // Workers transform blocks of lines; admitting (counts, errors, dedup) and writing stay here, in input order.
+      const blocks = transformInParallel(config, { cwd, env, startedAt, workers, signal }, parallel);
+      for await (const { results, recordAt } of blocks) {
+        if (signal?.aborted) throw aborted();
+        for (const t of results) {
+          const outcome = pipeline.admit(t);
+          if (outcome?.kind === 'reject' && t.kind === 'sample' && t.line_ !== undefined && config.output.rejects_include_record) {
+            const record = recordAt(t.line_);
+            if (record !== undefined) outcome.reject.record = record;
+          }
+          const wait = emit(outcome);
+          if (wait) await wait;
+        }
+      }
+    } else {
+      for await (const item of source.items(signal ? { signal } : {})) {
+        if (signal?.aborted) throw aborted();
+        const wait = emit(pipeline.handle(item));
+        if (wait) await wait;
+      }
     }
     if (signal?.aborted) throw aborted();
     const stats = pipeline.stats;
-    stats.blankLines = source.stats().blankLines;
+    stats.blankLines = workers > 0 ? parallel.blankLines : source.stats().blankLines;
     progress.done();
 
     if (!dir) {
@@ -204,7 +229,7 @@ function finishStats(stats: ExportStats, startedAt: number): void {
   stats.recordsPerSecond = stats.durationMs > 0 ? Math.round((stats.read * 1000) / stats.durationMs) : stats.read;
 }
 
-function createProgress(source: Source, stats: ExportStats, options: ExportOptions, startedAt: number) {
+function createProgress(bytesRead: () => number | undefined, stats: ExportStats, options: ExportOptions, startedAt: number) {
   const callback = options.onProgress;
   const requested = options.progressIntervalMs ?? 1000;
   const interval = Number.isFinite(requested) && requested >= MIN_PROGRESS_MS ? requested : MIN_PROGRESS_MS;
@@ -214,7 +239,7 @@ function createProgress(source: Source, stats: ExportStats, options: ExportOptio
   const report = () => {
     if (!callback) return;
     const elapsed = Math.max(1, Date.now() - startedAt) / 1000;
-    const read = source.stats().bytesRead;
+    const read = bytesRead();
     const bytes = read ?? stats.bytesWritten;
     const p: ExportProgress = { records: stats.read, bytes, rate: Math.round(stats.read / elapsed) };
     if (totalBytes !== undefined && read !== undefined && read > 0) {

@@ -1,26 +1,12 @@
 import { hash } from 'node:crypto';
 import { QualityMetricsError } from './errors.js';
 import { isNormalizedSample, normalizeSample, type NormalizedSample } from './normalize-sample.js';
+import { CanonicalBytes } from './internal/canonical-bytes.js';
+import { foldText } from './internal/fold.js';
 
-const WHITESPACE_RE = /\s+/gu;
+export { foldText };
 
-/** Unicode NFC, whitespace runs folded to one space, trimmed. */
-export function foldText(text: string): string {
-  // Fast path: below U+0300 (the combining marks) every string is already NFC, and the only whitespace is ASCII
-  // and U+00A0. Most text then needs no copy at all: single spaces between words, nothing to trim.
-  const n = text.length;
-  let clean = true;
-  let prevSpace = true;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x300) return text.normalize('NFC').replace(WHITESPACE_RE, ' ').trim();
-    const space = c === 32 || (c >= 9 && c <= 13) || c === 0xa0;
-    if (space && (c !== 32 || prevSpace)) clean = false;
-    prevSpace = space;
-  }
-  if (prevSpace && n > 0) clean = false;
-  return clean ? text : text.replace(WHITESPACE_RE, ' ').trim();
-}
+const canonical = new CanonicalBytes();
 
 /** The text hashed by {@link canonicalKey}: `role\u001ftext` per turn, turns joined by `\u001e`. */
 export function canonicalText(sample: NormalizedSample): string {
@@ -51,5 +37,7 @@ export function canonicalKey(sample: unknown): string {
       'canonicalKey: the sample is not alpaca, messages, ShareGPT, prompt/completion or text; map it to one of these first',
     );
   }
-  return hash('sha256', canonicalText(normalized), 'hex');
+  // The same bytes as canonicalText's UTF-8, written without building the string (see CanonicalBytes).
+  canonical.write(normalized.turns);
+  return hash('sha256', canonical.buf.subarray(0, canonical.length), 'hex');
 }

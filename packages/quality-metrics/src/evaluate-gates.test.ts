@@ -38,6 +38,17 @@ describe('evaluateGates', () => {
     expect(() => evaluateGates(r, [{ metric: 'samples', op: '~' as '<', value: 1 }])).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_GATE' }));
   });
 
+  it('takes PII rates of a sampled report over the measured samples', () => {
+    const acc = createQualityAccumulator({ sampleRate: 0.5 });
+    for (let line = 1; line <= 400; line++) acc.add({ prompt: `q${line}`, completion: line % 4 ? `ok ${line}` : `mail ${line}@example.org` }, { line });
+    const r = acc.report();
+    const metrics = reportMetrics(r);
+    const email = r.pii.byType.find((t) => t.type === 'email')!.samples;
+    expect(r.sampling!.measured).toBeLessThan(r.counts.valid);
+    expect(metrics.get('piiEmailRate')).toBeCloseTo(email / r.sampling!.measured, 12);
+    expect(metrics.get('piiRate')).toBeCloseTo(email / r.sampling!.measured, 12);
+  });
+
   it('names every documented metric family', () => {
     const names = [...reportMetrics(report()).keys()];
     for (const n of ['p99ResponseTokens', 'meanPromptChars', 'distinct2Response', 'wordRepetitionRate', 'piiEmailRate', 'nearDuplicateRate', 'overMaxSeqLenRate']) {

@@ -54,7 +54,9 @@ export function reportMetrics(report: QualityReport): Map<string, number | null>
   m.set('nearDuplicateRate', report.nearDuplicates?.rate ?? null);
   m.set('promptConflictRate', report.promptConflicts.rate);
   m.set('piiRate', report.pii.rate);
-  for (const t of report.pii.byType) m.set(`pii${cap(t.type)}Rate`, report.counts.valid === 0 ? null : t.samples / report.counts.valid);
+  // PII is a content metric: its counts are among the measured samples (all valid ones in unsampled reports).
+  const measured = report.sampling?.measured ?? report.counts.valid;
+  for (const t of report.pii.byType) m.set(`pii${cap(t.type)}Rate`, measured === 0 ? null : t.samples / measured);
   m.set('languageMismatchRate', report.language.expected === null ? null : report.language.mismatchRate);
   m.set('overMaxSeqLenRate', report.truncation?.overMaxSeqLenRate ?? null);
   m.set('truncatedResponseTokenRate', report.truncation?.truncatedResponseTokenRate ?? null);

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { accumulatorFromJSON, createQualityAccumulator, type SampleRecord } from './quality-accumulator.js';
-import type { QualityReport } from './quality-report.js';
+import type { Distribution, QualityReport } from './quality-report.js';
 import { loadTokenizer } from './tokenizer.js';
 import { makeText, makeVocabulary, mulberry32 } from '../test/generate.js';
 
@@ -220,6 +220,185 @@ describe('merge and JSON state', () => {
     const a = createQualityAccumulator();
     expect(() => a.merge(createQualityAccumulator({ maxExamples: 3 }))).toThrow(expect.objectContaining({ code: 'METRICS_INCOMPATIBLE_MERGE' }));
     expect(() => accumulatorFromJSON({ hello: 1 })).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_STATE' }));
-    expect(() => accumulatorFromJSON({ stateVersion: 1 })).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_STATE' }));
+    // A version-1 state (before sampleRate): its prompt keys are not comparable with today's.
+    const old = { ...createQualityAccumulator().toJSON(), stateVersion: 1 };
+    expect(() => accumulatorFromJSON(old)).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_STATE', message: expect.stringMatching(/older/) }));
+    expect(() => accumulatorFromJSON({ ...createQualityAccumulator().toJSON(), stateVersion: 3 })).toThrow(/unsupported stateVersion 3/);
+  });
+});
+
+describe('sampleRate', () => {
+  // Word salads eld tells apart reliably: the test needs known language shares, not fluent text.
+  const WORDS: Record<string, string[]> = {
+    en: 'the of and to in is that it was for on are with as his they be at one have this from by word but what some we can out other were all there when up use your how said each she which do their time if will way about many then them write would like so these her long make thing see him two has look more day could go come did number sound no most people my over know water than call first who may down side been now find'.split(' '),
+    de: 'der die und in den von zu das mit sich des auf für ist im dem nicht ein eine als auch es an werden aus er hat dass sie nach wird bei einer um am sind noch wie einem über einen so zum war haben nur oder aber vor zur bis mehr durch man sein wurde sei'.split(' '),
+    fr: 'le de un être et à il avoir ne je son que se qui ce dans en du elle au pour pas vous par sur faire plus dire me on mon lui nous comme mais pouvoir avec tout y aller voir bien où sans tu ou leur homme si deux mari moi vouloir te femme venir quand grand celui'.split(' '),
+  };
+
+  /** ~4,000 samples: 60% en, 30% de, 10% fr; 3% exact duplicates, 5% prompt conflicts, 1% PII, 1% invalid. */
+  function corpus(): { sample: unknown; line: number; issues?: { code: string; path: string; message: string }[] }[] {
+    const rand = mulberry32(42);
+    const out: { sample: unknown; line: number; issues?: { code: string; path: string; message: string }[] }[] = [];
+    const say = (lang: string, n: number) => Array.from({ length: n }, () => WORDS[lang]![Math.floor(rand() * WORDS[lang]!.length)]).join(' ');
+    for (let line = 1; line <= 4000; line++) {
+      const r = rand();
+      if (r < 0.03 && out.length > 0) {
+        out.push({ sample: out[Math.floor(rand() * out.length)]!.sample, line });
+        continue;
+      }
+      const lang = r < 0.6 ? 'en' : r < 0.9 ? 'de' : 'fr';
+      const prompt = r > 0.95 && out.length > 0 ? 'always the same question' : `${say(lang, 8)} ${line}?`;
+      const response = say(lang, 20 + Math.floor(rand() * 40)) + (r > 0.99 ? ' mail me at someone@example.org' : '.');
+      out.push({
+        sample: line % 2 ? { prompt, completion: response } : { messages: [{ role: 'user', content: prompt }, { role: 'assistant', content: response }] },
+        line,
+        ...(rand() < 0.01 ? { issues: [{ code: 'required', path: '/completion', message: 'missing' }] } : {}),
+      });
+    }
+    return out;
+  }
+
+  async function options() {
+    const tokenizer = await loadTokenizer(fileURLToPath(new URL('../test/fixtures/tiny-tokenizer', import.meta.url)));
+    return { tokenizer, maxSeqLen: 40, expectedLanguages: ['en', 'de'] };
+  }
+
+  function run(rows: ReturnType<typeof corpus>, acc: ReturnType<typeof createQualityAccumulator>) {
+    for (const { sample, line, issues } of rows) acc.add(sample, { line, ...(issues ? { issues } : {}) });
+    return acc;
+  }
+
+  /** The exact tier: every section that covers every valid sample. */
+  function exactTier(r: QualityReport) {
+    return {
+      counts: r.counts,
+      issues: r.issues,
+      chars: [r.lengths.prompt.chars, r.lengths.response.chars, r.lengths.total.chars],
+      tokens: [r.lengths.prompt.tokens, r.lengths.response.tokens, r.lengths.total.tokens],
+      truncation: r.truncation,
+      exactDuplicates: r.exactDuplicates,
+      nearDuplicates: r.nearDuplicates,
+      promptConflicts: r.promptConflicts,
+    };
+  }
+
+  it('at rate 1 gives the report of no option, with every valid sample measured', async () => {
+    const rows = corpus().slice(0, 1500);
+    const plain = run(rows, createQualityAccumulator(await options())).report();
+    const rated = run(rows, createQualityAccumulator({ ...(await options()), sampleRate: 1 })).report();
+    expect({ ...rated, generatedAt: '' }).toEqual({ ...plain, generatedAt: '' });
+    expect(plain.sampling).toEqual({ rate: 1, measured: plain.counts.valid });
+  });
+
+  it('at rate 0.1 measures ~10% of valid samples, the same ones on every run and shard split', async () => {
+    const rows = corpus();
+    const recordsOf = (acc: (onSample: (r: SampleRecord) => void) => void) => {
+      const unmeasured = new Set<number>();
+      acc((r) => {
+        if (r.measured === false) unmeasured.add(r.line);
+      });
+      return unmeasured;
+    };
+    const opts = await options();
+    let single!: QualityReport;
+    const first = recordsOf((onSample) => {
+      single = run(rows, createQualityAccumulator({ ...opts, sampleRate: 0.1, onSample })).report();
+    });
+    const valid = single.counts.valid;
+    const measured = single.sampling!.measured;
+    expect(single.sampling!.rate).toBe(0.1);
+    expect(measured + first.size).toBe(valid);
+    // Binomial: mean 0.1·valid, sd √(valid·0.1·0.9) ≈ 19; four sd either way.
+    const sd = Math.sqrt(valid * 0.1 * 0.9);
+    expect(Math.abs(measured - 0.1 * valid)).toBeLessThanOrEqual(4 * sd);
+
+    // A second run selects the same samples.
+    const second = recordsOf((onSample) => run(rows, createQualityAccumulator({ ...opts, sampleRate: 0.1, onSample })).report());
+    expect([...second]).toEqual([...first]);
+
+    // Two shards, through JSON state, merged back: same selection, same exact tier, same measured count.
+    let merged!: QualityReport;
+    const sharded = recordsOf((onSample) => {
+      const a = run(rows.slice(0, 1700), createQualityAccumulator({ ...opts, sampleRate: 0.1, onSample }));
+      const b = run(rows.slice(1700), createQualityAccumulator({ ...opts, sampleRate: 0.1, onSample }));
+      const restored = accumulatorFromJSON(JSON.parse(JSON.stringify(a.toJSON())), { tokenizer: opts.tokenizer });
+      restored.merge(accumulatorFromJSON(JSON.parse(JSON.stringify(b.toJSON())), { tokenizer: opts.tokenizer }));
+      merged = restored.report();
+    });
+    expect([...sharded].sort((x, y) => x - y)).toEqual([...first]);
+    expect(merged.sampling).toEqual(single.sampling);
+    const noQuantiles = (d: Distribution | undefined) => d && { ...d, p50: 0, p90: 0, p95: 0, p99: 0 };
+    const strip = (r: QualityReport) => {
+      const e = exactTier(r);
+      return {
+        ...e,
+        chars: e.chars.map(noQuantiles),
+        tokens: e.tokens.map(noQuantiles),
+        exactDuplicates: { ...e.exactDuplicates, groups: e.exactDuplicates.groups.map((g) => ({ ...g, example: '' })) },
+      };
+    };
+    expect(strip(merged)).toEqual(strip(single));
+    expect(merged.language.counts).toEqual(single.language.counts);
+  });
+
+  it('at rate 0.1 keeps the exact tier of the full run and estimates language shares within the stated margin', async () => {
+    const rows = corpus();
+    const opts = await options();
+    const full = run(rows, createQualityAccumulator(opts)).report();
+    const sampled = run(rows, createQualityAccumulator({ ...opts, sampleRate: 0.1 })).report();
+    expect(exactTier(sampled)).toEqual(exactTier(full));
+
+    const measured = sampled.sampling!.measured;
+    expect(sampled.lengths.total.words.n).toBe(measured);
+    expect(sampled.language.counts.reduce((s, l) => s + l.count, 0)).toBe(measured);
+    // Tolerance: the worst-case 95% margin the report states, 1.96·√(0.25 / measured) (±4.7 points at ~430).
+    const margin = 1.96 * Math.sqrt(0.25 / measured);
+    const share = (r: QualityReport, lang: string) => r.language.counts.find((l) => l.language === lang)?.share ?? 0;
+    for (const lang of ['en', 'de', 'fr']) expect(Math.abs(share(sampled, lang) - share(full, lang))).toBeLessThanOrEqual(margin);
+    expect(Math.abs(sampled.language.mismatchRate! - full.language.mismatchRate!)).toBeLessThanOrEqual(margin);
+    // Shares are over measured samples, not valid ones.
+    const en = sampled.language.counts.find((l) => l.language === 'en')!;
+    expect(en.share).toBeCloseTo(en.count / measured, 6);
+    expect(sampled.language.mismatchRate).toBeCloseTo(sampled.language.mismatches / measured, 9);
+  });
+
+  it('marks unmeasured samples in the sidecar and gives them only exact-tier reasons', () => {
+    const at = (sampleRate: number) => {
+      const records: SampleRecord[] = [];
+      const acc = createQualityAccumulator({ sampleRate, onSample: (r) => records.push(r) });
+      for (let line = 1; line <= 400; line++) {
+        acc.add({ prompt: `q ${line % 200}`, completion: `mail ${line}@example.org <|eot_id|>` }, { line });
+      }
+      acc.add({ nope: true }, { line: 401 });
+      return records;
+    };
+    const full = at(1);
+    expect(full.every((r) => !('measured' in r))).toBe(true);
+    expect(full[0]!.reasons.map((r) => r.code)).toEqual(['pii_email', 'special_token']);
+    const sampled = at(0.25);
+    const unmeasured = sampled.filter((r) => r.measured === false);
+    expect(unmeasured.length).toBeGreaterThan(50);
+    expect(unmeasured.length).toBeLessThan(400);
+    for (const r of unmeasured) for (const reason of r.reasons) expect(reason.code).toBe('prompt_conflict');
+    expect(unmeasured.some((r) => r.status === 'flagged')).toBe(true);
+    for (const r of sampled.filter((x) => x.measured === undefined && x.status !== 'invalid')) {
+      expect(r.reasons.map((x) => x.code)).toContain('pii_email');
+    }
+    expect(sampled.at(-1)).toEqual({ line: 401, status: 'invalid', reasons: [{ code: 'unrecognised_format', value: null, threshold: null }] });
+  });
+
+  it('rejects rates outside (0, 1] and merges only equal rates, which JSON state keeps', () => {
+    for (const sampleRate of [Number.NaN, 0, -0.5, 1.01, Number.POSITIVE_INFINITY, '0.5' as unknown as number]) {
+      expect(() => createQualityAccumulator({ sampleRate })).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_OPTIONS' }));
+    }
+    const a = createQualityAccumulator({ sampleRate: 0.5 });
+    expect(() => a.merge(createQualityAccumulator({ sampleRate: 0.25 }))).toThrow(expect.objectContaining({ code: 'METRICS_INCOMPATIBLE_MERGE' }));
+    expect(() => a.merge(createQualityAccumulator())).toThrow(expect.objectContaining({ code: 'METRICS_INCOMPATIBLE_MERGE' }));
+    const b = createQualityAccumulator({ sampleRate: 0.5 });
+    for (let line = 1; line <= 50; line++) b.add({ prompt: `q${line}`, completion: `the answer number ${line}` }, { line });
+    const restored = accumulatorFromJSON(JSON.parse(JSON.stringify(b.toJSON())));
+    a.merge(restored);
+    expect(a.report().sampling).toEqual(b.report().sampling);
+    expect(b.report().sampling!.rate).toBe(0.5);
   });
 });

@@ -23,9 +23,9 @@ export const DistributionSchema = z
   .describe('A length distribution; quantiles from DDSketch (relative accuracy 1%), the rest exact');
 
 const SideLengthsSchema = z.object({
-  chars: DistributionSchema.describe('Unicode code points'),
-  words: DistributionSchema,
-  tokens: DistributionSchema.optional().describe('Present only when a tokenizer was given'),
+  chars: DistributionSchema.describe('Unicode code points, over every valid sample'),
+  words: DistributionSchema.describe('Over the measured samples (sampling.measured)'),
+  tokens: DistributionSchema.optional().describe('Present only when a tokenizer was given; over every valid sample'),
 });
 
 const DiversitySideSchema = z.object({
@@ -59,6 +59,18 @@ export const QualityReportSchema = z
       complianceRate: z.number().nullable().describe('valid / samples'),
       formats: z.record(z.string(), z.number().int()),
     }),
+    sampling: z
+      .object({
+        rate: z.number().describe('The sampleRate option, in (0, 1]'),
+        measured: z.number().int().describe('Valid samples selected for the content metrics (all valid ones at rate 1)'),
+      })
+      .optional()
+      .describe(
+        'Which valid samples got the content metrics (word lengths, diversity, language, PII, flags): those whose ' +
+          'content hash falls below the rate. Counts in those sections are among the measured samples and their ' +
+          'shares and rates are over `measured`. Absent in reports written before sampling existed: every valid ' +
+          'sample was measured.',
+      ),
     issues: z
       .array(z.object({ code: z.string(), path: z.string(), count: z.number().int(), lines: LineList }))
       .describe('Grouped by code and JSON path (array indices folded to *), most frequent first'),
@@ -112,39 +124,49 @@ export const QualityReportSchema = z
       rate: z.number().nullable(),
       groups: z.array(z.object({ representative: z.number().int(), count: z.number().int(), lines: LineList })),
     }),
-    diversity: z.object({
-      prompt: DiversitySideSchema,
-      response: DiversitySideSchema,
-      compressionRatio: z.number().nullable().describe('Response bytes / gzip bytes (1 MiB blocks); higher = more repetitive'),
-      meanMtld: z.number().nullable(),
-      mtldSamples: z.number().int(),
-      topOpenings: z.array(z.object({ opening: z.string(), count: z.number().int(), share: z.number() })),
-      openingsExact: z.boolean(),
-    }),
-    language: z.object({
-      minChars: z.number().int(),
-      counts: z.array(z.object({ language: z.string(), count: z.number().int(), share: z.number() })),
-      expected: z.array(z.string()).nullable(),
-      mismatches: z.number().int(),
-      mismatchRate: z.number().nullable(),
-      mismatchLines: LineList,
-    }),
-    pii: z.object({
-      samples: z.number().int().describe('Samples with at least one span'),
-      rate: z.number().nullable(),
-      byType: z.array(
-        z.object({ type: z.string(), spans: z.number().int(), samples: z.number().int(), lines: LineList }),
-      ),
-    }),
-    flags: z.array(
-      z.object({
-        code: z.string(),
-        count: z.number().int(),
-        share: z.number().nullable(),
-        threshold: z.number().nullable(),
-        lines: LineList,
-      }),
-    ),
+    diversity: z
+      .object({
+        prompt: DiversitySideSchema,
+        response: DiversitySideSchema,
+        compressionRatio: z.number().nullable().describe('Response bytes / gzip bytes (1 MiB blocks); higher = more repetitive'),
+        meanMtld: z.number().nullable(),
+        mtldSamples: z.number().int(),
+        topOpenings: z.array(z.object({ opening: z.string(), count: z.number().int(), share: z.number() })),
+        openingsExact: z.boolean(),
+      })
+      .describe('Over the measured samples (sampling.measured)'),
+    language: z
+      .object({
+        minChars: z.number().int(),
+        counts: z
+          .array(z.object({ language: z.string(), count: z.number().int(), share: z.number().describe('count / sampling.measured') }))
+          .describe('Measured samples per detected language, most frequent first'),
+        expected: z.array(z.string()).nullable(),
+        mismatches: z.number().int().describe('Measured samples in a language other than the expected ones'),
+        mismatchRate: z.number().nullable().describe('mismatches / sampling.measured'),
+        mismatchLines: LineList,
+      })
+      .describe('Over the measured samples (sampling.measured)'),
+    pii: z
+      .object({
+        samples: z.number().int().describe('Measured samples with at least one span'),
+        rate: z.number().nullable().describe('samples / sampling.measured'),
+        byType: z.array(
+          z.object({ type: z.string(), spans: z.number().int(), samples: z.number().int(), lines: LineList }),
+        ),
+      })
+      .describe('Over the measured samples (sampling.measured)'),
+    flags: z
+      .array(
+        z.object({
+          code: z.string(),
+          count: z.number().int().describe('Measured samples with the flag'),
+          share: z.number().nullable().describe('count / sampling.measured'),
+          threshold: z.number().nullable(),
+          lines: LineList,
+        }),
+      )
+      .describe('Heuristic flags, over the measured samples (sampling.measured)'),
     funnel: z
       .array(z.object({ stage: z.string(), code: z.string().optional(), count: z.number().int() }))
       .optional()

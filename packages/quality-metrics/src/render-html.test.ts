@@ -12,9 +12,9 @@ import { renderText } from './render-text.js';
 import { loadTokenizer } from './tokenizer.js';
 import { makeText, makeVocabulary, mulberry32 } from '../test/generate.js';
 
-async function sampleReport() {
+async function sampleReport(sampleRate = 1) {
   const tokenizer = await loadTokenizer(fileURLToPath(new URL('../test/fixtures/tiny-tokenizer', import.meta.url)));
-  const acc = createQualityAccumulator({ tokenizer, maxSeqLen: 40, expectedLanguages: ['en'] });
+  const acc = createQualityAccumulator({ tokenizer, maxSeqLen: 40, expectedLanguages: ['en'], sampleRate });
   const rand = mulberry32(5);
   const vocab = makeVocabulary(rand, 300);
   for (let line = 1; line <= 300; line++) {
@@ -38,6 +38,18 @@ describe('renderText', () => {
     expect(text).toContain('response tokens');
     expect(text).toContain('validate (EXPORT_INVALID): 7');
     expect(text).toMatch(/gates FAILED\n\s+FAIL complianceRate >= 0.99/);
+    expect(text).not.toContain('Measured on');
+  });
+
+  it('says under every content section of a sampled report how many samples it was measured on', async () => {
+    const { report } = await sampleReport(0.3);
+    const { measured } = report.sampling!;
+    const note = `Measured on ${measured} of ${report.counts.valid} valid samples (30.0% sample by content hash); ` +
+      `shares are estimates (±${(1.96 * Math.sqrt(0.25 / measured) * 100).toFixed(1)} percentage points at 95%)`;
+    const text = renderText(report);
+    // word lengths, diversity, languages, PII, flags
+    expect(text.split(note).length - 1).toBe(5);
+    expect(text).toContain(`word lengths: ${note}`);
   });
 });
 
@@ -48,6 +60,9 @@ describe('renderHtml', () => {
     expect(html).not.toMatch(/<script|<link|src="http|href="http/);
     expect(html).toContain('&lt;script&gt;');
     expect(html).toContain('max_seq_len 40');
+    expect(html).not.toContain('class="sampled"');
+    const sampled = renderHtml((await sampleReport(0.3)).report);
+    expect(sampled.match(/<p class="sampled">[^<]*Measured on \d+ of \d+ valid samples/g)).toHaveLength(5);
   });
 
   const chrome = chromiumPath();
@@ -85,6 +100,22 @@ describe('renderHtml', () => {
         await expect(page.getByRole('heading', { name: heading, exact: true }).isVisible()).resolves.toBe(true);
       }
       if (process.env['LORAKIT_SCREENSHOT']) await page.screenshot({ path: process.env['LORAKIT_SCREENSHOT'], fullPage: true });
+      expect(await page.locator('p.sampled').count()).toBe(0);
+
+      // A sampled report: each content section shows its sample note.
+      const sampledFile = join(dir, 'sampled.html');
+      writeFileSync(sampledFile, renderHtml((await sampleReport(0.3)).report));
+      await page.goto(`file://${sampledFile}`);
+      const notes = page.locator('p.sampled');
+      expect(await notes.count()).toBe(5);
+      for (let i = 0; i < 5; i++) {
+        await expect(notes.nth(i).isVisible()).resolves.toBe(true);
+        expect(await notes.nth(i).innerText()).toMatch(/Measured on \d+ of \d+ valid samples \(30\.0% sample by content hash\); shares are estimates \(±\d+\.\d percentage points at 95%\)/);
+      }
+      // Each note opens its section (lengths: after the line saying what the lengths are).
+      for (const selector of ['h2#lengths + p + p.sampled', 'h2#diversity + p.sampled', 'h2#language + p.sampled', 'h2#pii + p.sampled', 'h2#flags + p.sampled']) {
+        await expect(page.locator(selector).isVisible()).resolves.toBe(true);
+      }
       expect(errors).toEqual([]);
       expect(requests).toEqual([]);
     } finally {

@@ -1,5 +1,5 @@
 import type { GateEvaluation } from './evaluate-gates.js';
-import { num, pct } from './internal/format.js';
+import { num, pct, samplingNote } from './internal/format.js';
 import type { Distribution, QualityReport } from './quality-report.js';
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -127,6 +127,7 @@ h3{font-size:15px;margin:16px 0 6px}.muted{color:#6c757d}
 table{border-collapse:collapse;background:#fff;width:100%;margin:6px 0}th,td{border:1px solid #dee2e6;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f1f3f5}td.num{text-align:right}pre{white-space:pre-wrap;margin:0;font-size:12px;max-height:9em;overflow:auto}
 .pass{color:#2b8a3e;font-weight:600}.fail{color:#c92a2a;font-weight:600}
+.sampled{background:#fff9db;border-left:4px solid #f59f00;padding:6px 10px}
 `;
 
 /** Options of {@link renderHtml}. */
@@ -151,6 +152,11 @@ export function renderHtml(report: QualityReport, options: RenderHtmlOptions = {
   const nd = report.nearDuplicates;
   const gates = options.gates;
   const s: string[] = [];
+  // Sampled reports: every content section says on how many samples it was measured.
+  const note = samplingNote(report.sampling, c.valid);
+  const sampled = (prefix = ''): void => {
+    if (note !== undefined) s.push(`<p class="sampled">${esc(prefix + note)}.</p>`);
+  };
   s.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`);
   s.push(`<title>${esc(title)}</title><style>${CSS}</style></head><body><main>`);
   s.push(`<h1>${esc(title)}</h1><p class="muted">Generated ${esc(report.generatedAt)} · report schema v${report.schemaVersion}</p>`);
@@ -159,7 +165,7 @@ export function renderHtml(report: QualityReport, options: RenderHtmlOptions = {
   s.push(card('schema compliance', pct(c.complianceRate), (c.complianceRate ?? 1) < 1));
   s.push(card('exact duplicates', pct(report.exactDuplicates.rate)));
   s.push(card('near duplicates', nd ? pct(nd.rate) : 'off'));
-  s.push(card('samples with PII', pct(report.pii.rate), report.pii.samples > 0));
+  s.push(card(note === undefined ? 'samples with PII' : 'samples with PII (sampled estimate)', pct(report.pii.rate), report.pii.samples > 0));
   if (gates) s.push(card('gates', gates.passed ? 'passed' : `${gates.failed.length} failed`, !gates.passed));
   s.push('</div>');
 
@@ -180,6 +186,7 @@ export function renderHtml(report: QualityReport, options: RenderHtmlOptions = {
   s.push('<h2 id="lengths">Lengths</h2>');
   s.push('<p class="muted">Prompt = system and user turns, response = assistant turns. Characters are Unicode code points. ' +
     `Quantiles from DDSketch (within ${pct(report.options.sketchRelativeAccuracy)} of a true value).</p>`);
+  sampled('Word lengths: ');
   for (const unit of ['tokens', 'chars', 'words'] as const) {
     const charts = (['prompt', 'response', 'total'] as const)
       .map((side) => {
@@ -238,6 +245,7 @@ export function renderHtml(report: QualityReport, options: RenderHtmlOptions = {
 
   const dv = report.diversity;
   s.push('<h2 id="diversity">Diversity</h2>');
+  sampled();
   s.push(`<p>gzip compression ratio of the response text: ${esc(num(dv.compressionRatio))} (higher = more repetitive). Mean MTLD of responses: ` +
     `${esc(num(dv.meanMtld))} over ${esc(num(dv.mtldSamples))} samples. Distinct-n = unique n-grams / all n-grams` +
     `${dv.response.exact && dv.prompt.exact ? ' (exact)' : ` (unique counts from HyperLogLog, ±${pct(report.options.hllRelativeError)})`}.</p>`);
@@ -255,6 +263,7 @@ export function renderHtml(report: QualityReport, options: RenderHtmlOptions = {
 
   const lg = report.language;
   s.push('<h2 id="language">Language</h2>');
+  sampled();
   s.push(`<p>Detected on the response side (prompt when there is none) with eld (small database); under ${esc(String(lg.minChars))} characters it is <code>und</code>.` +
     (lg.expected ? ` Expected: ${esc(lg.expected.join(', '))}; mismatches ${esc(num(lg.mismatches))} (${esc(pct(lg.mismatchRate))})${lg.mismatchLines.length ? `, e.g. lines ${lineList(lg.mismatchLines, lg.mismatches)}` : ''}.` : '') + '</p>');
   s.push('<div class="charts">');
@@ -262,7 +271,8 @@ export function renderHtml(report: QualityReport, options: RenderHtmlOptions = {
   s.push('</div>');
 
   s.push('<h2 id="pii">Personal data</h2>');
-  s.push(`<p>${esc(num(report.pii.samples))} samples (${esc(pct(report.pii.rate))}) contain e-mail addresses, phone numbers, IBANs, card numbers or public IP addresses. ` +
+  sampled();
+  s.push(`<p>${esc(num(report.pii.samples))} ${note === undefined ? '' : 'measured '}samples (${esc(pct(report.pii.rate))}) contain e-mail addresses, phone numbers, IBANs, card numbers or public IP addresses. ` +
     'Names and postal addresses are not detected.</p>');
   s.push('<div class="charts">');
   s.push(barsSvg('samples with PII, by type', report.pii.byType.map((t) => ({ label: t.type, value: t.samples, text: num(t.samples) }))));
@@ -271,7 +281,9 @@ export function renderHtml(report: QualityReport, options: RenderHtmlOptions = {
     esc(t.type), esc(num(t.spans)), esc(num(t.samples)), lineList(t.lines, t.samples),
   ]), 'No personal data found.'));
 
-  s.push('<h2 id="flags">Heuristic flags</h2><p class="muted">Flags never drop data; gates decide. Ratio flags need at least ' +
+  s.push('<h2 id="flags">Heuristic flags</h2>');
+  sampled();
+  s.push('<p class="muted">Flags never drop data; gates decide. Ratio flags need at least ' +
     `${esc(num(report.options.flagThresholds['minWords'] ?? 50))} response words.</p>`);
   s.push('<div class="charts">');
   s.push(barsSvg('flagged samples', report.flags.map((f) => ({ label: f.code, value: f.count, text: `${num(f.count)} (${pct(f.share)})` }))));

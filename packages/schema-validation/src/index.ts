@@ -3,6 +3,7 @@ export { countCodePoints } from './count-code-points.js';
 export { SchemaValidationError, type SchemaValidationErrorCode } from './errors.js';
 export type { Issue, IssueCode, JsonlIssueCode, Result, ValidationIssueCode } from './issue.js';
 export {
+  DEFAULT_MAX_LINE_LENGTH,
   readJsonl,
   type JsonlReader,
   type JsonlRecord,

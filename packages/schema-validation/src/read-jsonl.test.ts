@@ -34,6 +34,22 @@ describe('readJsonl', () => {
     expect(reader.summary()).toEqual({ lines: 8, blank: 2, valid: 4, invalid: 2, byCode: { parse: 1, invalid_utf8: 1 } });
   });
 
+  it('numbers a slice of a file from firstLine, where a byte-order mark is content, not a mark', async () => {
+    const bom = '\ufeff';
+    const whole = await collect(readJsonl([`{"a":1}\n\n${bom}{"b":2}\n{"c":3}\n`]));
+    // Cut after line 2, as a parallel reader would: the slice must read exactly as those lines of the whole.
+    const slice = readJsonl([`${bom}{"b":2}\n{"c":3}\n`], { firstLine: 3 });
+    const tail = await collect(slice);
+    expect(tail).toEqual(whole.slice(1));
+    expect(tail.map((r) => [r.line, r.issues.map((i) => i.code)])).toEqual([
+      [3, ['parse']],
+      [4, []],
+    ]);
+    expect(slice.summary().lines).toBe(4);
+    expect(await collect(readJsonl([`${bom}{"b":2}\n`], { firstLine: 1 }))).toMatchObject([{ line: 1, value: { b: 2 } }]);
+    expect(() => readJsonl(['{}'], { firstLine: 0 })).toThrow(/firstLine must be a positive integer/);
+  });
+
   it('reports an over-long line as an issue, skips it and goes on', async () => {
     const long = `{"x":"${'a'.repeat(5000)}"}`;
     const reader = readJsonl([`{"a":1}\n${long.slice(0, 100)}`, long.slice(100), '\n{"b":2}\n'], { maxLineLength: 1000 });

@@ -18,6 +18,12 @@ export interface ReadJsonlOptions {
    * @default 67108864 (64 MiB)
    */
   maxLineLength?: number;
+  /**
+   * Line number of the input's first line, for reading a slice of a larger file that starts at a line boundary
+   * (parallel readers): lines are numbered from it, and a byte-order mark is only recognised when it is 1.
+   * @default 1
+   */
+  firstLine?: number;
 }
 
 /** One non-blank line of JSONL. */
@@ -32,7 +38,7 @@ export interface JsonlRecord {
 
 /** Counts over a whole JSONL input, available once iteration has ended. */
 export interface JsonlSummary {
-  /** Physical lines read, blank ones included. */
+  /** Physical lines read, blank ones included (with `firstLine`, the number of the last line read). */
   lines: number;
   /** Empty or whitespace-only lines, skipped. */
   blank: number;
@@ -50,7 +56,8 @@ export interface JsonlReader extends AsyncIterable<JsonlRecord> {
   summary(): JsonlSummary;
 }
 
-const DEFAULT_MAX_LINE = 64 * 1024 * 1024;
+/** The default `maxLineLength` of {@link readJsonl}: 64 MiB. */
+export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024 * 1024;
 const NL = 0x0a;
 const CR = 0x0d;
 const encoder = new TextEncoder();
@@ -123,10 +130,16 @@ export function createJsonlReader(
   validator: Validator | undefined,
   options: ReadJsonlOptions,
 ): JsonlReader {
-  const maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE;
+  const maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
   if (!Number.isInteger(maxLineLength) || maxLineLength < 1) {
     throw new SchemaValidationError('SCHEMA_INVALID_OPTIONS', `maxLineLength must be a positive integer, got ${maxLineLength}`);
   }
+  const firstLine = options.firstLine ?? 1;
+  if (!Number.isInteger(firstLine) || firstLine < 1) {
+    throw new SchemaValidationError('SCHEMA_INVALID_OPTIONS', `firstLine must be a positive integer, got ${firstLine}`);
+  }
+  // Only the true start of an input can carry a byte-order mark.
+  const bomLine = firstLine === 1 ? 1 : 0;
   const summary: JsonlSummary = { lines: 0, blank: 0, valid: 0, invalid: 0, byCode: {} };
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -175,7 +188,7 @@ export function createJsonlReader(
     let end = bytes.length;
     if (end > 0 && bytes[end - 1] === CR) end -= 1;
     let start = 0;
-    if (line === 1 && end >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
+    if (line === bomLine && end >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
     let text: string;
     try {
       text = decoder.decode(bytes.subarray(start, end));
@@ -193,7 +206,7 @@ export function createJsonlReader(
     let batch: JsonlRecord[] = [];
     let index = 0;
     let finished = false;
-    let line = 0;
+    let line = firstLine - 1;
     // Bytes of the current line seen in earlier chunks; dropped (and only counted) once the line is too long.
     let parts: Uint8Array[] = [];
     let partial = 0;
@@ -236,7 +249,7 @@ export function createJsonlReader(
           // The common case: one check and one decode per chunk, then lines are cut from the string. isUtf8 has
           // already proven the bytes valid, so Buffer's non-fatal decoder (several times faster) gives the same text.
           const text = Buffer.from(region.buffer, region.byteOffset, region.byteLength).toString('utf8');
-          let start = line === 0 && text.charCodeAt(0) === 0xfeff ? 1 : 0;
+          let start = line === bomLine - 1 && text.charCodeAt(0) === 0xfeff ? 1 : 0;
           for (;;) {
             const nl = text.indexOf('\n', start);
             const stop = nl === -1 ? text.length : nl;

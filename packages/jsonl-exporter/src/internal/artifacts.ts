@@ -110,7 +110,8 @@ export async function writeArtifacts(input: ArtifactInput): Promise<{ result: Ar
     if (report.report) await add('quality_report.json', `${JSON.stringify(report.report, null, 2)}\n`);
     const html = input.reporter.html(report);
     if (html !== undefined && config.quality_metrics.html) await add('quality_report.html', html);
-    await add(ACCUMULATOR_FILE, `${JSON.stringify(input.reporter.state())}\n`);
+    const state = input.reporter.state();
+    if (state !== undefined) await add(ACCUMULATOR_FILE, `${state}\n`);
   }
 
   let metadata: AdapterMetadata | undefined;

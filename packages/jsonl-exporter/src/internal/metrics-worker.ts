@@ -1,8 +1,8 @@
 // Worker thread of the quality report: measures exported samples off the main thread, which keeps running the
 // pipeline. Receives batches of JSON lines, answers each with an ack (for backpressure), and on `end` returns the
-// accumulator state, which the main thread restores with accumulatorFromJSON.
+// accumulator state as JSON text (and the report, when it is the only worker), so the main thread need not rebuild it.
 import { parentPort, workerData } from 'node:worker_threads';
-import { createQualityAccumulator, type QualityAccumulatorOptions } from '@lorakit/quality-metrics';
+import { createQualityAccumulator, type QualityAccumulatorOptions, type QualityReport } from '@lorakit/quality-metrics';
 
 /** A batch of exported samples. */
 export interface MetricsBatch {
@@ -13,12 +13,21 @@ export interface MetricsBatch {
   issues: [number, { code: string; path: string; message: string }[]][];
 }
 
+/** What a worker answers `end` with: its state as JSON text, and its report when it is the only worker. */
+export interface MetricsFinal {
+  type: 'state';
+  state: string;
+  report?: QualityReport;
+}
+
 const port = parentPort;
 if (port) {
   const accumulator = createQualityAccumulator(workerData as QualityAccumulatorOptions);
-  port.on('message', (message: MetricsBatch | { type: 'end' }) => {
+  port.on('message', (message: MetricsBatch | { type: 'end'; report: boolean }) => {
     if (message.type === 'end') {
-      port.postMessage({ type: 'state', state: accumulator.toJSON() });
+      const final: MetricsFinal = { type: 'state', state: JSON.stringify(accumulator.toJSON()) };
+      if (message.report) final.report = accumulator.report();
+      port.postMessage(final);
       return;
     }
     const issues = new Map(message.issues);

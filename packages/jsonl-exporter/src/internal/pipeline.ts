@@ -29,7 +29,7 @@ export interface SampleValidator {
 
 /** Receives every exported sample (the quality accumulator). */
 export interface SampleSink {
-  add(sample: Record<string, unknown>, line: string, info: { line?: number; issues?: PipelineIssue[] }): void;
+  add(sample: Record<string, unknown> | undefined, line: string, info: { line?: number; issues?: PipelineIssue[] }): void;
 }
 
 /** One exported line. */
@@ -49,6 +49,54 @@ export interface RejectOutcome {
 
 /** Records of another partition produce nothing. */
 export type Outcome = LineOutcome | RejectOutcome | undefined;
+
+/** A record of another partition: counted apart, nothing else. */
+export interface TransformedOther {
+  kind: 'other';
+}
+
+/** A record a per-record stage rejected. `line_` is the source line (named so to differ from an output line). */
+export interface TransformedReject {
+  kind: 'reject';
+  ref: string;
+  line_?: number;
+  stage: ExportStage;
+  code: string;
+  message: string;
+  record?: Record<string, unknown>;
+  /** Personal data was found (and the PII policy rejected the record). */
+  pii?: boolean;
+}
+
+/** A record that passed stages 2-7: its output line and what dedup and the split need. */
+export interface TransformedSample {
+  kind: 'sample';
+  ref: string;
+  line_?: number;
+  id: string;
+  split: string;
+  /** The output JSON line. */
+  line: string;
+  /** UTF-8 bytes of the line with its newline. */
+  bytes: number;
+  /** Exact-dedup key halves (0 when exact dedup is off). */
+  keyHi: number;
+  keyLo: number;
+  /** Text near-dedup compares (when near dedup is on). */
+  nearText?: string;
+  /** The sample object; absent when the transform ran in another thread (the sink then parses `line`). */
+  sample?: Record<string, unknown>;
+  pii?: boolean;
+  /** Validation issues of a sample kept although invalid. */
+  issues?: PipelineIssue[];
+  /** The source record, for rejects.jsonl when dedup drops it and rejects_include_record is on. */
+  record?: Record<string, unknown>;
+}
+
+/** What {@link Pipeline.transform} makes of one source item. */
+export type Transformed = TransformedOther | TransformedReject | TransformedSample;
+
+const OTHER_PARTITION: TransformedOther = { kind: 'other' };
 
 /** Stages whose rejections are errors (count against max_errors); the others drop records on purpose. */
 const ERROR_STAGES: ReadonlySet<ExportStage> = new Set(['source', 'map', 'weight', 'validate']);
@@ -124,21 +172,28 @@ export class Pipeline {
 
   /** Run one source item through every stage. */
   handle(item: SourceItem): Outcome {
+    return this.admit(this.transform(item));
+  }
+
+  /**
+   * Stages 2-7, the exact-dedup key and the split of one item: everything that depends on the record alone, so
+   * worker threads can run it on their share of the input. Counts nothing and throws nothing (but a bug); its
+   * result goes to {@link admit}, in input order.
+   */
+  transform(item: SourceItem): Transformed {
     const record = item.record;
     const id = this.idOf(item);
     if (this.partition && Math.floor(unitHash('partition', id) * this.partition.count) !== this.partition.index) {
-      this.stats.otherPartitions++;
-      return undefined;
+      return OTHER_PARTITION;
     }
-    this.stats.read++;
     if (item.issue || record === undefined) {
       const issue = item.issue;
-      return this.reject(item, undefined, 'source', issue?.code ?? 'parse', issue?.message ?? 'the source yielded no record');
+      return this.rejected(item, undefined, 'source', issue?.code ?? 'parse', issue?.message ?? 'the source yielded no record');
     }
 
     // 2. Select
     if (this.filter && !this.filter(record)) {
-      return this.reject(item, record, 'select', 'filtered_out', `does not match the filter ${JSON.stringify(this.config.filter)}`);
+      return this.rejected(item, record, 'select', 'filtered_out', `does not match the filter ${JSON.stringify(this.config.filter)}`);
     }
     const selected = this.include || this.exclude ? selectFields(record, this.include, this.exclude) : record;
 
@@ -146,7 +201,7 @@ export class Pipeline {
     const mapped = this.mapper.map(selected);
     if (!isDraft(mapped)) {
       if (mapped.code === 'missing_field' && this.exclude && this.isExcluded(mapped.field)) {
-        return this.reject(
+        return this.rejected(
           item,
           record,
           'select',
@@ -154,7 +209,7 @@ export class Pipeline {
           `field "${mapped.field}" is required by style "${this.config.style}" but listed in exclude_fields`,
         );
       }
-      return this.reject(item, record, 'map', mapped.code, mapped.message);
+      return this.rejected(item, record, 'map', mapped.code, mapped.message);
     }
     const draft = mapped;
     const responseIndex = this.mapper.responseIndex;
@@ -164,22 +219,25 @@ export class Pipeline {
     // 4. Weight (on the response before redaction: placeholders must not change a sample's weight)
     if (this.weighter) {
       const weight = this.weighter.weigh(selected, responseChars);
-      if (typeof weight !== 'number') return this.reject(item, record, 'weight', weight.code, weight.message);
+      if (typeof weight !== 'number') return this.rejected(item, record, 'weight', weight.code, weight.message);
       draft.weight = weight;
     }
 
     // 5. Filter
     const prompt = this.quality.needsPrompt ? promptText(draft, responseIndex) : '';
     const failure = this.quality.check(prompt, response, responseChars);
-    if (failure) return this.reject(item, record, 'filter', failure.code, failure.message);
+    if (failure) return this.rejected(item, record, 'filter', failure.code, failure.message);
 
     // 6. PII
+    let pii = false;
     if (this.pii.active) {
       const found = this.pii.apply(draft, responseIndex);
       if (found.count > 0) {
-        this.stats.piiFound++;
+        pii = true;
         if (this.config.pii.policy === 'reject') {
-          return this.reject(item, record, 'pii', 'pii_detected', `contains personal data: ${found.types.join(', ')}`);
+          const rejected = this.rejected(item, record, 'pii', 'pii_detected', `contains personal data: ${found.types.join(', ')}`);
+          rejected.pii = true;
+          return rejected;
         }
         response = responseText(draft, responseIndex);
       }
@@ -193,38 +251,55 @@ export class Pipeline {
       if (!result.success) {
         if (this.rejectInvalid) {
           const detail = result.issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; ');
-          return this.reject(item, record, 'validate', 'schema_invalid', `does not match structured_gen.json_schema: ${detail}`);
+          return this.rejected(item, record, 'validate', 'schema_invalid', `does not match structured_gen.json_schema: ${detail}`);
         }
-        this.stats.invalidKept++;
         issues = result.issues;
       }
     }
 
+    const line = JSON.stringify(sample);
+    const out: TransformedSample = { kind: 'sample', ref: item.ref, id, split: this.splitOf(id), line, bytes: Buffer.byteLength(line) + 1, keyHi: 0, keyLo: 0, sample };
+    if (item.line !== undefined) out.line_ = item.line;
+    if (pii) out.pii = true;
+    if (issues) out.issues = issues;
+    if (this.exactKeys) {
+      // Two 52-bit halves of the SHA-256 in a typed-array table: no key strings held, 104 bits compared.
+      const hex = this.exactKey(sample, line);
+      out.keyHi = Number.parseInt(hex.slice(0, 13), 16);
+      out.keyLo = Number.parseInt(hex.slice(13, 26), 16);
+    }
+    if (this.nearDup) out.nearText = `${promptText(draft, responseIndex)}\n${response}`;
+    if (this.includeRecord) out.record = record;
+    return out;
+  }
+
+  /** Count a transformed item and decide its fate (8. dedup, errors, split counts), strictly in input order. */
+  admit(t: Transformed): Outcome {
+    if (t.kind === 'other') {
+      this.stats.otherPartitions++;
+      return undefined;
+    }
+    this.stats.read++;
+    if (t.pii) this.stats.piiFound++;
+    if (t.kind === 'reject') return this.reject(t, t.stage, t.code, t.message);
+
     // 8. Dedup. Every sample reaching this stage gets an ordinal and its ref is kept, so a duplicate can name the
     // record it duplicates.
-    const line = JSON.stringify(sample);
     const ordinal = this.dedupRefs.length;
-    this.dedupRefs.push(item.ref);
-    let keyHi = 0;
-    let keyLo = 0;
+    this.dedupRefs.push(t.ref);
     if (this.exactKeys) {
-      const hex = this.exactKey(sample, line);
-      // Two 52-bit halves of the SHA-256 in a typed-array table: no key strings held, 104 bits compared.
-      keyHi = Number.parseInt(hex.slice(0, 13), 16);
-      keyLo = Number.parseInt(hex.slice(13, 26), 16);
-      const exactFirst = this.exactKeys.find(keyHi, keyLo);
+      const exactFirst = this.exactKeys.find(t.keyHi, t.keyLo);
       if (exactFirst >= 0) {
         this.stats.duplicates++;
-        return this.reject(item, record, 'dedup', 'exact_duplicate', 'exact duplicate of an earlier sample', this.dedupRefs.get(exactFirst));
+        return this.reject(t, 'dedup', 'exact_duplicate', 'exact duplicate of an earlier sample', this.dedupRefs.get(exactFirst));
       }
     }
     if (this.nearDup) {
-      const match = this.nearDup.add(ordinal, `${promptText(draft, responseIndex)}\n${response}`);
+      const match = this.nearDup.add(ordinal, t.nearText ?? '');
       if (match) {
         this.stats.duplicates++;
         return this.reject(
-          item,
-          record,
+          t,
           'dedup',
           'near_duplicate',
           `near duplicate (similarity ${match.similarity.toFixed(2)}) of an earlier sample`,
@@ -234,20 +309,21 @@ export class Pipeline {
     }
 
     // Registered only now, so a near duplicate dropped above is never named as the original of a later copy.
-    this.exactKeys?.add(keyHi, keyLo, ordinal);
+    this.exactKeys?.add(t.keyHi, t.keyLo, ordinal);
 
     // 9. Split
-    const split = this.splitOf(id);
+    const split = t.split;
+    if (t.issues) this.stats.invalidKept++;
     this.stats.exported++;
     this.stats.exportedBySplit[split] = (this.stats.exportedBySplit[split] ?? 0) + 1;
-    this.stats.bytesWritten += Buffer.byteLength(line) + 1;
+    this.stats.bytesWritten += t.bytes;
     if (this.sink) {
       const info: { line?: number; issues?: PipelineIssue[] } = {};
-      if (item.line !== undefined) info.line = item.line;
-      if (issues) info.issues = issues;
-      this.sink.add(sample, line, info);
+      if (t.line_ !== undefined) info.line = t.line_;
+      if (t.issues) info.issues = t.issues;
+      this.sink.add(t.sample, t.line, info);
     }
-    return { kind: 'line', split, line, id };
+    return { kind: 'line', split, line: t.line, id: t.id };
   }
 
   /** The split of a record id: a seeded hash, so re-runs and partitions agree. */
@@ -281,26 +357,32 @@ export class Pipeline {
     return false;
   }
 
-  private reject(
+  private rejected(
     item: SourceItem,
     record: Record<string, unknown> | undefined,
     stage: ExportStage,
     code: string,
     message: string,
-    duplicateOf?: string,
-  ): RejectOutcome {
+  ): TransformedReject {
+    const out: TransformedReject = { kind: 'reject', ref: item.ref, stage, code, message };
+    if (item.line !== undefined) out.line_ = item.line;
+    if (record !== undefined && this.includeRecord) out.record = record;
+    return out;
+  }
+
+  private reject(t: TransformedReject | TransformedSample, stage: ExportStage, code: string, message: string, duplicateOf?: string): RejectOutcome {
     const stats = this.stats;
     stats.rejected++;
     stats.rejectedByStage[stage] = (stats.rejectedByStage[stage] ?? 0) + 1;
     const key = `${stage}/${code}`;
     stats.rejectedByCode[key] = (stats.rejectedByCode[key] ?? 0) + 1;
-    const reject: RejectEntry = { ref: item.ref, stage, code, message };
-    if (item.line !== undefined) reject.line = item.line;
+    const reject: RejectEntry = { ref: t.ref, stage, code, message };
+    if (t.line_ !== undefined) reject.line = t.line_;
     if (duplicateOf !== undefined) reject.duplicate_of = duplicateOf;
-    if (record !== undefined && this.includeRecord) reject.record = record;
+    if (t.record !== undefined) reject.record = t.record;
     if (ERROR_STAGES.has(stage)) {
       stats.errors++;
-      const where = item.line !== undefined ? `${item.ref} (line ${item.line})` : item.ref;
+      const where = t.line_ !== undefined ? `${t.ref} (line ${t.line_})` : t.ref;
       if (!this.config.continue_on_error) {
         throw new ExportError('EXPORT_RECORD_FAILED', `${where}: ${stage}: ${message} (continue_on_error is false)`);
       }

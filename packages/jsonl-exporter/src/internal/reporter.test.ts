@@ -8,12 +8,17 @@ import { Reporter, toFunnel } from './reporter.js';
 const config = parseExportConfig({ source: { type: 'jsonl', path: 'x.jsonl' } });
 
 // A stand-in for metrics-worker.js speaking the same protocol (the real one runs from dist/, not from TS source):
-// it acks each batch slowly, counts lines, and answers `end` with the state it was given.
+// it acks each batch slowly, counts lines, and answers `end` with the state it was given (as JSON text) and, when it
+// is the only worker, a report of its own.
 const FAKE_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 let lines = 0;
 parentPort.on('message', (m) => {
-  if (m.type === 'end') return parentPort.postMessage({ type: 'state', state: { ...workerData.state, seen: lines } });
+  if (m.type === 'end') {
+    const final = { type: 'state', state: JSON.stringify({ ...workerData.state, seen: lines }) };
+    if (m.report) final.report = { counts: { samples: lines } };
+    return parentPort.postMessage(final);
+  }
   if (workerData.crash) throw new Error('boom');
   lines += m.lines.length;
   setTimeout(() => parentPort.postMessage({ type: 'ack' }), 2);
@@ -30,7 +35,8 @@ describe('Reporter with a worker', () => {
     const workers = [0, 1].map(() => new Worker(FAKE_WORKER, { eval: true, workerData: { state: acc.toJSON() } }));
     const reporter = new Reporter(config, { workers });
     let waits = 0;
-    for (let i = 0; i < 10_000; i++) {
+    // More batches than the workers may have in flight together, so the pipeline must wait.
+    for (let i = 0; i < 100_000; i++) {
       const s = sample(i);
       reporter.add(s, JSON.stringify(s), { line: i + 1 });
       const behind = reporter.backpressure();
@@ -41,13 +47,23 @@ describe('Reporter with a worker', () => {
     }
     expect(waits).toBeGreaterThan(0);
     const stats = createExportStats();
-    stats.read = 10_000;
-    stats.exported = 10_000;
+    stats.read = 100_000;
+    stats.exported = 100_000;
     const result = await reporter.finish(stats);
     // Two workers each return the one-sample state they were given: merged, that is two samples.
     expect(result.report?.counts.samples).toBe(2);
     expect(result.report?.funnel).toEqual(toFunnel(stats));
-    expect((reporter.state() as { stateVersion: number }).stateVersion).toBe(1);
+    expect((JSON.parse(reporter.state() ?? 'null') as { stateVersion: number }).stateVersion).toBe(2);
+  });
+
+  it('takes the report and state text from a single worker as they are', async () => {
+    const acc = createQualityAccumulator({ nearDup: false });
+    const worker = new Worker(FAKE_WORKER, { eval: true, workerData: { state: acc.toJSON() } });
+    const reporter = new Reporter(config, { workers: [worker] });
+    for (let i = 0; i < 1000; i++) reporter.add(sample(i), JSON.stringify(sample(i)), { line: i + 1 });
+    const result = await reporter.finish(createExportStats());
+    expect(result.report?.counts).toEqual({ samples: 1000 });
+    expect(JSON.parse(reporter.state() ?? 'null')).toMatchObject({ stateVersion: 2, seen: 1000 });
   });
 
   it('turns a crashing worker into EXPORT_METRICS_FAILED', async () => {

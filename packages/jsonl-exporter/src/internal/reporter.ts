@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { workerExecArgv } from './worker-exec-argv.js';
 import {
   accumulatorFromJSON,
   createQualityAccumulator,
@@ -12,7 +13,8 @@ import {
 import { ExportError } from '../errors.js';
 import type { ExportConfig } from '../export-config.js';
 import { EXPORT_STAGES, type ExportStats } from '../export-stats.js';
-import type { MetricsBatch } from './metrics-worker.js';
+import { autoSampleRate } from './estimate-records.js';
+import type { MetricsBatch, MetricsFinal } from './metrics-worker.js';
 import type { PipelineIssue, SampleSink } from './pipeline.js';
 
 /** The quality report of an export (and its gate verdicts). */
@@ -40,7 +42,7 @@ export function toFunnel(stats: ExportStats): NonNullable<QualityReport['funnel'
 
 const BATCH = 512;
 // Batches sent but not yet measured; beyond this the pipeline waits, so a slow report cannot queue up the dataset.
-const MAX_IN_FLIGHT = 8;
+const MAX_IN_FLIGHT = 64;
 
 /**
  * Feeds exported samples to a quality accumulator and produces the report with the funnel. With workers, batches
@@ -57,6 +59,7 @@ export class Reporter implements SampleSink {
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
   private collected = false;
+  private stateText: (() => string) | undefined;
 
   constructor(
     private readonly config: ExportConfig,
@@ -66,9 +69,9 @@ export class Reporter implements SampleSink {
     this.inFlight = this.workers.map(() => 0);
     if (!('workers' in source)) this.accumulator = source;
     this.workers.forEach((worker, i) => {
-      worker.on('message', (m: { type: 'ack' } | { type: 'state'; state: unknown }) => {
+      worker.on('message', (m: { type: 'ack' } | MetricsFinal) => {
         if (m.type === 'ack') this.inFlight[i] = (this.inFlight[i] as number) - 1;
-        else this.states[i] = m.state;
+        else this.states[i] = m;
         this.wake?.();
       });
       worker.on('exit', (code) => {
@@ -84,14 +87,14 @@ export class Reporter implements SampleSink {
     });
   }
 
-  add(sample: Record<string, unknown>, line: string, info: { line?: number; issues?: PipelineIssue[] }): void {
+  add(sample: Record<string, unknown> | undefined, line: string, info: { line?: number; issues?: PipelineIssue[] }): void {
     this.ordinal++;
     // Database rows have no line: their position among exported samples stands in.
     const sourceLine = info.line ?? this.ordinal;
     if (this.workers.length === 0) {
       const context: { line: number; issues?: PipelineIssue[] } = { line: sourceLine };
       if (info.issues) context.issues = info.issues;
-      (this.accumulator as QualityAccumulator).add(sample, context);
+      (this.accumulator as QualityAccumulator).add(sample ?? JSON.parse(line), context);
       return;
     }
     const b = this.batch;
@@ -131,8 +134,15 @@ export class Reporter implements SampleSink {
     });
   }
 
-  private async collect(): Promise<QualityAccumulator> {
-    if (this.accumulator) return this.accumulator;
+  /**
+   * The report and the state text of everything measured. One worker sends both, so the main thread never
+   * rebuilds its (per-sample sized) state; several workers' states are merged here.
+   */
+  private async collect(): Promise<{ report: QualityReport; stateText: () => string }> {
+    if (this.accumulator) {
+      const acc = this.accumulator;
+      return { report: acc.report(), stateText: () => JSON.stringify(acc.toJSON()) };
+    }
     this.send();
     await new Promise<void>((resolve, reject) => {
       const check = () => {
@@ -140,22 +150,28 @@ export class Reporter implements SampleSink {
         else if (this.states.filter((s) => s !== undefined).length === this.workers.length) resolve();
       };
       this.wake = check;
-      for (const worker of this.workers) worker.postMessage({ type: 'end' });
+      for (const worker of this.workers) worker.postMessage({ type: 'end', report: this.workers.length === 1 });
       check();
     });
     this.collected = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
+    const states = this.states as MetricsFinal[];
+    if (states.length === 1) {
+      const only = states[0] as MetricsFinal;
+      return { report: only.report as QualityReport, stateText: () => only.state };
+    }
     // Each worker measured a share of the batches; accumulators merge as if one had seen them all.
-    const [first, ...rest] = this.states.map((s) => accumulatorFromJSON(s));
+    const [first, ...rest] = states.map((s) => accumulatorFromJSON(JSON.parse(s.state)));
     for (const other of rest) (first as QualityAccumulator).merge(other);
     this.accumulator = first as QualityAccumulator;
-    return this.accumulator;
+    return this.collect();
   }
 
   /** The report of what was exported, with the funnel filled in, and gate verdicts when gates are configured. */
   async finish(stats: ExportStats): Promise<ReportResult> {
-    const accumulator = await this.collect();
-    const report: QualityReport = { ...accumulator.report(), funnel: toFunnel(stats) };
+    const collected = await this.collect();
+    this.stateText = collected.stateText;
+    const report: QualityReport = { ...collected.report, funnel: toFunnel(stats) };
     const out: ReportResult = { report };
     const gates = this.config.quality_metrics.gates;
     if (gates.length > 0) out.gates = evaluateGates(report, gates);
@@ -170,9 +186,9 @@ export class Reporter implements SampleSink {
     return renderHtml(result.report, options);
   }
 
-  /** Serialisable accumulator state (mergePartitions combines these); call after `finish`. */
-  state(): unknown {
-    return this.accumulator?.toJSON();
+  /** The accumulator state as JSON text (mergePartitions and `lorakit report merge` combine these); call after `finish`. */
+  state(): string | undefined {
+    return this.stateText?.();
   }
 
   /** Stop the workers after a failure. */
@@ -188,10 +204,10 @@ function workerUrl(): URL | undefined {
   return new URL('./metrics-worker.js', import.meta.url);
 }
 
-/** Create the reporter of a run. */
-export async function createReporter(config: ExportConfig): Promise<Reporter> {
+/** Create the reporter of a run; `estimated` (records in the input, if known) sets the automatic sample rate. */
+export async function createReporter(config: ExportConfig, estimated: number | undefined): Promise<Reporter> {
   const q = config.quality_metrics;
-  const options: QualityAccumulatorOptions = { nearDup: q.near_duplicates ? {} : false };
+  const options: QualityAccumulatorOptions = { nearDup: q.near_duplicates ? {} : false, sampleRate: autoSampleRate(q.sample_rate, estimated) };
   if (q.expected_languages.length > 0) options.expectedLanguages = q.expected_languages;
   if (q.gates.length > 0) {
     // Check the gates against an empty report now: a typo must fail before the export, not after it.
@@ -206,7 +222,7 @@ export async function createReporter(config: ExportConfig): Promise<Reporter> {
   const count = q.worker_threads;
   const url = count > 0 ? workerUrl() : undefined;
   if (url) {
-    const workers = Array.from({ length: count }, () => new Worker(url, { workerData: options }));
+    const workers = Array.from({ length: count }, () => new Worker(url, { workerData: options, execArgv: workerExecArgv() }));
     return new Reporter(config, { workers });
   }
   return new Reporter(config, createQualityAccumulator(options));

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { readJsonl } from '@lorakit/schema-validation';
+import { readJsonl, type JsonlRecord } from '@lorakit/schema-validation';
 import { isRecord, notObjectItem } from './base-source.js';
 import type { SourceItem, SourceStats } from './source.js';
 
@@ -29,15 +29,21 @@ export async function* jsonlItems(
       const line = entry.line;
       stats.blankLines += line - last - 1;
       last = line;
-      const ref = `${prefix}:${line}`;
-      const issue = entry.issues[0];
-      if (issue !== undefined) yield { ref, line, issue: { ...issue, line } };
-      else if (isRecord(entry.value)) yield { ref, line, record: entry.value };
-      else yield notObjectItem(ref, entry.value, line);
+      yield jsonlItem(entry, prefix);
     }
     stats.blankLines += reader.summary().lines - last;
     if (raw !== undefined) stats.bytesRead = raw.bytesRead;
   } finally {
     stream.destroy();
   }
+}
+
+/** The source item of one JSONL entry, ref `<prefix>:<line>`. */
+export function jsonlItem(entry: JsonlRecord, prefix: string): SourceItem {
+  const line = entry.line;
+  const ref = `${prefix}:${line}`;
+  const issue = entry.issues[0];
+  if (issue !== undefined) return { ref, line, issue: { ...issue, line } };
+  if (isRecord(entry.value)) return { ref, line, record: entry.value };
+  return notObjectItem(ref, entry.value, line);
 }

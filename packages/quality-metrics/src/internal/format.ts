@@ -17,3 +17,20 @@ export function pct(v: number | null | undefined): string {
 export function lines(list: readonly number[], more: boolean): string {
   return list.length === 0 ? '' : list.join(', ') + (more ? ', …' : '');
 }
+
+/** Worst-case 95% margin of a share estimated from `n` samples, in percentage points: 1.96 · √(0.25 / n) · 100. */
+export function marginPoints(n: number): number {
+  return 1.96 * Math.sqrt(0.25 / n) * 100;
+}
+
+/**
+ * The note every content section carries when the report was sampled (`sampling.rate` < 1), or undefined.
+ * e.g. "Measured on 2,481 of 99,000 valid samples (2.5% sample by content hash); shares are estimates (±2.0
+ * percentage points at 95%)".
+ */
+export function samplingNote(sampling: { rate: number; measured: number } | undefined, valid: number): string | undefined {
+  if (sampling === undefined || sampling.rate >= 1) return undefined;
+  const head = `Measured on ${num(sampling.measured)} of ${num(valid)} valid samples (${pct(sampling.rate)} sample by content hash)`;
+  if (sampling.measured === 0) return `${head}; no sample was selected, so this section is empty`;
+  return `${head}; shares are estimates (±${marginPoints(sampling.measured).toFixed(1)} percentage points at 95%)`;
+}

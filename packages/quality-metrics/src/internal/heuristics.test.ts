@@ -38,3 +38,17 @@ describe('heuristics', () => {
     expect(mtld(['a', 'b', 'c'])).toBe(3);
   });
 });
+
+describe('characterRatios', () => {
+  it('classifies ASCII through its table exactly as through the regexes', () => {
+    const alnum = /[\p{L}\p{N}]/u;
+    const ordinary = /[\p{L}\p{M}\p{N}\s.,;:!?'"()\-–—’“”]/u;
+    for (let c = 0; c < 128; c++) {
+      if (c === 32 || c === 10 || c === 9 || c === 13) continue;
+      const ch = String.fromCharCode(c);
+      const expected = alnum.test(ch) ? { alphanumeric: 1, special: 0 } : { alphanumeric: 0, special: ordinary.test(ch) ? 0 : 1 };
+      expect(characterRatios(ch), `U+${c.toString(16)}`).toEqual(expected);
+    }
+    expect(characterRatios('a#é€ 1')).toEqual({ alphanumeric: 3 / 5, special: 2 / 5 });
+  });
+});

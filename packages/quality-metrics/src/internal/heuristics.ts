@@ -104,6 +104,15 @@ export function charNgramRepetition(text: string, n: number): number {
   return repeats / total;
 }
 
+const ALNUM = 1;
+const SPECIAL = 2;
+// The two regexes' verdicts on ASCII, computed from them once: a string and two regex tests per character were most
+// of this function's time, and most text is ASCII.
+const ASCII_CLASS = Uint8Array.from({ length: 128 }, (_, c) => {
+  const ch = String.fromCharCode(c);
+  return ALNUM_RE.test(ch) ? ALNUM : ORDINARY_RE.test(ch) ? 0 : SPECIAL;
+});
+
 /** Shares of alphanumeric and of special characters among non-whitespace code points (first 20k units). */
 export function characterRatios(text: string): { alphanumeric: number; special: number } {
   let nonSpace = 0;
@@ -115,6 +124,12 @@ export function characterRatios(text: string): { alphanumeric: number; special: 
     if (code > 0xffff) i++;
     if (code === 32 || code === 10 || code === 9 || code === 13) continue;
     nonSpace++;
+    if (code < 128) {
+      const k = ASCII_CLASS[code]!;
+      if (k === ALNUM) alnum++;
+      else if (k === SPECIAL) special++;
+      continue;
+    }
     const ch = String.fromCodePoint(code);
     if (ALNUM_RE.test(ch)) alnum++;
     else if (!ORDINARY_RE.test(ch)) special++;

@@ -69,6 +69,27 @@ export class U64Table {
     for (let i = 0; i < this.values.length; i++) if (this.values[i] !== -1) yield [this.hi[i]!, this.lo[i]!, this.values[i]!];
   }
 
+  /** The entries as base64 of little-endian uint32 triples (hi, lo, value): a compact, JSON-safe state. */
+  toBase64(): string {
+    const packed = new Uint32Array(this.size * 3);
+    let at = 0;
+    for (let i = 0; i < this.values.length; i++) {
+      if (this.values[i] === -1) continue;
+      packed[at++] = this.hi[i]!;
+      packed[at++] = this.lo[i]!;
+      packed[at++] = this.values[i]!;
+    }
+    return Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength).toString('base64');
+  }
+
+  /** Adds the entries of a {@link toBase64} string. */
+  putAllBase64(text: string): void {
+    const bytes = Buffer.from(text, 'base64');
+    if (bytes.length % 12 !== 0) throw new Error('a table state must hold 12 bytes per entry');
+    const packed = new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+    for (let i = 0; i < packed.length; i += 3) this.putIfAbsent(packed[i]!, packed[i + 1]!, packed[i + 2]!);
+  }
+
   /** Bytes held by the table. */
   get bytes(): number {
     return this.values.length * 12;

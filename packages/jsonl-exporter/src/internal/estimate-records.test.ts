@@ -1,0 +1,70 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseExportConfig } from '../export-config.js';
+import { runExport } from '../run-export.js';
+import { AUTO_SAMPLE_TARGET, autoSampleRate, estimateRecords } from './estimate-records.js';
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'lorakit-estimate-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+const line = (i: number) => JSON.stringify({ instruction: `Question ${i} about ${'x'.repeat(i % 40)}?`, output: `Answer ${i}: it depends on the facts of the case.` });
+
+async function jsonl(name: string, n: number, gzip = false): Promise<string> {
+  const text = `${Array.from({ length: n }, (_, i) => line(i)).join('\n')}\n`;
+  const path = join(work, name);
+  await writeFile(path, gzip ? gzipSync(text) : text);
+  return path;
+}
+
+describe('estimateRecords', () => {
+  it('counts a small file exactly and estimates a large one from its first 64 KiB', async () => {
+    expect(await estimateRecords({ type: 'jsonl', path: await jsonl('small.jsonl', 300), compression: 'auto' }, work)).toBe(300);
+    const big = await estimateRecords({ type: 'jsonl', path: await jsonl('big.jsonl', 50_000), compression: 'auto' }, work);
+    expect(big).toBeGreaterThan(45_000);
+    expect(big).toBeLessThan(55_000);
+  });
+
+  it('says nothing where the size cannot be told cheaply', async () => {
+    expect(await estimateRecords({ type: 'jsonl', path: await jsonl('c.jsonl.gz', 300, true), compression: 'auto' }, work)).toBeUndefined();
+    expect(await estimateRecords({ type: 'jsonl', path: join(work, 'missing.jsonl'), compression: 'auto' }, work)).toBeUndefined();
+    expect(await estimateRecords({ type: 'stdin', format: 'jsonl', compression: 'auto' } as never, work)).toBeUndefined();
+  });
+});
+
+describe('autoSampleRate', () => {
+  it('measures everything up to the target, then about the target, unless a rate is configured', () => {
+    expect(autoSampleRate(undefined, undefined)).toBe(1);
+    expect(autoSampleRate(undefined, AUTO_SAMPLE_TARGET)).toBe(1);
+    expect(autoSampleRate(undefined, 100_000)).toBeCloseTo(0.02);
+    expect(autoSampleRate(0.5, 100_000)).toBe(0.5);
+    expect(autoSampleRate(1, 10_000_000)).toBe(1);
+  });
+});
+
+describe('the report of an export', () => {
+  it('measures content metrics on about 2,000 samples of a larger file, and on every sample when asked', async () => {
+    const path = await jsonl('export.jsonl', 5000);
+    const config = (over: Record<string, unknown>) =>
+      parseExportConfig({ source: { type: 'jsonl', path }, style: 'instruction', output: { dir: join(work, `out-${Math.random()}`) }, ...over });
+    const sampled = await runExport(config({}), { cwd: work });
+    const sampling = sampled.report?.sampling;
+    // The rate comes from an estimate of the record count (within a few per cent here).
+    expect(sampling?.rate).toBeCloseTo(AUTO_SAMPLE_TARGET / 5000, 1);
+    // Binomial(5000, ~0.4): mean ~2000, sd ~35.
+    expect(sampling?.measured).toBeGreaterThan(1800);
+    expect(sampling?.measured).toBeLessThan(2200);
+    expect(sampled.report?.counts.valid).toBe(5000);
+    const full = await runExport(config({ quality_metrics: { sample_rate: 1 } }), { cwd: work });
+    expect(full.report?.sampling).toEqual({ rate: 1, measured: 5000 });
+    // Exact-tier numbers do not depend on the sample.
+    expect(sampled.report?.lengths.response.chars).toEqual(full.report?.lengths.response.chars);
+  }, 60_000);
+});

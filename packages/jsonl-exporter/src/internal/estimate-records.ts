@@ -1,0 +1,45 @@
+import { open } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { ExportConfig } from '../export-config.js';
+import { compressionOf } from '../sources/file-input.js';
+
+const HEAD_BYTES = 1 << 16;
+
+/**
+ * Roughly how many records a source holds, without reading it: for uncompressed JSONL and CSV files, the file size
+ * times the line density of its first 64 KiB (exact for smaller files). Undefined where that cannot be told
+ * cheaply (compressed files, JSON arrays, Parquet, databases, stdin).
+ */
+export async function estimateRecords(source: ExportConfig['source'], cwd: string): Promise<number | undefined> {
+  if (source.type !== 'jsonl' && source.type !== 'csv') return undefined;
+  const path = resolve(cwd, source.path);
+  if (compressionOf(path, source.compression) !== 'none') return undefined;
+  let file;
+  try {
+    file = await open(path, 'r');
+  } catch {
+    // The source reports a missing file with its own error.
+    return undefined;
+  }
+  try {
+    const { size } = await file.stat();
+    const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, size));
+    const { bytesRead } = await file.read(head, 0, head.length, 0);
+    let lines = 0;
+    for (let at = head.indexOf(10, 0); at !== -1 && at < bytesRead; at = head.indexOf(10, at + 1)) lines++;
+    if (bytesRead >= size) return lines + (bytesRead > 0 && head[bytesRead - 1] !== 10 ? 1 : 0);
+    return lines === 0 ? undefined : Math.round((size * lines) / bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
+/** Samples the report measures content metrics on when `quality_metrics.sample_rate` is unset. */
+export const AUTO_SAMPLE_TARGET = 2000;
+
+/** The sample rate of the report: the configured one, or one that measures about {@link AUTO_SAMPLE_TARGET}. */
+export function autoSampleRate(configured: number | undefined, estimated: number | undefined): number {
+  if (configured !== undefined) return configured;
+  if (estimated === undefined || estimated <= AUTO_SAMPLE_TARGET) return 1;
+  return AUTO_SAMPLE_TARGET / estimated;
+}
