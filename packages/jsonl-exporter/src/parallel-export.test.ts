@@ -200,10 +200,10 @@ describe('frameLines', () => {
 describe('block results', () => {
   it("decode(encode(results)) gives the results back in order", () => {
     const results: Transformed[] = [
-      { kind: 'sample', ref: 'f.jsonl:1', line_: 1, id: 'a', split: 'train', line: '{"x":1}', bytes: 8, keyHi: 5, keyLo: 6 },
+      { kind: 'sample', ref: 'f.jsonl:1', sourceLine: 1, id: 'a', split: 'train', line: '{"x":1}', bytes: 8, keyHi: 5, keyLo: 6 },
       { kind: 'other' },
-      { kind: 'reject', ref: 'f.jsonl:3', line_: 3, stage: 'map', code: 'missing_field', message: 'no output' },
-      { kind: 'sample', ref: 'f.jsonl:4', line_: 4, id: 'b', split: 'validation', line: '{"y":"a\\nb"}', bytes: 13, keyHi: 7, keyLo: 8, pii: true, nearText: 'n' },
+      { kind: 'reject', ref: 'f.jsonl:3', sourceLine: 3, stage: 'map', code: 'missing_field', message: 'no output' },
+      { kind: 'sample', ref: 'f.jsonl:4', sourceLine: 4, id: 'b', split: 'validation', line: '{"y":"a\\nb"}', bytes: 13, keyHi: 7, keyLo: 8, pii: true, nearText: 'n' },
     ];
     const back = [...decode(encode(0, 0, results, true), 'f.jsonl')];
     expect(back).toEqual(results);

@@ -146,8 +146,8 @@ export async function runExport(config: ExportConfig, options: ExportOptions = {
         if (signal?.aborted) throw aborted();
         for (const t of results) {
           const outcome = pipeline.admit(t);
-          if (outcome?.kind === 'reject' && t.kind === 'sample' && t.line_ !== undefined && config.output.rejects_include_record) {
-            const record = recordAt(t.line_);
+          if (outcome?.kind === 'reject' && t.kind === 'sample' && t.sourceLine !== undefined && config.output.rejects_include_record) {
+            const record = recordAt(t.sourceLine);
             if (record !== undefined) outcome.reject.record = record;
           }
           const wait = emit(outcome);

@@ -76,7 +76,7 @@ export function encode(index: number, blankLines: number, results: Transformed[]
       nums[k * NUMS] = t.keyHi;
       nums[k * NUMS + 1] = t.keyLo;
       nums[k * NUMS + 2] = t.bytes;
-      nums[k * NUMS + 3] = t.line_ ?? -1;
+      nums[k * NUMS + 3] = t.sourceLine ?? -1;
       lines.push(t.line);
       if (withIds) ids.push(t.id);
       if (t.pii || t.issues || t.nearText !== undefined) {
@@ -121,7 +121,7 @@ export function* decode(result: BlockResult, prefix: string): Generator<Transfor
         keyHi: n[k * NUMS] as number,
         keyLo: n[k * NUMS + 1] as number,
       };
-      if (sourceLine >= 0) t.line_ = sourceLine;
+      if (sourceLine >= 0) t.sourceLine = sourceLine;
       const extra = extras.get(k);
       if (extra) Object.assign(t, extra);
       k++;

@@ -55,11 +55,11 @@ export interface TransformedOther {
   kind: 'other';
 }
 
-/** A record a per-record stage rejected. `line_` is the source line (named so to differ from an output line). */
+/** A record a per-record stage rejected. `sourceLine` is its line in the source. */
 export interface TransformedReject {
   kind: 'reject';
   ref: string;
-  line_?: number;
+  sourceLine?: number;
   stage: ExportStage;
   code: string;
   message: string;
@@ -72,7 +72,7 @@ export interface TransformedReject {
 export interface TransformedSample {
   kind: 'sample';
   ref: string;
-  line_?: number;
+  sourceLine?: number;
   id: string;
   split: string;
   /** The output JSON line. */
@@ -259,7 +259,7 @@ export class Pipeline {
 
     const line = JSON.stringify(sample);
     const out: TransformedSample = { kind: 'sample', ref: item.ref, id, split: this.splitOf(id), line, bytes: Buffer.byteLength(line) + 1, keyHi: 0, keyLo: 0, sample };
-    if (item.line !== undefined) out.line_ = item.line;
+    if (item.line !== undefined) out.sourceLine = item.line;
     if (pii) out.pii = true;
     if (issues) out.issues = issues;
     if (this.exactKeys) {
@@ -319,7 +319,7 @@ export class Pipeline {
     this.stats.bytesWritten += t.bytes;
     if (this.sink) {
       const info: { line?: number; issues?: PipelineIssue[] } = {};
-      if (t.line_ !== undefined) info.line = t.line_;
+      if (t.sourceLine !== undefined) info.line = t.sourceLine;
       if (t.issues) info.issues = t.issues;
       this.sink.add(t.sample, t.line, info);
     }
@@ -365,7 +365,7 @@ export class Pipeline {
     message: string,
   ): TransformedReject {
     const out: TransformedReject = { kind: 'reject', ref: item.ref, stage, code, message };
-    if (item.line !== undefined) out.line_ = item.line;
+    if (item.line !== undefined) out.sourceLine = item.line;
     if (record !== undefined && this.includeRecord) out.record = record;
     return out;
   }
@@ -377,12 +377,12 @@ export class Pipeline {
     const key = `${stage}/${code}`;
     stats.rejectedByCode[key] = (stats.rejectedByCode[key] ?? 0) + 1;
     const reject: RejectEntry = { ref: t.ref, stage, code, message };
-    if (t.line_ !== undefined) reject.line = t.line_;
+    if (t.sourceLine !== undefined) reject.line = t.sourceLine;
     if (duplicateOf !== undefined) reject.duplicate_of = duplicateOf;
     if (t.record !== undefined) reject.record = t.record;
     if (ERROR_STAGES.has(stage)) {
       stats.errors++;
-      const where = t.line_ !== undefined ? `${t.ref} (line ${t.line_})` : t.ref;
+      const where = t.sourceLine !== undefined ? `${t.ref} (line ${t.sourceLine})` : t.ref;
       if (!this.config.continue_on_error) {
         throw new ExportError('EXPORT_RECORD_FAILED', `${where}: ${stage}: ${message} (continue_on_error is false)`);
       }
