@@ -69,6 +69,16 @@ describe('mergePartitions', () => {
     });
   });
 
+  it('merges partitions run with different thread counts (the output does not depend on them)', async () => {
+    const a = await run(config(0, 2, { worker_threads: 0, quality_metrics: { worker_threads: 0 } }), { cwd: work });
+    const b = await run(config(1, 2, { worker_threads: 2 }), { cwd: work });
+    // Nor does the config hash: the same partition again with other thread counts.
+    const again = await run(config(0, 2, { worker_threads: 3, output: { dir: 'part-0', overwrite: true } }), { cwd: work });
+    expect(again.metadata?.provenance.export_config_sha256).toBe(a.metadata?.provenance.export_config_sha256);
+    const merged = await mergePartitions([join(work, 'part-0'), join(work, 'part-1')], join(work, 'merged'));
+    expect(merged.stats.read).toBe(a.stats.read + b.stats.read);
+  });
+
   it('refuses partitions exported with different settings', async () => {
     await run(config(0, 2), { cwd: work });
     await run(config(1, 2, { style: 'completion', field_mapping: { prompt_field: 'instruction', completion_field: 'output' } }), {

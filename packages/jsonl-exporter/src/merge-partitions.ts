@@ -9,6 +9,7 @@ import { ACCUMULATOR_FILE, MANIFEST_FILE, MANIFEST_FORMAT, type ExportManifest, 
 import { buildAdapterMetadata } from './internal/artifacts.js';
 import { AtomicDir } from './internal/atomic-dir.js';
 import { sha256Hex } from './internal/hash.js';
+import { withoutThreads } from './internal/redact-config.js';
 import { Reporter } from './internal/reporter.js';
 import { toolVersion } from './internal/tool-version.js';
 import { toTrainerConfigs } from './to-trainer-configs.js';
@@ -40,9 +41,12 @@ async function readManifest(dir: string): Promise<ExportManifest> {
   return json as ExportManifest;
 }
 
-/** The config as JSON without the keys partitions may differ in (their own index and output folder). */
+/**
+ * The config as JSON without the keys partitions may differ in: their own index and output folder, and thread
+ * counts (machines differ; the output does not depend on them).
+ */
 function withoutPartition(config: ExportConfig): string {
-  return JSON.stringify(config, (key, value: unknown) => (key === 'partition' || key === 'dir' ? undefined : value));
+  return JSON.stringify(config, (key, value: unknown) => (key === 'partition' || key === 'dir' ? undefined : withoutThreads(key, value)));
 }
 
 function addStats(into: ExportStats, s: ExportStats): void {
@@ -141,7 +145,7 @@ export async function mergePartitions(dirs: string[], outDir: string): Promise<M
       const state = reporter.state();
       if (state !== undefined) await add(ACCUMULATOR_FILE, `${state}\n`);
     }
-    const configSha256 = sha256Hex(JSON.stringify(config));
+    const configSha256 = sha256Hex(JSON.stringify(config, withoutThreads));
     const dataFiles = files.filter((f) => f.split !== 'rejects');
     const metaInput = buildAdapterMetadata(config, stats, dataFiles, configSha256, firstEntry.manifest.source);
     if (metaInput) {

@@ -7,7 +7,7 @@ import { toTrainerConfigs } from '../to-trainer-configs.js';
 import type { Source } from '../sources/index.js';
 import type { AtomicDir } from './atomic-dir.js';
 import { sha256Hex } from './hash.js';
-import { redactConfig } from './redact-config.js';
+import { redactConfig, withoutThreads } from './redact-config.js';
 import type { Reporter, ReportResult } from './reporter.js';
 import { toolVersion } from './tool-version.js';
 import {
@@ -102,7 +102,7 @@ export async function writeArtifacts(input: ArtifactInput): Promise<{ result: Ar
     artifacts.push({ path: name, bytes: Buffer.byteLength(content), sha256: sha256Hex(content) });
   };
   const redacted = redactConfig(config);
-  const configSha256 = sha256Hex(JSON.stringify(redacted));
+  const configSha256 = sha256Hex(JSON.stringify(redacted, withoutThreads));
 
   let report: ReportResult = {};
   if (input.reporter) {

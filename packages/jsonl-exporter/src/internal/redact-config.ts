@@ -15,3 +15,11 @@ export function redactConfig(config: ExportConfig): ExportConfig {
   }
   return copy;
 }
+
+/**
+ * A `JSON.stringify` replacer dropping thread counts (`worker_threads`, `quality_metrics.worker_threads`): they
+ * change how fast an export runs, never what it writes, so they stay out of config hashes and comparisons.
+ */
+export function withoutThreads(key: string, value: unknown): unknown {
+  return key === 'worker_threads' ? undefined : value;
+}
