@@ -137,13 +137,12 @@ export async function mergePartitions(dirs: string[], outDir: string): Promise<M
     let report: MergePartitionsResult['report'];
     if (accumulator) {
       const reporter = new Reporter(config, accumulator);
-      const result = await reporter.finish(stats);
+      const { stateFile, ...result } = await reporter.finish(stats, join(dir.tmp, ACCUMULATOR_FILE));
       report = result.report;
       await add('quality_report.json', `${JSON.stringify(result.report, null, 2)}\n`);
       const html = reporter.html(result);
       if (html !== undefined && config.quality_metrics.html) await add('quality_report.html', html);
-      const state = reporter.state();
-      if (state !== undefined) await add(ACCUMULATOR_FILE, `${state}\n`);
+      if (stateFile) artifacts.push({ path: ACCUMULATOR_FILE, ...stateFile });
     }
     const configSha256 = sha256Hex(JSON.stringify(config, withoutThreads));
     const dataFiles = files.filter((f) => f.split !== 'rejects');

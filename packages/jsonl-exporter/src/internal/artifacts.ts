@@ -106,12 +106,12 @@ export async function writeArtifacts(input: ArtifactInput): Promise<{ result: Ar
 
   let report: ReportResult = {};
   if (input.reporter) {
-    report = await input.reporter.finish(stats);
+    const { stateFile, ...finished } = await input.reporter.finish(stats, join(dir.tmp, ACCUMULATOR_FILE));
+    report = finished;
     if (report.report) await add('quality_report.json', `${JSON.stringify(report.report, null, 2)}\n`);
     const html = input.reporter.html(report);
     if (html !== undefined && config.quality_metrics.html) await add('quality_report.html', html);
-    const state = input.reporter.state();
-    if (state !== undefined) await add(ACCUMULATOR_FILE, `${state}\n`);
+    if (stateFile) artifacts.push({ path: ACCUMULATOR_FILE, ...stateFile });
   }
 
   let metadata: AdapterMetadata | undefined;

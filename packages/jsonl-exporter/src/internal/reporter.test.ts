@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createQualityAccumulator } from '@lorakit/quality-metrics';
 import { describe, expect, it } from 'vitest';
@@ -8,15 +12,20 @@ import { Reporter, toFunnel } from './reporter.js';
 const config = parseExportConfig({ source: { type: 'jsonl', path: 'x.jsonl' } });
 
 // A stand-in for metrics-worker.js speaking the same protocol (the real one runs from dist/, not from TS source):
-// it acks each batch slowly, counts lines, and answers `end` with the state it was given (as JSON text) and, when it
-// is the only worker, a report of its own.
+// it acks each batch slowly, counts lines, and answers `end` with the state it was given (as JSON text, or written to
+// `statePath`) and, when asked, a report of its own.
 const FAKE_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 let lines = 0;
 parentPort.on('message', (m) => {
   if (m.type === 'end') {
-    const final = { type: 'state', state: JSON.stringify({ ...workerData.state, seen: lines }) };
+    const text = JSON.stringify({ ...workerData.state, seen: lines });
+    const final = { type: 'state' };
     if (m.report) final.report = { counts: { samples: lines } };
+    if (m.statePath) {
+      require('node:fs').writeFileSync(m.statePath, text + '\\n');
+      final.stateFile = { bytes: text.length + 1, sha256: 'fake' };
+    } else final.state = text;
     return parentPort.postMessage(final);
   }
   if (workerData.crash) throw new Error('boom');
@@ -49,21 +58,28 @@ describe('Reporter with a worker', () => {
     const stats = createExportStats();
     stats.read = 100_000;
     stats.exported = 100_000;
-    const result = await reporter.finish(stats);
+    const statePath = join(await mkdtemp(join(tmpdir(), 'lorakit-reporter-')), 'state.json');
+    const result = await reporter.finish(stats, statePath);
     // Two workers each return the one-sample state they were given: merged, that is two samples.
     expect(result.report?.counts.samples).toBe(2);
     expect(result.report?.funnel).toEqual(toFunnel(stats));
-    expect((JSON.parse(reporter.state() ?? 'null') as { stateVersion: number }).stateVersion).toBe(2);
+    // The merged state is written here, with its size and hash.
+    const text = await readFile(statePath, 'utf8');
+    expect((JSON.parse(text) as { stateVersion: number }).stateVersion).toBe(2);
+    expect(result.stateFile).toEqual({ bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') });
   });
 
-  it('takes the report and state text from a single worker as they are', async () => {
+  it('lets a single worker send its report and write its state itself', async () => {
     const acc = createQualityAccumulator({ nearDup: false });
     const worker = new Worker(FAKE_WORKER, { eval: true, workerData: { state: acc.toJSON() } });
     const reporter = new Reporter(config, { workers: [worker] });
     for (let i = 0; i < 1000; i++) reporter.add(sample(i), JSON.stringify(sample(i)), { line: i + 1 });
-    const result = await reporter.finish(createExportStats());
+    const statePath = join(await mkdtemp(join(tmpdir(), 'lorakit-reporter-')), 'state.json');
+    const result = await reporter.finish(createExportStats(), statePath);
     expect(result.report?.counts).toEqual({ samples: 1000 });
-    expect(JSON.parse(reporter.state() ?? 'null')).toMatchObject({ stateVersion: 2, seen: 1000 });
+    // The worker wrote the state itself: the main thread only learns its size and hash.
+    expect(JSON.parse(await readFile(statePath, 'utf8'))).toMatchObject({ stateVersion: 2, seen: 1000 });
+    expect(result.stateFile?.sha256).toBe('fake');
   });
 
   it('turns a crashing worker into EXPORT_METRICS_FAILED', async () => {

@@ -14,7 +14,8 @@ import { ExportError } from '../errors.js';
 import type { ExportConfig } from '../export-config.js';
 import { EXPORT_STAGES, type ExportStats } from '../export-stats.js';
 import { autoSampleRate } from './estimate-records.js';
-import type { MetricsBatch, MetricsFinal } from './metrics-worker.js';
+import type { MetricsBatch, MetricsEnd, MetricsFinal } from './metrics-worker.js';
+import { writeStateFile, type WrittenState } from './state-file.js';
 import type { PipelineIssue, SampleSink } from './pipeline.js';
 
 /** The quality report of an export (and its gate verdicts). */
@@ -59,7 +60,6 @@ export class Reporter implements SampleSink {
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
   private collected = false;
-  private stateText: (() => string) | undefined;
 
   constructor(
     private readonly config: ExportConfig,
@@ -135,46 +135,53 @@ export class Reporter implements SampleSink {
   }
 
   /**
-   * The report and the state text of everything measured. One worker sends both, so the main thread never
-   * rebuilds its (per-sample sized) state; several workers' states are merged here.
+   * The report of everything measured, and its state written to `statePath` when given. One worker computes and
+   * writes both itself, so the main thread never holds a state sized by the samples; several workers' states are
+   * merged here.
    */
-  private async collect(): Promise<{ report: QualityReport; stateText: () => string }> {
+  private async collect(statePath: string | undefined): Promise<{ report: QualityReport; stateFile?: WrittenState }> {
     if (this.accumulator) {
       const acc = this.accumulator;
-      return { report: acc.report(), stateText: () => JSON.stringify(acc.toJSON()) };
+      const report = acc.report();
+      return statePath === undefined ? { report } : { report, stateFile: await writeStateFile(statePath, JSON.stringify(acc.toJSON())) };
     }
     this.send();
+    const single = this.workers.length === 1;
     await new Promise<void>((resolve, reject) => {
       const check = () => {
         if (this.failure) reject(this.failure);
         else if (this.states.filter((s) => s !== undefined).length === this.workers.length) resolve();
       };
       this.wake = check;
-      for (const worker of this.workers) worker.postMessage({ type: 'end', report: this.workers.length === 1 });
+      const end: MetricsEnd = { type: 'end', report: single, statePath: single ? statePath : undefined };
+      for (const worker of this.workers) worker.postMessage(end);
       check();
     });
     this.collected = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
     const states = this.states as MetricsFinal[];
-    if (states.length === 1) {
+    if (single) {
       const only = states[0] as MetricsFinal;
-      return { report: only.report as QualityReport, stateText: () => only.state };
+      return only.stateFile ? { report: only.report as QualityReport, stateFile: only.stateFile } : { report: only.report as QualityReport };
     }
     // Each worker measured a share of the batches; accumulators merge as if one had seen them all.
-    const [first, ...rest] = states.map((s) => accumulatorFromJSON(JSON.parse(s.state)));
+    const [first, ...rest] = states.map((s) => accumulatorFromJSON(JSON.parse(s.state as string)));
     for (const other of rest) (first as QualityAccumulator).merge(other);
     this.accumulator = first as QualityAccumulator;
-    return this.collect();
+    return this.collect(statePath);
   }
 
-  /** The report of what was exported, with the funnel filled in, and gate verdicts when gates are configured. */
-  async finish(stats: ExportStats): Promise<ReportResult> {
-    const collected = await this.collect();
-    this.stateText = collected.stateText;
+  /**
+   * The report of what was exported, with the funnel filled in, and gate verdicts when gates are configured. With
+   * `statePath`, the accumulator state (for mergePartitions and `lorakit report merge`) is written there.
+   */
+  async finish(stats: ExportStats, statePath?: string): Promise<ReportResult & { stateFile?: WrittenState }> {
+    const collected = await this.collect(statePath);
     const report: QualityReport = { ...collected.report, funnel: toFunnel(stats) };
-    const out: ReportResult = { report };
+    const out: ReportResult & { stateFile?: WrittenState } = { report };
     const gates = this.config.quality_metrics.gates;
     if (gates.length > 0) out.gates = evaluateGates(report, gates);
+    if (collected.stateFile) out.stateFile = collected.stateFile;
     return out;
   }
 
@@ -184,11 +191,6 @@ export class Reporter implements SampleSink {
     const options: { gates?: GateEvaluation; title: string } = { title: `${this.config.output.dataset_name}: quality report` };
     if (result.gates) options.gates = result.gates;
     return renderHtml(result.report, options);
-  }
-
-  /** The accumulator state as JSON text (mergePartitions and `lorakit report merge` combine these); call after `finish`. */
-  state(): string | undefined {
-    return this.stateText?.();
   }
 
   /** Stop the workers after a failure. */
