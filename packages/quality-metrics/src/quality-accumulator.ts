@@ -986,16 +986,8 @@ class Accumulator implements QualityAccumulator {
   }
 }
 
-interface StateOptions {
-  maxSeqLen: number | null;
-  nearDup: NearDupOptions | false;
-  expectedLanguages: string[] | null;
-  languageMinChars: number;
-  maxExamples: number;
-  maxGroups: number;
-  refusalPhrases: string[];
-  flagThresholds: FlagThresholds;
-  sampleRate: number;
+/** The options a state carries: the resolved ones and the tokenizer's name. */
+interface StateOptions extends ResolvedOptions {
   tokenizer: string | null;
 }
 

@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ExportConfig } from '../export-config.js';
 import { compressionOf } from '../sources/file-input.js';
+import { countNewlines } from './text.js';
 
 const HEAD_BYTES = 1 << 16;
 
@@ -25,8 +26,7 @@ export async function estimateRecords(source: ExportConfig['source'], cwd: strin
     const { size } = await file.stat();
     const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, size));
     const { bytesRead } = await file.read(head, 0, head.length, 0);
-    let lines = 0;
-    for (let at = head.indexOf(10, 0); at !== -1 && at < bytesRead; at = head.indexOf(10, at + 1)) lines++;
+    const lines = countNewlines(head, bytesRead);
     if (bytesRead >= size) return lines + (bytesRead > 0 && head[bytesRead - 1] !== 10 ? 1 : 0);
     return lines === 0 ? undefined : Math.round((size * lines) / bytesRead);
   } finally {

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { workerExecArgv } from './worker-exec-argv.js';
+import type { Worker } from 'node:worker_threads';
+import { countNewlines } from './text.js';
+import { startWorker, workerUrl } from './worker-thread.js';
 import { DEFAULT_MAX_LINE_LENGTH } from '@lorakit/schema-validation';
 import { ExportError } from '../errors.js';
 import type { ExportConfig } from '../export-config.js';
@@ -16,12 +17,6 @@ const IN_FLIGHT_PER_WORKER = 3;
 /** Below this many records (when the size can be told) workers cost more to start than they save. */
 const MIN_RECORDS_FOR_WORKERS = 20_000;
 
-/** Where the worker's compiled entry is: beside this module in dist/; none when running from TypeScript source. */
-function workerUrl(): URL | undefined {
-  if (!import.meta.url.endsWith('.js')) return undefined;
-  return new URL('./pipeline-worker.js', import.meta.url);
-}
-
 /**
  * Worker threads an export uses for its per-record stages: `worker_threads` when set. Unset, only cores left
  * over by the main thread and the report's worker are used, and only when there are at least two of them (on two
@@ -30,7 +25,7 @@ function workerUrl(): URL | undefined {
  * and runs from TypeScript source, use the main thread.
  */
 export function pipelineWorkers(config: ExportConfig, estimated: number | undefined): number {
-  if (config.source.type !== 'jsonl' || workerUrl() === undefined) return 0;
+  if (config.source.type !== 'jsonl' || workerUrl('pipeline-worker.js') === undefined) return 0;
   if (config.worker_threads !== undefined) return config.worker_threads;
   if (estimated !== undefined && estimated <= MIN_RECORDS_FOR_WORKERS) return 0;
   const report = config.quality_metrics.enabled ? Math.max(1, config.quality_metrics.worker_threads) : 0;
@@ -84,12 +79,6 @@ export async function* frameLines(
   else if (size > 0) yield { firstLine: line, bytes: parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts, size) };
 }
 
-function countNewlines(bytes: Uint8Array): number {
-  let n = 0;
-  for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) n++;
-  return n;
-}
-
 /** The source record of `line` in a block, read again from its bytes (for a reject entry of a duplicate). */
 function recordAt(block: Omit<BlockMessage, 'type' | 'index'>, line: number): Record<string, unknown> | undefined {
   const bytes = block.bytes;
@@ -132,7 +121,7 @@ export async function* transformInParallel(
 ): AsyncGenerator<TransformedBlock> {
   const source = config.source;
   if (source.type !== 'jsonl') throw new Error('transformInParallel reads JSONL files only');
-  const url = workerUrl() as URL;
+  const url = workerUrl('pipeline-worker.js') as URL;
   const file = await resolveInputFile(source.path, options.cwd);
   const maxLineLength = source.max_line_length ?? DEFAULT_MAX_LINE_LENGTH;
   const data: PipelineWorkerData = {
@@ -146,7 +135,7 @@ export async function* transformInParallel(
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
   const { stream, raw } = await openInputFile(file, source.compression, signal);
-  const workers = Array.from({ length: options.workers }, () => new Worker(url, { workerData: data, execArgv: workerExecArgv() }));
+  const workers = Array.from({ length: options.workers }, () => startWorker(url, data));
   const done = new Map<number, BlockResult>();
   const pending = new Map<number, Omit<BlockMessage, 'type' | 'index'>>();
   let failure: Error | undefined;

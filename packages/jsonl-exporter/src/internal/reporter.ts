@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
-import { workerExecArgv } from './worker-exec-argv.js';
+import type { Worker } from 'node:worker_threads';
+import { startWorker, workerUrl } from './worker-thread.js';
 import {
   accumulatorFromJSON,
   createQualityAccumulator,
@@ -200,12 +200,6 @@ export class Reporter implements SampleSink {
   }
 }
 
-/** Where the worker's compiled entry is: beside this module in dist/; none when running from TypeScript source. */
-function workerUrl(): URL | undefined {
-  if (!import.meta.url.endsWith('.js')) return undefined;
-  return new URL('./metrics-worker.js', import.meta.url);
-}
-
 /** Create the reporter of a run; `estimated` (records in the input, if known) sets the automatic sample rate. */
 export async function createReporter(config: ExportConfig, estimated: number | undefined): Promise<Reporter> {
   const q = config.quality_metrics;
@@ -222,9 +216,9 @@ export async function createReporter(config: ExportConfig, estimated: number | u
   // One by default: each worker is its own V8 heap plus the language model, and measured peak RSS rose from
   // ~280 MB to ~950 MB with two on 100k samples; more workers are an explicit speed-for-memory trade.
   const count = q.worker_threads;
-  const url = count > 0 ? workerUrl() : undefined;
+  const url = count > 0 ? workerUrl('metrics-worker.js') : undefined;
   if (url) {
-    const workers = Array.from({ length: count }, () => new Worker(url, { workerData: options, execArgv: workerExecArgv() }));
+    const workers = Array.from({ length: count }, () => startWorker(url, options));
     return new Reporter(config, { workers });
   }
   return new Reporter(config, createQualityAccumulator(options));

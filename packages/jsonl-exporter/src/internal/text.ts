@@ -12,3 +12,10 @@ const NON_SPACE_RE = /\S/;
 export function isBlank(text: string): boolean {
   return !NON_SPACE_RE.test(text);
 }
+
+/** Number of newline bytes in `bytes[0..end)`. */
+export function countNewlines(bytes: Uint8Array, end = bytes.length): number {
+  let n = 0;
+  for (let at = bytes.indexOf(10); at !== -1 && at < end; at = bytes.indexOf(10, at + 1)) n++;
+  return n;
+}
