@@ -12,6 +12,7 @@ import type { ExportConfigInput } from './export-config.js';
 import { frameLines } from './internal/parallel-jsonl.js';
 import { decode, encode } from './internal/pipeline-worker.js';
 import type { Transformed } from './internal/pipeline.js';
+import { createQualityAccumulator, digestSample, type QualityReport } from '@lorakit/quality-metrics';
 
 // Worker threads run compiled JavaScript, so the parallel path is exercised through the built package (npm test
 // builds before testing), in a child process, against the same build with worker_threads 0.
@@ -128,6 +129,54 @@ describe('parallel export (worker_threads)', () => {
   }, 120_000);
 });
 
+describe('quality report of an export', () => {
+  it('equals the report of an accumulator fed the exported samples, with the report worker fed digests', async () => {
+    expect(existsSync(dist), `build the package first (npx nx build jsonl-exporter): ${dist} is missing`).toBe(true);
+    const words = 'the court decided that the permit was void because the authority ignored the noise limit'.split(' ');
+    const text = (i: number, n: number) => Array.from({ length: n }, (_, j) => words[(i * 7 + j * 3 + j * j) % words.length]).join(' ');
+    const records = Array.from({ length: 3000 }, (_, i) => {
+      // Exact duplicates (of a record 100 lines earlier) and prompt conflicts (same question, another answer).
+      const k = i % 97 === 0 && i > 100 ? i - 100 : i;
+      const question = i % 89 === 0 ? 'What did the court decide?' : `Question ${k}: ${text(k, 12)}?`;
+      return { instruction: question, output: `Answer ${k}. ${text(k, 25 + (k % 20))}.` };
+    });
+    const input = join(work, 'report.jsonl');
+    await writeFile(input, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    for (const [i, exact] of [true, false].entries()) {
+      const out = join(work, `report-${i}`);
+      // Pipeline workers too, so the main thread never holds the sample objects: the report worker gets digests.
+      const config: ExportConfigInput = {
+        source: { type: 'jsonl', path: input },
+        style: 'instruction',
+        dedup: { exact },
+        quality_metrics: { sample_rate: 0.3 },
+        split: { validation: 0 },
+        output: { dir: out },
+        worker_threads: 2,
+      };
+      const stats = JSON.parse(await runChild(config)) as { exported: number; rejected: number };
+      const rejected = new Set(
+        (await readFile(join(out, 'rejects.jsonl'), 'utf8').catch(() => ''))
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { line: number }).line),
+      );
+      expect(rejected.size).toBe(exact ? stats.rejected : 0);
+      const exported = (await readFile(join(out, 'train.jsonl'), 'utf8')).split('\n').filter(Boolean);
+      expect(exported.length).toBe(stats.exported);
+      const direct = createQualityAccumulator({ nearDup: false, sampleRate: 0.3 });
+      let next = 0;
+      for (let line = 1; line <= records.length; line++) if (!rejected.has(line)) direct.add(JSON.parse(exported[next++]!), { line });
+      const expected = direct.report();
+      const report = JSON.parse(await readFile(join(out, 'quality_report.json'), 'utf8')) as QualityReport;
+      expect({ ...report, generatedAt: '', funnel: undefined }).toEqual({ ...expected, generatedAt: '', funnel: undefined });
+      expect(report.promptConflicts.samples).toBeGreaterThan(10);
+      expect(report.exactDuplicates.duplicates).toBe(exact ? 0 : 29);
+      if (!exact) expect(report.exactDuplicates.groups.every((g) => g.example.startsWith('user: Question'))).toBe(true);
+    }
+  }, 120_000);
+});
+
 describe('parallel export failures', () => {
   it('stops at max_errors with the same error as one thread, leaves no output and no thread running', async () => {
     const input = join(work, 'bad.jsonl');
@@ -205,7 +254,25 @@ describe('block results', () => {
       { kind: 'reject', ref: 'f.jsonl:3', sourceLine: 3, stage: 'map', code: 'missing_field', message: 'no output' },
       { kind: 'sample', ref: 'f.jsonl:4', sourceLine: 4, id: 'b', split: 'validation', line: '{"y":"a\\nb"}', bytes: 13, keyHi: 7, keyLo: 8, pii: true, nearText: 'n' },
     ];
-    const back = [...decode(encode(0, 0, results, true), 'f.jsonl')];
+    const back = [...decode(encode(0, 0, results, true, false), 'f.jsonl')];
     expect(back).toEqual(results);
+  });
+
+  it('carries report digests, with and without prompt-conflict keys, when the report is on', () => {
+    const digests = [digestSample({ prompt: 'héllo', completion: 'wörld' }), digestSample({ text: 'only a response' })];
+    const results: Transformed[] = digests.map((digest, i) => ({
+      kind: 'sample',
+      ref: `f.jsonl:${i + 1}`,
+      sourceLine: i + 1,
+      id: '',
+      split: 'train',
+      line: '{}',
+      bytes: 3,
+      keyHi: i,
+      keyLo: i,
+      digest,
+    }));
+    expect(digests[1]!.conflict).toBeNull();
+    expect([...decode(encode(0, 0, results, false, true), 'f.jsonl')]).toEqual(results);
   });
 });

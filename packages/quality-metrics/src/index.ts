@@ -11,16 +11,8 @@ export {
   type NearDupParams,
 } from './near-dup-index.js';
 export { detectPii, type PiiSpan, type PiiType } from './detect-pii.js';
-export {
-  createQualityAccumulator,
-  accumulatorFromJSON,
-  type QualityAccumulator,
-  type QualityAccumulatorOptions,
-  type AddContext,
-  type AccumulatorState,
-  type SampleRecord,
-  type SampleReason,
-} from './quality-accumulator.js';
+// The accumulator and sample digests: also the `@lorakit/quality-metrics/accumulator` entry point.
+export * from './accumulator.js';
 export {
   QualityReportSchema,
   REPORT_SCHEMA_VERSION,

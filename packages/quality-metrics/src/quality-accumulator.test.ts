@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { accumulatorFromJSON, createQualityAccumulator, type SampleRecord } from './quality-accumulator.js';
 import type { Distribution, QualityReport } from './quality-report.js';
+import { digestSample, isMeasured } from './sample-digest.js';
 import { loadTokenizer } from './tokenizer.js';
 import { makeText, makeVocabulary, mulberry32 } from '../test/generate.js';
 
@@ -385,6 +386,39 @@ describe('sampleRate', () => {
       expect(r.reasons.map((x) => x.code)).toContain('pii_email');
     }
     expect(sampled.at(-1)).toEqual({ line: 401, status: 'invalid', reasons: [{ code: 'unrecognised_format', value: null, threshold: null }] });
+  });
+
+  it('addDigest with the sample only where isMeasured says gives the report of add, apart from duplicate examples', () => {
+    const rows = [...corpus(), { sample: { question: 'not a known format' }, line: 4001 }];
+    const rate = 0.1;
+    const opts = { sampleRate: rate, expectedLanguages: ['en', 'de'], nearDup: false as const };
+    const byAdd = run(rows, createQualityAccumulator(opts)).report();
+    const byDigest = createQualityAccumulator(opts);
+    let withSample = 0;
+    for (const { sample, line, issues } of rows) {
+      const digest = digestSample(sample);
+      const measured = isMeasured(digest, rate);
+      // Kept-invalid samples are only counted, measured or not.
+      if (measured && !issues) withSample++;
+      byDigest.addDigest(digest, { line, ...(issues ? { issues } : {}) }, measured ? sample : undefined);
+    }
+    const report = byDigest.report();
+    expect(withSample).toBe(report.sampling!.measured);
+    expect(report.counts.unrecognised).toBe(1);
+    expect(report.exactDuplicates.duplicates).toBeGreaterThan(50);
+    const noExamples = (r: QualityReport) => ({ ...withoutTime(r), exactDuplicates: { ...r.exactDuplicates, groups: r.exactDuplicates.groups.map((g) => ({ ...g, example: '' })) } });
+    expect(noExamples(report)).toEqual(noExamples(byAdd));
+    // The example of a group is only known when its first duplicate came with its sample.
+    expect(byAdd.exactDuplicates.groups.every((g) => g.example !== '')).toBe(true);
+    expect(report.exactDuplicates.groups.some((g) => g.example === '')).toBe(true);
+
+    // A sample the digest cannot stand in for must come along, or the accumulator says which line needs it.
+    const measuredRow = rows.find((r) => !r.issues && isMeasured(digestSample(r.sample), rate))!;
+    expect(() => createQualityAccumulator(opts).addDigest(digestSample(measuredRow.sample), { line: measuredRow.line })).toThrow(
+      expect.objectContaining({ code: 'METRICS_UNRECOGNISED_SAMPLE', message: expect.stringContaining(`line ${measuredRow.line} needs its sample (content metrics)`) }),
+    );
+    const near = createQualityAccumulator({ sampleRate: rate });
+    expect(() => near.addDigest(digestSample({ prompt: 'a question', completion: 'an answer' }), { line: 1 })).toThrow(/near duplicates/);
   });
 
   it('rejects rates outside (0, 1] and merges only equal rates, which JSON state keeps', () => {

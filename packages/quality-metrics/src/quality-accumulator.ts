@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -7,7 +6,9 @@ import { QualityMetricsError } from './errors.js';
 import type { Issue } from './issue.js';
 import { NearDupIndexImpl, candidateProbability, type NearDupOptions } from './near-dup-index.js';
 import { isNormalizedSample, normalizeSample, type NormalizedSample, type Turn } from './normalize-sample.js';
-import { REPORT_SCHEMA_VERSION, type Distribution, type QualityReport } from './quality-report.js';
+import { UNRECOGNISED, digestNormalized, type SampleDigest } from './sample-digest.js';
+import type { Distribution, QualityReport } from './quality-report.js';
+import { REPORT_SCHEMA_VERSION } from './report-version.js';
 import { DEFAULT_REFUSAL_PHRASES } from './refusal-phrases.js';
 import type { Tokenizer } from './tokenizer.js';
 import { CanonicalBytes } from './internal/canonical-bytes.js';
@@ -28,8 +29,8 @@ import { HISTOGRAM_BUCKETS, LengthStats, SKETCH_RELATIVE_ACCURACY, type LengthSt
 import { mtld } from './internal/mtld.js';
 import { TopK } from './internal/top-k.js';
 import { U64Table } from './internal/u64-table.js';
-import { combine, fmix32, h32, h32Raw, h64Raw } from './internal/xxhash.js';
-import { countCodePoints } from '@lorakit/schema-validation';
+import { combine, fmix32, h32 } from './internal/xxhash.js';
+import { countCodePoints } from '@lorakit/schema-validation/count-code-points';
 import { splitWords } from './internal/words.js';
 
 /** Why a sample was flagged, in the sidecar. `value` is the measured value, `threshold` the limit it crossed. */
@@ -100,6 +101,15 @@ export interface AddContext {
 export interface QualityAccumulator {
   /** Measures one sample (raw, in any known format, or already normalised). */
   add(sample: unknown, context: AddContext): void;
+  /**
+   * Measures one sample from its {@link SampleDigest} (made by `digestSample` where the sample was at hand, e.g.
+   * another thread), giving the same report as `add(sample)`. The sample itself (raw or normalised) is needed only
+   * when the digest cannot tell: when the content metrics measure it (`isMeasured(digest, sampleRate)`), with
+   * near duplicates on, or with a tokenizer; otherwise it may be left out. Without it, an exact-duplicate group
+   * first found on this sample has an empty example text.
+   * @throws QualityMetricsError `METRICS_UNRECOGNISED_SAMPLE` when the sample is needed and missing.
+   */
+  addDigest(digest: SampleDigest, context: AddContext, sample?: unknown): void;
   /** Adds another accumulator's samples as if they had been added after this one's. Same options required. */
   merge(other: QualityAccumulator): void;
   /** Serialisable state (for shards computed elsewhere); restore it with {@link accumulatorFromJSON}. */
@@ -149,14 +159,16 @@ interface ResolvedOptions {
   sampleRate: number;
 }
 
-// eld's small n-gram database: ~100 µs per call against ~1-5 ms for tinyld on this machine, which would have made
-// language detection 90% of the accumulator's time. The first 400 characters are enough for a verdict.
-// Loaded on first use: its n-gram tables take ~0.4 s to load, which a process that only imports canonicalKey or
-// detectPii (the exporter's main thread) should not pay. eld is ESM-only; require(esm) needs Node 20.19+.
+// eld's extra-small n-gram database: ~40-80 µs per call against ~1-5 ms for tinyld on this machine, which would
+// have made language detection 90% of the accumulator's time. The first 400 characters are enough for a verdict.
+// Extra-small rather than small: eld's own benchmark puts it 0.1-0.4 points below its medium database on tweets and
+// sentences (99.3% / 98.7%), far inside a sampled report's margin, and measured here it costs ~90 MB of RSS and
+// 0.17 s to load where small costs ~150 MB and 0.33 s. Loaded on first use, which a process that only imports
+// canonicalKey or detectPii (the exporter's main thread) never pays. eld is ESM-only; require(esm) needs Node 20.19+.
 let eldDetector: { detect(text: string): { language: string; isReliable(): boolean } } | undefined;
 function loadEld(): NonNullable<typeof eldDetector> {
   const require = createRequire(import.meta.url);
-  return (require(fileURLToPath(import.meta.resolve('eld/small'))) as { eld: NonNullable<typeof eldDetector> }).eld;
+  return (require(fileURLToPath(import.meta.resolve('eld/extrasmall'))) as { eld: NonNullable<typeof eldDetector> }).eld;
 }
 
 function detectLanguage(text: string): string {
@@ -181,12 +193,6 @@ function rate(num: number, den: number): number | null {
   return den === 0 ? null : num / den;
 }
 
-/** Big-endian uint32 at `offset` of a digest held as a latin1 string (one character per byte). */
-function u32(digest: string, offset: number): number {
-  const hi = (digest.charCodeAt(offset) << 24) | (digest.charCodeAt(offset + 1) << 16);
-  return (hi | (digest.charCodeAt(offset + 2) << 8) | digest.charCodeAt(offset + 3)) >>> 0;
-}
-
 /** A side's turns joined by '\n' as {@link Accumulator.measure} joins them: `assistant` = response side. */
 function sideText(turns: readonly Turn[], assistant: boolean): string {
   let out = '';
@@ -194,9 +200,9 @@ function sideText(turns: readonly Turn[], assistant: boolean): string {
   return out;
 }
 
-function excerpt(sample: NormalizedSample): string {
+function excerpt(turns: readonly Turn[]): string {
   let out = '';
-  for (const t of sample.turns) {
+  for (const t of turns) {
     out += (out === '' ? '' : '\n') + `${t.role}: ${t.text}`;
     if (out.length > EXCERPT_CHARS) break;
   }
@@ -305,6 +311,11 @@ class Accumulator implements QualityAccumulator {
   }
 
   add(sample: unknown, context: AddContext): void {
+    const norm = isNormalizedSample(sample) ? sample : normalizeSample(sample);
+    this.addDigest(norm === undefined ? UNRECOGNISED : digestNormalized(norm, this.canonical), context, norm);
+  }
+
+  addDigest(digest: SampleDigest, context: AddContext, sample?: unknown): void {
     const { line } = context;
     if (!Number.isInteger(line) || line < 1) {
       throw new QualityMetricsError('METRICS_INVALID_OPTIONS', `add: context.line must be a positive integer, got ${String(line)}`);
@@ -312,15 +323,14 @@ class Accumulator implements QualityAccumulator {
     this.samples++;
     if (line > this.lines) this.lines = line;
     this.reasons = undefined;
-    const norm = isNormalizedSample(sample) ? sample : normalizeSample(sample);
-    if (norm === undefined) {
+    if (digest.format === null) {
       this.unrecognised++;
       this.invalid++;
       this.reason('unrecognised_format', null, null);
       this.emit(line, 'invalid', undefined, true);
       return;
     }
-    this.formats.set(norm.format, (this.formats.get(norm.format) ?? 0) + 1);
+    this.formats.set(digest.format, (this.formats.get(digest.format) ?? 0) + 1);
     const issues = context.issues;
     if (issues !== undefined && issues.length > 0) {
       this.invalid++;
@@ -337,60 +347,63 @@ class Accumulator implements QualityAccumulator {
       return;
     }
     this.valid++;
+    // The sample is normalised only for what the digest cannot tell.
+    let norm: NormalizedSample | undefined;
+    const turns = (why: string): Turn[] => {
+      norm ??= sample === undefined ? undefined : isNormalizedSample(sample) ? sample : normalizeSample(sample);
+      if (norm === undefined) {
+        throw new QualityMetricsError('METRICS_UNRECOGNISED_SAMPLE', `addDigest: line ${line} needs its sample (${why}), in the format of its digest`);
+      }
+      return norm.turns;
+    };
 
-    // Exact tier, for every valid sample. The canonical text (what canonicalKey hashes) is written once as UTF-8
-    // bytes, folding each turn once and measuring the sides' code points on the way; every key below hashes those
-    // bytes. Nothing else is allocated here, so a sampled accumulator stays cheap per record.
-    const turns = norm.turns;
-    const cb = this.canonical;
-    cb.write(turns);
-    const hasPrompt = cb.promptChars >= 0;
-    const hasResponse = cb.responseChars >= 0;
-    if (hasPrompt) this.sides.prompt.chars.add(cb.promptChars);
-    if (hasResponse) this.sides.response.chars.add(cb.responseChars);
-    this.sides.total.chars.add(Math.max(0, cb.promptChars) + Math.max(0, cb.responseChars));
-    if (this.tokenizer !== undefined) this.addTokens(norm, hasPrompt, hasResponse);
+    // Exact tier, for every valid sample: its digest holds the sides' code points and the keys of the canonical
+    // text (what canonicalKey hashes), so a sampled accumulator stays cheap per record.
+    const hasPrompt = digest.promptChars >= 0;
+    const hasResponse = digest.responseChars >= 0;
+    if (hasPrompt) this.sides.prompt.chars.add(digest.promptChars);
+    if (hasResponse) this.sides.response.chars.add(digest.responseChars);
+    this.sides.total.chars.add(Math.max(0, digest.promptChars) + Math.max(0, digest.responseChars));
+    if (this.tokenizer !== undefined) this.addTokens(turns('token lengths'), hasPrompt, hasResponse);
 
-    // Exact duplicates, on the first 64 bits of the SHA-256. The digest comes back as a 'binary' (latin1) string, one
-    // character per byte: a Buffer digest costs a backing store per call, about as much as the hash itself.
-    const digest = hash('sha256', cb.buf.subarray(0, cb.length), 'binary');
+    // Exact duplicates, on the first 64 bits of the SHA-256.
+    const key = digest.key;
     let cluster: number | undefined;
     let duplicate = false;
-    const first = this.exactTable.putIfAbsent(u32(digest, 0), u32(digest, 4), line);
+    const first = this.exactTable.putIfAbsent(key[0], key[1], line);
     // The sample selection uses the next 32 bits: uniform, independent of the table key, and a function of the
     // content alone, so reruns, shards and machines select the same samples (and duplicates share their fate).
-    const measured = u32(digest, 8) < this.selectBelow;
+    const measured = key[2] < this.selectBelow;
     if (first >= 0) {
       duplicate = true;
       cluster = first;
       this.exactDuplicates++;
       let g = this.exactGroups.get(first);
-      if (g === undefined) this.exactGroups.set(first, (g = { count: 0, lines: [], example: excerpt(norm) }));
+      // Without its sample, a group first seen here has no example text.
+      if (g === undefined) this.exactGroups.set(first, (g = { count: 0, lines: [], example: sample === undefined ? '' : excerpt(turns('an example')) }));
       g.count++;
       this.example(g, line);
       this.reason('exact_duplicate', first, null);
     } else if (this.nearIndex !== undefined) {
-      const match = this.nearIndex.add(line, sideText(turns, false) + '\n' + sideText(turns, true));
+      const all = turns('near duplicates');
+      const match = this.nearIndex.add(line, sideText(all, false) + '\n' + sideText(all, true));
       if (match !== undefined) {
         duplicate = true;
         cluster = match.duplicateOf;
         let ex = this.nearExcerpts.get(match.duplicateOf);
         if (ex === undefined) this.nearExcerpts.set(match.duplicateOf, (ex = []));
-        if (ex.length < 2) ex.push(excerpt(norm));
+        if (ex.length < 2) ex.push(excerpt(all));
         this.reason('near_duplicate', round(match.similarity), this.nearIndex.params.threshold);
       }
     }
 
-    // Prompt conflicts: same prompt (everything before the last response), different last response. The prompt is
-    // the canonical text up to the last response turn. These internal tables key on xxHash of those bytes (64 bits
-    // for the prompt, 32 for the response): measured ~1.3 µs per sample cheaper than two more SHA-256 calls.
-    const lastAssistant = cb.lastAssistant;
-    if (lastAssistant > 0) {
-      const pk = h64Raw(cb.buf.subarray(0, cb.promptEnd));
-      const rh = h32Raw(cb.buf.subarray(cb.responseStart, cb.responseEnd), 0);
-      const idx = this.promptTable.putIfAbsent(Number(pk >> 32n), Number(BigInt.asUintN(32, pk)), this.promptResp.length / 2);
-      if (idx < 0) this.promptResp.push(rh, line);
-      else if (this.promptResp[idx * 2] !== rh) {
+    // Prompt conflicts: same prompt (everything before the last response), different last response.
+    const conflict = digest.conflict;
+    if (conflict !== null) {
+      const [promptHi, promptLo, responseHash] = conflict;
+      const idx = this.promptTable.putIfAbsent(promptHi, promptLo, this.promptResp.length / 2);
+      if (idx < 0) this.promptResp.push(responseHash, line);
+      else if (this.promptResp[idx * 2] !== responseHash) {
         const firstLine = this.promptResp[idx * 2 + 1]!;
         this.conflictSamples++;
         let g = this.conflictGroups.get(firstLine);
@@ -403,13 +416,13 @@ class Accumulator implements QualityAccumulator {
 
     if (measured) {
       this.measured++;
-      this.measure(turns, line, hasPrompt, hasResponse, lastAssistant);
+      this.measure(turns('content metrics'), line, hasPrompt, hasResponse);
     }
     this.emit(line, duplicate ? 'duplicate' : undefined, cluster, measured);
   }
 
   /** Content tier: word lengths, diversity, language, PII and heuristic flags of one selected sample. */
-  private measure(turns: readonly Turn[], line: number, hasPrompt: boolean, hasResponse: boolean, lastAssistant: number): void {
+  private measure(turns: readonly Turn[], line: number, hasPrompt: boolean, hasResponse: boolean): void {
     // Sides: prompt = system + user turns, response = assistant turns.
     let promptText = '';
     let responseText = '';
@@ -417,9 +430,11 @@ class Accumulator implements QualityAccumulator {
     let emptyTurn = false;
     let placeholder = false;
     let specialToken = false;
+    let lastResponse: string | undefined;
     for (const t of turns) {
       if (t.role === 'assistant') {
         responseText += (responseText === '' ? '' : '\n') + t.text;
+        lastResponse = t.text;
       } else {
         promptText += (promptText === '' ? '' : '\n') + t.text;
         if (t.role === 'user' && firstUser === undefined) firstUser = t.text;
@@ -497,7 +512,7 @@ class Accumulator implements QualityAccumulator {
       const m = this.refusalRe.exec(responseText.toLowerCase());
       if (m !== null) this.flag('refusal', line, m[0], null);
     }
-    if (hasResponse && hasOpenFence(turns[lastAssistant]!.text)) this.flag('unterminated_response', line, null, null);
+    if (lastResponse !== undefined && hasOpenFence(lastResponse)) this.flag('unterminated_response', line, null, null);
   }
 
   /** Adds a sidecar reason to the current sample; without a sidecar nothing is allocated. */
@@ -522,14 +537,14 @@ class Accumulator implements QualityAccumulator {
     this.reason(code, typeof value === 'number' ? round(value) : value, threshold);
   }
 
-  private addTokens(norm: NormalizedSample, hasPrompt: boolean, hasResponse: boolean): void {
+  private addTokens(turns: readonly Turn[], hasPrompt: boolean, hasResponse: boolean): void {
     const tok = this.tokenizer!;
     let p = 0;
     let r = 0;
     let pos = 0;
     let lost = 0;
     const max = this.opts.maxSeqLen;
-    for (const t of norm.turns) {
+    for (const t of turns) {
       const n = tok.count(t.text);
       if (t.role === 'assistant') {
         r += n;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { REPORT_SCHEMA_VERSION } from './report-version.js';
 
-/** Version of the report layout; bumped on any breaking change to {@link QualityReportSchema}. */
-export const REPORT_SCHEMA_VERSION = 1;
+export { REPORT_SCHEMA_VERSION };
 
 const LineList = z.array(z.number().int()).describe('Example line numbers (1-based), ascending, capped by maxExamples');
 

@@ -1,16 +1,24 @@
 // Worker thread of the quality report: measures exported samples off the main thread, which keeps running the
-// pipeline. Receives batches of JSON lines, answers each with an ack (for backpressure), and on `end` returns the
-// accumulator state (written to the export's temp directory, or as text when several workers' states must merge)
-// and, when it is the only worker, the report, so the main thread never rebuilds a state sized by the samples.
+// pipeline. Receives batches of sample digests (with the JSON lines it needs whole), answers each with an ack (for
+// backpressure), and on `end` returns the accumulator state (written to the export's temp directory, or as text
+// when several workers' states must merge) and, when it is the only worker, the report, so the main thread never
+// rebuilds a state sized by the samples.
 import { parentPort, workerData } from 'node:worker_threads';
-import { createQualityAccumulator, type QualityAccumulatorOptions, type QualityReport } from '@lorakit/quality-metrics';
+import { createQualityAccumulator, type QualityAccumulatorOptions, type QualityReport, type SampleDigest } from '@lorakit/quality-metrics/accumulator';
+import { DIGEST_WIDTH, readDigest } from './digest-columns.js';
 import { writeStateFile, type WrittenState } from './state-file.js';
 
-/** A batch of exported samples. */
+/**
+ * A batch of exported samples: their digests, and the JSON lines of those the accumulator needs whole (see
+ * `QualityAccumulator.addDigest`).
+ */
 export interface MetricsBatch {
   type: 'batch';
-  lines: string[];
-  sourceLines: number[];
+  formats: SampleDigest['format'][];
+  /** Per sample: its digest (`DIGEST_WIDTH` numbers, see digest-columns) and its source line. */
+  nums: Float64Array;
+  /** JSON lines by index in the batch. */
+  samples: [number, string][];
   /** Validation issues of kept-but-invalid samples, by index in the batch. */
   issues: [number, { code: string; path: string; message: string }[]][];
 }
@@ -37,9 +45,8 @@ if (port) {
   const end = async (message: MetricsEnd): Promise<MetricsFinal> => {
     const final: MetricsFinal = { type: 'state' };
     if (message.report) final.report = accumulator.report();
-    const text = JSON.stringify(accumulator.toJSON());
-    if (message.statePath === undefined) final.state = text;
-    else final.stateFile = await writeStateFile(message.statePath, text);
+    if (message.statePath === undefined) final.state = JSON.stringify(accumulator.toJSON());
+    else final.stateFile = await writeStateFile(message.statePath, accumulator.toJSON());
     return final;
   };
   port.on('message', (message: MetricsBatch | MetricsEnd) => {
@@ -55,10 +62,14 @@ if (port) {
       return;
     }
     const issues = new Map(message.issues);
-    for (let i = 0; i < message.lines.length; i++) {
-      const sample: unknown = JSON.parse(message.lines[i] as string);
+    const samples = new Map(message.samples);
+    const stride = DIGEST_WIDTH + 1;
+    for (let i = 0; i < message.formats.length; i++) {
+      const digest = readDigest(message.nums, i * stride, message.formats[i] as SampleDigest['format']);
+      const line = message.nums[i * stride + DIGEST_WIDTH] as number;
       const batchIssues = issues.get(i);
-      accumulator.add(sample, batchIssues ? { line: message.sourceLines[i] as number, issues: batchIssues } : { line: message.sourceLines[i] as number });
+      const json = samples.get(i);
+      accumulator.addDigest(digest, batchIssues ? { line, issues: batchIssues } : { line }, json === undefined ? undefined : JSON.parse(json));
     }
     port.postMessage({ type: 'ack' });
   });

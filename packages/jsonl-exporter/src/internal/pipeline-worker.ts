@@ -3,8 +3,10 @@
 // main thread admits the results in input order (counts, errors, dedup) and writes them.
 import { parentPort, workerData } from 'node:worker_threads';
 import { readJsonl } from '@lorakit/schema-validation';
+import type { SampleDigest } from '@lorakit/quality-metrics';
 import type { ExportConfig } from '../export-config.js';
 import { jsonlItem } from '../sources/jsonl-source.js';
+import { DIGEST_WIDTH, readDigest, writeDigest } from './digest-columns.js';
 import type { Transformed, TransformedReject, TransformedSample } from './pipeline.js';
 import { preparePipeline } from './run-pipeline.js';
 
@@ -32,7 +34,7 @@ export interface BlockMessage {
  * The results of one block, in line order, in columns: a structured clone of one object per line cost more than
  * the stages themselves. `kinds` has one entry per item (see {@link ITEM_SAMPLE}); samples are spread over
  * `lines` (joined by newlines, which JSON lines never contain), `splits`, `nums` (keyHi, keyLo, bytes, line per
- * sample) and the sparse `extras`; rejects are objects.
+ * sample, then its report digest when `formats` is there) and the sparse `extras`; rejects are objects.
  */
 export interface BlockResult {
   type: 'result';
@@ -44,6 +46,8 @@ export interface BlockResult {
   nums: Float64Array;
   /** Record ids, only when shuffling needs them. */
   ids?: string[];
+  /** Formats of the samples' report digests, only when the report is on. */
+  formats?: SampleDigest['format'][];
   extras: [number, Pick<TransformedSample, 'pii' | 'issues' | 'nearText'>][];
   rejects: TransformedReject[];
 }
@@ -55,11 +59,13 @@ export const SPLIT_NAMES = ['train', 'validation', 'test'] as const;
 const NUMS = 4;
 
 /** Packs the results of one block into a {@link BlockResult}. */
-export function encode(index: number, blankLines: number, results: Transformed[], withIds: boolean): BlockResult {
+export function encode(index: number, blankLines: number, results: Transformed[], withIds: boolean, withDigests: boolean): BlockResult {
   const kinds = new Uint8Array(results.length);
   const samples = results.filter((t): t is TransformedSample => t.kind === 'sample');
   const splits = new Uint8Array(samples.length);
-  const nums = new Float64Array(samples.length * NUMS);
+  const width = withDigests ? NUMS + DIGEST_WIDTH : NUMS;
+  const nums = new Float64Array(samples.length * width);
+  const formats: SampleDigest['format'][] = [];
   const lines: string[] = [];
   const ids: string[] = [];
   const extras: BlockResult['extras'] = [];
@@ -73,10 +79,15 @@ export function encode(index: number, blankLines: number, results: Transformed[]
     } else {
       kinds[i] = ITEM_SAMPLE;
       splits[k] = SPLIT_NAMES.indexOf(t.split as (typeof SPLIT_NAMES)[number]);
-      nums[k * NUMS] = t.keyHi;
-      nums[k * NUMS + 1] = t.keyLo;
-      nums[k * NUMS + 2] = t.bytes;
-      nums[k * NUMS + 3] = t.sourceLine ?? -1;
+      nums[k * width] = t.keyHi;
+      nums[k * width + 1] = t.keyLo;
+      nums[k * width + 2] = t.bytes;
+      nums[k * width + 3] = t.sourceLine ?? -1;
+      if (withDigests) {
+        const digest = t.digest as SampleDigest;
+        formats.push(digest.format);
+        writeDigest(nums, k * width + NUMS, digest);
+      }
       lines.push(t.line);
       if (withIds) ids.push(t.id);
       if (t.pii || t.issues || t.nearText !== undefined) {
@@ -91,6 +102,7 @@ export function encode(index: number, blankLines: number, results: Transformed[]
   });
   const out: BlockResult = { type: 'result', index, blankLines, kinds, lines: lines.join('\n'), splits, nums, extras, rejects };
   if (withIds) out.ids = ids;
+  if (withDigests) out.formats = formats;
   return out;
 }
 
@@ -98,6 +110,8 @@ export function encode(index: number, blankLines: number, results: Transformed[]
 export function* decode(result: BlockResult, prefix: string): Generator<Transformed> {
   const extras = new Map(result.extras);
   const lines = result.lines;
+  const formats = result.formats;
+  const width = formats ? NUMS + DIGEST_WIDTH : NUMS;
   let at = 0;
   let k = 0;
   let r = 0;
@@ -110,17 +124,18 @@ export function* decode(result: BlockResult, prefix: string): Generator<Transfor
       const line = nl === -1 ? lines.slice(at) : lines.slice(at, nl);
       at = nl + 1;
       const n = result.nums;
-      const sourceLine = n[k * NUMS + 3] as number;
+      const sourceLine = n[k * width + 3] as number;
       const t: TransformedSample = {
         kind: 'sample',
         ref: `${prefix}:${sourceLine}`,
         id: result.ids?.[k] ?? '',
         split: SPLIT_NAMES[result.splits[k] as number] as string,
         line,
-        bytes: n[k * NUMS + 2] as number,
-        keyHi: n[k * NUMS] as number,
-        keyLo: n[k * NUMS + 1] as number,
+        bytes: n[k * width + 2] as number,
+        keyHi: n[k * width] as number,
+        keyLo: n[k * width + 1] as number,
       };
+      if (formats) t.digest = readDigest(n, k * width + NUMS, formats[k] as SampleDigest['format']);
       if (sourceLine >= 0) t.sourceLine = sourceLine;
       const extra = extras.get(k);
       if (extra) Object.assign(t, extra);
@@ -137,6 +152,7 @@ if (port) {
   const tooLongMessage = (size: number) => `line is ${size} bytes, longer than maxLineLength (${data.maxLineLength}); it was skipped`;
 
   const withIds = data.config.split.shuffle;
+  const withDigests = data.config.quality_metrics.enabled;
   const run = async (block: BlockMessage): Promise<BlockResult> => {
     const pipeline = await ready;
     const results: Transformed[] = [];
@@ -144,11 +160,11 @@ if (port) {
       const line = block.firstLine;
       const issue = { code: 'line_too_long', path: '', message: tooLongMessage(block.tooLong), line };
       results.push(pipeline.transform({ ref: `${data.prefix}:${line}`, line, issue }));
-      return encode(block.index, 0, results, withIds);
+      return encode(block.index, 0, results, withIds, withDigests);
     }
     const reader = readJsonl([block.bytes as Uint8Array], { maxLineLength: data.maxLineLength, firstLine: block.firstLine });
     for await (const entry of reader) results.push(pipeline.transform(jsonlItem(entry, data.prefix)));
-    return encode(block.index, reader.summary().blank, results, withIds);
+    return encode(block.index, reader.summary().blank, results, withIds, withDigests);
   };
 
   // One block at a time, in arrival order.

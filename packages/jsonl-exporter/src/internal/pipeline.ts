@@ -1,4 +1,4 @@
-import { canonicalKey, createNearDupIndex, type NearDupIndex } from '@lorakit/quality-metrics';
+import { canonicalKey, createNearDupIndex, digestSample, type NearDupIndex, type SampleDigest } from '@lorakit/quality-metrics';
 import type { ExportConfig } from '../export-config.js';
 import { ExportError } from '../errors.js';
 import { createExportStats, type ExportStage, type ExportStats, type RejectEntry } from '../export-stats.js';
@@ -29,7 +29,7 @@ export interface SampleValidator {
 
 /** Receives every exported sample (the quality accumulator). */
 export interface SampleSink {
-  add(sample: Record<string, unknown> | undefined, line: string, info: { line?: number; issues?: PipelineIssue[] }): void;
+  add(sample: Record<string, unknown> | undefined, line: string, digest: SampleDigest, info: { line?: number; issues?: PipelineIssue[] }): void;
 }
 
 /** One exported line. */
@@ -82,6 +82,8 @@ export interface TransformedSample {
   /** Exact-dedup key halves (0 when exact dedup is off). */
   keyHi: number;
   keyLo: number;
+  /** What the quality report needs of the sample (when the report is on). */
+  digest?: SampleDigest;
   /** Text near-dedup compares (when near dedup is on). */
   nearText?: string;
   /** The sample object; absent when the transform ran in another thread (the sink then parses `line`). */
@@ -128,6 +130,7 @@ export class Pipeline {
   private readonly rejectInvalid: boolean;
   private readonly sink: SampleSink | undefined;
   private readonly exactKeys: ExactKeyTable | undefined;
+  private readonly reportOn: boolean;
   private readonly nearDup: NearDupIndex | undefined;
   /** Refs of the samples that reached dedup, by ordinal. */
   private readonly dedupRefs = new RefTable();
@@ -152,6 +155,7 @@ export class Pipeline {
     this.rejectInvalid = config.structured_gen.reject_invalid_samples;
     this.sink = ctx.sink;
     this.exactKeys = config.dedup.exact ? new ExactKeyTable() : undefined;
+    this.reportOn = config.quality_metrics.enabled;
     this.nearDup = config.dedup.near ? createNearDupIndex({ threshold: config.dedup.near_threshold }) : undefined;
     this.includeRecord = config.output.rejects_include_record;
     this.idField = config.split.id_field;
@@ -262,11 +266,21 @@ export class Pipeline {
     if (item.line !== undefined) out.sourceLine = item.line;
     if (pii) out.pii = true;
     if (issues) out.issues = issues;
+    // With the report on, one digest serves it and exact dedup: its key is the canonical SHA-256 (canonicalKey).
+    // Without, canonicalKey alone spares the prompt-conflict hashes only the report needs.
+    const digest = this.reportOn ? digestSample(sample) : undefined;
+    if (digest !== undefined) out.digest = digest;
     if (this.exactKeys) {
       // Two 52-bit halves of the SHA-256 in a typed-array table: no key strings held, 104 bits compared.
-      const hex = this.exactKey(sample, line);
-      out.keyHi = Number.parseInt(hex.slice(0, 13), 16);
-      out.keyLo = Number.parseInt(hex.slice(13, 26), 16);
+      if (digest !== undefined && digest.format !== null) {
+        const [k0, k1, k2, k3] = digest.key;
+        out.keyHi = k0 * 2 ** 20 + (k1 >>> 12);
+        out.keyLo = (k1 & 0xfff) * 2 ** 40 + k2 * 2 ** 8 + (k3 >>> 24);
+      } else {
+        const hex = digest === undefined ? exactKey(sample, line) : sha256Hex(line);
+        out.keyHi = Number.parseInt(hex.slice(0, 13), 16);
+        out.keyLo = Number.parseInt(hex.slice(13, 26), 16);
+      }
     }
     if (this.nearDup) out.nearText = `${promptText(draft, responseIndex)}\n${response}`;
     if (this.includeRecord) out.record = record;
@@ -321,7 +335,7 @@ export class Pipeline {
       const info: { line?: number; issues?: PipelineIssue[] } = {};
       if (t.sourceLine !== undefined) info.line = t.sourceLine;
       if (t.issues) info.issues = t.issues;
-      this.sink.add(t.sample, t.line, info);
+      this.sink.add(t.sample, t.line, t.digest ?? digestSample(t.sample ?? JSON.parse(t.line)), info);
     }
     return { kind: 'line', split, line: t.line, id: t.id };
   }
@@ -339,17 +353,6 @@ export class Pipeline {
       if (value !== undefined && value !== null) return typeof value === 'string' ? value : JSON.stringify(value);
     }
     return item.ref;
-  }
-
-  private exactKey(sample: Record<string, unknown>, line: string): string {
-    let key: string;
-    try {
-      key = canonicalKey(sample);
-    } catch {
-      // Custom shapes are not a format quality-metrics knows: fall back to the exact bytes of the line.
-      key = sha256Hex(line);
-    }
-    return key;
   }
 
   private isExcluded(field: string): boolean {
@@ -395,6 +398,15 @@ export class Pipeline {
       }
     }
     return { kind: 'reject', reject };
+  }
+}
+
+/** canonicalKey of a sample; custom shapes, in no format quality-metrics knows, are keyed by the bytes of their line. */
+function exactKey(sample: Record<string, unknown>, line: string): string {
+  try {
+    return canonicalKey(sample);
+  } catch {
+    return sha256Hex(line);
   }
 }
 

@@ -3,7 +3,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { createQualityAccumulator } from '@lorakit/quality-metrics';
+import { createQualityAccumulator, digestSample, isMeasured } from '@lorakit/quality-metrics';
 import { describe, expect, it } from 'vitest';
 import { parseExportConfig } from '../export-config.js';
 import { createExportStats } from '../export-stats.js';
@@ -12,14 +12,15 @@ import { Reporter, toFunnel } from './reporter.js';
 const config = parseExportConfig({ source: { type: 'jsonl', path: 'x.jsonl' } });
 
 // A stand-in for metrics-worker.js speaking the same protocol (the real one runs from dist/, not from TS source):
-// it acks each batch slowly, counts lines, and answers `end` with the state it was given (as JSON text, or written to
+// it acks each batch slowly, counts samples and those sent whole, and answers `end` with the state it was given (as JSON text, or written to
 // `statePath`) and, when asked, a report of its own.
 const FAKE_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 let lines = 0;
+let whole = 0;
 parentPort.on('message', (m) => {
   if (m.type === 'end') {
-    const text = JSON.stringify({ ...workerData.state, seen: lines });
+    const text = JSON.stringify({ ...workerData.state, seen: lines, whole });
     const final = { type: 'state' };
     if (m.report) final.report = { counts: { samples: lines } };
     if (m.statePath) {
@@ -29,7 +30,8 @@ parentPort.on('message', (m) => {
     return parentPort.postMessage(final);
   }
   if (workerData.crash) throw new Error('boom');
-  lines += m.lines.length;
+  lines += m.formats.length;
+  whole += m.samples.length;
   setTimeout(() => parentPort.postMessage({ type: 'ack' }), 2);
 });`;
 
@@ -47,7 +49,7 @@ describe('Reporter with a worker', () => {
     // More batches than the workers may have in flight together, so the pipeline must wait.
     for (let i = 0; i < 100_000; i++) {
       const s = sample(i);
-      reporter.add(s, JSON.stringify(s), { line: i + 1 });
+      reporter.add(s, JSON.stringify(s), digestSample(s), { line: i + 1 });
       const behind = reporter.backpressure();
       if (behind) {
         waits++;
@@ -69,23 +71,31 @@ describe('Reporter with a worker', () => {
     expect(result.stateFile).toEqual({ bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') });
   });
 
-  it('lets a single worker send its report and write its state itself', async () => {
+  it('lets a single worker send its report and write its state itself, sending whole only the sampled samples', async () => {
     const acc = createQualityAccumulator({ nearDup: false });
     const worker = new Worker(FAKE_WORKER, { eval: true, workerData: { state: acc.toJSON() } });
-    const reporter = new Reporter(config, { workers: [worker] });
-    for (let i = 0; i < 1000; i++) reporter.add(sample(i), JSON.stringify(sample(i)), { line: i + 1 });
+    const reporter = new Reporter(config, { workers: [worker] }, 0.1);
+    let measured = 0;
+    for (let i = 0; i < 1000; i++) {
+      const digest = digestSample(sample(i));
+      if (isMeasured(digest, 0.1)) measured++;
+      reporter.add(sample(i), JSON.stringify(sample(i)), digest, { line: i + 1 });
+    }
     const statePath = join(await mkdtemp(join(tmpdir(), 'lorakit-reporter-')), 'state.json');
     const result = await reporter.finish(createExportStats(), statePath);
     expect(result.report?.counts).toEqual({ samples: 1000 });
     // The worker wrote the state itself: the main thread only learns its size and hash.
-    expect(JSON.parse(await readFile(statePath, 'utf8'))).toMatchObject({ stateVersion: 2, seen: 1000 });
+    expect(JSON.parse(await readFile(statePath, 'utf8'))).toMatchObject({ stateVersion: 2, seen: 1000, whole: measured });
+    // The export drops exact duplicates (the default), so only the content sample needs its JSON line.
+    expect(measured).toBeGreaterThan(50);
+    expect(measured).toBeLessThan(150);
     expect(result.stateFile?.sha256).toBe('fake');
   });
 
   it('turns a crashing worker into EXPORT_METRICS_FAILED', async () => {
     const worker = new Worker(FAKE_WORKER, { eval: true, workerData: { state: {}, crash: true } });
     const reporter = new Reporter(config, { workers: [worker] });
-    for (let i = 0; i < 600; i++) reporter.add(sample(i), JSON.stringify(sample(i)), {});
+    for (let i = 0; i < 600; i++) reporter.add(sample(i), JSON.stringify(sample(i)), digestSample(sample(i)), {});
     await expect(reporter.finish(createExportStats())).rejects.toMatchObject({ code: 'EXPORT_METRICS_FAILED' });
     await reporter.destroy();
   });

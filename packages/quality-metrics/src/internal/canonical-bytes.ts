@@ -1,4 +1,4 @@
-import { countCodePoints } from '@lorakit/schema-validation';
+import { countCodePoints } from '@lorakit/schema-validation/count-code-points';
 import type { Turn } from '../normalize-sample.js';
 import { FOLDED, FOLD_UNICODE, applyFold, foldScan } from './fold.js';
 
