@@ -228,6 +228,22 @@ describe('merge and JSON state', () => {
   });
 });
 
+describe('toJSONChunks', () => {
+  it('gives the text of JSON.stringify(toJSON()), near-duplicate signatures straddling parts included', () => {
+    // 120 hashes = 240 signature bytes, which do not divide a part: some signature is split between two.
+    const acc = createQualityAccumulator({ sampleRate: 0.3, nearDup: { numHashes: 120, bands: 12 } });
+    const rand = mulberry32(7);
+    const vocab = makeVocabulary(rand, 400);
+    for (let line = 1; line <= 4000; line++) {
+      const prompt = makeText(rand, vocab, 10).join(' ');
+      acc.add({ prompt: line % 50 === 0 ? 'the same question' : prompt, completion: makeText(rand, vocab, 30).join(' ') }, { line });
+    }
+    const text = [...acc.toJSONChunks()].join('');
+    expect(text).toBe(JSON.stringify(acc.toJSON()));
+    expect(withoutTime(accumulatorFromJSON(JSON.parse(text)).report())).toEqual(withoutTime(acc.report()));
+  });
+});
+
 describe('sampleRate', () => {
   // Word salads eld tells apart reliably: the test needs known language shares, not fluent text.
   const WORDS: Record<string, string[]> = {

@@ -29,6 +29,7 @@ import { HISTOGRAM_BUCKETS, LengthStats, SKETCH_RELATIVE_ACCURACY, type LengthSt
 import { mtld } from './internal/mtld.js';
 import { TopK } from './internal/top-k.js';
 import { U64Table } from './internal/u64-table.js';
+import { Base64Parts, PART_BYTES, jsonPieces, materialize, packNumbers, unpackNumbers } from './internal/state-json.js';
 import { combine, fmix32, h32 } from './internal/xxhash.js';
 import { countCodePoints } from '@lorakit/schema-validation/count-code-points';
 import { splitWords } from './internal/words.js';
@@ -114,6 +115,11 @@ export interface QualityAccumulator {
   merge(other: QualityAccumulator): void;
   /** Serialisable state (for shards computed elsewhere); restore it with {@link accumulatorFromJSON}. */
   toJSON(): AccumulatorState;
+  /**
+   * The text of `JSON.stringify(toJSON())` in chunks, for writing a large state to a file or a stream: the
+   * per-sample tables are encoded a part (under 1 MiB) at a time, so neither they nor the whole text are ever held.
+   */
+  toJSONChunks(): Iterable<string>;
   /** The report of everything added so far. Does not change the accumulator. */
   report(): QualityReport;
 }
@@ -175,18 +181,6 @@ function detectLanguage(text: string): string {
   eldDetector ??= loadEld();
   const result = eldDetector.detect(text.length > 400 ? text.slice(0, 400) : text);
   return result.language !== '' && result.isReliable() ? result.language : 'und';
-}
-
-/** Numbers as base64 of little-endian float64s: exact, and far smaller in JSON than a number array. */
-function packNumbers(values: number[]): string {
-  const packed = Float64Array.from(values);
-  return Buffer.from(packed.buffer).toString('base64');
-}
-
-function unpackNumbers(text: string): number[] {
-  const bytes = Buffer.from(text, 'base64');
-  if (bytes.length % 8 !== 0) throw new Error('a number state must hold 8 bytes per number');
-  return Array.from(new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
 }
 
 function rate(num: number, den: number): number | null {
@@ -884,17 +878,42 @@ class Accumulator implements QualityAccumulator {
   }
 
   toJSON(): AccumulatorState {
+    return materialize(this.stateTree());
+  }
+
+  *toJSONChunks(): Generator<string> {
+    yield* jsonPieces(this.stateTree());
+  }
+
+  /** The state, with its per-sample tables as base64 made on demand (see Base64Parts). */
+  private stateTree(): AccumulatorState {
     const lenJson = (s: SideStats) => ({ chars: s.chars.toJSON(), words: s.words.toJSON(), tokens: s.tokens?.toJSON() ?? null });
     const divJson = (d: DiversityStats) => ({ ngrams: d.ngrams, distinct: d.distinct.map((c) => c.toJSON()) });
     let near: unknown = null;
-    if (this.nearIndex !== undefined) {
+    const index = this.nearIndex;
+    if (index !== undefined) {
       const ids: number[] = [];
-      const sigs: Buffer[] = [];
-      for (const [id, sig] of this.nearIndex.entries()) {
-        ids.push(id);
-        sigs.push(Buffer.from(sig.buffer, sig.byteOffset, sig.byteLength));
-      }
-      near = { ids, signatures: Buffer.concat(sigs).toString('base64'), excerpts: [...this.nearExcerpts] };
+      for (const [id] of index.entries()) ids.push(id);
+      // The signatures' bytes in order, packed a part at a time (a signature may straddle two parts).
+      const signatures = new Base64Parts(function* () {
+        const part = Buffer.allocUnsafe(PART_BYTES);
+        let used = 0;
+        for (const [, sig] of index.entries()) {
+          const bytes = new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength);
+          for (let at = 0; at < bytes.length; ) {
+            const n = Math.min(bytes.length - at, PART_BYTES - used);
+            part.set(bytes.subarray(at, at + n), used);
+            used += n;
+            at += n;
+            if (used === PART_BYTES) {
+              yield part.toString('base64');
+              used = 0;
+            }
+          }
+        }
+        if (used > 0) yield part.toString('base64', 0, used);
+      });
+      near = { ids, signatures, excerpts: [...this.nearExcerpts] };
     }
     return {
       stateVersion: 2,
@@ -904,9 +923,9 @@ class Accumulator implements QualityAccumulator {
       issues: [...this.issues.values()],
       lengths: { prompt: lenJson(this.sides.prompt), response: lenJson(this.sides.response), total: lenJson(this.sides.total) },
       truncation: [this.samplesOver, this.responseTokens, this.responseTokensLost],
-      exact: { table: this.exactTable.toBase64(), duplicates: this.exactDuplicates, groups: [...this.exactGroups] },
+      exact: { table: this.exactTable.base64Parts(), duplicates: this.exactDuplicates, groups: [...this.exactGroups] },
       near,
-      conflicts: { table: this.promptTable.toBase64(), resp: packNumbers(this.promptResp), samples: this.conflictSamples, groups: [...this.conflictGroups] },
+      conflicts: { table: this.promptTable.base64Parts(), resp: packNumbers(this.promptResp), samples: this.conflictSamples, groups: [...this.conflictGroups] },
       diversity: { prompt: divJson(this.diversity.prompt), response: divJson(this.diversity.response) },
       compression: [this.compressRaw, this.compressGz, this.pending],
       mtld: [this.mtldSum, this.mtldN],

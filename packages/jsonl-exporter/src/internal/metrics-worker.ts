@@ -46,7 +46,7 @@ if (port) {
     const final: MetricsFinal = { type: 'state' };
     if (message.report) final.report = accumulator.report();
     if (message.statePath === undefined) final.state = JSON.stringify(accumulator.toJSON());
-    else final.stateFile = await writeStateFile(message.statePath, accumulator.toJSON());
+    else final.stateFile = await writeStateFile(message.statePath, accumulator.toJSONChunks());
     return final;
   };
   port.on('message', (message: MetricsBatch | MetricsEnd) => {

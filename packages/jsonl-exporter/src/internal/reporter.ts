@@ -163,7 +163,7 @@ export class Reporter implements SampleSink {
     if (this.accumulator) {
       const acc = this.accumulator;
       const report = acc.report();
-      return statePath === undefined ? { report } : { report, stateFile: await writeStateFile(statePath, acc.toJSON()) };
+      return statePath === undefined ? { report } : { report, stateFile: await writeStateFile(statePath, acc.toJSONChunks()) };
     }
     this.send();
     const single = this.workers.length === 1;
@@ -239,7 +239,9 @@ export async function createReporter(config: ExportConfig, estimated: number | u
   const count = q.worker_threads;
   const url = count > 0 ? workerUrl('metrics-worker.js') : undefined;
   if (url) {
-    const workers = Array.from({ length: count }, () => startWorker(url, options));
+    // A small young generation: fed digests, the worker allocates little per sample, and V8's default (up to 32 MB)
+    // only held garbage (measured on 100k records: peak RSS 283-296 → 260-276 MB, CPU the same, also at rate 1).
+    const workers = Array.from({ length: count }, () => startWorker(url, options, { maxYoungGenerationSizeMb: 8 }));
     return new Reporter(config, { workers }, options.sampleRate ?? 1);
   }
   return new Reporter(config, createQualityAccumulator(options), options.sampleRate ?? 1);

@@ -10,18 +10,18 @@ export interface WrittenState {
 }
 
 /**
- * Writes an accumulator state as JSON (and a newline) to a new file, synced: the bytes of
- * `JSON.stringify(state) + '\n'`, written one top-level field at a time, in slices. At a million samples the
- * state's tables are tens of MB of base64 each; one JSON text of them all and its UTF-8 copy would add ~100 MB to
- * the export's peak RSS at its very end. The export's temp directory makes the file atomic.
+ * Writes the JSON text of an accumulator state (the accumulator's `toJSONChunks()`) and a newline to a new file,
+ * synced, with its size and SHA-256. The chunks are written as they come, a large one in slices, so the state's
+ * text is never whole in memory: at a million samples its tables are tens of MB of base64 each, and one text of them
+ * all plus its UTF-8 copy raised the export's peak RSS at its very end by ~100 MB (measured). The export's temp
+ * directory makes the file atomic.
  */
-export async function writeStateFile(path: string, state: object): Promise<WrittenState> {
+export async function writeStateFile(path: string, chunks: Iterable<string>): Promise<WrittenState> {
   const file = await open(path, 'wx');
   const hash = createHash('sha256');
   let bytes = 0;
   const put = async (text: string) => {
-    // In slices, so a field's UTF-8 copy is never whole either; a slice never ends between the halves of a
-    // surrogate pair (each half alone would be written as U+FFFD).
+    // A slice never ends between the halves of a surrogate pair (each half alone would be written as U+FFFD).
     for (let at = 0; at < text.length; ) {
       let end = Math.min(text.length, at + SLICE_CHARS);
       const last = text.charCodeAt(end - 1);
@@ -34,16 +34,8 @@ export async function writeStateFile(path: string, state: object): Promise<Writt
     }
   };
   try {
-    let sep = '{';
-    for (const [key, value] of Object.entries(state)) {
-      const json = JSON.stringify(value) as string | undefined;
-      // As JSON.stringify does: a field without a JSON value is left out.
-      if (json === undefined) continue;
-      await put(`${sep}${JSON.stringify(key)}:`);
-      await put(json);
-      sep = ',';
-    }
-    await put(sep === '{' ? '{}\n' : '}\n');
+    for (const chunk of chunks) await put(chunk);
+    await put('\n');
     await file.sync();
   } finally {
     await file.close();

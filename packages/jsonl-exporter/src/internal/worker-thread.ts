@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 
 /**
  * A worker thread running `file` (a compiled module beside this one in dist/), or undefined when running from
@@ -14,7 +14,7 @@ export function workerUrl(file: string): URL | undefined {
  * `process.execArgv`, and a parent started as `node --input-type=module -e ...` would otherwise make every worker
  * fail to load its file.
  */
-export function startWorker(url: URL, workerData: unknown): Worker {
+export function startWorker(url: URL, workerData: unknown, resourceLimits?: ResourceLimits): Worker {
   const execArgv = process.execArgv.filter((arg, i, all) => !arg.startsWith('--input-type') && all[i - 1] !== '--input-type');
-  return new Worker(url, { workerData, execArgv });
+  return new Worker(url, resourceLimits ? { workerData, execArgv, resourceLimits } : { workerData, execArgv });
 }

@@ -1,3 +1,5 @@
+import { Base64Parts, PART_BYTES } from './state-json.js';
+
 // Open-addressing hash table from a 64-bit key (two uint32 halves, already well mixed) to a non-negative int32.
 // Typed arrays instead of a Map of strings: 12 bytes per slot, no per-entry object, and no 16.7M-entry ceiling.
 export class U64Table {
@@ -71,15 +73,27 @@ export class U64Table {
 
   /** The entries as base64 of little-endian uint32 triples (hi, lo, value): a compact, JSON-safe state. */
   toBase64(): string {
-    const packed = new Uint32Array(this.size * 3);
-    let at = 0;
-    for (let i = 0; i < this.values.length; i++) {
-      if (this.values[i] === -1) continue;
-      packed[at++] = this.hi[i]!;
-      packed[at++] = this.lo[i]!;
-      packed[at++] = this.values[i]!;
-    }
-    return Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength).toString('base64');
+    return this.base64Parts().toJSON();
+  }
+
+  /** {@link toBase64} in parts of at most PART_BYTES (65,536 entries), packed only when a part is asked for. */
+  base64Parts(): Base64Parts {
+    const { hi, lo, values } = this;
+    return new Base64Parts(function* () {
+      const packed = new Uint32Array(PART_BYTES / 4);
+      let at = 0;
+      for (let i = 0; i < values.length; i++) {
+        if (values[i] === -1) continue;
+        packed[at++] = hi[i]!;
+        packed[at++] = lo[i]!;
+        packed[at++] = values[i]!;
+        if (at === packed.length) {
+          yield Buffer.from(packed.buffer).toString('base64');
+          at = 0;
+        }
+      }
+      if (at > 0) yield Buffer.from(packed.buffer, 0, at * 4).toString('base64');
+    });
   }
 
   /** Adds the entries of a {@link toBase64} string. */
