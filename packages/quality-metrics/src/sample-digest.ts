@@ -18,7 +18,7 @@ export interface SampleDigest {
   responseChars: number;
   /**
    * The first 128 bits of the SHA-256 of the canonical text, as four big-endian uint32s: the first 64 bits of
-   * {@link canonicalKey}'s hex digest are `key[0]` and `key[1]`.
+   * `canonicalKey`'s hex digest are `key[0]` and `key[1]`.
    */
   key: readonly [number, number, number, number];
   /**

@@ -27,7 +27,7 @@ export interface SampleValidator {
   validate(value: unknown): { success: true } | { success: false; issues: PipelineIssue[] };
 }
 
-/** Receives every exported sample (the quality accumulator). */
+/** Receives every exported sample with its digest (the quality report). */
 export interface SampleSink {
   add(sample: Record<string, unknown> | undefined, line: string, digest: SampleDigest, info: { line?: number; issues?: PipelineIssue[] }): void;
 }
@@ -86,7 +86,7 @@ export interface TransformedSample {
   digest?: SampleDigest;
   /** Text near-dedup compares (when near dedup is on). */
   nearText?: string;
-  /** The sample object; absent when the transform ran in another thread (the sink then parses `line`). */
+  /** The sample object; absent when the transform ran in another thread (the sink parses `line` if it needs it). */
   sample?: Record<string, unknown>;
   pii?: boolean;
   /** Validation issues of a sample kept although invalid. */

@@ -21,10 +21,6 @@ import type { MetricsBatch, MetricsEnd, MetricsFinal } from './metrics-worker.js
 import { writeStateFile, type WrittenState } from './state-file.js';
 import type { PipelineIssue, SampleSink } from './pipeline.js';
 
-function newBatch(): MetricsBatch {
-  return { type: 'batch', formats: [], nums: new Float64Array(BATCH * STRIDE), samples: [], issues: [] };
-}
-
 /** The quality report of an export (and its gate verdicts). */
 export interface ReportResult {
   report?: QualityReport;
@@ -51,8 +47,13 @@ export function toFunnel(stats: ExportStats): NonNullable<QualityReport['funnel'
 const BATCH = 512;
 /** Numbers per sample in a batch: its digest, then its line. */
 const STRIDE = DIGEST_WIDTH + 1;
+
 // Batches sent but not yet measured; beyond this the pipeline waits, so a slow report cannot queue up the dataset.
 const MAX_IN_FLIGHT = 64;
+
+function newBatch(): MetricsBatch {
+  return { type: 'batch', formats: [], nums: new Float64Array(BATCH * STRIDE), samples: [], issues: [] };
+}
 
 /**
  * Feeds exported samples to a quality accumulator and produces the report with the funnel. With workers, batches
