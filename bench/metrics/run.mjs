@@ -132,7 +132,7 @@ if (process.argv[2] === '--phase') {
   const full = results[1];
   console.log(`sampleRate 0.02: content metrics on ${sampled.measured.toLocaleString('en-US')} samples; ` +
     `${(full.seconds / sampled.seconds).toFixed(1)}x faster than the full accumulator, ${(sampled.seconds / base.seconds).toFixed(2)}x the baseline time`);
-  console.log('(add() µs/sample = the phase minus its JSON.parse, timed again alone, so it includes loading the language model, ~0.4 s, and');
+  console.log('(add() µs/sample = the phase minus its JSON.parse, timed again alone, so it includes loading the language model, ~0.2 s, and');
   console.log(' warming up; warm = the same over the second half of the corpus)');
   console.log('(peak RSS includes the generated corpus held in memory, see baseline, and V8 garbage not yet collected)');
   const nd = results[3];
