@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 /** Runs one export in a child process on the built package; prints its stats, or its error code and message. */
-async function runChild(config: ExportConfigInput): Promise<string> {
+async function runChild(config: ExportConfigInput, nodeOptions: string[] = []): Promise<string> {
   const script = `
     const { parseExportConfig, runExport } = await import(${JSON.stringify(dist)});
     try {
@@ -36,7 +36,7 @@ async function runChild(config: ExportConfigInput): Promise<string> {
     } catch (error) {
       process.stdout.write(JSON.stringify({ code: error.code, message: error.message }));
     }`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(config)], {
+  const { stdout } = await promisify(execFile)(process.execPath, [...nodeOptions, '--input-type=module', '-e', script, JSON.stringify(config)], {
     maxBuffer: 1 << 26,
     timeout: 60_000,
   });
@@ -192,6 +192,17 @@ describe('parallel export failures', () => {
     }
     expect(results[0]).toMatchObject({ code: 'EXPORT_MAX_ERRORS' });
     expect(results[1]).toEqual(results[0]);
+  }, 120_000);
+
+  it('starts its threads when node runs with V8 options a worker may not be given (--max-old-space-size, --expose-gc)', async () => {
+    const lines = Array.from({ length: 30_000 }, (_, i) => JSON.stringify({ instruction: `question ${i}`, output: `answer ${i}` }));
+    const input = join(work, 'v8-options.jsonl');
+    await writeFile(input, `${lines.join('\n')}\n`);
+    const config: ExportConfigInput = { source: { type: 'jsonl', path: input }, style: 'instruction', output: { dir: join(work, 'v8-options') }, worker_threads: 2 };
+    const stats = JSON.parse(await runChild(config, ['--max-old-space-size=2048', '--expose-gc'])) as { exported?: number; code?: string; message?: string };
+    // Both kinds of worker ran: the pipeline's (worker_threads 2) and the report's (quality_metrics on by default).
+    expect(stats).toMatchObject({ read: 30_000, exported: 30_000 });
+    expect(JSON.parse(await readFile(join(work, 'v8-options', 'quality_report.json'), 'utf8'))).toMatchObject({ counts: { samples: 30_000 } });
   }, 120_000);
 
   it('reports a corrupt gzip file as the single-threaded reader does', async () => {

@@ -9,12 +9,39 @@ export function workerUrl(file: string): URL | undefined {
   return new URL(`./${file}`, import.meta.url);
 }
 
+/** The parent's Node options a worker accepts, once known (see {@link startWorker}). */
+let workerExecArgv: string[] | undefined;
+
 /**
- * Starts a worker on `url` with the parent's Node options minus `--input-type`: workers inherit
- * `process.execArgv`, and a parent started as `node --input-type=module -e ...` would otherwise make every worker
- * fail to load its file.
+ * Starts a worker on `url` with the parent's Node options, minus two kinds:
+ * - `--input-type`: a parent started as `node --input-type=module -e ...` would otherwise make every worker fail
+ *   to load its file;
+ * - options Node refuses in a worker's `execArgv` (ERR_WORKER_INVALID_EXEC_ARGV): V8 and process-wide options such
+ *   as `--max-old-space-size` or `--expose-gc`. They apply to every thread of the process anyway, and a user who
+ *   starts an export with `node --max-old-space-size=8192` must not see it fail.
  */
 export function startWorker(url: URL, workerData: unknown, resourceLimits?: ResourceLimits): Worker {
+  const start = (execArgv: string[]) => new Worker(url, resourceLimits ? { workerData, execArgv, resourceLimits } : { workerData, execArgv });
+  if (workerExecArgv !== undefined) return start(workerExecArgv);
   const execArgv = process.execArgv.filter((arg, i, all) => !arg.startsWith('--input-type') && all[i - 1] !== '--input-type');
-  return new Worker(url, resourceLimits ? { workerData, execArgv, resourceLimits } : { workerData, execArgv });
+  try {
+    const worker = start(execArgv);
+    workerExecArgv = execArgv;
+    return worker;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+    // Node names the refused options in its message ("... invalid execArgv flags: --a, --b").
+    const refused = new Set(((error as Error).message.split('flags: ')[1] ?? '').split(', '));
+    const accepted = execArgv.filter((arg) => !refused.has(arg));
+    try {
+      const worker = start(accepted);
+      workerExecArgv = accepted;
+      return worker;
+    } catch (again) {
+      if ((again as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw again;
+      // The message was not what it used to be: start without the parent's options.
+      workerExecArgv = [];
+      return start([]);
+    }
+  }
 }
