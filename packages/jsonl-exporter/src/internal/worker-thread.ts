@@ -23,25 +23,17 @@ let workerExecArgv: string[] | undefined;
 export function startWorker(url: URL, workerData: unknown, resourceLimits?: ResourceLimits): Worker {
   const start = (execArgv: string[]) => new Worker(url, resourceLimits ? { workerData, execArgv, resourceLimits } : { workerData, execArgv });
   if (workerExecArgv !== undefined) return start(workerExecArgv);
-  const execArgv = process.execArgv.filter((arg, i, all) => !arg.startsWith('--input-type') && all[i - 1] !== '--input-type');
-  try {
-    const worker = start(execArgv);
-    workerExecArgv = execArgv;
-    return worker;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
-    // Node names the refused options in its message ("... invalid execArgv flags: --a, --b").
-    const refused = new Set(((error as Error).message.split('flags: ')[1] ?? '').split(', '));
-    const accepted = execArgv.filter((arg) => !refused.has(arg));
+  let execArgv = process.execArgv.filter((arg, i, all) => !arg.startsWith('--input-type') && all[i - 1] !== '--input-type');
+  for (let attempt = 0; ; attempt++) {
     try {
-      const worker = start(accepted);
-      workerExecArgv = accepted;
+      const worker = start(execArgv);
+      workerExecArgv = execArgv;
       return worker;
-    } catch (again) {
-      if ((again as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw again;
-      // The message was not what it used to be: start without the parent's options.
-      workerExecArgv = [];
-      return start([]);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV' || execArgv.length === 0) throw error;
+      // Node names the refused options ("... invalid execArgv flags: --a, --b"); should that not do, none are passed.
+      const refused = new Set(((error as Error).message.split('flags: ')[1] ?? '').split(', '));
+      execArgv = attempt === 0 ? execArgv.filter((arg) => !refused.has(arg)) : [];
     }
   }
 }
