@@ -11,8 +11,10 @@ export {
   type NearDupParams,
 } from './near-dup-index.js';
 export { detectPii, type PiiSpan, type PiiType } from './detect-pii.js';
-// The accumulator and sample digests: also the `@lorakit/quality-metrics/accumulator` entry point.
-export * from './accumulator.js';
+// The accumulator and sample digests, also exported alone by `@lorakit/quality-metrics/accumulator`.
+export { createQualityAccumulator, accumulatorFromJSON, digestSample, isMeasured } from './accumulator.js';
+export type { QualityAccumulator, QualityAccumulatorOptions, AddContext, AccumulatorState } from './accumulator.js';
+export type { SampleRecord, SampleReason, SampleDigest } from './accumulator.js';
 export {
   QualityReportSchema,
   REPORT_SCHEMA_VERSION,
