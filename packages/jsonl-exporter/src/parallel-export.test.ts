@@ -130,7 +130,7 @@ describe('parallel export (worker_threads)', () => {
 });
 
 describe('quality report of an export', () => {
-  it('equals the report of an accumulator fed the exported samples, with the report worker fed digests', async () => {
+  it('equals the report of an accumulator fed the exported samples, the report fed digests on its worker or the main thread', async () => {
     expect(existsSync(dist), `build the package first (npx nx build jsonl-exporter): ${dist} is missing`).toBe(true);
     const words = 'the court decided that the permit was void because the authority ignored the noise limit'.split(' ');
     const text = (i: number, n: number) => Array.from({ length: n }, (_, j) => words[(i * 7 + j * 3 + j * j) % words.length]).join(' ');
@@ -142,14 +142,16 @@ describe('quality report of an export', () => {
     });
     const input = join(work, 'report.jsonl');
     await writeFile(input, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
-    for (const [i, exact] of [true, false].entries()) {
+    const runs = [true, false].flatMap((exact) => [1, 0].map((reportWorkers) => ({ exact, reportWorkers })));
+    for (const [i, { exact, reportWorkers }] of runs.entries()) {
       const out = join(work, `report-${i}`);
-      // Pipeline workers too, so the main thread never holds the sample objects: the report worker gets digests.
+      // Pipeline workers too, so the main thread never holds the sample objects: the report (on its worker, or on
+      // the main thread) gets digests and parses only the lines it needs.
       const config: ExportConfigInput = {
         source: { type: 'jsonl', path: input },
         style: 'instruction',
         dedup: { exact },
-        quality_metrics: { sample_rate: 0.3 },
+        quality_metrics: { sample_rate: 0.3, worker_threads: reportWorkers },
         split: { validation: 0 },
         output: { dir: out },
         worker_threads: 2,
