@@ -141,7 +141,7 @@ export async function runExport(config: ExportConfig, options: ExportOptions = {
     };
     if (workers > 0) {
       // Workers transform blocks of lines; admitting (counts, errors, dedup) and writing stay here, in input order.
-      const blocks = transformInParallel(config, { cwd, env, startedAt, workers, signal }, parallel);
+      const blocks = transformInParallel(config, { cwd, env, startedAt, workers, digests: reporter !== undefined, signal }, parallel);
       for await (const { results, recordAt } of blocks) {
         if (signal?.aborted) throw aborted();
         for (const t of results) {

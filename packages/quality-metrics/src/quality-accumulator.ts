@@ -29,7 +29,7 @@ import { HISTOGRAM_BUCKETS, LengthStats, SKETCH_RELATIVE_ACCURACY, type LengthSt
 import { mtld } from './internal/mtld.js';
 import { TopK } from './internal/top-k.js';
 import { U64Table } from './internal/u64-table.js';
-import { Base64Parts, PART_BYTES, jsonPieces, materialize, packNumbers, unpackNumbers } from './internal/state-json.js';
+import { bytesAsBase64, jsonPieces, materialize, packNumbers, unpackNumbers } from './internal/state-json.js';
 import { combine, fmix32, h32 } from './internal/xxhash.js';
 import { countCodePoints } from '@lorakit/schema-validation/count-code-points';
 import { splitWords } from './internal/words.js';
@@ -894,24 +894,8 @@ class Accumulator implements QualityAccumulator {
     if (index !== undefined) {
       const ids: number[] = [];
       for (const [id] of index.entries()) ids.push(id);
-      // The signatures' bytes in order, packed a part at a time (a signature may straddle two parts).
-      const signatures = new Base64Parts(function* () {
-        const part = Buffer.allocUnsafe(PART_BYTES);
-        let used = 0;
-        for (const [, sig] of index.entries()) {
-          const bytes = new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength);
-          for (let at = 0; at < bytes.length; ) {
-            const n = Math.min(bytes.length - at, PART_BYTES - used);
-            part.set(bytes.subarray(at, at + n), used);
-            used += n;
-            at += n;
-            if (used === PART_BYTES) {
-              yield part.toString('base64');
-              used = 0;
-            }
-          }
-        }
-        if (used > 0) yield part.toString('base64', 0, used);
+      const signatures = bytesAsBase64(function* () {
+        for (const [, sig] of index.entries()) yield new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength);
       });
       near = { ids, signatures, excerpts: [...this.nearExcerpts] };
     }

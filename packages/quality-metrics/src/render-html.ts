@@ -264,7 +264,7 @@ export function renderHtml(report: QualityReport, options: RenderHtmlOptions = {
   const lg = report.language;
   s.push('<h2 id="language">Language</h2>');
   sampled();
-  s.push(`<p>Detected on the response side (prompt when there is none) with eld (small database); under ${esc(String(lg.minChars))} characters it is <code>und</code>.` +
+  s.push(`<p>Detected on the response side (prompt when there is none) with eld (extra-small database); under ${esc(String(lg.minChars))} characters it is <code>und</code>.` +
     (lg.expected ? ` Expected: ${esc(lg.expected.join(', '))}; mismatches ${esc(num(lg.mismatches))} (${esc(pct(lg.mismatchRate))})${lg.mismatchLines.length ? `, e.g. lines ${lineList(lg.mismatchLines, lg.mismatches)}` : ''}.` : '') + '</p>');
   s.push('<div class="charts">');
   s.push(barsSvg('language mix', lg.counts.slice(0, 15).map((l) => ({ label: l.language, value: l.share, text: `${pct(l.share)} (${num(l.count)})` })), 1));

@@ -116,7 +116,7 @@ export interface ParallelStats {
  */
 export async function* transformInParallel(
   config: ExportConfig,
-  options: { cwd: string; env: NodeJS.ProcessEnv; startedAt: number; workers: number; signal?: AbortSignal | undefined },
+  options: { cwd: string; env: NodeJS.ProcessEnv; startedAt: number; workers: number; digests: boolean; signal?: AbortSignal | undefined },
   stats: ParallelStats,
 ): AsyncGenerator<TransformedBlock> {
   const source = config.source;
@@ -131,6 +131,7 @@ export async function* transformInParallel(
     startedAt: options.startedAt,
     prefix: file.name,
     maxLineLength,
+    digests: options.digests,
   };
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;

@@ -19,6 +19,8 @@ export interface PipelineWorkerData {
   /** Refs are `<prefix>:<line>`, as the single-threaded JSONL source names them. */
   prefix: string;
   maxLineLength: number;
+  /** The main thread reports on the samples: compute their digests. */
+  digests: boolean;
 }
 
 /** A block of input: whole lines from `firstLine`, or one line too long to hold (`tooLong` bytes). */
@@ -148,11 +150,11 @@ export function* decode(result: BlockResult, prefix: string): Generator<Transfor
 const port = parentPort;
 if (port) {
   const data = workerData as PipelineWorkerData;
-  const ready = preparePipeline(data.config, { cwd: data.cwd, env: data.env, startedAt: data.startedAt });
+  const ready = preparePipeline(data.config, { cwd: data.cwd, env: data.env, startedAt: data.startedAt, digests: data.digests });
   const tooLongMessage = (size: number) => `line is ${size} bytes, longer than maxLineLength (${data.maxLineLength}); it was skipped`;
 
   const withIds = data.config.split.shuffle;
-  const withDigests = data.config.quality_metrics.enabled;
+  const withDigests = data.digests;
   const run = async (block: BlockMessage): Promise<BlockResult> => {
     const pipeline = await ready;
     const results: Transformed[] = [];

@@ -109,6 +109,11 @@ export interface PipelineContext {
   startedAt: number;
   validator?: SampleValidator | undefined;
   sink?: SampleSink | undefined;
+  /**
+   * Compute report digests although there is no sink here: a worker thread whose results feed the main thread's
+   * sink. With a sink, digests are always computed; without either, none (exportRecords makes no report).
+   */
+  digests?: boolean | undefined;
 }
 
 /**
@@ -130,7 +135,8 @@ export class Pipeline {
   private readonly rejectInvalid: boolean;
   private readonly sink: SampleSink | undefined;
   private readonly exactKeys: ExactKeyTable | undefined;
-  private readonly reportOn: boolean;
+  /** Samples get a report digest (see PipelineContext.digests). */
+  private readonly digests: boolean;
   private readonly nearDup: NearDupIndex | undefined;
   /** Refs of the samples that reached dedup, by ordinal. */
   private readonly dedupRefs = new RefTable();
@@ -155,7 +161,7 @@ export class Pipeline {
     this.rejectInvalid = config.structured_gen.reject_invalid_samples;
     this.sink = ctx.sink;
     this.exactKeys = config.dedup.exact ? new ExactKeyTable() : undefined;
-    this.reportOn = config.quality_metrics.enabled;
+    this.digests = ctx.sink !== undefined || ctx.digests === true;
     this.nearDup = config.dedup.near ? createNearDupIndex({ threshold: config.dedup.near_threshold }) : undefined;
     this.includeRecord = config.output.rejects_include_record;
     this.idField = config.split.id_field;
@@ -268,7 +274,7 @@ export class Pipeline {
     if (issues) out.issues = issues;
     // With the report on, one digest serves it and exact dedup: its key is the canonical SHA-256 (canonicalKey).
     // Without, canonicalKey alone spares the prompt-conflict hashes only the report needs.
-    const digest = this.reportOn ? digestSample(sample) : undefined;
+    const digest = this.digests ? digestSample(sample) : undefined;
     if (digest !== undefined) out.digest = digest;
     if (this.exactKeys) {
       // Two 52-bit halves of the SHA-256 in a typed-array table: no key strings held, 104 bits compared.
@@ -335,7 +341,8 @@ export class Pipeline {
       const info: { line?: number; issues?: PipelineIssue[] } = {};
       if (t.sourceLine !== undefined) info.line = t.sourceLine;
       if (t.issues) info.issues = t.issues;
-      this.sink.add(t.sample, t.line, t.digest ?? digestSample(t.sample ?? JSON.parse(t.line)), info);
+      // Set by transform() here, or by a worker's, which computes digests for this sink (PipelineContext.digests).
+      this.sink.add(t.sample, t.line, t.digest as SampleDigest, info);
     }
     return { kind: 'line', split, line: t.line, id: t.id };
   }

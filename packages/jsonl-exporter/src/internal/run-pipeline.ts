@@ -12,6 +12,8 @@ export interface PrepareOptions {
   env?: NodeJS.ProcessEnv | undefined;
   startedAt: number;
   sink?: SampleSink | undefined;
+  /** See PipelineContext.digests. */
+  digests?: boolean | undefined;
 }
 
 async function loadSchema(config: ExportConfig, cwd: string): Promise<Record<string, unknown> | boolean> {
@@ -47,7 +49,7 @@ export async function preparePipeline(config: ExportConfig, options: PrepareOpti
       });
     }
   }
-  return new Pipeline(config, { env: options.env ?? process.env, startedAt: options.startedAt, validator, sink: options.sink });
+  return new Pipeline(config, { env: options.env ?? process.env, startedAt: options.startedAt, validator, sink: options.sink, digests: options.digests });
 }
 
 /** The error of an aborted run. */

@@ -15,6 +15,27 @@ export class Base64Parts {
 /** Bytes per part, before encoding: a multiple of 3 (and of the 4, 8 and 12 bytes of the records packed here). */
 export const PART_BYTES = 3 * (1 << 18);
 
+/** The base64 of byte runs in order, repacked into parts of PART_BYTES (a run may straddle two parts). */
+export function bytesAsBase64(runs: () => Iterable<Uint8Array>): Base64Parts {
+  return new Base64Parts(function* () {
+    const part = Buffer.allocUnsafe(PART_BYTES);
+    let used = 0;
+    for (const bytes of runs()) {
+      for (let at = 0; at < bytes.length; ) {
+        const n = Math.min(bytes.length - at, PART_BYTES - used);
+        part.set(bytes.subarray(at, at + n), used);
+        used += n;
+        at += n;
+        if (used === PART_BYTES) {
+          yield part.toString('base64');
+          used = 0;
+        }
+      }
+    }
+    if (used > 0) yield part.toString('base64', 0, used);
+  });
+}
+
 /** Numbers as base64 of little-endian float64s (exact, and far smaller in JSON than a number array), in parts. */
 export function packNumbers(values: readonly number[]): Base64Parts {
   return new Base64Parts(function* () {
