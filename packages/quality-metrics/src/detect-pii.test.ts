@@ -41,6 +41,12 @@ describe('detectPii', () => {
     expect(detectPii(text)).toEqual([]);
   });
 
+  it('does not take the digits of a decimal fraction for a card number', () => {
+    // 4111111111111111 passes the Luhn check; as the digits of a fraction it is not a card.
+    expect(detectPii('ratio 0.4111111111111111, score 4111111111111111.5 and 3,4111111111111111')).toEqual([]);
+    expect(detectPii('card 4111111111111111.').map((s) => [s.type, s.value])).toEqual([['card', '4111111111111111']]);
+  });
+
   it('returns sorted, non-overlapping spans', () => {
     const spans = detectPii('x 4539148803436467@example.com y +1 415 555 2671');
     expect(spans.map((s) => s.type)).toEqual(['email', 'phone']);

@@ -60,6 +60,16 @@ describe('createQualityAccumulator', () => {
     expect(chars.histogram.reduce((s, b) => s + b.count, 0)).toBe(1000);
   });
 
+  it('takes nearest-rank quantiles, so p99 of a handful of samples is their largest', () => {
+    const acc = createQualityAccumulator({ nearDup: false });
+    for (const [i, n] of [10, 20, 30, 96, 26_000].entries()) acc.add({ prompt: 'q', completion: 'x'.repeat(n) }, { line: i + 1 });
+    const chars = acc.report().lengths.response.chars;
+    expect(chars.p99).toBe(26_000);
+    // ceil(0.5 * 5) = 3rd smallest; ceil(0.9 * 5) = 5th.
+    expect(Math.abs(chars.p50! - 30) / 30).toBeLessThanOrEqual(0.011);
+    expect(chars.p90).toBe(26_000);
+  });
+
   it('finds exact duplicates across formats, near duplicates and prompt conflicts', () => {
     const rand = mulberry32(3);
     const words = makeText(rand, makeVocabulary(rand, 5000), 100);

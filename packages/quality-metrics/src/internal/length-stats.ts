@@ -36,9 +36,15 @@ export class LengthStats {
     this.sketch.merge(o.sketch);
   }
 
+  /**
+   * The nearest-rank quantile: the ceil(q·n)-th smallest value (within the sketch's accuracy), so that p99 of five
+   * values is the largest, not the fourth as the sketch's own rank q·(n−1) gives.
+   */
   quantile(q: number): number {
+    const rank = Math.max(1, Math.ceil(q * this.n - 1e-9));
+    const at = this.n > 1 ? (rank - 1) / (this.n - 1) : q;
     // The sketch returns a bucket's representative value; clamping to the exact extremes keeps p0/p100 honest.
-    return Math.min(this.max, Math.max(this.min, this.sketch.getValueAtQuantile(q)));
+    return Math.min(this.max, Math.max(this.min, this.sketch.getValueAtQuantile(at)));
   }
 
   toJSON(): LengthStatsJson {
