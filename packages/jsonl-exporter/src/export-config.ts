@@ -232,7 +232,11 @@ const SplitSchema = z
 
 const OutputSchema = z
   .object({
-    dir: z.string().min(1).default('lorakit-export').describe('Output directory (replaced atomically at the end).'),
+    dir: z
+      .string()
+      .min(1)
+      .default('lorakit-export')
+      .describe('Output directory: new, empty or a previous export (any other existing path is refused); replaced atomically at the end.'),
     compression: z
       .enum(['none', 'gzip', 'zstd'])
       .default('none')

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -88,5 +88,21 @@ describe('mergePartitions', () => {
       code: 'EXPORT_MERGE_INVALID',
       message: expect.stringContaining('different config'),
     });
+  });
+
+  it('never replaces a directory holding the partitions, nor one that is not an export', async () => {
+    for (let i = 0; i < 2; i++) await run(config(i, 2), { cwd: work });
+    const dirs = [0, 1].map((i) => join(work, `part-${i}`));
+    for (const out of [work, dirs[0] as string]) {
+      await expect(mergePartitions(dirs, out)).rejects.toMatchObject({
+        code: 'EXPORT_OUTPUT_EXISTS',
+        message: expect.stringContaining('holds the input'),
+      });
+    }
+    await mkdir(join(work, 'notes'));
+    await writeFile(join(work, 'notes', 'todo.txt'), 'x');
+    await expect(mergePartitions(dirs, join(work, 'notes'))).rejects.toMatchObject({ code: 'EXPORT_OUTPUT_EXISTS' });
+    expect(await readFile(join(work, 'notes', 'todo.txt'), 'utf8')).toBe('x');
+    expect(await readFile(join(work, 'part-0', 'manifest.json'), 'utf8')).toContain('lorakit-export-manifest');
   });
 });

@@ -7,7 +7,7 @@ import { ExportError } from './errors.js';
 import { createExportStats, EXPORT_STAGES, type ExportStats } from './export-stats.js';
 import { ACCUMULATOR_FILE, MANIFEST_FILE, MANIFEST_FORMAT, type ExportManifest, type ManifestFile } from './export-manifest.js';
 import { buildAdapterMetadata } from './internal/artifacts.js';
-import { AtomicDir } from './internal/atomic-dir.js';
+import { AtomicDir, checkOutputDir } from './internal/atomic-dir.js';
 import { sha256Hex } from './internal/hash.js';
 import { withoutThreads } from './internal/redact-config.js';
 import { Reporter } from './internal/reporter.js';
@@ -85,6 +85,7 @@ function addStats(into: ExportStats, s: ExportStats): void {
 export async function mergePartitions(dirs: string[], outDir: string): Promise<MergePartitionsResult> {
   if (dirs.length === 0) throw new ExportError('EXPORT_MERGE_INVALID', 'mergePartitions needs at least one directory');
   const target = resolve(outDir);
+  await checkOutputDir(target, { overwrite: true, inputs: dirs.map((d) => resolve(d)), cwds: [process.cwd()] });
   const manifests: { dir: string; manifest: ExportManifest }[] = [];
   for (const d of dirs) manifests.push({ dir: resolve(d), manifest: await readManifest(resolve(d)) });
 

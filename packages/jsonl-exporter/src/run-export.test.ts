@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -260,6 +260,59 @@ describe('runExport', () => {
     await expect(runExport(config({ output: { overwrite: false } }), { cwd: work })).rejects.toMatchObject({
       code: 'EXPORT_OUTPUT_EXISTS',
     });
+  });
+
+  it('replaces only a previous export or an empty directory, refusing before it reads anything', async () => {
+    await writeJsonl('in.jsonl', [record(0)]);
+    await mkdir(join(work, 'precious'));
+    await writeFile(join(work, 'precious', 'thesis.txt'), 'hi\n');
+    await expect(runExport(config({ output: { dir: 'precious' } }), { cwd: work })).rejects.toMatchObject({
+      code: 'EXPORT_OUTPUT_EXISTS',
+      message: expect.stringMatching(/precious is not empty and is not a previous lorakit export.*Choose a new or empty directory/),
+    });
+    expect(await readFile(join(work, 'precious', 'thesis.txt'), 'utf8')).toBe('hi\n');
+
+    await writeFile(join(work, 'victim.txt'), 'keep\n');
+    await expect(runExport(config({ output: { dir: 'victim.txt' } }), { cwd: work })).rejects.toMatchObject({
+      code: 'EXPORT_OUTPUT_EXISTS',
+      message: expect.stringContaining('victim.txt exists and is not a directory'),
+    });
+    expect(await readFile(join(work, 'victim.txt'), 'utf8')).toBe('keep\n');
+
+    // A manifest.json of some other tool does not make a directory an export.
+    await writeFile(join(work, 'precious', 'manifest.json'), '{"format":"other"}');
+    await expect(runExport(config({ output: { dir: 'precious' } }), { cwd: work })).rejects.toMatchObject({ code: 'EXPORT_OUTPUT_EXISTS' });
+
+    await mkdir(join(work, 'empty'));
+    await run(config({ output: { dir: 'empty' } }), { cwd: work });
+    await run(config({ output: { dir: 'empty' } }), { cwd: work });
+    expect(await readdir(join(work, 'empty'))).toContain('manifest.json');
+  });
+
+  it('never replaces the directory holding the input, nor the working directory', async () => {
+    await writeJsonl('in.jsonl', [record(0)]);
+    for (const dir of ['.', work, join(work, 'in.jsonl')]) {
+      await expect(runExport(config({ output: { dir } }), { cwd: work })).rejects.toMatchObject({
+        code: 'EXPORT_OUTPUT_EXISTS',
+        message: expect.stringContaining(`holds the input ${join(work, 'in.jsonl')}`),
+      });
+    }
+    expect(await readdir(work)).toEqual(['in.jsonl']);
+    const elsewhere = await mkdtemp(join(tmpdir(), 'lorakit-cwd-'));
+    try {
+      await mkdir(join(elsewhere, 'sub'));
+      await writeFile(join(elsewhere, 'sub', 'notes.txt'), 'x');
+      const input = { source: { type: 'jsonl' as const, path: join(work, 'in.jsonl') } };
+      for (const dir of ['.', '..']) {
+        await expect(runExport(config({ ...input, output: { dir } }), { cwd: join(elsewhere, 'sub') })).rejects.toMatchObject({
+          code: 'EXPORT_OUTPUT_EXISTS',
+          message: expect.stringContaining('is the working directory'),
+        });
+      }
+      expect(await readdir(join(elsewhere, 'sub'))).toEqual(['notes.txt']);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('evaluates quality gates on the report, and refuses a malformed gate before exporting', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +59,21 @@ describe('lorakit export', () => {
     expect(r.stdout).toMatch(/exported 4 /);
     const line = JSON.parse(readFileSync(join(cwd, 'elsewhere', 'train.jsonl'), 'utf8').split('\n')[0] ?? '') as { messages?: unknown };
     expect(Array.isArray(line.messages)).toBe(true);
+  });
+
+  it('resolves path flags against the current directory, and config-file paths against the file\'s folder', async () => {
+    const cwd = workspace();
+    mkdirSync(join(cwd, 'conf'));
+    renameSync(join(cwd, 'lorakit.yaml'), join(cwd, 'conf', 'lorakit.yaml'));
+    const r = await runCli(['export', '-c', 'conf/lorakit.yaml', '--output.dir', 'from-flag', '--source.path', 'records.jsonl'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(cwd, 'from-flag', 'train.jsonl'))).toBe(true);
+    expect(existsSync(join(cwd, 'conf', 'from-flag'))).toBe(false);
+    // Without the flag, output.dir: out in conf/lorakit.yaml is conf/out.
+    writeFileSync(join(cwd, 'conf', 'records.jsonl'), readFileSync(join(cwd, 'records.jsonl')));
+    const again = await runCli(['export', '-c', 'conf/lorakit.yaml'], { cwd });
+    expect(again.code, again.stderr).toBe(0);
+    expect(existsSync(join(cwd, 'conf', 'out', 'train.jsonl'))).toBe(true);
   });
 
   it('runs from flags alone when there is no lorakit.yaml', async () => {

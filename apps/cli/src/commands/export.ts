@@ -54,6 +54,9 @@ function configError(error: unknown, yaml: YamlConfig | undefined, fromFlags: Re
   return Object.assign(new Error(message, { cause: error }), { code: 'EXPORT_CONFIG_INVALID' });
 }
 
+/** Config keys holding a file or folder path. */
+const PATH_KEYS: ReadonlySet<string> = new Set(['source.path', 'output.dir', 'structured_gen.json_schema']);
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -68,8 +71,12 @@ export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandCo
   const fromFlags = new Set<string>();
   applyFlags(raw, flags, (flag) => {
     const value = opts[flagKey(flag.name)];
-    if (value !== undefined) fromFlags.add(flag.path.join('.'));
-    return value;
+    if (value === undefined) return value;
+    const key = flag.path.join('.');
+    fromFlags.add(key);
+    // The export resolves paths against the config file's folder; a path typed on the command line means the
+    // current directory, as in every other command.
+    return yaml !== undefined && PATH_KEYS.has(key) && typeof value === 'string' ? resolvePath(io, value) : value;
   });
   if (typeof opts['partition'] === 'string') {
     raw['partition'] = parsePartition(opts['partition']);
