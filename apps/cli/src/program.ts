@@ -71,7 +71,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
     .showHelpAfterError('(add --help for usage)')
     .addHelpText(
       'after',
-      `\nExit codes: 0 ok, 1 data failed (invalid records, failed gates, unservable adapter), 2 usage or I/O error, 130 interrupted.\n${examples(
+      `\nExit codes: 0 ok, 1 data failed (invalid records, failed gates, unservable adapter), 2 usage or I/O error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).\n${examples(
         'lorakit validate --schema examples/legal-qa.schema.json examples/legal-qa.jsonl',
         'lorakit export --config examples/lorakit.yaml',
       )}`,
