@@ -221,6 +221,34 @@ describe('runExport', () => {
     expect(await readdir(join(work, 'out'))).not.toContain('.shuffle-train');
   });
 
+  it('splits and partitions alike however the source path is spelt', async () => {
+    await mkdir(join(work, 'data'));
+    const lines = Array.from({ length: 200 }, (_, i) => JSON.stringify({ instruction: `Question number ${i}?`, output: `Answer ${i}, in words.` }));
+    await writeFile(join(work, 'data', 'pred.jsonl'), `${lines.join('\n')}\n{broken\n`);
+    const spellings: [string, string][] = [
+      ['data/pred.jsonl', work],
+      ['./data/../data/pred.jsonl', work],
+      [join(work, 'data', 'pred.jsonl'), work],
+      ['pred.jsonl', join(work, 'data')],
+    ];
+    const outputs: string[] = [];
+    for (const [i, [path, cwd]] of spellings.entries()) {
+      for (const partition of [undefined, { index: 1, count: 3 }]) {
+        const dir = join(work, `out-${i}-${partition ? 'p' : 'all'}`);
+        await run(config({ source: { type: 'jsonl', path }, split: { validation: 0.3 }, output: { dir }, ...(partition ? { partition } : {}), worker_threads: i === 3 ? 1 : 0 }), { cwd });
+        const files = await Promise.all(['train.jsonl', 'validation.jsonl'].map((f) => readFile(join(dir, f), 'utf8')));
+        outputs.push(`${partition ? 'p' : 'all'}\n${files.join('--\n')}`);
+        if (!partition) {
+          // Rejects keep naming the file as it was given.
+          const reject = JSON.parse(await readFile(join(dir, 'rejects.jsonl'), 'utf8')) as RejectEntry;
+          expect(reject.ref).toBe(`${path.replace(/^\.\/data\/\.\.\//, '')}:201`);
+        }
+      }
+    }
+    expect(outputs[0]).toMatch(/--\n\{/); // a validation split is there to compare
+    for (const [i, out] of outputs.entries()) expect(out).toBe(outputs[i % 2]);
+  });
+
   it('on failure keeps the previous output and removes its temp directory', async () => {
     await writeJsonl('in.jsonl', Array.from({ length: 5 }, (_, i) => record(i)));
     await run(config(), { cwd: work });
