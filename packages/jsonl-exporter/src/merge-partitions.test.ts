@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -77,6 +78,28 @@ describe('mergePartitions', () => {
     expect(again.metadata?.provenance.export_config_sha256).toBe(a.metadata?.provenance.export_config_sha256);
     const merged = await mergePartitions([join(work, 'part-0'), join(work, 'part-1')], join(work, 'merged'));
     expect(merged.stats.read).toBe(a.stats.read + b.stats.read);
+  });
+
+  it('refuses a partition whose files changed after the export, naming the file', async () => {
+    for (let i = 0; i < 2; i++) await run(config(i, 2), { cwd: work });
+    const dirs = [0, 1].map((i) => join(work, `part-${i}`));
+    const train = join(work, 'part-0', 'train.jsonl');
+    const original = await readFile(train);
+    await appendFile(train, '{"instruction":"smuggled","output":"in"}\n');
+    await expect(mergePartitions(dirs, join(work, 'merged'))).rejects.toMatchObject({
+      code: 'EXPORT_MERGE_INVALID',
+      message: expect.stringContaining(`${train} changed after the export`),
+    });
+    // Same size, other bytes.
+    await writeFile(train, Buffer.from(original).fill(0x20, 0, 1));
+    await expect(mergePartitions(dirs, join(work, 'merged'))).rejects.toMatchObject({ message: expect.stringContaining(train) });
+    await rm(join(work, 'part-1', 'rejects.jsonl'));
+    await writeFile(train, original);
+    await expect(mergePartitions(dirs, join(work, 'merged'))).rejects.toMatchObject({
+      code: 'EXPORT_MERGE_INVALID',
+      message: expect.stringContaining(join(work, 'part-1', 'rejects.jsonl')),
+    });
+    expect(existsSync(join(work, 'merged'))).toBe(false);
   });
 
   it('refuses partitions exported with different settings', async () => {

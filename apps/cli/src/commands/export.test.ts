@@ -186,4 +186,29 @@ describe('lorakit export max_errors', () => {
     expect(r.stderr).toMatch(/^lorakit: /);
     expect(existsSync(join(cwd, 'out'))).toBe(false);
   });
+
+  it('export merge joins the runs of a partitioned export, after checking their files', async () => {
+    const cwd = workspace();
+    for (const i of [0, 1]) {
+      const r = await runCli(['export', '--partition', `${i}/2`, '--output.dir', `part-${i}`], { cwd });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const r = await runCli(['export', 'merge', 'part-0', 'part-1', '-o', 'merged'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^merged 2 partitions: read 5 records, exported 3 \(.*\), rejected 2$/m);
+    expect(r.stdout).toContain(`output: ${join(cwd, 'merged')}`);
+    const manifest = JSON.parse(readFileSync(join(cwd, 'merged', 'manifest.json'), 'utf8')) as { stats: { read: number }; files: { path: string }[] };
+    expect(manifest.stats.read).toBe(5);
+    expect(manifest.files.map((f) => f.path)).toContain('../part-1/train.jsonl');
+    const json = await runCli(['export', 'merge', 'part-0', 'part-1', '-o', 'merged', '--json'], { cwd });
+    expect((JSON.parse(json.stdout) as { stats: { exported: number } }).stats.exported).toBe(3);
+
+    writeFileSync(join(cwd, 'part-1', 'train.jsonl'), '{"instruction":"smuggled","output":"in"}\n', { flag: 'a' });
+    const tampered = await runCli(['export', 'merge', 'part-0', 'part-1', '-o', 'merged'], { cwd });
+    expect(tampered.code).toBe(2);
+    expect(tampered.stderr).toContain(`${join(cwd, 'part-1', 'train.jsonl')} changed after the export`);
+    const usage = await runCli(['export', 'merge', 'part-0'], { cwd });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("required option '-o, --output <dir>'");
+  });
 });

@@ -139,6 +139,25 @@ export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandCo
   return gatesFailed ? ExitCode.dataFailed : ExitCode.ok;
 }
 
+/** `lorakit export merge DIR... -o OUT`: one output directory over the runs of a partitioned export. */
+export async function exportMergeCommand(args: unknown[], opts: Opts, ctx: CommandContext): Promise<number> {
+  const { io, out } = ctx;
+  const dirs = (args[0] as string[]).map((dir) => resolvePath(io, dir));
+  const ex = await import('@lorakit/jsonl-exporter');
+  const result = await ex.mergePartitions(dirs, resolvePath(io, opts['output'] as string));
+  if (out.format === 'json') {
+    out.json(result);
+    return ExitCode.ok;
+  }
+  const { stats } = result;
+  const splits = Object.entries(stats.exportedBySplit).map(([split, n]) => `${split} ${n}`).join(', ');
+  out.line(`merged ${plural(dirs.length, 'partition')}: read ${stats.read} records, exported ${out.colors.green(String(stats.exported))}${splits ? ` (${splits})` : ''}, rejected ${stats.rejected}`);
+  out.line(`output: ${result.outputDir}`);
+  for (const f of result.manifest.files) out.line(`  ${f.path} (${plural(f.records, 'record')})`);
+  out.line(`  and ${[...result.manifest.artifacts.map((a) => a.path), 'manifest.json'].sort().join(', ')}`);
+  return ExitCode.ok;
+}
+
 /** Commander's attribute name for a flag: dashes camel-cased, dots kept. */
 export function flagKey(name: string): string {
   return name.replace(/-([a-z])/g, (_, ch: string) => ch.toUpperCase());
