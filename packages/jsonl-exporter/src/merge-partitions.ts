@@ -8,7 +8,7 @@ import type { ExportConfig } from './export-config.js';
 import { ExportError } from './errors.js';
 import { createExportStats, EXPORT_STAGES, type ExportStats } from './export-stats.js';
 import { ACCUMULATOR_FILE, MANIFEST_FILE, MANIFEST_FORMAT, type ExportManifest, type ManifestFile } from './export-manifest.js';
-import { buildAdapterMetadata } from './internal/artifacts.js';
+import { buildAdapterMetadata, writesSystemKey } from './internal/artifacts.js';
 import { AtomicDir, checkOutputDir } from './internal/atomic-dir.js';
 import { sha256Hex } from './internal/hash.js';
 import { withoutThreads } from './internal/redact-config.js';
@@ -185,7 +185,7 @@ export async function mergePartitions(dirs: string[], outDir: string): Promise<M
       artifacts.push({ path: 'adapter_metadata.json', bytes: Buffer.byteLength(text), sha256: sha256Hex(text) });
     }
     if (config.output.trainer_configs) {
-      const trainer = toTrainerConfigs({ name: config.output.dataset_name, style: config.style, files: dataFiles });
+      const trainer = toTrainerConfigs({ name: config.output.dataset_name, style: config.style, files: dataFiles, system: writesSystemKey(config) });
       if (trainer['dataset_info.json'] !== undefined) await add('dataset_info.json', trainer['dataset_info.json']);
       if (trainer['axolotl.yaml'] !== undefined) await add('axolotl.yaml', trainer['axolotl.yaml']);
       await add('README.md', trainer['README.md']);

@@ -249,6 +249,22 @@ describe('runExport', () => {
     for (const [i, out] of outputs.entries()) expect(out).toBe(outputs[i % 2]);
   });
 
+  it('maps a system column in dataset_info.json only when the exported lines have a system key', async () => {
+    await writeJsonl('in.jsonl', Array.from({ length: 5 }, (_, i) => record(i)));
+    for (const [style, fieldMapping, hasSystem] of [
+      ['instruction', {}, false],
+      ['sharegpt', {}, false],
+      ['instruction', { system_prompt: 'You are a lawyer.' }, true],
+      ['sharegpt', { system_prompt: 'You are a lawyer.' }, true],
+    ] as const) {
+      await run(config({ style, field_mapping: fieldMapping }), { cwd: work });
+      const lines = (await readLines(join(work, 'out', 'train.jsonl'))).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.every((l) => 'system' in l)).toBe(hasSystem);
+      const info = JSON.parse(await readFile(join(work, 'out', 'dataset_info.json'), 'utf8')) as Record<string, { columns: Record<string, string> }>;
+      expect(info['lorakit_dataset']?.columns['system']).toBe(hasSystem ? 'system' : undefined);
+    }
+  });
+
   it('on failure keeps the previous output and removes its temp directory', async () => {
     await writeJsonl('in.jsonl', Array.from({ length: 5 }, (_, i) => record(i)));
     await run(config(), { cwd: work });
