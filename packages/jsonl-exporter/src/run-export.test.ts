@@ -298,6 +298,17 @@ describe('runExport', () => {
     });
   });
 
+  it('a directory as the source path fails naming it', async () => {
+    await mkdir(join(work, 'data'));
+    for (const type of ['jsonl', 'csv'] as const) {
+      await expect(runExport(config({ source: { type, path: 'data' } }), { cwd: work })).rejects.toMatchObject({
+        code: 'EXPORT_SOURCE_UNREADABLE',
+        message: `Input is a directory, not a file: ${join(work, 'data')} (name one file as the source path)`,
+      });
+    }
+    expect(await readdir(work)).toEqual(['data']);
+  });
+
   it('refuses to replace an output when overwrite is false', async () => {
     await writeJsonl('in.jsonl', [record(0)]);
     await run(config(), { cwd: work });

@@ -54,7 +54,12 @@ export async function resolveInputFile(path: string, cwd: string | undefined): P
       { cause: error },
     );
   }
-  if (!info.isFile()) throw new ExportError('EXPORT_SOURCE_UNREADABLE', `Input is not a file: ${absolute}`);
+  if (!info.isFile()) {
+    throw new ExportError(
+      'EXPORT_SOURCE_UNREADABLE',
+      info.isDirectory() ? `Input is a directory, not a file: ${absolute} (name one file as the source path)` : `Input is not a file: ${absolute}`,
+    );
+  }
   return { absolute, name };
 }
 
