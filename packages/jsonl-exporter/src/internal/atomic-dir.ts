@@ -50,7 +50,7 @@ export async function checkOutputDir(target: string, guard: OutputGuard): Promis
   if (names.length > 0 && !(await isExportManifest(join(target, MANIFEST_FILE)))) {
     throw new ExportError(
       'EXPORT_OUTPUT_EXISTS',
-      `${target} is not empty and is not a previous lorakit export (it has no ${MANIFEST_FILE} written by lorakit): the output directory is replaced as a whole, which would delete its ${names.length} entries. Choose a new or empty directory, or move its contents away`,
+      `${target} is not empty and is not a previous lorakit export (it has no ${MANIFEST_FILE} written by lorakit): the output directory is replaced as a whole, which would delete the ${names.length === 1 ? 'entry' : `${names.length} entries`} in it. Choose a new or empty directory, or move its contents away`,
     );
   }
   if (!guard.overwrite) {
