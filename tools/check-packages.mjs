@@ -49,6 +49,15 @@ function closure(name, seen = new Set()) {
   return [...deps.flatMap((d) => closure(d, seen)), name];
 }
 
+/** Installed .js files that import vitest (a test helper compiled into the library), relative to the package. */
+function testFrameworkImports(dir, prefix = '') {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const rel = `${prefix}${entry.name}`;
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : testFrameworkImports(join(dir, entry.name), `${rel}/`);
+    return entry.name.endsWith('.js') && /\bfrom ['"]vitest['"]/.test(readFileSync(join(dir, entry.name), 'utf8')) ? [rel] : [];
+  });
+}
+
 const missing = packages.filter((p) => !existsSync(join(root, p.dir, 'dist', 'index.js')));
 if (missing.length > 0) {
   console.error(`check-packages: no dist/ in ${missing.map((p) => p.dir).join(', ')}; run the build first (npm run setup)`);
@@ -106,6 +115,8 @@ try {
           2,
         ),
       );
+      const testImports = testFrameworkImports(join(project, 'node_modules', ...name.split('/')));
+      if (testImports.length > 0) throw new Error(`the tarball ships files importing a test framework: ${testImports.join(', ')}`);
       sh(process.execPath, [tsc, '-p', 'tsconfig.json'], project);
       const said = sh(process.execPath, ['smoke.mjs'], project).trim().split('\n').at(-1) ?? '';
       console.log(`ok    ${name.padEnd(28)} ${((Date.now() - started) / 1000).toFixed(1)}s  ${said}`);

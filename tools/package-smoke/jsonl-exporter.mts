@@ -2,6 +2,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseExportConfig, runExport, type ExportResult } from '@lorakit/jsonl-exporter';
 
 const dir = mkdtempSync(join(tmpdir(), 'lorakit-smoke-'));
@@ -25,4 +26,8 @@ const train = result.files.find((f) => f.split === 'train');
 if (train === undefined) throw new Error('no train file');
 const first = JSON.parse(readFileSync(train.path, 'utf8').split('\n')[0] ?? '{}') as Record<string, unknown>;
 if (typeof first['instruction'] !== 'string' || typeof first['output'] !== 'string') throw new Error(`unexpected line ${JSON.stringify(first)}`);
+// The config's JSON Schema is published under its own subpath (editor completion of lorakit.yaml).
+const schemaPath = fileURLToPath(import.meta.resolve('@lorakit/jsonl-exporter/export-config.schema.json'));
+const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as { properties?: Record<string, unknown> };
+if (schema.properties?.['source'] === undefined) throw new Error(`${schemaPath} is not the export config schema`);
 console.log(`runExport: ${stats.exported} exported (${JSON.stringify(stats.exportedBySplit)}), ${stats.rejected} rejected`);

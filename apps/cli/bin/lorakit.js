@@ -12,13 +12,19 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// Ctrl-C (SIGINT) and `kill` / a container stop (SIGTERM): the first lets the running command remove its partial
+// output and exit 128 + the signal number (130, 143); a second signal exits at once.
 const controller = new AbortController();
-process.once('SIGINT', () => {
-  // First Ctrl-C: let the running command remove its partial output and exit 130; a second one exits at once.
+let interrupted = 130;
+const onSignal = (code) => {
+  if (controller.signal.aborted) process.exit(code);
+  interrupted = code;
   controller.abort();
-  process.once('SIGINT', () => process.exit(130));
-});
+};
+process.on('SIGINT', () => onSignal(130));
+process.on('SIGTERM', () => onSignal(143));
 
 const code = await main(process.argv.slice(2), { signal: controller.signal });
-if (controller.signal.aborted) process.exit(code);
+// main() reports any interruption as 130; the exit code tells which signal it was.
+if (controller.signal.aborted) process.exit(code === 130 ? interrupted : code);
 process.exitCode = code;

@@ -17,7 +17,7 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Relative paths are resolved against it. */
   cwd: string;
-  /** Aborted on Ctrl-C; long commands stop, remove partial output and exit 130. */
+  /** Aborted on Ctrl-C or SIGTERM; long commands stop, remove partial output and exit 130 (the bin makes SIGTERM 143). */
   signal?: AbortSignal;
 }
 

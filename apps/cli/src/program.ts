@@ -71,7 +71,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
     .showHelpAfterError('(add --help for usage)')
     .addHelpText(
       'after',
-      `\nExit codes: 0 ok, 1 data failed (invalid records, failed gates, unservable adapter), 2 usage or I/O error, 130 interrupted.\n${examples(
+      `\nExit codes: 0 ok, 1 data failed (invalid records, failed gates, unservable adapter), 2 usage or I/O error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).\n${examples(
         'lorakit validate --schema examples/legal-qa.schema.json examples/legal-qa.jsonl',
         'lorakit export --config examples/lorakit.yaml',
       )}`,
@@ -138,7 +138,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
     .description('run the export pipeline: records to training files, rejects, report, adapter metadata, trainer configs')
     .option('-c, --config <file>', 'export config (YAML); default: lorakit.yaml when it exists')
     .option('--dry-run', 'read, map and validate, write nothing, print the funnel')
-    .option('--partition <i/N>', 'run one partition of N (0-based i); merge the runs with lorakit report merge')
+    .option('--partition <i/N>', 'run one partition of N (0-based i); merge the runs with lorakit export merge')
     .addHelpText(
       'after',
       examples(
@@ -146,6 +146,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
         'lorakit export --source.type jsonl --source.path data.jsonl --style chat --output.dir out',
         'lorakit export --dry-run --dedup.near --pii.policy redact',
         'lorakit export --partition 0/4 --output.dir out/part-0',
+        'lorakit export merge out/part-0 out/part-1 out/part-2 out/part-3 -o out/merged',
       ),
     );
   // The config flags come from the exporter's zod schema, so they are only built when `export` is on the line.
@@ -158,6 +159,22 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
     },
     { cleansUp: true },
   );
+  if (wanted('export')) {
+    run(
+      withFormat(
+        exportCmd
+          .command('merge')
+          .description('merge the output directories of a partitioned export (--partition i/N) into one: manifest, stats, quality report, metadata, trainer configs')
+          .argument('<dirs...>', 'the output directory of every partition')
+          .requiredOption('-o, --output <dir>', 'merged output directory (new, empty or a previous export); data files stay in the partitions')
+          .addHelpText(
+            'after',
+            `\nEvery partition's files are checked against its manifest.json (size and sha256) first; exit 2 when one changed,\nis missing, or the partitions do not belong together.\n${examples('lorakit export merge out/part-0 out/part-1 -o out/merged')}`,
+          ),
+      ),
+      async () => (await import('./commands/export.js')).exportMergeCommand,
+    );
+  }
 
   const report = program
     .command('report')

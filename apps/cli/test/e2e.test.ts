@@ -111,7 +111,10 @@ describe('lorakit (built binary)', () => {
     expect(r.stderr).toMatch(/^lorakit: bad\.yaml:\d+: invalid YAML/);
   });
 
-  it('Ctrl-C during an export exits 130 and leaves no output directory behind', async () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s during an export exits %i and leaves no output directory behind', async (signal, exitCode) => {
     built();
     const dir = mkdtempSync(join(tmpdir(), 'lorakit-e2e-'));
     const line = (i: number) =>
@@ -133,8 +136,8 @@ describe('lorakit (built binary)', () => {
       });
       child.on('exit', () => reject(new Error(`export ended before it could be interrupted: ${stderr}`)));
     });
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
+    child.kill(signal);
+    expect(await exited).toBe(exitCode);
     expect(stderr).toContain('lorakit: interrupted');
     expect(readdirSync(dir).sort()).toEqual(['big.jsonl']);
     rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ExportConfigSchema, parseExportConfig } from './export-config.js';
 import { exportConfigJsonSchemaText } from './internal/json-schema.js';
@@ -66,5 +67,12 @@ describe('export-config.schema.json', () => {
   it('is up to date with ExportConfigSchema (regenerate: node scripts/generate-schema.mjs after a build)', () => {
     const committed = readFileSync(new URL('./export-config.schema.json', import.meta.url), 'utf8');
     expect(committed).toBe(exportConfigJsonSchemaText());
+  });
+
+  it('is published as @lorakit/jsonl-exporter/export-config.schema.json (needs the build)', () => {
+    const resolved = fileURLToPath(import.meta.resolve('@lorakit/jsonl-exporter/export-config.schema.json'));
+    expect(resolved).toBe(fileURLToPath(new URL('../dist/export-config.schema.json', import.meta.url)));
+    // tsc re-indents the JSON it copies into dist/.
+    expect(JSON.parse(readFileSync(resolved, 'utf8'))).toEqual(JSON.parse(exportConfigJsonSchemaText()));
   });
 });

@@ -215,7 +215,9 @@ const SplitSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('Record path of a stable id to hash for split and partition. Unset: the record ref (file:line, table key).'),
+      .describe(
+        'Record path of a stable id to hash for split and partition. Unset: the record ref with the file named by its base name (`in.jsonl:17` for line 17 of `data/in.jsonl`, `in.json[3]`, `docs:42` for a table key).',
+      ),
     shuffle: z.boolean().default(false).describe('Shuffle each split with `shuffle_seed`.'),
     shuffle_seed: z.number().int().default(42).describe('Seed of the shuffle.'),
     shuffle_buckets: z
@@ -232,7 +234,11 @@ const SplitSchema = z
 
 const OutputSchema = z
   .object({
-    dir: z.string().min(1).default('lorakit-export').describe('Output directory (replaced atomically at the end).'),
+    dir: z
+      .string()
+      .min(1)
+      .default('lorakit-export')
+      .describe('Output directory: new, empty or a previous export (any other existing path is refused); replaced atomically at the end.'),
     compression: z
       .enum(['none', 'gzip', 'zstd'])
       .default('none')

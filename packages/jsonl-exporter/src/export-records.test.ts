@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseExportConfig, type ExportConfigInput } from './export-config.js';
 import { exportRecords, type ExportEvent } from './export-records.js';
-import { sourceFromIterable } from './sources/index.js';
+import { sourceFromIterable, type SourceItem } from './sources/index.js';
 
 function config(over: Partial<ExportConfigInput> = {}) {
   return parseExportConfig({ source: { type: 'stdin' }, split: { validation: 0 }, ...over });
@@ -30,6 +30,21 @@ describe('exportRecords', () => {
     ]);
     const stats = events.at(-1);
     expect(stats?.kind === 'stats' && stats.stats).toMatchObject({ read: 4, exported: 1, rejected: 3, errors: 2 });
+  });
+
+  it('refuses plain records with a TypeError pointing to sourceFromIterable, and exports them through it', async () => {
+    const records = [{ instruction: 'Say hi please', output: 'Hello there!' }];
+    // What a JavaScript caller can pass: an array of records (for await takes sync iterables too).
+    const plain = records as unknown as AsyncIterable<SourceItem>;
+    await expect(collect(exportRecords(plain, config()))).rejects.toThrow(
+      new TypeError(
+        'exportRecords: item 0 is not a SourceItem ({ ref, record } or { ref, issue }), got an object with keys instruction, output. ' +
+          'To export plain records, pass sourceFromIterable(records), which names them records:1, records:2, ...',
+      ),
+    );
+    const items = [{ ref: 'mine:1', record: records[0] as Record<string, unknown> }] as unknown as AsyncIterable<SourceItem>;
+    expect((await collect(exportRecords(items, config()))).map((e) => e.kind)).toEqual(['line', 'stats']);
+    expect((await collect(exportRecords(sourceFromIterable(records), config()))).map((e) => e.kind)).toEqual(['line', 'stats']);
   });
 
   it('rejects a record whose required field is excluded at stage select', async () => {

@@ -24,11 +24,38 @@ function isSource(value: AsyncIterable<SourceItem> | Source): value is Source {
 }
 
 /**
+ * The items as given, each checked to be a SourceItem. Plain records are refused rather than wrapped: a record may
+ * have fields named `ref` and `record` itself, and then could not be told from an item.
+ */
+async function* checkedItems(items: AsyncIterable<SourceItem>): AsyncGenerator<SourceItem> {
+  let index = 0;
+  for await (const item of items) {
+    const candidate = item as Partial<SourceItem> | null;
+    if (
+      typeof candidate !== 'object' ||
+      candidate === null ||
+      typeof candidate.ref !== 'string' ||
+      (candidate.record === undefined && candidate.issue === undefined)
+    ) {
+      const got = typeof item === 'object' && item !== null ? `an object with keys ${Object.keys(item).join(', ') || '(none)'}` : String(item);
+      throw new TypeError(
+        `exportRecords: item ${index} is not a SourceItem ({ ref, record } or { ref, issue }), got ${got}. ` +
+          'To export plain records, pass sourceFromIterable(records), which names them records:1, records:2, ...',
+      );
+    }
+    index++;
+    yield item;
+  }
+}
+
+/**
  * The streaming core of the export: stages select → map → weight → filter → PII → validate → dedup → split, as
  * events, in source order (no shuffling, no files). Ends with one `stats` event. The server streams this;
- * {@link runExport} writes it to files.
+ * {@link runExport} writes it to files. `items` is a {@link Source} or an iterable of {@link SourceItem}s
+ * (`{ ref, record }`); wrap plain records with `sourceFromIterable(records)`.
  *
  * @throws ExportError `EXPORT_MAX_ERRORS`, `EXPORT_RECORD_FAILED`, `EXPORT_ABORTED`, `EXPORT_SCHEMA_INVALID`, ...
+ * @throws TypeError when an item of `items` is not a SourceItem (e.g. a plain record), naming its index.
  * @example
  * ```ts
  * for await (const event of exportRecords(sourceFromIterable(records), config)) {
@@ -44,7 +71,7 @@ export async function* exportRecords(
   const startedAt = Date.now();
   const pipeline = await preparePipeline(config, { ...options, startedAt });
   const source = isSource(items) ? items : undefined;
-  const iterable = source ? source.items(options.signal ? { signal: options.signal } : {}) : (items as AsyncIterable<SourceItem>);
+  const iterable = source ? source.items(options.signal ? { signal: options.signal } : {}) : checkedItems(items as AsyncIterable<SourceItem>);
   for await (const outcome of drivePipeline(pipeline, iterable, options.signal)) {
     if (outcome.kind === 'line') yield { kind: 'line', split: outcome.split, line: outcome.line };
     else yield outcome;

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -79,6 +80,28 @@ describe('mergePartitions', () => {
     expect(merged.stats.read).toBe(a.stats.read + b.stats.read);
   });
 
+  it('refuses a partition whose files changed after the export, naming the file', async () => {
+    for (let i = 0; i < 2; i++) await run(config(i, 2), { cwd: work });
+    const dirs = [0, 1].map((i) => join(work, `part-${i}`));
+    const train = join(work, 'part-0', 'train.jsonl');
+    const original = await readFile(train);
+    await appendFile(train, '{"instruction":"smuggled","output":"in"}\n');
+    await expect(mergePartitions(dirs, join(work, 'merged'))).rejects.toMatchObject({
+      code: 'EXPORT_MERGE_INVALID',
+      message: expect.stringContaining(`${train} changed after the export`),
+    });
+    // Same size, other bytes.
+    await writeFile(train, Buffer.from(original).fill(0x20, 0, 1));
+    await expect(mergePartitions(dirs, join(work, 'merged'))).rejects.toMatchObject({ message: expect.stringContaining(train) });
+    await rm(join(work, 'part-1', 'rejects.jsonl'));
+    await writeFile(train, original);
+    await expect(mergePartitions(dirs, join(work, 'merged'))).rejects.toMatchObject({
+      code: 'EXPORT_MERGE_INVALID',
+      message: expect.stringContaining(join(work, 'part-1', 'rejects.jsonl')),
+    });
+    expect(existsSync(join(work, 'merged'))).toBe(false);
+  });
+
   it('refuses partitions exported with different settings', async () => {
     await run(config(0, 2), { cwd: work });
     await run(config(1, 2, { style: 'completion', field_mapping: { prompt_field: 'instruction', completion_field: 'output' } }), {
@@ -88,5 +111,21 @@ describe('mergePartitions', () => {
       code: 'EXPORT_MERGE_INVALID',
       message: expect.stringContaining('different config'),
     });
+  });
+
+  it('never replaces a directory holding the partitions, nor one that is not an export', async () => {
+    for (let i = 0; i < 2; i++) await run(config(i, 2), { cwd: work });
+    const dirs = [0, 1].map((i) => join(work, `part-${i}`));
+    for (const out of [work, dirs[0] as string]) {
+      await expect(mergePartitions(dirs, out)).rejects.toMatchObject({
+        code: 'EXPORT_OUTPUT_EXISTS',
+        message: expect.stringContaining('holds the input'),
+      });
+    }
+    await mkdir(join(work, 'notes'));
+    await writeFile(join(work, 'notes', 'todo.txt'), 'x');
+    await expect(mergePartitions(dirs, join(work, 'notes'))).rejects.toMatchObject({ code: 'EXPORT_OUTPUT_EXISTS' });
+    expect(await readFile(join(work, 'notes', 'todo.txt'), 'utf8')).toBe('x');
+    expect(await readFile(join(work, 'part-0', 'manifest.json'), 'utf8')).toContain('lorakit-export-manifest');
   });
 });

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { writeAdapterMetadata } from '@lorakit/adapter-metadata';
@@ -6,8 +8,8 @@ import type { ExportConfig } from './export-config.js';
 import { ExportError } from './errors.js';
 import { createExportStats, EXPORT_STAGES, type ExportStats } from './export-stats.js';
 import { ACCUMULATOR_FILE, MANIFEST_FILE, MANIFEST_FORMAT, type ExportManifest, type ManifestFile } from './export-manifest.js';
-import { buildAdapterMetadata } from './internal/artifacts.js';
-import { AtomicDir } from './internal/atomic-dir.js';
+import { buildAdapterMetadata, writesSystemKey } from './internal/artifacts.js';
+import { AtomicDir, checkOutputDir } from './internal/atomic-dir.js';
 import { sha256Hex } from './internal/hash.js';
 import { withoutThreads } from './internal/redact-config.js';
 import { Reporter } from './internal/reporter.js';
@@ -39,6 +41,34 @@ async function readManifest(dir: string): Promise<ExportManifest> {
     throw new ExportError('EXPORT_MERGE_INVALID', `${path} is not a lorakit export manifest (format ${MANIFEST_FORMAT})`);
   }
   return json as ExportManifest;
+}
+
+/**
+ * Checks that a partition's files are the ones its manifest lists (size and SHA-256, read as a stream): a file
+ * appended to, truncated or replaced after the export would make the merged manifest lie.
+ */
+async function verifyFiles(dir: string, manifest: ExportManifest): Promise<void> {
+  const listed = [...manifest.files, ...manifest.artifacts.filter((a) => a.path === ACCUMULATOR_FILE)];
+  for (const file of listed) {
+    const path = join(dir, file.path);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    try {
+      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+        bytes += chunk.length;
+        hash.update(chunk);
+      }
+    } catch (cause) {
+      throw new ExportError('EXPORT_MERGE_INVALID', `cannot read ${path}, listed in ${join(dir, MANIFEST_FILE)}: ${(cause as Error).message}`, { cause });
+    }
+    const sha256 = hash.digest('hex');
+    if (bytes !== file.bytes || sha256 !== file.sha256) {
+      throw new ExportError(
+        'EXPORT_MERGE_INVALID',
+        `${path} changed after the export: ${bytes} bytes, sha256 ${sha256}; ${join(dir, MANIFEST_FILE)} lists ${file.bytes} bytes, sha256 ${file.sha256}. Export that partition again`,
+      );
+    }
+  }
 }
 
 /**
@@ -75,8 +105,8 @@ function addStats(into: ExportStats, s: ExportStats): void {
  * quality accumulator), adapter metadata and trainer configs. Data files stay where they are; the merged manifest
  * and configs point at them by relative path. Near duplicates across partitions are not detected (out of scope).
  *
- * @throws ExportError `EXPORT_MERGE_INVALID` when a manifest is missing, partitions differ in config, or an index
- * is missing or repeated.
+ * @throws ExportError `EXPORT_MERGE_INVALID` when a manifest is missing, partitions differ in config, an index
+ * is missing or repeated, or a listed file's size or SHA-256 differs from its manifest.
  * @example
  * ```ts
  * await mergePartitions(['out/part-0', 'out/part-1'], 'out/merged');
@@ -85,6 +115,7 @@ function addStats(into: ExportStats, s: ExportStats): void {
 export async function mergePartitions(dirs: string[], outDir: string): Promise<MergePartitionsResult> {
   if (dirs.length === 0) throw new ExportError('EXPORT_MERGE_INVALID', 'mergePartitions needs at least one directory');
   const target = resolve(outDir);
+  await checkOutputDir(target, { overwrite: true, inputs: dirs.map((d) => resolve(d)), cwds: [process.cwd()] });
   const manifests: { dir: string; manifest: ExportManifest }[] = [];
   for (const d of dirs) manifests.push({ dir: resolve(d), manifest: await readManifest(resolve(d)) });
 
@@ -108,6 +139,7 @@ export async function mergePartitions(dirs: string[], outDir: string): Promise<M
   if (missing.length > 0) {
     throw new ExportError('EXPORT_MERGE_INVALID', `partitions ${missing.join(', ')} of ${count} are missing`);
   }
+  for (const { dir, manifest } of manifests) await verifyFiles(dir, manifest);
 
   const stats = createExportStats();
   const files: ManifestFile[] = [];
@@ -153,7 +185,7 @@ export async function mergePartitions(dirs: string[], outDir: string): Promise<M
       artifacts.push({ path: 'adapter_metadata.json', bytes: Buffer.byteLength(text), sha256: sha256Hex(text) });
     }
     if (config.output.trainer_configs) {
-      const trainer = toTrainerConfigs({ name: config.output.dataset_name, style: config.style, files: dataFiles });
+      const trainer = toTrainerConfigs({ name: config.output.dataset_name, style: config.style, files: dataFiles, system: writesSystemKey(config) });
       if (trainer['dataset_info.json'] !== undefined) await add('dataset_info.json', trainer['dataset_info.json']);
       if (trainer['axolotl.yaml'] !== undefined) await add('axolotl.yaml', trainer['axolotl.yaml']);
       await add('README.md', trainer['README.md']);

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -221,6 +221,50 @@ describe('runExport', () => {
     expect(await readdir(join(work, 'out'))).not.toContain('.shuffle-train');
   });
 
+  it('splits and partitions alike however the source path is spelt', async () => {
+    await mkdir(join(work, 'data'));
+    const lines = Array.from({ length: 200 }, (_, i) => JSON.stringify({ instruction: `Question number ${i}?`, output: `Answer ${i}, in words.` }));
+    await writeFile(join(work, 'data', 'pred.jsonl'), `${lines.join('\n')}\n{broken\n`);
+    const spellings: [string, string][] = [
+      ['data/pred.jsonl', work],
+      ['./data/../data/pred.jsonl', work],
+      [join(work, 'data', 'pred.jsonl'), work],
+      ['pred.jsonl', join(work, 'data')],
+    ];
+    const outputs: string[] = [];
+    for (const [i, [path, cwd]] of spellings.entries()) {
+      for (const partition of [undefined, { index: 1, count: 3 }]) {
+        const dir = join(work, `out-${i}-${partition ? 'p' : 'all'}`);
+        await run(config({ source: { type: 'jsonl', path }, split: { validation: 0.3 }, output: { dir }, ...(partition ? { partition } : {}), worker_threads: i === 3 ? 1 : 0 }), { cwd });
+        const files = await Promise.all(['train.jsonl', 'validation.jsonl'].map((f) => readFile(join(dir, f), 'utf8')));
+        outputs.push(`${partition ? 'p' : 'all'}\n${files.join('--\n')}`);
+        if (!partition) {
+          // Rejects keep naming the file as it was given.
+          const reject = JSON.parse(await readFile(join(dir, 'rejects.jsonl'), 'utf8')) as RejectEntry;
+          expect(reject.ref).toBe(`${path.replace(/^\.\/data\/\.\.\//, '')}:201`);
+        }
+      }
+    }
+    expect(outputs[0]).toMatch(/--\n\{/); // a validation split is there to compare
+    for (const [i, out] of outputs.entries()) expect(out).toBe(outputs[i % 2]);
+  });
+
+  it('maps a system column in dataset_info.json only when the exported lines have a system key', async () => {
+    await writeJsonl('in.jsonl', Array.from({ length: 5 }, (_, i) => record(i)));
+    for (const [style, fieldMapping, hasSystem] of [
+      ['instruction', {}, false],
+      ['sharegpt', {}, false],
+      ['instruction', { system_prompt: 'You are a lawyer.' }, true],
+      ['sharegpt', { system_prompt: 'You are a lawyer.' }, true],
+    ] as const) {
+      await run(config({ style, field_mapping: fieldMapping }), { cwd: work });
+      const lines = (await readLines(join(work, 'out', 'train.jsonl'))).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.every((l) => 'system' in l)).toBe(hasSystem);
+      const info = JSON.parse(await readFile(join(work, 'out', 'dataset_info.json'), 'utf8')) as Record<string, { columns: Record<string, string> }>;
+      expect(info['lorakit_dataset']?.columns['system']).toBe(hasSystem ? 'system' : undefined);
+    }
+  });
+
   it('on failure keeps the previous output and removes its temp directory', async () => {
     await writeJsonl('in.jsonl', Array.from({ length: 5 }, (_, i) => record(i)));
     await run(config(), { cwd: work });
@@ -254,12 +298,76 @@ describe('runExport', () => {
     });
   });
 
+  it('a directory as the source path fails naming it', async () => {
+    await mkdir(join(work, 'data'));
+    for (const type of ['jsonl', 'csv'] as const) {
+      await expect(runExport(config({ source: { type, path: 'data' } }), { cwd: work })).rejects.toMatchObject({
+        code: 'EXPORT_SOURCE_UNREADABLE',
+        message: `Input is a directory, not a file: ${join(work, 'data')} (name one file as the source path)`,
+      });
+    }
+    expect(await readdir(work)).toEqual(['data']);
+  });
+
   it('refuses to replace an output when overwrite is false', async () => {
     await writeJsonl('in.jsonl', [record(0)]);
     await run(config(), { cwd: work });
     await expect(runExport(config({ output: { overwrite: false } }), { cwd: work })).rejects.toMatchObject({
       code: 'EXPORT_OUTPUT_EXISTS',
     });
+  });
+
+  it('replaces only a previous export or an empty directory, refusing before it reads anything', async () => {
+    await writeJsonl('in.jsonl', [record(0)]);
+    await mkdir(join(work, 'precious'));
+    await writeFile(join(work, 'precious', 'thesis.txt'), 'hi\n');
+    await expect(runExport(config({ output: { dir: 'precious' } }), { cwd: work })).rejects.toMatchObject({
+      code: 'EXPORT_OUTPUT_EXISTS',
+      message: expect.stringMatching(/precious is not empty and is not a previous lorakit export.*Choose a new or empty directory/),
+    });
+    expect(await readFile(join(work, 'precious', 'thesis.txt'), 'utf8')).toBe('hi\n');
+
+    await writeFile(join(work, 'victim.txt'), 'keep\n');
+    await expect(runExport(config({ output: { dir: 'victim.txt' } }), { cwd: work })).rejects.toMatchObject({
+      code: 'EXPORT_OUTPUT_EXISTS',
+      message: expect.stringContaining('victim.txt exists and is not a directory'),
+    });
+    expect(await readFile(join(work, 'victim.txt'), 'utf8')).toBe('keep\n');
+
+    // A manifest.json of some other tool does not make a directory an export.
+    await writeFile(join(work, 'precious', 'manifest.json'), '{"format":"other"}');
+    await expect(runExport(config({ output: { dir: 'precious' } }), { cwd: work })).rejects.toMatchObject({ code: 'EXPORT_OUTPUT_EXISTS' });
+
+    await mkdir(join(work, 'empty'));
+    await run(config({ output: { dir: 'empty' } }), { cwd: work });
+    await run(config({ output: { dir: 'empty' } }), { cwd: work });
+    expect(await readdir(join(work, 'empty'))).toContain('manifest.json');
+  });
+
+  it('never replaces the directory holding the input, nor the working directory', async () => {
+    await writeJsonl('in.jsonl', [record(0)]);
+    for (const dir of ['.', work, join(work, 'in.jsonl')]) {
+      await expect(runExport(config({ output: { dir } }), { cwd: work })).rejects.toMatchObject({
+        code: 'EXPORT_OUTPUT_EXISTS',
+        message: expect.stringContaining(`holds the input ${join(work, 'in.jsonl')}`),
+      });
+    }
+    expect(await readdir(work)).toEqual(['in.jsonl']);
+    const elsewhere = await mkdtemp(join(tmpdir(), 'lorakit-cwd-'));
+    try {
+      await mkdir(join(elsewhere, 'sub'));
+      await writeFile(join(elsewhere, 'sub', 'notes.txt'), 'x');
+      const input = { source: { type: 'jsonl' as const, path: join(work, 'in.jsonl') } };
+      for (const dir of ['.', '..']) {
+        await expect(runExport(config({ ...input, output: { dir } }), { cwd: join(elsewhere, 'sub') })).rejects.toMatchObject({
+          code: 'EXPORT_OUTPUT_EXISTS',
+          message: expect.stringContaining('is the working directory'),
+        });
+      }
+      expect(await readdir(join(elsewhere, 'sub'))).toEqual(['notes.txt']);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('evaluates quality gates on the report, and refuses a malformed gate before exporting', async () => {

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import type { ExportConfig } from './export-config.js';
 import type { ExportStats } from './export-stats.js';
-import { AtomicDir } from './internal/atomic-dir.js';
+import { AtomicDir, checkOutputDir } from './internal/atomic-dir.js';
 import { FileWriter, type WrittenFile } from './internal/file-writer.js';
 import type { Outcome, Pipeline } from './internal/pipeline.js';
 import { estimateRecords } from './internal/estimate-records.js';
@@ -86,6 +86,7 @@ export async function runExport(config: ExportConfig, options: ExportOptions = {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   const target = resolve(cwd, config.output.dir);
+  if (!options.dryRun) await checkOutputDir(target, { overwrite: config.output.overwrite, inputs: inputPaths(config, cwd), cwds: [cwd, process.cwd()] });
   // Sizes the report's sample and decides on worker threads; undefined where the input size cannot be told.
   const estimated = await estimateRecords(config.source, cwd);
   const reporter = config.quality_metrics.enabled ? await createReporter(config, estimated) : undefined;
@@ -210,6 +211,15 @@ export async function runExport(config: ExportConfig, options: ExportOptions = {
   } finally {
     await source.close();
   }
+}
+
+/** The files a run reads, which its output directory must not hold. */
+function inputPaths(config: ExportConfig, cwd: string): string[] {
+  const paths: string[] = [];
+  if ('path' in config.source) paths.push(resolve(cwd, config.source.path));
+  const schema = config.structured_gen.json_schema;
+  if (config.structured_gen.enabled && typeof schema === 'string') paths.push(resolve(cwd, schema));
+  return paths;
 }
 
 function splitOutput(config: ExportConfig, dir: string, split: string): SplitOutput {

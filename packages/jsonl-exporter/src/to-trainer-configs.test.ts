@@ -13,14 +13,25 @@ describe('toDatasetInfo (LLaMA-Factory)', () => {
       legal: {
         file_name: 'train.jsonl',
         formatting: 'alpaca',
-        columns: { prompt: 'instruction', query: 'input', response: 'output', system: 'system' },
+        columns: { prompt: 'instruction', query: 'input', response: 'output' },
       },
       legal_validation: {
         file_name: 'validation.jsonl',
         formatting: 'alpaca',
-        columns: { prompt: 'instruction', query: 'input', response: 'output', system: 'system' },
+        columns: { prompt: 'instruction', query: 'input', response: 'output' },
       },
     });
+  });
+
+  it('maps the system column only when the lines carry one', () => {
+    const columns = (style: 'instruction' | 'sharegpt', system?: boolean) =>
+      Object.values(toDatasetInfo({ name: 'd', style, files, ...(system === undefined ? {} : { system }) }) ?? {}).map(
+        (entry) => (entry as { columns: Record<string, string> }).columns['system'],
+      );
+    expect(columns('instruction')).toEqual([undefined, undefined]);
+    expect(columns('instruction', true)).toEqual(['system', 'system']);
+    expect(columns('sharegpt', false)).toEqual([undefined, undefined]);
+    expect(columns('sharegpt', true)).toEqual(['system', 'system']);
   });
 
   it('sharegpt tags for chat (role/content) and sharegpt (from/value) styles', () => {

@@ -17,6 +17,12 @@ export interface TrainerConfigInput {
   files: TrainerDataFile[];
   /** Free text for the dataset card. */
   description?: string;
+  /**
+   * The lines carry a top-level `system` key (styles instruction and sharegpt with `field_mapping.system_prompt` or
+   * `system_field` set): map it. LLaMA-Factory reads a mapped column from every line and fails on a file without it.
+   * @default false
+   */
+  system?: boolean;
 }
 
 /** The trainer configs {@link toTrainerConfigs} builds, by file name. */
@@ -39,10 +45,11 @@ function splitsOf(files: TrainerDataFile[]): Map<string, string[]> {
   return bySplit;
 }
 
-function llamaFactoryEntry(style: ExportStyle): Record<string, unknown> | undefined {
+function llamaFactoryEntry(style: ExportStyle, system: boolean): Record<string, unknown> | undefined {
+  const systemColumn = system ? { system: 'system' } : {};
   switch (style) {
     case 'instruction':
-      return { formatting: 'alpaca', columns: { prompt: 'instruction', query: 'input', response: 'output', system: 'system' } };
+      return { formatting: 'alpaca', columns: { prompt: 'instruction', query: 'input', response: 'output', ...systemColumn } };
     case 'completion':
       return { formatting: 'alpaca', columns: { prompt: 'prompt', response: 'completion' } };
     case 'text':
@@ -50,7 +57,7 @@ function llamaFactoryEntry(style: ExportStyle): Record<string, unknown> | undefi
     case 'sharegpt':
       return {
         formatting: 'sharegpt',
-        columns: { messages: 'conversations', system: 'system' },
+        columns: { messages: 'conversations', ...systemColumn },
         tags: { role_tag: 'from', content_tag: 'value', user_tag: 'human', assistant_tag: 'gpt' },
       };
     case 'chat':
@@ -67,10 +74,10 @@ function llamaFactoryEntry(style: ExportStyle): Record<string, unknown> | undefi
 
 /**
  * LLaMA-Factory `dataset_info.json`: one entry per split (`<name>`, `<name>_validation`, ...) with the `formatting`,
- * `columns` and `tags` of the style. Undefined for the custom style.
+ * `columns` and `tags` of the style (`system` only with `input.system`). Undefined for the custom style.
  */
 export function toDatasetInfo(input: TrainerConfigInput): Record<string, unknown> | undefined {
-  const entry = llamaFactoryEntry(input.style);
+  const entry = llamaFactoryEntry(input.style, input.system === true);
   if (!entry) return undefined;
   const info: Record<string, unknown> = {};
   for (const [split, paths] of splitsOf(input.files)) {

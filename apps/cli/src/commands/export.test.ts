@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +59,21 @@ describe('lorakit export', () => {
     expect(r.stdout).toMatch(/exported 4 /);
     const line = JSON.parse(readFileSync(join(cwd, 'elsewhere', 'train.jsonl'), 'utf8').split('\n')[0] ?? '') as { messages?: unknown };
     expect(Array.isArray(line.messages)).toBe(true);
+  });
+
+  it('resolves path flags against the current directory, and config-file paths against the file\'s folder', async () => {
+    const cwd = workspace();
+    mkdirSync(join(cwd, 'conf'));
+    renameSync(join(cwd, 'lorakit.yaml'), join(cwd, 'conf', 'lorakit.yaml'));
+    const r = await runCli(['export', '-c', 'conf/lorakit.yaml', '--output.dir', 'from-flag', '--source.path', 'records.jsonl'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(cwd, 'from-flag', 'train.jsonl'))).toBe(true);
+    expect(existsSync(join(cwd, 'conf', 'from-flag'))).toBe(false);
+    // Without the flag, output.dir: out in conf/lorakit.yaml is conf/out.
+    writeFileSync(join(cwd, 'conf', 'records.jsonl'), readFileSync(join(cwd, 'records.jsonl')));
+    const again = await runCli(['export', '-c', 'conf/lorakit.yaml'], { cwd });
+    expect(again.code, again.stderr).toBe(0);
+    expect(existsSync(join(cwd, 'conf', 'out', 'train.jsonl'))).toBe(true);
   });
 
   it('runs from flags alone when there is no lorakit.yaml', async () => {
@@ -170,5 +185,30 @@ describe('lorakit export max_errors', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^lorakit: /);
     expect(existsSync(join(cwd, 'out'))).toBe(false);
+  });
+
+  it('export merge joins the runs of a partitioned export, after checking their files', async () => {
+    const cwd = workspace();
+    for (const i of [0, 1]) {
+      const r = await runCli(['export', '--partition', `${i}/2`, '--output.dir', `part-${i}`], { cwd });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const r = await runCli(['export', 'merge', 'part-0', 'part-1', '-o', 'merged'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^merged 2 partitions: read 5 records, exported 3 \(.*\), rejected 2$/m);
+    expect(r.stdout).toContain(`output: ${join(cwd, 'merged')}`);
+    const manifest = JSON.parse(readFileSync(join(cwd, 'merged', 'manifest.json'), 'utf8')) as { stats: { read: number }; files: { path: string }[] };
+    expect(manifest.stats.read).toBe(5);
+    expect(manifest.files.map((f) => f.path)).toContain('../part-1/train.jsonl');
+    const json = await runCli(['export', 'merge', 'part-0', 'part-1', '-o', 'merged', '--json'], { cwd });
+    expect((JSON.parse(json.stdout) as { stats: { exported: number } }).stats.exported).toBe(3);
+
+    writeFileSync(join(cwd, 'part-1', 'train.jsonl'), '{"instruction":"smuggled","output":"in"}\n', { flag: 'a' });
+    const tampered = await runCli(['export', 'merge', 'part-0', 'part-1', '-o', 'merged'], { cwd });
+    expect(tampered.code).toBe(2);
+    expect(tampered.stderr).toContain(`${join(cwd, 'part-1', 'train.jsonl')} changed after the export`);
+    const usage = await runCli(['export', 'merge', 'part-0'], { cwd });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("required option '-o, --output <dir>'");
   });
 });

@@ -54,6 +54,9 @@ function configError(error: unknown, yaml: YamlConfig | undefined, fromFlags: Re
   return Object.assign(new Error(message, { cause: error }), { code: 'EXPORT_CONFIG_INVALID' });
 }
 
+/** Config keys holding a file or folder path. */
+const PATH_KEYS: ReadonlySet<string> = new Set(['source.path', 'output.dir', 'structured_gen.json_schema']);
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -68,8 +71,12 @@ export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandCo
   const fromFlags = new Set<string>();
   applyFlags(raw, flags, (flag) => {
     const value = opts[flagKey(flag.name)];
-    if (value !== undefined) fromFlags.add(flag.path.join('.'));
-    return value;
+    if (value === undefined) return value;
+    const key = flag.path.join('.');
+    fromFlags.add(key);
+    // The export resolves paths against the config file's folder; a path typed on the command line means the
+    // current directory, as in every other command.
+    return yaml !== undefined && PATH_KEYS.has(key) && typeof value === 'string' ? resolvePath(io, value) : value;
   });
   if (typeof opts['partition'] === 'string') {
     raw['partition'] = parsePartition(opts['partition']);
@@ -130,6 +137,25 @@ export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandCo
   }
   for (const w of result.warnings) out.warn(w);
   return gatesFailed ? ExitCode.dataFailed : ExitCode.ok;
+}
+
+/** `lorakit export merge DIR... -o OUT`: one output directory over the runs of a partitioned export. */
+export async function exportMergeCommand(args: unknown[], opts: Opts, ctx: CommandContext): Promise<number> {
+  const { io, out } = ctx;
+  const dirs = (args[0] as string[]).map((dir) => resolvePath(io, dir));
+  const ex = await import('@lorakit/jsonl-exporter');
+  const result = await ex.mergePartitions(dirs, resolvePath(io, opts['output'] as string));
+  if (out.format === 'json') {
+    out.json(result);
+    return ExitCode.ok;
+  }
+  const { stats } = result;
+  const splits = Object.entries(stats.exportedBySplit).map(([split, n]) => `${split} ${n}`).join(', ');
+  out.line(`merged ${plural(dirs.length, 'partition')}: read ${stats.read} records, exported ${out.colors.green(String(stats.exported))}${splits ? ` (${splits})` : ''}, rejected ${stats.rejected}`);
+  out.line(`output: ${result.outputDir}`);
+  for (const f of result.manifest.files) out.line(`  ${f.path} (${plural(f.records, 'record')})`);
+  out.line(`  and ${[...result.manifest.artifacts.map((a) => a.path), 'manifest.json'].sort().join(', ')}`);
+  return ExitCode.ok;
 }
 
 /** Commander's attribute name for a flag: dashes camel-cased, dots kept. */

@@ -46,6 +46,15 @@ function slugify(name: string): string {
   return slug || 'dataset';
 }
 
+/**
+ * The lines of the export carry a top-level `system` key: instruction and sharegpt styles with a system prompt or a
+ * system field configured (chat and openai put the system prompt into `messages`).
+ */
+export function writesSystemKey(config: ExportConfig): boolean {
+  const fm = config.field_mapping;
+  return (config.style === 'instruction' || config.style === 'sharegpt') && (fm.system_prompt !== undefined || fm.system_field !== undefined);
+}
+
 /** Build the adapter metadata of an export. */
 export function buildAdapterMetadata(
   config: ExportConfig,
@@ -130,6 +139,7 @@ export async function writeArtifacts(input: ArtifactInput): Promise<{ result: Ar
       name: config.output.dataset_name,
       style: config.style,
       files: dataFiles.map((f) => ({ path: f.path, split: f.split })),
+      system: writesSystemKey(config),
       ...(config.adapter_metadata.description !== undefined ? { description: config.adapter_metadata.description } : {}),
     });
     if (trainer['dataset_info.json'] !== undefined) await add('dataset_info.json', trainer['dataset_info.json']);

@@ -1,7 +1,82 @@
 import { randomBytes } from 'node:crypto';
-import { open, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ExportError } from '../errors.js';
+import { MANIFEST_FILE, MANIFEST_FORMAT } from '../export-manifest.js';
+
+/** What {@link checkOutputDir} must not replace besides a foreign directory. */
+export interface OutputGuard {
+  /** false: any existing output is refused. */
+  overwrite: boolean;
+  /** Files and folders the run reads (input, schema, partitions): the output may be none of them, nor hold one. */
+  inputs: readonly string[];
+  /** Working directories: the output may be none of them, nor one of their parents. */
+  cwds: readonly string[];
+}
+
+/**
+ * Refuses an output directory whose replacement would delete something that is not a previous output: the input
+ * or a folder holding it, the working directory or a parent of it, a file, or a non-empty directory without a
+ * manifest.json written by lorakit. Runs before anything is read, so a refused run costs nothing.
+ */
+export async function checkOutputDir(target: string, guard: OutputGuard): Promise<void> {
+  const info = await stat(target).catch(() => undefined);
+  if (info === undefined) return;
+  const real = await canonical(target);
+  for (const input of guard.inputs) {
+    if (!(await exists(input))) continue;
+    if (holds(real, await canonical(input))) {
+      throw new ExportError(
+        'EXPORT_OUTPUT_EXISTS',
+        `${target} is or holds the input ${input}: the output directory is replaced as a whole, which would delete it. Choose an output directory outside the input's folder`,
+      );
+    }
+  }
+  for (const cwd of guard.cwds) {
+    if (holds(real, await canonical(cwd))) {
+      throw new ExportError(
+        'EXPORT_OUTPUT_EXISTS',
+        `${target} is the working directory ${cwd} or a parent of it: the output directory is replaced as a whole, which would delete everything in it. Choose a new or empty directory for the output`,
+      );
+    }
+  }
+  if (!info.isDirectory()) {
+    throw new ExportError(
+      'EXPORT_OUTPUT_EXISTS',
+      `${target} exists and is not a directory: the output directory would replace it. Choose another output directory, or move the file away`,
+    );
+  }
+  const names = await readdir(target);
+  if (names.length > 0 && !(await isExportManifest(join(target, MANIFEST_FILE)))) {
+    throw new ExportError(
+      'EXPORT_OUTPUT_EXISTS',
+      `${target} is not empty and is not a previous lorakit export (it has no ${MANIFEST_FILE} written by lorakit): the output directory is replaced as a whole, which would delete the ${names.length === 1 ? 'entry' : `${names.length} entries`} in it. Choose a new or empty directory, or move its contents away`,
+    );
+  }
+  if (!guard.overwrite) {
+    throw new ExportError('EXPORT_OUTPUT_EXISTS', `${target} exists; set output.overwrite to replace it`);
+  }
+}
+
+/** True when `inner` is `outer` or inside it. */
+function holds(outer: string, inner: string): boolean {
+  const rel = relative(outer, inner);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+async function canonical(path: string): Promise<string> {
+  return realpath(path).catch(() => resolve(path));
+}
+
+/** A manifest.json lorakit wrote: its format tag and tool name. */
+async function isExportManifest(path: string): Promise<boolean> {
+  try {
+    const manifest = JSON.parse(await readFile(path, 'utf8')) as { format?: unknown; tool?: { name?: unknown } } | null;
+    return manifest?.format === MANIFEST_FORMAT && manifest.tool?.name === '@lorakit/jsonl-exporter';
+  } catch {
+    return false;
+  }
+}
 
 /**
  * An output directory written under a temp name beside its final place (`<dir>.tmp-<random>`), then renamed over

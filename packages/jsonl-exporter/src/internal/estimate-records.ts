@@ -23,7 +23,10 @@ export async function estimateRecords(source: ExportConfig['source'], cwd: strin
     return undefined;
   }
   try {
-    const { size } = await file.stat();
+    const info = await file.stat();
+    // A directory opens but cannot be read (EISDIR): the source names it in its own error.
+    if (!info.isFile()) return undefined;
+    const size = info.size;
     const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, size));
     const { bytesRead } = await file.read(head, 0, head.length, 0);
     const lines = countNewlines(head, bytesRead);

@@ -1,9 +1,11 @@
+import { posix } from 'node:path';
 import { canonicalKey, createNearDupIndex, digestSample, type NearDupIndex, type SampleDigest } from '@lorakit/quality-metrics';
 import type { ExportConfig } from '../export-config.js';
 import { ExportError } from '../errors.js';
 import { createExportStats, type ExportStage, type ExportStats, type RejectEntry } from '../export-stats.js';
 import { compileFilter, getPath, selectFields } from '../select/index.js';
 import type { SourceItem } from '../sources/index.js';
+import { refName } from '../sources/file-input.js';
 import type { Draft } from './draft.js';
 import { sha256Hex, unitHash } from './hash.js';
 import { Mapper, promptText, responseText, type MapFailure } from './mapper.js';
@@ -14,6 +16,10 @@ import { RefTable } from './ref-table.js';
 import { Renderer } from './render.js';
 import { countCodePoints } from '@lorakit/schema-validation';
 import { Weighter } from './weight.js';
+
+// Char codes ending the file part of a ref: `in.jsonl:17`, `in.json[3]`.
+const COLON = 58;
+const BRACKET = 91;
 
 /** A validation issue as the pipeline needs it (the shape of schema-validation's Issue). */
 export interface PipelineIssue {
@@ -142,6 +148,9 @@ export class Pipeline {
   private readonly dedupRefs = new RefTable();
   private readonly includeRecord: boolean;
   private readonly idField: string | undefined;
+  /** The file part of the source's refs (`data/in.jsonl`) when ids name the file differently (`in.jsonl`). */
+  private readonly refFile: string | undefined;
+  private readonly idFile: string = '';
   private readonly partition: { index: number; count: number } | undefined;
   private readonly splitSeed: number;
   private readonly validationCut: number;
@@ -165,6 +174,11 @@ export class Pipeline {
     this.nearDup = config.dedup.near ? createNearDupIndex({ threshold: config.dedup.near_threshold }) : undefined;
     this.includeRecord = config.output.rejects_include_record;
     this.idField = config.split.id_field;
+    if ('path' in config.source && config.source.type !== 'sqlite') {
+      const name = refName(config.source.path);
+      this.idFile = posix.basename(name);
+      if (this.idFile !== name) this.refFile = name;
+    }
     this.partition = config.partition;
     this.splitSeed = config.split.seed;
     this.validationCut = config.split.validation;
@@ -359,7 +373,15 @@ export class Pipeline {
       const value = getPath(item.record, this.idField);
       if (value !== undefined && value !== null) return typeof value === 'string' ? value : JSON.stringify(value);
     }
-    return item.ref;
+    // Refs name the file as the config spells it (`data/in.jsonl:17`, `/abs/in.jsonl:17`); the id names it by its
+    // base name (`in.jsonl:17`), so the split does not depend on where the command runs from.
+    const ref = item.ref;
+    const file = this.refFile;
+    if (file !== undefined && ref.startsWith(file)) {
+      const next = ref.charCodeAt(file.length);
+      if (next === COLON || next === BRACKET) return this.idFile + ref.slice(file.length);
+    }
+    return ref;
   }
 
   private isExcluded(field: string): boolean {

@@ -33,11 +33,16 @@ export interface InputFile {
   readonly name: string;
 }
 
+/** How refs name a file: the config path normalized, with forward slashes (`./a/../data.jsonl` → `data.jsonl`). */
+export function refName(path: string): string {
+  const slashed = path.split(sep).join('/');
+  return isAbsolute(path) ? slashed : posix.normalize(slashed);
+}
+
 /** Resolves a config path against `cwd` and checks that it is a readable file. */
 export async function resolveInputFile(path: string, cwd: string | undefined): Promise<InputFile> {
   const absolute = resolve(cwd ?? process.cwd(), path);
-  const slashed = path.split(sep).join('/');
-  const name = isAbsolute(path) ? slashed : posix.normalize(slashed);
+  const name = refName(path);
   let info;
   try {
     info = await stat(absolute);
@@ -49,7 +54,12 @@ export async function resolveInputFile(path: string, cwd: string | undefined): P
       { cause: error },
     );
   }
-  if (!info.isFile()) throw new ExportError('EXPORT_SOURCE_UNREADABLE', `Input is not a file: ${absolute}`);
+  if (!info.isFile()) {
+    throw new ExportError(
+      'EXPORT_SOURCE_UNREADABLE',
+      info.isDirectory() ? `Input is a directory, not a file: ${absolute} (name one file as the source path)` : `Input is not a file: ${absolute}`,
+    );
+  }
   return { absolute, name };
 }
 

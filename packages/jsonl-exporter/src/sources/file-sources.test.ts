@@ -160,36 +160,62 @@ describe('SourceConfigSchema', () => {
 });
 
 describe('csv refs (property)', () => {
-  it('gives each record the physical line it starts on, however the input is chunked', async () => {
-    const cell = fc.string({ maxLength: 12 }).map((s) => s.replace(/\r/g, ''));
+  it('gives each record the physical line it starts on, whatever the line ends, blank lines or chunking', async () => {
+    const cell = fc.array(fc.constantFrom('x', 'ü', ',', '"', ' ', '\n'), { maxLength: 8 }).map((parts) => parts.join(''));
+    const row = fc.record({ a: cell, b: cell, blanksBefore: fc.integer({ min: 0, max: 2 }) });
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(cell, cell), { maxLength: 15 }), fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 20 }), async (rows, cuts) => {
-        const quote = (value: string) => `"${value.replaceAll('"', '""')}"`;
-        let text = 'a,b\n';
-        const starts: number[] = [];
-        let line = 2;
-        for (const [a, b] of rows) {
-          starts.push(line);
-          const row = `${quote(a)},${quote(b)}\n`;
-          text += row;
-          line += row.split('\n').length - 1;
-        }
-        const bytes = Buffer.from(text);
-        const chunks: Buffer[] = [];
-        let at = 0;
-        for (const cut of cuts) {
-          if (at >= bytes.length) break;
-          chunks.push(bytes.subarray(at, at + cut));
-          at += cut;
-        }
-        if (at < bytes.length) chunks.push(bytes.subarray(at));
-        const source = await openSource({ type: 'stdin', format: 'csv', compression: 'none' }, { stdin: Readable.from(chunks) });
-        const items = await collect(source);
-        expect(items.map((item) => item.record)).toEqual(rows.map(([a, b]) => ({ a, b })));
-        expect(items.map((item) => item.line)).toEqual(starts);
-      }),
-      { numRuns: 200 },
+      fc.asyncProperty(
+        fc.array(row, { maxLength: 15 }),
+        fc.constantFrom('\n', '\r\n'),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 20 }),
+        async (rows, eol, finalNewline, cuts) => {
+          const quote = (value: string) => `"${value.replaceAll('"', '""').replaceAll('\n', eol)}"`;
+          let text = `a,b${eol}`;
+          const starts: number[] = [];
+          let line = 2;
+          let blanks = 0;
+          for (const [i, { a, b, blanksBefore }] of rows.entries()) {
+            text += eol.repeat(blanksBefore);
+            line += blanksBefore;
+            blanks += blanksBefore;
+            starts.push(line);
+            text += `${quote(a)},${quote(b)}${i < rows.length - 1 || finalNewline ? eol : ''}`;
+            line += 1 + a.split('\n').length - 1 + b.split('\n').length - 1;
+          }
+          const bytes = Buffer.from(text);
+          const chunks: Buffer[] = [];
+          let at = 0;
+          for (const cut of cuts) {
+            if (at >= bytes.length) break;
+            chunks.push(bytes.subarray(at, at + cut));
+            at += cut;
+          }
+          if (at < bytes.length) chunks.push(bytes.subarray(at));
+          const source = await openSource({ type: 'stdin', format: 'csv', compression: 'none' }, { stdin: Readable.from(chunks) });
+          const items = await collect(source);
+          expect(items.map((item) => item.record)).toEqual(rows.map(({ a, b }) => ({ a: a.replaceAll('\n', eol), b: b.replaceAll('\n', eol) })));
+          expect(items.map((item) => item.line)).toEqual(starts);
+          expect(source.stats().blankLines).toBe(blanks);
+        },
+      ),
+      { numRuns: 300 },
     );
+  });
+
+  it('names the line a row with an unclosed quote starts on, and counts no blank line for the final newline', async () => {
+    writeFileSync(join(dir, 'crlf.csv'), 'instruction,output\r\n"a\r\nb",answer one\r\nq2,\r\n');
+    const crlf = await openSource({ type: 'csv', path: 'crlf.csv' }, { cwd: dir });
+    expect((await collect(crlf)).map((item) => item.ref)).toEqual(['crlf.csv:2', 'crlf.csv:4']);
+    expect(crlf.stats().blankLines).toBe(0);
+    writeFileSync(join(dir, 'unclosed.csv'), 'instruction,output\n\nq1,a1\n"broken,x\nq3,a3\n');
+    const unclosed = await openSource({ type: 'csv', path: 'unclosed.csv' }, { cwd: dir });
+    const items = await collect(unclosed);
+    expect(items.map((item) => [item.ref, item.issue?.code])).toEqual([
+      ['unclosed.csv:3', undefined],
+      ['unclosed.csv:4', 'parse'],
+    ]);
+    expect(unclosed.stats().blankLines).toBe(1);
   });
 });
 

@@ -10,22 +10,28 @@ import type { SourceItem } from './source.js';
 const dir = sharedPath('datasets/instruction');
 
 async function read(config: SourceConfigInput): Promise<SourceItem[]> {
+  return (await readWithStats(config)).items;
+}
+
+async function readWithStats(config: SourceConfigInput): Promise<{ items: SourceItem[]; blankLines: number }> {
   const source = await openSource(config, { cwd: dir as string });
   const items: SourceItem[] = [];
   try {
     for await (const item of source.items()) items.push(item);
+    return { items, blankLines: source.stats().blankLines };
   } finally {
     await source.close();
   }
-  return items;
 }
 
 // Record counts as listed in ../shared/datasets/SOURCES.md (parsed there with Python's json and csv modules).
 describe.skipIf(dir === undefined)('real datasets from ../shared', () => {
   it('reads the German CSV with multi-line quoted fields: every row, each ref on the line its record starts', async () => {
     const file = 'LEL-A__EuroInstructProject__InstructGermanDPR_v1_test.csv';
-    const items = await read({ type: 'csv', path: file });
+    const { items, blankLines } = await readWithStats({ type: 'csv', path: file });
     expect(items.filter((item) => item.issue !== undefined)).toEqual([]);
+    // The file ends with a newline and has no blank row.
+    expect(blankLines).toBe(0);
     expect(items).toHaveLength(2050);
     const lines = readFileSync(join(dir as string, file), 'utf8').split('\n');
     for (const item of items) {

@@ -5,7 +5,10 @@ const compression = z
   .default('auto')
   .describe('Decompression of the input: auto (by extension: .gz gzip, .zst/.zstd zstd; by magic bytes on stdin), none, gzip, zstd.');
 
-const path = z.string().min(1).describe('Input file, relative to the working directory (the config file\'s folder in the CLI).');
+const path = z
+  .string()
+  .min(1)
+  .describe('Input file, relative to the working directory (in the CLI: the config file\'s folder for a value in the file, the current directory for a flag).');
 
 const csvOptions = {
   delimiter: z.string().min(1).default(',').describe('CSV field delimiter (one or more characters).'),

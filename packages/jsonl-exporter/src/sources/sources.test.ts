@@ -11,7 +11,7 @@ import { postgresUrl } from '../../../../tools/test-env.mjs';
 import { openSource } from './open-source.js';
 import { sourceFromIterable } from './source-from-iterable.js';
 import type { Source, SourceItem } from './source.js';
-import { testSource } from './test-source.js';
+import { testSource } from '../../test/source-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lorakit-sources-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,8 +1,8 @@
 // The contract every Source implementation passes (unstorage's testDriver pattern). Imported by tests only: it
-// needs vitest, so it is not re-exported from the package entry.
+// needs vitest, so it lives in test/, outside the published build.
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Source, SourceItem } from './source.js';
+import type { Source, SourceItem } from '../src/sources/source.js';
 
 /** Unreadable input a source can be given, and the issue items it must produce for it. */
 export interface UnreadableCase {
