@@ -1,7 +1,7 @@
 import type { ExportConfig } from '../export-config.js';
 import { getPath } from '../select/index.js';
 import type { Draft, Turn } from './draft.js';
-import { toText } from './text.js';
+import { isoText, toJsonValue, toText } from './text.js';
 
 /** Why a record could not be mapped. */
 export interface MapFailure {
@@ -119,7 +119,7 @@ export class Mapper {
       const metadata: Record<string, unknown> = {};
       for (const path of this.metadataFields) {
         const value = getPath(record, path);
-        if (value !== undefined) metadata[path] = value;
+        if (value !== undefined) metadata[path] = toJsonValue(value);
       }
       draft.metadata = metadata;
     }
@@ -130,6 +130,9 @@ export class Mapper {
     const value = getPath(record, field);
     if (value === undefined || value === null) {
       return { code: 'missing_field', field, message: `field "${field}" is missing` };
+    }
+    if (value instanceof Date) {
+      return isoText(value) ?? { code: 'invalid_field', field, message: `field "${field}" is an invalid date` };
     }
     if (typeof value === 'object') {
       return { code: 'invalid_field', field, message: `field "${field}" must be text, got ${Array.isArray(value) ? 'an array' : 'an object'}` };
@@ -221,7 +224,7 @@ export class Mapper {
         if (value === undefined) {
           return { code: 'missing_field', field: entry.path, message: `field "${entry.path}" (for "${entry.key}") is missing` };
         }
-        values.push(value);
+        values.push(toJsonValue(value));
         continue;
       }
       let out = '';
@@ -230,11 +233,12 @@ export class Mapper {
           out += part.literal;
           continue;
         }
-        const value = getPath(record, part.path);
-        if (value === undefined) {
-          return { code: 'missing_field', field: part.path, message: `field "${part.path}" (for "${entry.key}") is missing` };
+        // null fills no slot either: the template would read "…\n\n" with nothing where the value belongs.
+        const text = toText(getPath(record, part.path));
+        if (text === undefined) {
+          return { code: 'missing_field', field: part.path, message: `field "${part.path}" (for "${entry.key}") is missing or null` };
         }
-        out += toText(value) ?? '';
+        out += text;
       }
       values.push(out);
     }
