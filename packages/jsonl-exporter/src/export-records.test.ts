@@ -184,4 +184,52 @@ describe('exportRecords: record values', () => {
     expect(rejects).toEqual(['map/missing_field: field "note" (for "prompt") is missing or null']);
     expect(lines).toEqual([{ prompt: 'Card y ok?\n\n', answer: 'yes' }]);
   });
+
+  it('joins text content parts with a newline and rejects other part types, naming the message and the type', async () => {
+    const text = (t: string) => ({ type: 'text', text: t });
+    const chat = (user: unknown, assistant: unknown) => ({
+      messages: [
+        { role: 'user', content: user },
+        { role: 'assistant', content: assistant },
+      ],
+    });
+    const multi = chat([text('multi'), text('part')], [text('ok')]);
+    const image = chat([text('see'), { type: 'image_url', image_url: { url: 'https://x/y.png' } }], 'a cat');
+    const object = chat({ text: 'hi' }, 'hello');
+    for (const style of ['chat', 'openai'] as const) {
+      const { lines, rejects } = await run([multi, image, object], { style, weighting: { enabled: false } });
+      expect(lines).toEqual([{ messages: [{ role: 'user', content: 'multi\npart' }, { role: 'assistant', content: 'ok' }] }]);
+      expect(rejects).toEqual([
+        'map/unsupported_content: messages[0].content[1]: content part type "image_url" is not supported (only text parts are exported)',
+        'map/invalid_field: messages[0].content must be text or an array of text parts, got an object',
+      ]);
+    }
+    const conversation = { conversations: [{ from: 'human', value: [text('multi')] }, { from: 'gpt', value: 'ok' }] };
+    const sharegpt = await run([conversation], {
+      style: 'sharegpt',
+      field_mapping: { messages_field: 'conversations' },
+      weighting: { enabled: false },
+    });
+    expect(sharegpt.lines).toEqual([{ conversations: [{ from: 'human', value: 'multi' }, { from: 'gpt', value: 'ok' }] }]);
+  });
+
+  it('chat and sharegpt reject conversations that do not alternate from a user turn; openai keeps them', async () => {
+    const turns = (...roles: string[]) => ({ messages: roles.map((role, i) => ({ role, content: `${role} ${i}` })) });
+    const records = [
+      turns('system', 'assistant', 'user', 'assistant'),
+      turns('user', 'user', 'assistant'),
+      turns('system', 'user', 'assistant', 'user', 'assistant'),
+    ];
+    for (const style of ['chat', 'sharegpt'] as const) {
+      const { lines, rejects } = await run(records, { style, weighting: { enabled: false } });
+      expect(lines).toHaveLength(1);
+      const why = `(style "${style}" needs user and assistant turns alternating, starting with user, as LLaMA-Factory's sharegpt loader does)`;
+      expect(rejects).toEqual([
+        `map/invalid_turn_order: messages[1]: turn 1 must be user, got assistant ${why}`,
+        `map/invalid_turn_order: messages[1]: turn 2 must be assistant, got user ${why}`,
+      ]);
+    }
+    const openai = await run(records, { style: 'openai' });
+    expect(openai.lines).toHaveLength(3);
+  });
 });
