@@ -43,6 +43,16 @@ describe('parseExportConfig', () => {
     expect(() => parseExportConfig({ source, partition: { index: 2, count: 2 } })).toThrowError(/partition\.index/);
   });
 
+  it('refuses a weighting.now that is no date and a min_weight above max_weight, naming the field', () => {
+    for (const now of ['yesterday', '2026-13-01', '2025-02-30']) {
+      expect(() => parseExportConfig({ source, weighting: { now } })).toThrowError(/weighting\.now: must be an ISO 8601 date/);
+    }
+    expect(parseExportConfig({ source, weighting: { now: '2026-01-01T00:00:00+02:00' } }).weighting.now).toBe('2026-01-01T00:00:00+02:00');
+    expect(() => parseExportConfig({ source, weighting: { min_weight: 3, max_weight: 1 } })).toThrowError(
+      /weighting\.max_weight: min_weight must not be above max_weight/,
+    );
+  });
+
   it('describes every field (the CLI derives its flags and help from the descriptions)', () => {
     const schema = JSON.parse(exportConfigJsonSchemaText()) as Record<string, unknown>;
     const missing: string[] = [];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ExportError } from './errors.js';
 import { SourceConfigSchema } from './sources/index.js';
+import { parseIsoInstant } from './select/compare-values.js';
 
 /** Output styles: the shape each exported line takes, one per trainer family. */
 export const ExportStyleSchema = z
@@ -108,10 +109,17 @@ const WeightingSchema = z
     max_weight: z.number().default(2).describe('Upper clamp of the final weight.'),
     now: z
       .string()
+      .refine((v) => parseIsoInstant(v.trim()) !== undefined, {
+        message: 'must be an ISO 8601 date or date-time that exists, e.g. 2026-01-01 or 2026-01-01T00:00:00Z',
+      })
       .optional()
       .describe('Reference time (ISO 8601) for freshness, for reproducible exports. Default: the start of the run.'),
   })
   .strict()
+  .refine((w) => w.min_weight <= w.max_weight, {
+    message: 'min_weight must not be above max_weight (the clamp would give every sample min_weight)',
+    path: ['max_weight'],
+  })
   .describe('Per-sample training weight.');
 
 const QualitySchema = z

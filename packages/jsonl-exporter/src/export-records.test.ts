@@ -103,3 +103,148 @@ describe('exportRecords', () => {
     ).rejects.toMatchObject({ code: 'EXPORT_ABORTED' });
   });
 });
+
+/** Exported lines (parsed) and rejects as `stage/code: message` of some records. */
+async function run(records: unknown[], over: Partial<ExportConfigInput> = {}) {
+  const lines: Record<string, unknown>[] = [];
+  const rejects: string[] = [];
+  for await (const e of exportRecords(sourceFromIterable(records), config({ dedup: { exact: false }, ...over }))) {
+    if (e.kind === 'line') lines.push(JSON.parse(e.line) as Record<string, unknown>);
+    if (e.kind === 'reject') rejects.push(`${e.reject.stage}/${e.reject.code}: ${e.reject.message}`);
+  }
+  return { lines, rejects };
+}
+
+describe('exportRecords: record values', () => {
+  it('redacts PII in every string inside objects and arrays of custom keys and metadata, keeping the other types', async () => {
+    const record = {
+      q: 'Who owns this?',
+      a: 'The team.',
+      meta: { owner: 'carol@example.net', tags: ['x', 'cc bob@example.com'], n: 3, ok: true, none: null },
+    };
+    const pii: ExportConfigInput['pii'] = { policy: 'redact', strategy: 'remove', fields: ['prompt', 'response', 'metadata'] };
+    const custom = await run([record], { style: 'custom', format: { custom: { question: '{{q}}', owner: 'meta', answer: 'a' } }, pii });
+    expect(custom.lines).toEqual([
+      {
+        question: 'Who owns this?',
+        owner: { owner: '[EMAIL]', tags: ['x', 'cc [EMAIL]'], n: 3, ok: true, none: null },
+        answer: 'The team.',
+      },
+    ]);
+    const metadata = await run([{ instruction: record.q, output: record.a, meta: record.meta }], {
+      format: { metadata_fields: ['meta'] },
+      weighting: { enabled: false },
+      pii,
+    });
+    expect(metadata.lines[0]?.['metadata']).toEqual({ meta: { owner: '[EMAIL]', tags: ['x', 'cc [EMAIL]'], n: 3, ok: true, none: null } });
+    // The source record is not changed by redaction (rejects_include_record writes it as read).
+    expect(record.meta.owner).toBe('carol@example.net');
+  });
+
+  it('flag and reject policies see PII nested in a custom key', async () => {
+    const record = { q: 'Who?', a: 'Them.', meta: { owner: ['carol@example.net'] } };
+    const format = { custom: { question: '{{q}}', owner: 'meta', answer: 'a' } };
+    const rejected = await run([record], { style: 'custom', format, pii: { policy: 'reject' } });
+    expect(rejected.rejects).toEqual(['pii/pii_detected: contains personal data: email']);
+    const flagged = await run([record], { style: 'custom', format, pii: { policy: 'flag' } });
+    expect(flagged.lines[0]?.['owner']).toEqual({ owner: ['carol@example.net'] });
+  });
+
+  it('reads Dates (database and Parquet timestamps) as their ISO string in text, templates, metadata and weights', async () => {
+    const asked = new Date('2025-01-01T08:00:00.000Z');
+    const record = { q: asked, a: 'New year.', asked, meta: { at: asked } };
+    const instruction = await run([record], {
+      field_mapping: { instruction_field: 'q', output_field: 'a' },
+      format: { metadata_fields: ['asked', 'meta'] },
+      weighting: { timestamp_field: 'asked', now: '2025-01-01T08:00:00Z', length_factor: false },
+      structured_gen: { json_schema: { type: 'object', properties: { metadata: { properties: { asked: { type: 'string' } } } } } },
+    });
+    expect(instruction.rejects).toEqual([]);
+    expect(instruction.lines).toEqual([
+      {
+        instruction: '2025-01-01T08:00:00.000Z',
+        input: '',
+        output: 'New year.',
+        weight: 1,
+        metadata: { asked: '2025-01-01T08:00:00.000Z', meta: { at: '2025-01-01T08:00:00.000Z' } },
+      },
+    ]);
+    const custom = await run([record], { style: 'custom', format: { custom: { question: 'When? (asked {{asked}})', at: 'asked', answer: 'a' } } });
+    expect(custom.lines).toEqual([{ question: 'When? (asked 2025-01-01T08:00:00.000Z)', at: '2025-01-01T08:00:00.000Z', answer: 'New year.' }]);
+  });
+
+  it('weighs from the whole record although include_fields leaves the weight and timestamp out of the sample', async () => {
+    const records = [
+      { instruction: 'q1', output: 'a1', weight: 0.5, ts: '2025-01-01' },
+      { instruction: 'q2', output: 'a2', weight: 'abc' },
+    ];
+    const { lines, rejects } = await run(records, {
+      include_fields: ['instruction', 'output'],
+      weighting: { timestamp_field: 'ts', now: '2025-06-30', half_life_days: 180, length_factor: false },
+    });
+    // 180 days at half-life 180: 0.5 x (0.5 + 0.5 x 0.5).
+    expect(lines.map((l) => l['weight'])).toEqual([0.375]);
+    expect(rejects).toEqual(['weight/invalid_weight: field "weight" must be a number or numeric string, got "abc"']);
+  });
+
+  it('rejects a custom template field that is null, writes an empty string as it is', async () => {
+    const format = { custom: { prompt: 'Card {{card}} ok?\n\n{{note}}', answer: 'a' } };
+    const { lines, rejects } = await run(
+      [
+        { card: 'x', note: null, a: 'yes' },
+        { card: 'y', note: '', a: 'yes' },
+      ],
+      { style: 'custom', format },
+    );
+    expect(rejects).toEqual(['map/missing_field: field "note" (for "prompt") is missing or null']);
+    expect(lines).toEqual([{ prompt: 'Card y ok?\n\n', answer: 'yes' }]);
+  });
+
+  it('joins text content parts with a newline and rejects other part types, naming the message and the type', async () => {
+    const text = (t: string) => ({ type: 'text', text: t });
+    const chat = (user: unknown, assistant: unknown) => ({
+      messages: [
+        { role: 'user', content: user },
+        { role: 'assistant', content: assistant },
+      ],
+    });
+    const multi = chat([text('multi'), text('part')], [text('ok')]);
+    const image = chat([text('see'), { type: 'image_url', image_url: { url: 'https://x/y.png' } }], 'a cat');
+    const object = chat({ text: 'hi' }, 'hello');
+    for (const style of ['chat', 'openai'] as const) {
+      const { lines, rejects } = await run([multi, image, object], { style, weighting: { enabled: false } });
+      expect(lines).toEqual([{ messages: [{ role: 'user', content: 'multi\npart' }, { role: 'assistant', content: 'ok' }] }]);
+      expect(rejects).toEqual([
+        'map/unsupported_content: messages[0].content[1]: content part type "image_url" is not supported (only text parts are exported)',
+        'map/invalid_field: messages[0].content must be text or an array of text parts, got an object',
+      ]);
+    }
+    const conversation = { conversations: [{ from: 'human', value: [text('multi')] }, { from: 'gpt', value: 'ok' }] };
+    const sharegpt = await run([conversation], {
+      style: 'sharegpt',
+      field_mapping: { messages_field: 'conversations' },
+      weighting: { enabled: false },
+    });
+    expect(sharegpt.lines).toEqual([{ conversations: [{ from: 'human', value: 'multi' }, { from: 'gpt', value: 'ok' }] }]);
+  });
+
+  it('chat and sharegpt reject conversations that do not alternate from a user turn; openai keeps them', async () => {
+    const turns = (...roles: string[]) => ({ messages: roles.map((role, i) => ({ role, content: `${role} ${i}` })) });
+    const records = [
+      turns('system', 'assistant', 'user', 'assistant'),
+      turns('user', 'user', 'assistant'),
+      turns('system', 'user', 'assistant', 'user', 'assistant'),
+    ];
+    for (const style of ['chat', 'sharegpt'] as const) {
+      const { lines, rejects } = await run(records, { style, weighting: { enabled: false } });
+      expect(lines).toHaveLength(1);
+      const why = `(style "${style}" needs user and assistant turns alternating, starting with user, as LLaMA-Factory's sharegpt loader does)`;
+      expect(rejects).toEqual([
+        `map/invalid_turn_order: messages[1]: turn 1 must be user, got assistant ${why}`,
+        `map/invalid_turn_order: messages[1]: turn 2 must be assistant, got user ${why}`,
+      ]);
+    }
+    const openai = await run(records, { style: 'openai' });
+    expect(openai.lines).toHaveLength(3);
+  });
+});

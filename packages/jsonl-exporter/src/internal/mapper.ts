@@ -1,11 +1,11 @@
 import type { ExportConfig } from '../export-config.js';
 import { getPath } from '../select/index.js';
 import type { Draft, Turn } from './draft.js';
-import { toText } from './text.js';
+import { isoText, toJsonValue, toText } from './text.js';
 
 /** Why a record could not be mapped. */
 export interface MapFailure {
-  code: 'missing_field' | 'invalid_field' | 'missing_turn' | 'unsupported_role';
+  code: 'missing_field' | 'invalid_field' | 'missing_turn' | 'unsupported_role' | 'unsupported_content' | 'invalid_turn_order';
   message: string;
   /** The record path at fault. */
   field: string;
@@ -31,6 +31,8 @@ function compileTemplate(source: string): TemplatePart[] | undefined {
 
 const USER_ROLES = new Set(['user', 'human']);
 const ASSISTANT_ROLES = new Set(['assistant', 'gpt', 'model', 'bot']);
+/** Separator of the text parts of one message (vLLM joins them the same way). */
+const PART_SEPARATOR = '\n';
 
 /** Turns record fields into a {@link Draft} for the configured style. Compiled once per run. */
 export class Mapper {
@@ -38,6 +40,11 @@ export class Mapper {
   private readonly fm: ExportConfig['field_mapping'];
   private readonly metadataFields: string[];
   private readonly custom: CustomEntry[];
+  /**
+   * chat and sharegpt: turns must alternate user/assistant from a user turn on. Their trainer config is LLaMA-Factory's
+   * sharegpt loader, which silently drops any other conversation at training time.
+   */
+  private readonly alternate: boolean;
   /** Custom style: index of the entry holding the response text. */
   readonly responseIndex: number;
   /** Record paths a sample of this style cannot do without (rejected at stage select when excluded). */
@@ -47,6 +54,7 @@ export class Mapper {
     this.style = config.style;
     this.fm = config.field_mapping;
     this.metadataFields = config.format.metadata_fields;
+    this.alternate = config.style === 'chat' || config.style === 'sharegpt';
     this.custom = Object.entries(config.format.custom).map(([key, value]) => {
       const template = compileTemplate(value);
       return { key, template, path: template ? undefined : value };
@@ -119,7 +127,7 @@ export class Mapper {
       const metadata: Record<string, unknown> = {};
       for (const path of this.metadataFields) {
         const value = getPath(record, path);
-        if (value !== undefined) metadata[path] = value;
+        if (value !== undefined) metadata[path] = toJsonValue(value);
       }
       draft.metadata = metadata;
     }
@@ -130,6 +138,9 @@ export class Mapper {
     const value = getPath(record, field);
     if (value === undefined || value === null) {
       return { code: 'missing_field', field, message: `field "${field}" is missing` };
+    }
+    if (value instanceof Date) {
+      return isoText(value) ?? { code: 'invalid_field', field, message: `field "${field}" is an invalid date` };
     }
     if (typeof value === 'object') {
       return { code: 'invalid_field', field, message: `field "${field}" must be text, got ${Array.isArray(value) ? 'an array' : 'an object'}` };
@@ -192,17 +203,36 @@ export class Mapper {
         return { code: 'invalid_field', field: where, message: `${where} must be an object with role/content or from/value` };
       }
       const role = typeof m['role'] === 'string' ? m['role'] : m['from'];
-      const content = m['content'] !== undefined ? m['content'] : m['value'];
-      const text = toText(content);
-      if (typeof role !== 'string' || text === undefined) {
+      const contentKey = m['content'] !== undefined ? 'content' : 'value';
+      const content = m[contentKey];
+      if (typeof role !== 'string' || content === undefined || content === null) {
         return { code: 'invalid_field', field: where, message: `${where} needs role and content (or from and value)` };
       }
+      const text = contentText(content, `${where}.${contentKey}`);
+      if (typeof text !== 'string') return text;
+      let turn: Turn['role'];
       if (role === 'system') {
-        if (draft.system === undefined && draft.turns.length === 0) draft.system = text;
-        else return { code: 'unsupported_role', field: where, message: `${where}: a system message is only allowed first` };
-      } else if (USER_ROLES.has(role)) draft.turns.push({ role: 'user', text });
-      else if (ASSISTANT_ROLES.has(role)) draft.turns.push({ role: 'assistant', text });
+        if (draft.system === undefined && draft.turns.length === 0) {
+          draft.system = text;
+          continue;
+        }
+        return { code: 'unsupported_role', field: where, message: `${where}: a system message is only allowed first` };
+      } else if (USER_ROLES.has(role)) turn = 'user';
+      else if (ASSISTANT_ROLES.has(role)) turn = 'assistant';
       else return { code: 'unsupported_role', field: where, message: `${where}: role "${role}" is not supported` };
+      if (this.alternate) {
+        const expected = draft.turns.length % 2 === 0 ? 'user' : 'assistant';
+        if (turn !== expected) {
+          return {
+            code: 'invalid_turn_order',
+            field: where,
+            message:
+              `${where}: turn ${draft.turns.length + 1} must be ${expected}, got ${turn} (style "${this.style}" needs ` +
+              'user and assistant turns alternating, starting with user, as LLaMA-Factory\'s sharegpt loader does)',
+          };
+        }
+      }
+      draft.turns.push({ role: turn, text });
     }
     if (!draft.turns.some((t) => t.role === 'user')) {
       return { code: 'missing_turn', field, message: `field "${field}" has no user turn` };
@@ -221,7 +251,7 @@ export class Mapper {
         if (value === undefined) {
           return { code: 'missing_field', field: entry.path, message: `field "${entry.path}" (for "${entry.key}") is missing` };
         }
-        values.push(value);
+        values.push(toJsonValue(value));
         continue;
       }
       let out = '';
@@ -230,17 +260,53 @@ export class Mapper {
           out += part.literal;
           continue;
         }
-        const value = getPath(record, part.path);
-        if (value === undefined) {
-          return { code: 'missing_field', field: part.path, message: `field "${part.path}" (for "${entry.key}") is missing` };
+        // null fills no slot either: the template would read "…\n\n" with nothing where the value belongs.
+        const text = toText(getPath(record, part.path));
+        if (text === undefined) {
+          return { code: 'missing_field', field: part.path, message: `field "${part.path}" (for "${entry.key}") is missing or null` };
         }
-        out += toText(value) ?? '';
+        out += text;
       }
       values.push(out);
     }
     draft.custom = values;
     return undefined;
   }
+}
+
+/**
+ * The text of a message's content: a string (numbers and booleans printed), or an array of `{type: "text", text}`
+ * parts joined by {@link PART_SEPARATOR}. Never JSON of the content: a training sample must not learn JSON syntax.
+ */
+function contentText(content: unknown, where: string): string | MapFailure {
+  if (!Array.isArray(content)) {
+    if (typeof content === 'object' && !(content instanceof Date)) {
+      return { code: 'invalid_field', field: where, message: `${where} must be text or an array of text parts, got an object` };
+    }
+    return toText(content) ?? { code: 'invalid_field', field: where, message: `${where} is an invalid date` };
+  }
+  let out = '';
+  for (let j = 0; j < content.length; j++) {
+    const part = content[j] as Record<string, unknown> | null;
+    const at = `${where}[${j}]`;
+    const type = part !== null && typeof part === 'object' ? part['type'] : undefined;
+    if (typeof type !== 'string') {
+      return { code: 'invalid_field', field: at, message: `${at} must be a content part with a "type"` };
+    }
+    if (type !== 'text') {
+      return {
+        code: 'unsupported_content',
+        field: at,
+        message: `${at}: content part type "${type}" is not supported (only text parts are exported)`,
+      };
+    }
+    const text = (part as Record<string, unknown>)['text'];
+    if (typeof text !== 'string') {
+      return { code: 'invalid_field', field: at, message: `${at}: a text part needs "text" as a string` };
+    }
+    out += j === 0 ? text : PART_SEPARATOR + text;
+  }
+  return out;
 }
 
 /** The response text of a draft: last assistant turn, or the custom response key. */

@@ -78,4 +78,14 @@ describe('PiiStage', () => {
     stage({ policy: 'redact', strategy: 'remove', types: ['card'] }).apply(d, -1);
     expect(d.turns[0]?.text).toBe('Write to ana@example.org today, card [CARD]');
   });
+
+  it('metadata: scans strings inside objects and arrays, keeping other values and types', () => {
+    const d = draft('q', 'a');
+    const meta = { owner: 'carol@example.net', list: [1, 'bob@example.com', { deep: 'x ana@example.org' }], ok: false };
+    d.metadata = { meta };
+    const found = stage({ policy: 'redact', strategy: 'remove', fields: ['metadata'] }).apply(d, -1);
+    expect(found).toEqual({ count: 3, types: ['email'] });
+    expect(d.metadata).toEqual({ meta: { owner: '[EMAIL]', list: [1, '[EMAIL]', { deep: 'x [EMAIL]' }], ok: false } });
+    expect(meta.owner).toBe('carol@example.net');
+  });
 });

@@ -64,7 +64,7 @@ export class PiiStage {
       for (let i = 0; i < draft.custom.length; i++) {
         const v = draft.custom[i];
         const wanted = i === responseIndex ? this.response : this.prompt;
-        if (wanted && typeof v === 'string') draft.custom[i] = this.scan(v);
+        if (wanted) draft.custom[i] = this.scanValue(v);
       }
     }
     for (const t of draft.turns as Turn[]) {
@@ -72,12 +72,38 @@ export class PiiStage {
     }
     if (this.prompt && draft.input) draft.input = this.scan(draft.input);
     if (this.metadata && draft.metadata) {
-      for (const k of Object.keys(draft.metadata)) {
-        const v = draft.metadata[k];
-        if (typeof v === 'string') draft.metadata[k] = this.scan(v);
-      }
+      for (const k of Object.keys(draft.metadata)) draft.metadata[k] = this.scanValue(draft.metadata[k]);
     }
     return { count: this.count, types: [...this.found].sort() };
+  }
+
+  /**
+   * Scans every string inside a JSON value (a custom key or metadata path holding an object or array), keeping every
+   * other value and type. Redaction copies what it changes: the value may be shared with the source record.
+   */
+  private scanValue(value: unknown): unknown {
+    if (typeof value === 'string') return this.scan(value);
+    if (value === null || typeof value !== 'object') return value;
+    if (Array.isArray(value)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const v: unknown = value[i];
+        const n = this.scanValue(v);
+        if (n !== v) (out ??= value.slice())[i] = n;
+      }
+      return out ?? value;
+    }
+    const record = value as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined;
+    for (const key of Object.keys(record)) {
+      const v = record[key];
+      const n = this.scanValue(v);
+      if (n === v) continue;
+      out ??= { ...record };
+      // A '__proto__' key (JSON.parse makes it an own key) must stay data, not replace the prototype.
+      Object.defineProperty(out, key, { value: n, enumerable: true, writable: true, configurable: true });
+    }
+    return out ?? value;
   }
 
   private scan(text: string): string {

@@ -240,9 +240,10 @@ export class Pipeline {
     let response = responseText(draft, responseIndex);
     const responseChars = countCodePoints(response);
 
-    // 4. Weight (on the response before redaction: placeholders must not change a sample's weight)
+    // 4. Weight (on the response before redaction: placeholders must not change a sample's weight). Like the filter
+    // and split.id_field it reads the whole record: include/exclude_fields shape the sample, not the pipeline's inputs.
     if (this.weighter) {
-      const weight = this.weighter.weigh(selected, responseChars);
+      const weight = this.weighter.weigh(record, responseChars);
       if (typeof weight !== 'number') return this.rejected(item, record, 'weight', weight.code, weight.message);
       draft.weight = weight;
     }

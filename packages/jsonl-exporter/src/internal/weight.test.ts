@@ -58,6 +58,26 @@ describe('Weighter (full mode)', () => {
   });
 });
 
+describe('Weighter (timestamps)', () => {
+  it('reads a Date (PostgreSQL timestamptz, Parquet TIMESTAMP) as its instant', () => {
+    const w = weigher({ length_factor: false });
+    expect(w.weigh({ ts: new Date(daysAgo(180)) }, charLength('x'))).toBe(0.75);
+    expect(w.weigh({ ts: new Date(Number.NaN) }, charLength('x'))).toMatchObject({ code: 'invalid_timestamp', field: 'ts' });
+  });
+
+  it('rejects a date that does not exist instead of rolling it over into the next month', () => {
+    expect(weigher().weigh({ ts: '2025-02-30' }, charLength('x'))).toMatchObject({ code: 'invalid_timestamp', field: 'ts' });
+    expect(weigher().weigh({ ts: '2025-04-31T10:00:00Z' }, charLength('x'))).toMatchObject({ code: 'invalid_timestamp' });
+    expect(parseTimestamp('2024-02-29')).toBe(Date.parse('2024-02-29T00:00:00Z'));
+  });
+
+  it('refuses a reference time that is no date rather than falling back to the clock', () => {
+    const config = parseExportConfig({ source: { type: 'jsonl', path: 'x.jsonl' } });
+    config.weighting.now = 'yesterday';
+    expect(() => new Weighter(config, Date.parse(NOW))).toThrowError(expect.objectContaining({ code: 'EXPORT_CONFIG_INVALID' }));
+  });
+});
+
 describe('Weighter (parity mode)', () => {
   it('reproduces the old system: explicit weight clamped to [0, 1], no factors', () => {
     const w = weigher({ mode: 'parity' });

@@ -1,9 +1,9 @@
 import type { ExportConfig } from '../export-config.js';
+import { ExportError } from '../errors.js';
 import { getPath } from '../select/index.js';
+import { instantOf, parseIsoInstant } from '../select/compare-values.js';
 
 const DAY_MS = 86_400_000;
-// ISO 8601 dates and date-times (the old system read these as 1970); Date.parse alone accepts far looser text.
-const ISO_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 const NUMERIC_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 // Epoch values above this are milliseconds: 1e11 seconds is the year 5138, 1e11 ms is 1973.
 const EPOCH_MS_THRESHOLD = 1e11;
@@ -15,21 +15,22 @@ export interface WeightFailure {
   message: string;
 }
 
-/** Parse a timestamp given as ISO 8601 text or epoch seconds / milliseconds (number or numeric string). */
+/**
+ * Parse a timestamp given as a Date (database and Parquet timestamps), ISO 8601 text or epoch seconds /
+ * milliseconds (number or numeric string). ISO text is read as the filter reads it: no offset means UTC, and a
+ * date that does not exist (`2025-02-30`) is no timestamp rather than a day in March.
+ */
 export function parseTimestamp(value: unknown): number | undefined {
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return undefined;
     return Math.abs(value) >= EPOCH_MS_THRESHOLD ? value : value * 1000;
   }
-  if (typeof value !== 'string') return undefined;
-  const text = value.trim();
-  if (NUMERIC_RE.test(text)) return parseTimestamp(Number(text));
-  if (!ISO_RE.test(text)) return undefined;
-  // A date-time without a zone is read as UTC, so the result does not depend on the machine's time zone.
-  const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/.test(text) && text.length > 10;
-  const normalized = text.replace(' ', 'T');
-  const ms = Date.parse(hasZone || text.length === 10 ? normalized : `${normalized}Z`);
-  return Number.isNaN(ms) ? undefined : ms;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (NUMERIC_RE.test(text)) return parseTimestamp(Number(text));
+    return instantOf(text);
+  }
+  return value instanceof Date ? instantOf(value) : undefined;
 }
 
 /**
@@ -42,7 +43,13 @@ export class Weighter {
 
   constructor(config: ExportConfig, startedAt: number) {
     this.cfg = config.weighting;
-    this.now = config.weighting.now !== undefined ? (parseTimestamp(config.weighting.now) ?? startedAt) : startedAt;
+    const now = config.weighting.now;
+    const at = now === undefined ? startedAt : parseIsoInstant(now.trim());
+    // parseExportConfig refuses such a value; a config built by hand must not fall back to the clock silently either.
+    if (at === undefined) {
+      throw new ExportError('EXPORT_CONFIG_INVALID', `weighting.now: ${JSON.stringify(now)} is not an ISO 8601 date or date-time`);
+    }
+    this.now = at;
   }
 
   /** The weight of a record whose response is `responseChars` characters long, or why there is none. */
@@ -75,7 +82,7 @@ export class Weighter {
           return {
             code: 'invalid_timestamp',
             field: cfg.timestamp_field,
-            message: `field "${cfg.timestamp_field}" is not an ISO 8601 date or epoch seconds/milliseconds: ${JSON.stringify(value)}`,
+            message: `field "${cfg.timestamp_field}" is not a valid ISO 8601 date or epoch seconds/milliseconds: ${JSON.stringify(value)}`,
           };
         }
         const ageDays = (this.now - at) / DAY_MS;

@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresUrl } from '../../../../tools/test-env.mjs';
+import { parseExportConfig, type ExportConfigInput } from '../export-config.js';
+import { exportRecords } from '../export-records.js';
 import { openSource } from './open-source.js';
 import type { Source, SourceItem } from './source.js';
 
@@ -42,10 +44,13 @@ describe.skipIf(url === undefined)('postgres source', () => {
       CREATE TABLE "${table}_pair" (a text, b int4, v text, PRIMARY KEY (a, b));
       INSERT INTO "${table}_pair" VALUES ('x', 2, 'x2'), ('x', 1, 'x1');
       CREATE TABLE "${table}_many" AS SELECT g AS id, repeat('w', 200) AS body FROM generate_series(1, 5000) g;
+      CREATE TABLE "${table}_qa" (id int4 PRIMARY KEY, question text, answer text, asked timestamptz, meta jsonb);
+      INSERT INTO "${table}_qa" VALUES
+        (1, 'Who wrote?', 'Carol.', '2025-01-01T08:00:00Z', '{"mail": "x@y.com", "n": 2, "tags": ["a", "cc z@y.com"]}');
     `);
   });
   afterAll(async () => {
-    await admin.query(`DROP TABLE IF EXISTS "${table}", "${table}_pair", "${table}_many"`);
+    await admin.query(`DROP TABLE IF EXISTS "${table}", "${table}_pair", "${table}_many", "${table}_qa"`);
     await admin.end();
   });
 
@@ -91,6 +96,45 @@ describe.skipIf(url === undefined)('postgres source', () => {
     // The server notices a closed connection a moment later.
     for (let i = 0; i < 50 && (await exportConnections(admin)) > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await exportConnections(admin)).toBe(0);
+  });
+
+  it('exports timestamptz and jsonb columns as JSON writes them: ISO text, weights from the instant, PII redacted inside', async () => {
+    async function exported(over: Partial<ExportConfigInput>): Promise<string[]> {
+      const config = parseExportConfig({
+        source: { type: 'postgres', url, table: `${table}_qa` },
+        split: { validation: 0 },
+        pii: { policy: 'redact', strategy: 'remove', fields: ['prompt', 'response', 'metadata'] },
+        ...over,
+      });
+      const out: string[] = [];
+      const source = await openSource(config.source);
+      try {
+        for await (const e of exportRecords(source, config)) {
+          if (e.kind === 'line') out.push(e.line);
+          if (e.kind === 'reject') out.push(`${e.reject.stage}/${e.reject.code}: ${e.reject.message}`);
+        }
+      } finally {
+        await source.close();
+      }
+      return out;
+    }
+    expect(
+      await exported({
+        field_mapping: { instruction_field: 'question', output_field: 'answer' },
+        format: { metadata_fields: ['asked', 'meta'] },
+        weighting: { timestamp_field: 'asked', now: '2025-06-30T08:00:00Z', half_life_days: 180, length_factor: false },
+      }),
+    ).toEqual([
+      '{"instruction":"Who wrote?","input":"","output":"Carol.","weight":0.75,' +
+        '"metadata":{"asked":"2025-01-01T08:00:00.000Z","meta":{"n":2,"mail":"[EMAIL]","tags":["a","cc [EMAIL]"]}}}',
+    ]);
+    const custom = { question: '{{question}} (asked {{asked}})', owner: 'meta', answer: 'answer' };
+    expect(await exported({ style: 'custom', format: { custom } })).toEqual([
+      '{"question":"Who wrote? (asked 2025-01-01T08:00:00.000Z)",' +
+        '"owner":{"n":2,"mail":"[EMAIL]","tags":["a","cc [EMAIL]"]},"answer":"Carol."}',
+    ]);
+    const dateAsText = { field_mapping: { instruction_field: 'asked', output_field: 'answer' }, weighting: { enabled: false } };
+    expect(await exported(dateAsText)).toEqual(['{"instruction":"2025-01-01T08:00:00.000Z","input":"","output":"Carol."}']);
   });
 
   it('fails at open time with a code, and never shows the password', async () => {
