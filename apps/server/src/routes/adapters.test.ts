@@ -147,6 +147,26 @@ describe('adapter registry', () => {
     expect(invalid.json().error.issues.map((i: { path: string }) => i.path)).toContain('/serve/model');
   });
 
+  it('takes the highest semantic version as latest in lists, lineage, deployments and routing', async () => {
+    for (const version of ['1.0.0', '1.0.10', '1.0.9']) {
+      expect((await register(meta('legal', version, { domain: 'legal', keywords: ['vertragsrecht'] }))).statusCode).toBe(201);
+    }
+    const list = (await t.app.inject({ url: '/v1/adapters?domain=legal', headers: auth('read') })).json();
+    expect(list.items.map((a: { version: string }) => a.version)).toEqual(['1.0.10']);
+    const versions = (await t.app.inject({ url: '/v1/adapters/legal', headers: auth('read') })).json();
+    expect(versions.versions.map((v: { version: string }) => v.version)).toEqual(['1.0.0', '1.0.9', '1.0.10']);
+    const lineage = (await t.app.inject({ url: '/v1/adapters/legal/lineage', headers: auth('read') })).json();
+    expect(lineage.chain[0].version).toBe('1.0.10');
+    const deployment = await t.app.inject({
+      method: 'POST',
+      url: '/v1/deployments/vllm',
+      headers: auth('read'),
+      payload: { serve: { model: 'Qwen/Qwen2.5-7B-Instruct' }, adapters: [{ id: 'legal' }] },
+    });
+    expect(deployment.json().args.join(' ')).toContain('/adapters/legal/1.0.10');
+    expect((await t.app.inject({ url: '/', headers: auth('read') })).body).toContain('href="/v1/adapters/legal/1.0.10/card"');
+  });
+
   it('renders the dashboard with adapters, escaping their fields', async () => {
     const res = await t.app.inject({ url: '/', headers: auth('read') });
     expect(res.statusCode).toBe(200);

@@ -84,9 +84,15 @@ export interface RegistryStore {
   /** Insert a new adapter version; `conflict` when id + version already exists (nothing is changed). */
   insertAdapter(record: AdapterRecord): Promise<'created' | 'conflict'>;
   getAdapter(id: string, version: string): Promise<AdapterRecord | undefined>;
-  /** All versions of an adapter, oldest registration first. */
+  /**
+   * All versions of an adapter in semver precedence order, so the last one is the latest (highest) version; versions
+   * differing only in build metadata keep their registration order.
+   */
   listAdapterVersions(id: string): Promise<AdapterRecord[]>;
-  /** The latest registered version of each adapter matching the filter, ordered by id, with the total count. */
+  /**
+   * The latest version (highest semver, not the last registered) of each adapter, kept when it matches the filter;
+   * ordered by id, with the total count.
+   */
   listAdapters(query: AdapterQuery): Promise<{ items: AdapterRecord[]; total: number }>;
   createJob(job: JobRecord): Promise<void>;
   /** Update a job; returns false when it does not exist. */
