@@ -100,7 +100,7 @@ export async function createServer(options: CreateServerOptions): Promise<Loraki
     metrics,
     upstream: resolveUpstream(options, env),
     router: createRouterCache(options.store, {
-      baseModel: config.router.base_model ?? '',
+      baseModel: config.router.base_model,
       threshold: config.router.threshold,
       ...(config.router.locale !== undefined && { locale: config.router.locale }),
       ttlMs: config.router.cache_ms,
@@ -108,7 +108,6 @@ export async function createServer(options: CreateServerOptions): Promise<Loraki
   };
   const pickModel: AutoModelPicker = async (text) => {
     const result = (await ctx.router.get()).route(text);
-    if (result.fallback && config.router.base_model === undefined) return undefined;
     return { adapter: result.model, confidence: result.confidence, reason: result.reason };
   };
 

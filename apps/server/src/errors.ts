@@ -26,6 +26,8 @@ export type ServerErrorCode =
   | 'SERVER_JOB_STATE'
   /** No vLLM upstream is configured for the proxy. */
   | 'SERVER_UPSTREAM_NOT_CONFIGURED'
+  /** Adapter routing needs `router.base_model`, the served base model, and it is not set. */
+  | 'SERVER_ROUTER_NOT_CONFIGURED'
   /** Too many requests for this token (or IP) in the rate-limit window. */
   | 'SERVER_RATE_LIMITED'
   /** The vLLM upstream could not be reached. */

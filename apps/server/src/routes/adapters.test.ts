@@ -5,7 +5,7 @@ import { meta } from '../../test/metadata.js';
 describe('adapter registry', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({ router: { base_model: 'Qwen/Qwen2.5-7B-Instruct' } });
   });
   afterAll(() => t.close());
 
@@ -112,7 +112,7 @@ describe('adapter registry', () => {
     expect(typeof body.reason).toBe('string');
     const none = (await t.app.inject({ method: 'POST', url: '/v1/route', headers: auth('read'), payload: { text: 'hello there' } })).json();
     expect(none.adapter).toBeNull();
-    expect(none.model).toBeNull();
+    expect(none.model).toBe('Qwen/Qwen2.5-7B-Instruct');
   });
 
   it('turns registered adapters into vLLM serve args, YAML, compose and Kubernetes output with warnings', async () => {
@@ -165,6 +165,17 @@ describe('adapter registry', () => {
     });
     expect(deployment.json().args.join(' ')).toContain('/adapters/legal/1.0.10');
     expect((await t.app.inject({ url: '/', headers: auth('read') })).body).toContain('href="/v1/adapters/legal/1.0.10/card"');
+  });
+
+  it('refuses to route without router.base_model, naming the setting', async () => {
+    const bare = await startTestServer();
+    try {
+      const res = await bare.app.inject({ method: 'POST', url: '/v1/route', headers: auth('read'), payload: { text: 'Baugenehmigung' } });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().error).toMatchObject({ code: 'SERVER_ROUTER_NOT_CONFIGURED', message: expect.stringContaining('router.base_model') });
+    } finally {
+      await bare.close();
+    }
   });
 
   it('renders the dashboard with adapters, escaping their fields', async () => {

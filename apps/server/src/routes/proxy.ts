@@ -11,8 +11,8 @@ const CompletionRequestSchema = z
   .object({ model: z.string().min(1).describe('A served model or adapter name, or "auto" to let the router choose.') })
   .loose();
 
-/** Picks the adapter for `model: "auto"` from the request text; undefined when no adapter fits. */
-export type AutoModelPicker = (text: string) => Promise<{ adapter: string; confidence: number; reason: string } | undefined>;
+/** Picks the model for `model: "auto"` from the request text: an adapter, or the base model when none fits. */
+export type AutoModelPicker = (text: string) => Promise<{ adapter: string; confidence: number; reason: string }>;
 
 /** The text the router sees: the last user message of a chat request, or the prompt of a completion request. */
 export function routingText(body: Record<string, unknown>): string {
@@ -62,9 +62,6 @@ export function proxyRoutes(ctx: AppContext, pickModel: AutoModelPicker | undefi
           if (body['model'] === 'auto') {
             if (!pickModel) throw new ServerError('SERVER_UPSTREAM_NOT_CONFIGURED', 'model "auto" needs the adapter router');
             const choice = await pickModel(routingText(body));
-            if (!choice) {
-              throw new ServerError('SERVER_NOT_FOUND', 'model "auto": no registered adapter matches this request');
-            }
             body['model'] = choice.adapter;
             void reply.header('x-lorakit-adapter', choice.adapter);
             void reply.header('x-lorakit-route-reason', encodeURIComponent(choice.reason));
