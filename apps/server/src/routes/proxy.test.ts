@@ -147,6 +147,21 @@ describe('OpenAI-compatible proxy over real HTTP', () => {
     expect(route.json()).toMatchObject({ model: 'Qwen/Qwen2.5-7B-Instruct', adapter: null, fallback: true });
   });
 
+  it('refuses lora_name outside "model" instead of letting the base model answer', async () => {
+    const before = vllm.calls.length;
+    for (const extra of [{ lora_name: 'law-qa' }, { extra_body: { lora_name: 'law-qa' } }, { lora_request: {} }]) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: auth('read'),
+        payload: { model: 'Qwen/Qwen2.5-7B-Instruct', messages: [{ role: 'user', content: 'hi' }], ...extra },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'SERVER_BAD_REQUEST', message: expect.stringContaining('put the adapter name in "model"') });
+    }
+    expect(vllm.calls.length).toBe(before);
+  });
+
   it('needs a token for the proxy', async () => {
     const res = await fetch(`${base}/v1/completions`, {
       method: 'POST',
