@@ -343,7 +343,8 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
         .option('--max-model-len <n>', '--max-model-len', int('--max-model-len'))
         .option('--tensor-parallel-size <n>', 'GPUs per replica', int('--tensor-parallel-size'))
         .option('--max-lora-rank <n>', 'largest adapter rank (1, 8, 16, 32, 64, 128, 256, 320, 512)', int('--max-lora-rank'))
-        .option('--runtime-lora-updating', 'enable the load/unload endpoints (trusted networks only)');
+        .option('--runtime-lora-updating', 'enable the load/unload endpoints (trusted networks only)')
+        .option('--adapter-volume-claim <pvc>', 'k8s: PersistentVolumeClaim holding the adapters, mounted at /adapters (needed for local adapter paths)');
     run(
       withFormat(
         serveOptions(vllm.command('config').description('the vLLM serve configuration for a base model and its LoRA adapters'))

@@ -132,7 +132,16 @@ describe('adapter registry', () => {
     expect(body.args.join(' ')).toContain('/adapters/law-qa/1.1.0');
     expect(body.args.join(' ')).toContain('/mnt/tax');
     expect(body.yaml).toContain('Qwen/Qwen2.5-7B-Instruct');
-    expect(body.kubernetes).toContain('kind: Deployment');
+    // No adapter volume: a manifest whose pod lacks /adapters/law-qa/1.1.0 would not start.
+    expect(body.kubernetes).toBeNull();
+    expect(body.warnings.join('\n')).toContain('set adapterVolumeClaim');
+    const mounted = await t.app.inject({
+      method: 'POST',
+      url: '/v1/deployments/vllm',
+      headers: auth('read'),
+      payload: { serve: { model: 'Qwen/Qwen2.5-7B-Instruct', adapterVolumeClaim: 'loras' }, adapters: [{ id: 'law-qa' }] },
+    });
+    expect(mounted.json().kubernetes).toContain('claimName: loras');
     expect(body.compose).toContain('vllm');
     expect(body.warnings.join('\n')).toContain('tax-qa@2.0.0" was trained on meta-llama/Llama-3.1-8B');
     const missing = await t.app.inject({
