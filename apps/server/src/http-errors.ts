@@ -16,6 +16,10 @@ const STATUS: Readonly<Record<string, number>> = {
   SERVER_UPSTREAM_NOT_CONFIGURED: 503,
   SERVER_ROUTER_NOT_CONFIGURED: 503,
   SERVER_UPSTREAM_UNAVAILABLE: 502,
+  // Schemas only ever come from request bodies: a bad one is the caller's to fix, whatever its suffix says.
+  SCHEMA_REF_NOT_FOUND: 400,
+  SCHEMA_UNSAFE_PATTERN: 400,
+  SCHEMA_UNSUPPORTED_DRAFT: 400,
   EXPORT_MAX_ERRORS: 422,
   EXPORT_RECORD_FAILED: 422,
   EXPORT_SOURCE_NOT_FOUND: 404,
