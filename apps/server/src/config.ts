@@ -30,7 +30,7 @@ export const TokenConfigSchema = z
 /** Limits protecting the server. */
 export const LimitsSchema = z
   .object({
-    body_bytes: z.number().int().positive().default(1_048_576).describe('Largest JSON request body, bytes (413 above).'),
+    body_bytes: z.number().int().positive().default(1_048_576).describe('Largest JSON request body, and largest header line of a streamed body, bytes (413 above).'),
     stream_body_bytes: z
       .number()
       .int()
