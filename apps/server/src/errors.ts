@@ -22,6 +22,8 @@ export type ServerErrorCode =
   | 'SERVER_BAD_REQUEST'
   /** The body or record count is over the configured limit. */
   | 'SERVER_PAYLOAD_TOO_LARGE'
+  /** The registered metadata lacks what the request needs (e.g. LoRA hyper-parameters for a PEFT config). */
+  | 'SERVER_METADATA_INCOMPLETE'
   /** The job is in a state that does not allow the request (e.g. downloading from an unfinished job). */
   | 'SERVER_JOB_STATE'
   /** No vLLM upstream is configured for the proxy. */

@@ -9,6 +9,7 @@ function adapter(id: string, version: string, extra: Partial<AdapterRecord> = {}
     baseModel: 'Qwen/Qwen2.5-7B-Instruct',
     task: 'qa',
     metadata: { name: id, version, nested: { list: [1, 'two', null] } },
+    trainingDefaults: ['lora_dropout'],
     createdBy: 'tester',
     createdAt: '2026-01-02T03:04:05.000Z',
     ...extra,
@@ -107,6 +108,13 @@ export function testRegistryStore(name: string, open: () => Promise<RegistryStor
       expect((await store.listAdapters({ domain: 'semver', limit: 10, offset: 0 })).items.map((a) => a.version)).toEqual([
         '1.1.0',
       ]);
+    });
+
+    it('keeps which training fields were defaulted, or null when unknown', async () => {
+      await store.insertAdapter(adapter('defaults-unknown', '1.0.0', { trainingDefaults: null }));
+      expect((await store.getAdapter('defaults-unknown', '1.0.0'))?.trainingDefaults).toBeNull();
+      await store.insertAdapter(adapter('defaults-none', '1.0.0', { trainingDefaults: [] }));
+      expect((await store.getAdapter('defaults-none', '1.0.0'))?.trainingDefaults).toEqual([]);
     });
 
     it('creates, updates and lists jobs', async () => {

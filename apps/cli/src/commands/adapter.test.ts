@@ -29,6 +29,17 @@ describe('lorakit adapter', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ peft_type: 'LORA', r: 16, lora_alpha: 32, base_model_name_or_path: 'Qwen/Qwen2.5-7B-Instruct' });
   });
 
+  it('peft: refuses metadata without the LoRA hyper-parameters, naming them, instead of writing defaults', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-peft-'));
+    const bare = JSON.parse(readFileSync(join(cwd, meta), 'utf8')) as Record<string, unknown>;
+    delete bare['training'];
+    writeFileSync(join(dir, 'adapter_metadata.json'), JSON.stringify(bare));
+    const r = await runCli(['adapter', 'peft', 'adapter_metadata.json'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('adapter_metadata.json has no training.lora_rank, training.lora_alpha, training.lora_dropout');
+  });
+
   it('card: a model card with front matter naming the base model', async () => {
     const r = await runCli(['adapter', 'card', meta], { cwd });
     expect(r.code).toBe(0);

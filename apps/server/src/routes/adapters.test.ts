@@ -97,6 +97,25 @@ describe('adapter registry', () => {
     expect(peft).toMatchObject({ peft_type: 'LORA', r: 16, lora_alpha: 32, base_model_name_or_path: 'Qwen/Qwen2.5-7B-Instruct' });
   });
 
+  it('refuses a PEFT config with 422 naming the hyper-parameters the registration left out', async () => {
+    const bare = meta('no-training', '1.0.0');
+    delete bare['training'];
+    expect((await register(bare)).statusCode).toBe(201);
+    const res = await t.app.inject({ url: '/v1/adapters/no-training/1.0.0/peft-config', headers: auth('read') });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.code).toBe('SERVER_METADATA_INCOMPLETE');
+    expect(res.json().error.message).toContain('training.lora_rank, training.lora_alpha, training.lora_dropout');
+    const partial = meta('alpha-only', '1.0.0', {}, { training: { lora_rank: 16, lora_alpha: 32 } });
+    expect((await register(partial)).statusCode).toBe(201);
+    const res2 = await t.app.inject({ url: '/v1/adapters/alpha-only/1.0.0/peft-config', headers: auth('read') });
+    expect(res2.statusCode).toBe(422);
+    expect(res2.json().error.message).toMatch(/without training\.lora_dropout:/);
+    const full = meta('complete', '1.0.0', {}, { training: { lora_rank: 16, lora_alpha: 32, lora_dropout: 0.05 } });
+    expect((await register(full)).statusCode).toBe(201);
+    const ok = await t.app.inject({ url: '/v1/adapters/complete/1.0.0/peft-config', headers: auth('read') });
+    expect(ok.json()).toMatchObject({ r: 16, lora_alpha: 32, lora_dropout: 0.05 });
+  });
+
   it('routes text to the adapter whose keywords match', async () => {
     const res = await t.app.inject({
       method: 'POST',

@@ -38,6 +38,8 @@ const MIGRATIONS: readonly (string | ((client: PoolClient) => Promise<void>))[] 
     }
     await client.query('ALTER TABLE adapters ENABLE TRIGGER adapters_immutable');
   },
+  // NULL for versions registered before: whether their hyper-parameters were given is unknown.
+  `ALTER TABLE adapters ADD COLUMN training_defaults JSONB;`,
 ];
 
 // The seq of the highest version of each adapter; equal precedence (build metadata only) goes to the later one.
@@ -53,6 +55,7 @@ interface AdapterRow {
   base_model: string | null;
   task: string | null;
   metadata: unknown;
+  training_defaults: string[] | null;
   created_by: string;
   created_at: Date;
 }
@@ -83,6 +86,7 @@ function toAdapter(row: AdapterRow): AdapterRecord {
     baseModel: row.base_model,
     task: row.task,
     metadata: row.metadata,
+    trainingDefaults: row.training_defaults,
     createdBy: row.created_by,
     createdAt: row.created_at.toISOString(),
   };
@@ -208,10 +212,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     async insertAdapter(r) {
       const rows = await query(
         'insert adapter',
-        `INSERT INTO adapters (id, version, version_key, domain, base_model, task, metadata, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id, version) DO NOTHING RETURNING id`,
-        [r.id, r.version, versionSortKey(r.version), r.domain, r.baseModel, r.task, jsonParam(r.metadata), r.createdBy,
-          r.createdAt],
+        `INSERT INTO adapters (id, version, version_key, domain, base_model, task, metadata, training_defaults,
+           created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id, version) DO NOTHING
+         RETURNING id`,
+        [r.id, r.version, versionSortKey(r.version), r.domain, r.baseModel, r.task, jsonParam(r.metadata),
+          jsonParam(r.trainingDefaults), r.createdBy, r.createdAt],
       );
       return rows.length === 1 ? 'created' : 'conflict';
     },

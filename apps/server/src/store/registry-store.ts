@@ -6,8 +6,14 @@ export interface AdapterRecord {
   domain: string | null;
   baseModel: string | null;
   task: string | null;
-  /** The validated adapter metadata, as registered. */
+  /** The validated adapter metadata, as registered (defaults applied). */
   metadata: unknown;
+  /**
+   * LoRA hyper-parameters (`lora_rank`, `lora_alpha`, `lora_dropout`) the registration left out, so `metadata`
+   * holds the metadata model's defaults for them, not what the adapter was trained with. Null: registered before
+   * this was recorded (unknown).
+   */
+  trainingDefaults: string[] | null;
   /** Token name that registered it. */
   createdBy: string;
   /** ISO 8601. */

@@ -17,7 +17,7 @@ describe('createSqliteStore', () => {
     const first = await createSqliteStore({ file });
     await first.migrate();
     await first.insertAdapter({
-      id: 'a', version: '1.0.0', domain: null, baseModel: null, task: null, metadata: {}, createdBy: 'x',
+      id: 'a', version: '1.0.0', domain: null, baseModel: null, task: null, metadata: {}, trainingDefaults: null, createdBy: 'x',
       createdAt: '2026-01-01T00:00:00.000Z',
     });
     await first.close();
@@ -51,7 +51,7 @@ describe('createSqliteStore', () => {
     expect((await store.listAdapters({ limit: 10, offset: 0 })).items.map((a) => a.version)).toEqual(['1.0.10']);
     expect(
       await store.insertAdapter({ id: 'legal', version: '1.0.9', domain: null, baseModel: null, task: null, metadata: {},
-        createdBy: 'x', createdAt: '2026-01-01T00:00:00.000Z' }),
+        trainingDefaults: null, createdBy: 'x', createdAt: '2026-01-01T00:00:00.000Z' }),
     ).toBe('conflict');
     await store.close();
     const check = new Sqlite(file);

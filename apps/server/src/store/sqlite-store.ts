@@ -38,6 +38,8 @@ const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
     db.exec(`CREATE TRIGGER adapters_immutable BEFORE UPDATE ON adapters
                BEGIN SELECT RAISE(ABORT, 'registered adapter versions are immutable'); END;`);
   },
+  // NULL for versions registered before: whether their hyper-parameters were given is unknown.
+  `ALTER TABLE adapters ADD COLUMN training_defaults TEXT;`,
 ];
 
 // The seq of the highest version of each adapter; equal precedence (build metadata only) goes to the later one.
@@ -51,6 +53,7 @@ interface AdapterRow {
   base_model: string | null;
   task: string | null;
   metadata: string;
+  training_defaults: string | null;
   created_by: string;
   created_at: string;
 }
@@ -81,6 +84,7 @@ function toAdapter(row: AdapterRow): AdapterRecord {
     baseModel: row.base_model,
     task: row.task,
     metadata: JSON.parse(row.metadata),
+    trainingDefaults: json(row.training_defaults) as string[] | null,
     createdBy: row.created_by,
     createdAt: row.created_at,
   };
@@ -181,11 +185,11 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Re
       return run('insert adapter', () => {
         const info = db
           .prepare(
-            `INSERT INTO adapters (id, version, version_key, domain, base_model, task, metadata, created_by, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id, version) DO NOTHING`,
+            `INSERT INTO adapters (id, version, version_key, domain, base_model, task, metadata, training_defaults,
+               created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id, version) DO NOTHING`,
           )
           .run(r.id, r.version, versionSortKey(r.version), r.domain, r.baseModel, r.task, JSON.stringify(r.metadata),
-            r.createdBy, r.createdAt);
+            r.trainingDefaults === null ? null : JSON.stringify(r.trainingDefaults), r.createdBy, r.createdAt);
         return info.changes === 1 ? 'created' : 'conflict';
       });
     },
