@@ -259,7 +259,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
 
   const adapter = program
     .command('adapter')
-    .description('LoRA adapter metadata: validate, PEFT config, model card, lineage, versions')
+    .description('LoRA adapter metadata: validate, PEFT config (to and from), model card, lineage, versions')
     .addHelpText('after', examples('lorakit adapter validate out/adapter_metadata.json', 'lorakit adapter peft out/adapter_metadata.json -o adapter_config.json'));
   if (wanted('adapter')) {
     run(
@@ -283,7 +283,19 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
         .addHelpText('after', examples('lorakit adapter peft out/adapter_metadata.json -o out/adapter_config.json --peft-version 0.13.2')),
       async () => (await import('./commands/adapter.js')).adapterPeftCommand,
     );
-
+    run(
+      adapter
+        .command('from-peft')
+        .description('write adapter_metadata.json from a PEFT adapter_config.json (base model, LoRA hyper-parameters)')
+        .argument('<config>', 'adapter_config.json')
+        .requiredOption('--id <adapter-id>', 'adapter_id: a slug, also the model name clients select in vLLM')
+        .option('--adapter-version <version>', 'adapter_version (semver)', '1.0.0')
+        .option('--base-model <model>', 'base model Hub id (default: the config\'s base_model_name_or_path)')
+        .option('-o, --output <file>', 'where to write (- for stdout)', '-')
+        .option('--force', 'replace an existing output file')
+        .addHelpText('after', examples('lorakit adapter from-peft out/adapter/adapter_config.json --id legal-qa -o out/adapter/adapter_metadata.json')),
+      async () => (await import('./commands/adapter.js')).adapterFromPeftCommand,
+    );
     run(
       adapter
         .command('card')
@@ -326,7 +338,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
           .description('will vLLM serve this adapter directory? (exit 1 when it will not)')
           .argument('<dir>', 'adapter directory (adapter_config.json + weights)')
           .option('--serve <file>', 'vLLM serve settings (YAML/JSON, the ServeConfig shape)')
-          .option('--base-model <model>', 'base model to check against (default: from adapter_metadata.json)')
+          .option('--base-model <model>', 'base model to check against (default: adapter_metadata.json\'s base_model.name, else adapter_config.json\'s base_model_name_or_path)')
           .addHelpText('after', examples('lorakit adapter check adapters/legal-qa-de-en', 'lorakit adapter check out/adapter --serve serve.yaml --json')),
       ),
       async () => (await import('./commands/adapter.js')).adapterCheckCommand,
@@ -348,7 +360,8 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
         .option('--max-model-len <n>', '--max-model-len', int('--max-model-len'))
         .option('--tensor-parallel-size <n>', 'GPUs per replica', int('--tensor-parallel-size'))
         .option('--max-lora-rank <n>', 'largest adapter rank (1, 8, 16, 32, 64, 128, 256, 320, 512)', int('--max-lora-rank'))
-        .option('--runtime-lora-updating', 'enable the load/unload endpoints (trusted networks only)');
+        .option('--runtime-lora-updating', 'enable the load/unload endpoints (trusted networks only)')
+        .option('--adapter-volume-claim <pvc>', 'k8s: PersistentVolumeClaim holding the adapters, mounted at /adapters (needed for local adapter paths)');
     run(
       withFormat(
         serveOptions(vllm.command('config').description('the vLLM serve configuration for a base model and its LoRA adapters'))

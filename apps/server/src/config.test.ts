@@ -76,7 +76,9 @@ describe('data directory confinement', () => {
 
   it('validates named sources with the exporter schema', () => {
     const ok = resolveNamedSources({ crm: { type: 'jsonl', path: 'crm.jsonl' } }, '/srv/data');
-    expect(ok.get('crm')).toMatchObject({ type: 'jsonl', path: '/srv/data/crm.jsonl' });
+    // Relative to the data directory, the jobs' working directory: manifests never show the server's paths.
+    expect(ok.get('crm')).toMatchObject({ type: 'jsonl', path: 'crm.jsonl' });
+    expect(resolveNamedSources({ abs: { type: 'jsonl', path: '/srv/data/in/crm.jsonl' } }, '/srv/data').get('abs')).toMatchObject({ path: 'in/crm.jsonl' });
     expect(() => resolveNamedSources({ bad: { type: 'jsonl', path: '../../etc/passwd' } }, '/srv/data')).toThrow(/sources\.bad\.path/);
     expect(() => resolveNamedSources({ bad: { type: 'nope' } }, '/srv/data')).toThrow(/sources\.bad/);
     expect(() => resolveNamedSources({ bad: { type: 'stdin' } }, '/srv/data')).toThrow(/cannot be stdin/);

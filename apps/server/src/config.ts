@@ -30,7 +30,7 @@ export const TokenConfigSchema = z
 /** Limits protecting the server. */
 export const LimitsSchema = z
   .object({
-    body_bytes: z.number().int().positive().default(1_048_576).describe('Largest JSON request body, bytes (413 above).'),
+    body_bytes: z.number().int().positive().default(1_048_576).describe('Largest JSON request body, and largest header line of a streamed body, bytes (413 above).'),
     stream_body_bytes: z
       .number()
       .int()
@@ -66,7 +66,11 @@ export const RouterConfigSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('Served base model name answering when no adapter is confident enough. Unset: such requests get 404.'),
+      .describe(
+        'The base model vLLM serves, by the name adapters give in base_model.name (compared ignoring case): only ' +
+          'adapters trained on it are routed to, and it answers when no adapter is confident enough. Unset: ' +
+          'POST /v1/route and model "auto" answer 503 SERVER_ROUTER_NOT_CONFIGURED.',
+      ),
     threshold: z.number().min(0).max(1).default(0.5).describe('Minimum confidence to pick an adapter.'),
     locale: z.string().min(1).optional().describe('Locale for case folding and word segmentation (e.g. de).'),
     cache_ms: z.number().int().min(0).default(10_000).describe('Rebuild the router from the registry at least this often.'),

@@ -69,6 +69,7 @@ describe('createServer: rate limit per token', () => {
       expect(codes).toEqual([200, 200, 200, 429]);
       const limited = await t.app.inject({ url: '/docs/json', headers: auth('read') });
       expect(limited.json().error.code).toBe('SERVER_RATE_LIMITED');
+      expect(limited.json().error.message).toMatch(/^rate limit of 3 requests per 1 minute reached; retry in \d+ (?:seconds?|minutes?)$/);
       // Another token has its own budget.
       expect((await t.app.inject({ url: '/docs/json', headers: auth('admin') })).statusCode).toBe(200);
       // Health is never limited.

@@ -100,7 +100,7 @@ export async function createServer(options: CreateServerOptions): Promise<Loraki
     metrics,
     upstream: resolveUpstream(options, env),
     router: createRouterCache(options.store, {
-      baseModel: config.router.base_model ?? '',
+      baseModel: config.router.base_model,
       threshold: config.router.threshold,
       ...(config.router.locale !== undefined && { locale: config.router.locale }),
       ttlMs: config.router.cache_ms,
@@ -108,7 +108,6 @@ export async function createServer(options: CreateServerOptions): Promise<Loraki
   };
   const pickModel: AutoModelPicker = async (text) => {
     const result = (await ctx.router.get()).route(text);
-    if (result.fallback && config.router.base_model === undefined) return undefined;
     return { adapter: result.model, confidence: result.confidence, reason: result.reason };
   };
 
@@ -154,6 +153,10 @@ export async function createServer(options: CreateServerOptions): Promise<Loraki
     await options.store.close();
   });
 
+  const window = config.limits.rate_limit_window_ms;
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  const windowText = window % 60_000 === 0 ? plural(window / 60_000, 'minute')
+    : window % 1000 === 0 ? plural(window / 1000, 'second') : `${window} ms`;
   await app.register(fastifyRateLimit, {
     max: config.limits.rate_limit_max,
     timeWindow: config.limits.rate_limit_window_ms,
@@ -163,7 +166,8 @@ export async function createServer(options: CreateServerOptions): Promise<Loraki
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       code: 'SERVER_RATE_LIMITED',
-      message: `rate limit of ${context.max} requests per ${context.after} reached; retry later`,
+      // context.after is the time left until the window resets, not the window.
+      message: `rate limit of ${context.max} requests per ${windowText} reached; retry in ${context.after}`,
     }),
   });
 

@@ -22,10 +22,14 @@ export type ServerErrorCode =
   | 'SERVER_BAD_REQUEST'
   /** The body or record count is over the configured limit. */
   | 'SERVER_PAYLOAD_TOO_LARGE'
+  /** The registered metadata lacks what the request needs (e.g. LoRA hyper-parameters for a PEFT config). */
+  | 'SERVER_METADATA_INCOMPLETE'
   /** The job is in a state that does not allow the request (e.g. downloading from an unfinished job). */
   | 'SERVER_JOB_STATE'
   /** No vLLM upstream is configured for the proxy. */
   | 'SERVER_UPSTREAM_NOT_CONFIGURED'
+  /** Adapter routing needs `router.base_model`, the served base model, and it is not set. */
+  | 'SERVER_ROUTER_NOT_CONFIGURED'
   /** Too many requests for this token (or IP) in the rate-limit window. */
   | 'SERVER_RATE_LIMITED'
   /** The vLLM upstream could not be reached. */

@@ -11,7 +11,7 @@ export function meta(
     license: 'apache-2.0',
     base_model: { name: 'Qwen/Qwen2.5-7B-Instruct' },
     task: { type: 'instruction-following', ...task },
-    training: { lora_rank: 16, lora_alpha: 32, target_modules: ['q_proj', 'v_proj'] },
+    training: { lora_rank: 16, lora_alpha: 32, lora_dropout: 0.05, target_modules: ['q_proj', 'v_proj'] },
     ...extra,
   };
 }

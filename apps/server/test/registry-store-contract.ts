@@ -9,6 +9,7 @@ function adapter(id: string, version: string, extra: Partial<AdapterRecord> = {}
     baseModel: 'Qwen/Qwen2.5-7B-Instruct',
     task: 'qa',
     metadata: { name: id, version, nested: { list: [1, 'two', null] } },
+    trainingDefaults: ['lora_dropout'],
     createdBy: 'tester',
     createdAt: '2026-01-02T03:04:05.000Z',
     ...extra,
@@ -68,7 +69,7 @@ export function testRegistryStore(name: string, open: () => Promise<RegistryStor
       expect((await store.getAdapter('immut', '1.0.0'))?.metadata).toEqual(adapter('immut', '1.0.0').metadata);
     });
 
-    it('lists versions in registration order and latest versions by filter with paging', async () => {
+    it('lists versions in semver order and latest versions by filter with paging', async () => {
       await store.insertAdapter(adapter('multi', '1.0.0'));
       await store.insertAdapter(adapter('multi', '1.1.0', { domain: 'finance' }));
       expect((await store.listAdapterVersions('multi')).map((a) => a.version)).toEqual(['1.0.0', '1.1.0']);
@@ -91,6 +92,29 @@ export function testRegistryStore(name: string, open: () => Promise<RegistryStor
       const page2 = await store.listAdapters({ limit: 2, offset: 2 });
       expect(page1.total).toBe(4);
       expect([...page1.items, ...page2.items].map((a) => a.id)).toEqual(['immut', 'multi', 'other-base', 'tax-qa']);
+    });
+
+    it('takes the highest semantic version as the latest, not the last registered', async () => {
+      for (const version of ['1.0.0', '1.0.10', '1.0.9', '1.1.0-rc.1', '1.0.10+build.2']) {
+        await store.insertAdapter(adapter('semver', version, { domain: 'semver' }));
+      }
+      expect((await store.listAdapterVersions('semver')).map((a) => a.version)).toEqual([
+        '1.0.0', '1.0.9', '1.0.10', '1.0.10+build.2', '1.1.0-rc.1',
+      ]);
+      const latest = await store.listAdapters({ domain: 'semver', limit: 10, offset: 0 });
+      expect(latest.items.map((a) => a.version)).toEqual(['1.1.0-rc.1']);
+      await store.insertAdapter(adapter('semver', '1.1.0', { domain: 'semver' }));
+      await store.insertAdapter(adapter('semver', '1.1.0-rc.2', { domain: 'semver' }));
+      expect((await store.listAdapters({ domain: 'semver', limit: 10, offset: 0 })).items.map((a) => a.version)).toEqual([
+        '1.1.0',
+      ]);
+    });
+
+    it('keeps which training fields were defaulted, or null when unknown', async () => {
+      await store.insertAdapter(adapter('defaults-unknown', '1.0.0', { trainingDefaults: null }));
+      expect((await store.getAdapter('defaults-unknown', '1.0.0'))?.trainingDefaults).toBeNull();
+      await store.insertAdapter(adapter('defaults-none', '1.0.0', { trainingDefaults: [] }));
+      expect((await store.getAdapter('defaults-none', '1.0.0'))?.trainingDefaults).toEqual([]);
     });
 
     it('creates, updates and lists jobs', async () => {

@@ -171,6 +171,32 @@ describe('checkAdapter: each rejection cause', () => {
     expect(codes(r, 'error')).toEqual(['rank_too_high']);
   });
 
+  it('knows the architecture of canonical Hub ids of the known families, and leaves their multimodal and MoE siblings unknown', async () => {
+    const known: Record<string, string> = {
+      'microsoft/Phi-3-mini-4k-instruct': 'Phi3ForCausalLM',
+      'microsoft/Phi-3.5-mini-instruct': 'Phi3ForCausalLM',
+      'google/gemma-3-1b-it': 'Gemma3ForCausalLM',
+      'google/gemma-2-9b-it': 'Gemma2ForCausalLM',
+      'google/gemma-7b': 'GemmaForCausalLM',
+      'Qwen/Qwen2.5-Math-1.5B': 'Qwen2ForCausalLM',
+      'Qwen/Qwen2.5-Coder-7B-Instruct': 'Qwen2ForCausalLM',
+      'Qwen/Qwen3-8B': 'Qwen3ForCausalLM',
+      'meta-llama/Llama-3.2-1B': 'LlamaForCausalLM',
+      'meta-llama/Llama-2-7b-hf': 'LlamaForCausalLM',
+      'unsloth/Llama-3.2-1B-Instruct': 'LlamaForCausalLM',
+      'mistralai/Mistral-7B-Instruct-v0.3': 'MistralForCausalLM',
+    };
+    for (const [model, architecture] of Object.entries(known)) {
+      const r = await checkAdapter(await adapter({ config: { base_model_name_or_path: model } }), { model });
+      expect(r.architecture, model).toBe(architecture);
+      expect(r.problems.map((p) => p.code), model).not.toContain('unknown_architecture');
+    }
+    for (const model of ['google/gemma-3-4b-it', 'Qwen/Qwen3-30B-A3B', 'Qwen/Qwen2-VL-7B-Instruct', 'meta-llama/Llama-3.2-11B-Vision-Instruct', 'microsoft/Phi-3-small-8k-instruct']) {
+      const r = await checkAdapter(await adapter({ config: { base_model_name_or_path: model } }), { model });
+      expect(r.architecture, model).toBeUndefined();
+    }
+  });
+
   it('takes the architecture from adapter_metadata.json when the served model is not in the shape table', async () => {
     const base = 'Qwen/Qwen3-8B';
     const dir = await adapter({ config: { base_model_name_or_path: base }, metadata: { adapter_id: 'q', base_model: { name: base, architecture: 'Qwen3ForCausalLM' }, training: { lora_rank: 16, target_modules: ['q_proj', 'v_proj'] } } });

@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { parsePeftConfig, readAdapterMetadata, type AdapterMetadata, type PeftLoraConfig } from '@lorakit/adapter-metadata';
 import { VllmConfigError } from './errors.js';
 import { LORA_A, LORA_KEY_SUFFIX, LORA_TENSOR } from './internal/lora-tensors.js';
-import { allowedByDeployRestriction, EMBEDDING_MODULES, KNOWN_ARCHITECTURES, loraModulesFor } from './internal/architectures.js';
+import {
+  allowedByDeployRestriction,
+  architectureOfModelName,
+  EMBEDDING_MODULES,
+  KNOWN_ARCHITECTURES,
+  loraModulesFor,
+} from './internal/architectures.js';
 import { findModelShape } from './model-shapes.js';
 import { readSafetensorsHeader, type SafetensorsTensor } from './read-safetensors-header.js';
 import { parseServeConfig, type ServeConfig, type ServeConfigInput } from './serve-config-schema.js';
@@ -107,7 +113,8 @@ export async function checkAdapter(dir: string, serveConfig: ServeConfigInput): 
   }
 
   const metadata = await readMetadata(dir, add);
-  const architecture = config.architecture ?? metadata?.base_model.architecture ?? findModelShape(config.model)?.architecture;
+  const architecture = config.architecture ?? metadata?.base_model.architecture ?? findModelShape(config.model)?.architecture
+    ?? architectureOfModelName(config.model);
   if (architecture !== undefined) report.architecture = architecture;
 
   await inspectWeights(dir, report, config, peft, add);

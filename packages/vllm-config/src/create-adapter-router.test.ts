@@ -27,6 +27,22 @@ const adapters: RouterAdapter[] = [
 const router = createAdapterRouter(adapters, { baseModel: 'llama3-8b' });
 const model = (text: string) => router.route(text).model;
 
+describe('createAdapterRouter: base model', () => {
+  it('never chooses an adapter trained on another base model', () => {
+    const r = createAdapterRouter(
+      [
+        { adapter_id: 'legal-mistral', base_model: { name: 'mistralai/Mistral-7B-v0.1' }, task: { keywords: ['vertrag'] } },
+        { adapter_id: 'legal-qwen', base_model: { name: 'qwen/qwen2.5-7b-instruct' }, task: { keywords: ['klage'] } },
+      ],
+      { baseModel: 'Qwen/Qwen2.5-7B-Instruct' },
+    );
+    const mistralOnly = r.route('Ist der Vertrag gültig?');
+    expect(mistralOnly.model).toBe('Qwen/Qwen2.5-7B-Instruct');
+    expect(mistralOnly.matches).toEqual([]);
+    expect(r.route('Ich will Klage einreichen, ist der Vertrag gültig?').model).toBe('legal-qwen');
+  });
+});
+
 describe('createAdapterRouter: German compounds and word boundaries', () => {
   it('matches a keyword as a compound member: "Baugenehmigung" → genehmigung', () => {
     const r = router.route('Wie lange dauert eine Baugenehmigung in Bayern?');

@@ -1,12 +1,18 @@
 import type { AdapterMetadata } from '@lorakit/adapter-metadata';
 import { GERMAN_COMPOUND_PARTS, INFLECTIONS, LINKING_ELEMENTS } from './internal/german-compound-parts.js';
 
-/** What the router reads of an adapter's metadata: `adapter_id` is the vLLM model name it routes to. */
-export type RouterAdapter = Pick<AdapterMetadata, 'adapter_id' | 'task'>;
+/**
+ * What the router reads of an adapter's metadata: `adapter_id` is the vLLM model name it routes to; an adapter whose
+ * `base_model.name` is not the served base model is never chosen.
+ */
+export type RouterAdapter = Pick<AdapterMetadata, 'adapter_id' | 'task'> & Partial<Pick<AdapterMetadata, 'base_model'>>;
 
 /** Options of {@link createAdapterRouter}. */
 export interface AdapterRouterOptions {
-  /** Served base model name, used when no adapter is confident enough. */
+  /**
+   * Served base model: the `model` when no adapter is confident enough, and the base model an adapter must have been
+   * trained on (`base_model.name`, compared ignoring case like Hugging Face Hub ids) to be chosen.
+   */
   baseModel: string;
   /** Minimum confidence to pick an adapter. @default 0.5 (one unambiguous keyword) */
   threshold?: number | undefined;
@@ -63,7 +69,9 @@ const WEIGHTS: Record<RouteMatch['source'], number> = { keyword: 1, domain: 1, t
 const MIN_PART = 3;
 
 /**
- * Creates a router choosing among adapters by their metadata (`task.keywords`, `task.domain`, `task.type`).
+ * Creates a router choosing among adapters by their metadata (`task.keywords`, `task.domain`, `task.type`). Only
+ * adapters trained on `baseModel` are candidates (`base_model.name`, ignoring case; adapters without `base_model`
+ * are taken as trained on it).
  *
  * Matching: the text and the terms are NFC-normalised and lower-cased for the locale (ß folded to ss), and split
  * into words with `Intl.Segmenter`. A term matches a word when the word starts with it and the rest is an
@@ -96,8 +104,11 @@ export function createAdapterRouter(adapters: readonly RouterAdapter[], options:
     return out;
   };
 
+  // An adapter is a LoRA delta of one base model; vLLM cannot apply it to another.
+  const served = options.baseModel.toLowerCase();
   const rules: Rule[] = [];
   for (const a of adapters) {
+    if (a.base_model !== undefined && a.base_model.name.toLowerCase() !== served) continue;
     const add = (term: string | undefined, source: RouteMatch['source']) => {
       if (term === undefined) return;
       const tokens = words(term).map((w) => w.folded);

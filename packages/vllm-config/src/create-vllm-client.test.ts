@@ -48,6 +48,11 @@ describe('createVllmClient against a vLLM-shaped server', () => {
     const before = server.seen.length;
     const sneaky = { model: BASE, prompt: 'x', lora_name: 'medical-de' } as unknown as CompletionRequest;
     await expect(vllm.complete(sneaky)).rejects.toMatchObject({ code: 'VLLM_BAD_REQUEST', message: expect.stringContaining('"model"') });
+    const viaExtraBody = { model: BASE, prompt: 'x', extra_body: { lora_name: 'medical-de' } } as CompletionRequest;
+    await expect(vllm.complete(viaExtraBody)).rejects.toMatchObject({
+      code: 'VLLM_BAD_REQUEST',
+      message: expect.stringContaining('"extra_body.lora_name"'),
+    });
     expect(server.seen.length).toBe(before);
   });
 

@@ -125,9 +125,15 @@ function codeFor(status: number, message: string, body: unknown, path: string): 
 }
 
 function refuseLoraName(request: Record<string, unknown>): void {
-  for (const field of ['lora_name', 'lora_request']) {
-    if (field in request) {
-      throw new VllmConfigError('VLLM_BAD_REQUEST', `vLLM has no "${field}" request field: it ignores it and the base model answers; put the adapter name in "model"`);
+  // `extra_body` is how the OpenAI Python client passes extra fields; sent as JSON it is one more ignored field.
+  const extra = request['extra_body'];
+  const places: [string, unknown][] = [['', request], ['extra_body.', extra]];
+  for (const [prefix, object] of places) {
+    if (typeof object !== 'object' || object === null) continue;
+    for (const field of ['lora_name', 'lora_request']) {
+      if (field in object) {
+        throw new VllmConfigError('VLLM_BAD_REQUEST', `vLLM has no "${prefix}${field}" request field: it ignores it and the base model answers; put the adapter name in "model"`);
+      }
     }
   }
   if (request['stream'] === true) {

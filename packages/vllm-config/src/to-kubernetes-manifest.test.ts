@@ -33,6 +33,25 @@ describe('toKubernetesManifest', () => {
   });
 });
 
+describe('toKubernetesManifest: adapter directories', () => {
+  it('refuses local adapter paths the pod would not have, naming adapterVolumeClaim', () => {
+    const noClaim = { model: 'Qwen/Qwen2.5-7B-Instruct', adapters: [{ name: 'legal', path: '/adapters/legal' }] };
+    expect(() => toKubernetesManifest(noClaim)).toThrow(
+      expect.objectContaining({ code: 'VLLM_CONFIG_INVALID', message: expect.stringContaining('set adapterVolumeClaim') }),
+    );
+    const outside = { ...noClaim, adapterVolumeClaim: 'loras', adapters: [{ name: 'tax', path: '/mnt/tax' }] };
+    expect(() => toKubernetesManifest(outside)).toThrow(/\/mnt\/tax.*must be under \/adapters/);
+  });
+
+  it('mounts the claim for adapters under /adapters; Hub repo ids need no volume', () => {
+    const docs = parseAllDocuments(
+      toKubernetesManifest({ model: 'Qwen/Qwen2.5-7B-Instruct', adapterVolumeClaim: 'loras', adapters: [{ name: 'legal', path: '/adapters/legal' }] }),
+    ).map((d) => d.toJS() as { spec?: { template?: { spec: { volumes: { name: string }[] } } } });
+    expect(docs[0]?.spec?.template?.spec.volumes.map((v) => v.name)).toEqual(['dshm', 'adapters']);
+    expect(() => toKubernetesManifest({ model: 'Qwen/Qwen2.5-7B-Instruct', adapters: [{ name: 'sql', path: 'acme/sql-lora' }] })).not.toThrow();
+  });
+});
+
 describe('toComposeService', () => {
   it('runs vllm serve with the argv, reserves the GPUs and mounts the adapter dirs read-only', () => {
     const doc = parse(toComposeService({ ...threeAdapters, runtimeLoraUpdating: true })) as {

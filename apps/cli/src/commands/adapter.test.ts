@@ -1,7 +1,8 @@
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sharedPath } from '../../../../tools/test-env.mjs';
 import { runCli } from '../../test/run-cli.js';
 
 const cwd = join(import.meta.dirname, '..', '..', 'test', 'fixtures');
@@ -26,6 +27,17 @@ describe('lorakit adapter', () => {
     const r = await runCli(['adapter', 'peft', meta], { cwd });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ peft_type: 'LORA', r: 16, lora_alpha: 32, base_model_name_or_path: 'Qwen/Qwen2.5-7B-Instruct' });
+  });
+
+  it('peft: refuses metadata without the LoRA hyper-parameters, naming them, instead of writing defaults', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-peft-'));
+    const bare = JSON.parse(readFileSync(join(cwd, meta), 'utf8')) as Record<string, unknown>;
+    delete bare['training'];
+    writeFileSync(join(dir, 'adapter_metadata.json'), JSON.stringify(bare));
+    const r = await runCli(['adapter', 'peft', 'adapter_metadata.json'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('adapter_metadata.json has no training.lora_rank, training.lora_alpha, training.lora_dropout');
   });
 
   it('card: a model card with front matter naming the base model', async () => {
@@ -54,6 +66,75 @@ describe('lorakit adapter', () => {
     const r = await runCli(['adapter', 'check', 'adapters/legal-v1'], { cwd });
     expect(r.code).toBe(1);
     expect(r.stdout.toLowerCase()).toContain('weights');
+  });
+
+  it('validate, peft, card: a PEFT adapter_config.json is a usage error naming the command that converts it', async () => {
+    for (const command of ['validate', 'peft', 'card']) {
+      const r = await runCli(['adapter', command, 'adapters/legal-v1/adapter_config.json'], { cwd });
+      expect(r.code, command).toBe(2);
+      expect(r.stderr).toContain('adapters/legal-v1/adapter_config.json: this is a PEFT adapter_config.json, not lorakit adapter metadata');
+      expect(r.stderr).toContain('lorakit adapter from-peft adapters/legal-v1/adapter_config.json --id <adapter-id>');
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('from-peft: adapter metadata from a PEFT config, written where asked, never over the PEFT file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-from-peft-'));
+    copyFileSync(join(cwd, 'adapters/legal-v1/adapter_config.json'), join(dir, 'adapter_config.json'));
+    const r = await runCli(['adapter', 'from-peft', 'adapter_config.json', '--id', 'legal-qa', '-o', 'adapter_metadata.json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const written = JSON.parse(readFileSync(join(dir, 'adapter_metadata.json'), 'utf8')) as Record<string, unknown>;
+    expect(written).toMatchObject({
+      adapter_id: 'legal-qa', adapter_version: '1.0.0', base_model: { name: 'Qwen/Qwen2.5-7B-Instruct' },
+      training: { lora_rank: 16, lora_alpha: 32, lora_dropout: 0.05, target_modules: ['q_proj', 'v_proj'] },
+    });
+    expect((await runCli(['adapter', 'validate', 'adapter_metadata.json'], { cwd: dir })).code).toBe(0);
+    const again = await runCli(['adapter', 'from-peft', 'adapter_config.json', '--id', 'legal-qa', '-o', 'adapter_metadata.json'], { cwd: dir });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('--force');
+    const over = await runCli(['adapter', 'from-peft', 'adapter_config.json', '--id', 'legal-qa', '-o', 'adapter_config.json', '--force'], { cwd: dir });
+    expect(over.code).toBe(2);
+    expect(JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8'))).toHaveProperty('peft_type', 'LORA');
+  });
+
+  it('from-peft: a config naming no base model needs --base-model', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-from-peft-'));
+    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', r: 8, target_modules: ['q_proj'] }));
+    const r = await runCli(['adapter', 'from-peft', 'adapter_config.json', '--id', 'x'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('pass --base-model');
+    const ok = await runCli(['adapter', 'from-peft', 'adapter_config.json', '--id', 'x', '--base-model', 'Qwen/Qwen2.5-7B'], { cwd: dir });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ base_model: { name: 'Qwen/Qwen2.5-7B' } });
+  });
+
+  const peftConfigs = sharedPath('datasets/peft-configs');
+  it.skipIf(peftConfigs === undefined)('real PEFT configs: validate points to from-peft; check reads the base model from adapter_config.json', async () => {
+    const file = join(peftConfigs ?? '', 'HRF001__gemma-text-to-sql__adapter_config.json');
+    const validate = await runCli(['adapter', 'validate', file], { cwd });
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain('lorakit adapter from-peft');
+    const converted = await runCli(['adapter', 'from-peft', file, '--id', 'sql-helper'], { cwd });
+    expect(converted.code, converted.stderr).toBe(0);
+    expect(JSON.parse(converted.stdout)).toMatchObject({ base_model: { name: 'google/gemma-3-1b-it' }, training: { lora_rank: 8 } });
+
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-check-peft-'));
+    copyFileSync(file, join(dir, 'adapter_config.json'));
+    const check = await runCli(['adapter', 'check', dir, '--json'], { cwd });
+    expect(check.stderr).toBe('');
+    const report = JSON.parse(check.stdout) as { architecture?: string; problems: { code: string }[] };
+    expect(report.architecture).toBe('Gemma3ForCausalLM');
+    expect(report.problems.map((p) => p.code)).toContain('weights_missing');
+    expect(report.problems.map((p) => p.code)).not.toContain('unknown_architecture');
+    expect(existsSync(join(dir, 'adapter_metadata.json'))).toBe(false);
+  });
+
+  it('check: without adapter_metadata.json or a base model anywhere, names what is missing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-check-'));
+    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', r: 8 }));
+    const r = await runCli(['adapter', 'check', dir], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('base_model_name_or_path');
   });
 
   it('a missing metadata file is exit 2', async () => {

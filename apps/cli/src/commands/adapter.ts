@@ -4,7 +4,7 @@ import type { ServeConfigInput } from '@lorakit/vllm-config';
 import { CliError } from '../errors.js';
 import { ExitCode, errorCode } from '../exit-code.js';
 import { resolvePath, type CommandContext } from '../internal/context.js';
-import { assertReadableFile, readText, writeTextAtomic } from '../internal/files.js';
+import { assertReadableFile, readJsonFile, readText, writeTextAtomic } from '../internal/files.js';
 import type { Opts } from '../program.js';
 
 interface IssueLike {
@@ -24,14 +24,35 @@ function formatIssue(file: string, issue: IssueLike): string {
   return `${where}: ${issue.path === '' ? '(root)' : issue.path}: ${issue.message}`;
 }
 
+/**
+ * Reads adapter_metadata.json. A PEFT adapter_config.json given instead is a usage error (exit 2) naming the command
+ * that turns it into metadata, not "invalid metadata".
+ */
+async function readMetadata(ctx: CommandContext, file: string) {
+  await assertReadableFile(ctx.io, file);
+  const am = await import('@lorakit/adapter-metadata');
+  try {
+    return await am.readAdapterMetadata(resolvePath(ctx.io, file));
+  } catch (error) {
+    // The library refuses a PEFT config (peft_type, no adapter_id) with METADATA_INVALID and no issues.
+    if (errorCode(error) === 'METADATA_INVALID' && issuesOf(error).length === 0) {
+      const json = await readJsonFile(ctx.io, file);
+      if (typeof json === 'object' && json !== null && 'peft_type' in json) {
+        throw new CliError('CLI_USAGE', `${file}: this is a PEFT adapter_config.json, not lorakit adapter metadata ` +
+          `(adapter_metadata.json); to write metadata from it run: lorakit adapter from-peft ${file} --id <adapter-id> ` +
+          `-o ${am.ADAPTER_METADATA_FILE}`, { cause: error });
+      }
+    }
+    throw error;
+  }
+}
+
 /** `lorakit adapter validate META`: exit 0 when the metadata is valid (warnings printed), 1 when it is not. */
 export async function adapterValidateCommand(args: unknown[], _opts: Opts, ctx: CommandContext): Promise<number> {
   const file = args[0] as string;
   const { out } = ctx;
-  await assertReadableFile(ctx.io, file);
-  const am = await import('@lorakit/adapter-metadata');
   try {
-    const { metadata, warnings } = await am.readAdapterMetadata(resolvePath(ctx.io, file));
+    const { metadata, warnings } = await readMetadata(ctx, file);
     if (out.format === 'json') {
       out.json({ valid: true, adapter_id: metadata.adapter_id, adapter_version: metadata.adapter_version, warnings });
     } else {
@@ -52,12 +73,25 @@ export async function adapterValidateCommand(args: unknown[], _opts: Opts, ctx: 
   }
 }
 
-/** `lorakit adapter peft META [-o adapter_config.json] [--peft-version V]`: the PEFT config vLLM and PEFT load. */
+// The hyper-parameters of adapter_config.json that the metadata model defaults when they are left out (rank 8,
+// alpha 16, dropout 0.1); the server's /peft-config refuses the same way.
+const PEFT_HYPERPARAMETERS = ['lora_rank', 'lora_alpha', 'lora_dropout'] as const;
+
+/**
+ * `lorakit adapter peft META [-o adapter_config.json] [--peft-version V]`: the PEFT config vLLM and PEFT load.
+ * Refused (exit 2) when the metadata leaves out a LoRA hyper-parameter: the file would carry made-up values.
+ */
 export async function adapterPeftCommand(args: unknown[], opts: Opts, ctx: CommandContext): Promise<number> {
   const file = args[0] as string;
-  await assertReadableFile(ctx.io, file);
+  const { metadata } = await readMetadata(ctx, file);
+  const training = (await readJsonFile(ctx.io, file) as { training?: unknown }).training;
+  const given = typeof training === 'object' && training !== null ? training : {};
+  const missing = PEFT_HYPERPARAMETERS.filter((k) => !(k in given)).map((k) => `training.${k}`);
+  if (missing.length > 0) {
+    throw new CliError('CLI_USAGE', `${file} has no ${missing.join(', ')}: an adapter_config.json would carry made-up ` +
+      'values that do not match the trained weights; add them to the metadata (the training run\'s r, lora_alpha, lora_dropout)');
+  }
   const am = await import('@lorakit/adapter-metadata');
-  const { metadata } = await am.readAdapterMetadata(resolvePath(ctx.io, file));
   const peftVersion = opts['peftVersion'] as string | undefined;
   const config = am.toPeftConfig(metadata, peftVersion === undefined ? {} : { peftVersion });
   const target = (opts['output'] as string | undefined) ?? '-';
@@ -67,12 +101,53 @@ export async function adapterPeftCommand(args: unknown[], opts: Opts, ctx: Comma
 }
 
 
+/**
+ * `lorakit adapter from-peft CONFIG --id ID [--adapter-version V] [--base-model M] [-o adapter_metadata.json]`:
+ * adapter metadata from a PEFT adapter_config.json (base model and LoRA hyper-parameters; other keys are kept under
+ * training.peft so `adapter peft` writes them back).
+ */
+export async function adapterFromPeftCommand(args: unknown[], opts: Opts, ctx: CommandContext): Promise<number> {
+  const file = args[0] as string;
+  const json = await readJsonFile(ctx.io, file);
+  const am = await import('@lorakit/adapter-metadata');
+  let converted: ReturnType<typeof am.fromPeftConfig>;
+  try {
+    converted = am.fromPeftConfig(json);
+  } catch (error) {
+    if (errorCode(error) !== 'METADATA_PEFT_CONFIG_INVALID') throw error;
+    throw new CliError('CLI_USAGE', `${file}: ${(error as Error).message}`, { cause: error });
+  }
+  const { metadata, warnings } = converted;
+  const baseModel = (opts['baseModel'] as string | undefined) ?? metadata.base_model?.name;
+  if (baseModel === undefined) {
+    throw new CliError('CLI_USAGE', `${file} names no base model (base_model_name_or_path); pass --base-model <hub-id>`);
+  }
+  for (const w of warnings) ctx.out.warn(`${file}: ${w.path === '' ? '' : `${w.path}: `}${w.message}`);
+  const version = opts['adapterVersion'] as string | undefined;
+  const input = {
+    ...metadata,
+    adapter_id: opts['id'] as string,
+    ...(version !== undefined && { adapter_version: version }),
+    base_model: { ...metadata.base_model, name: baseModel },
+  };
+  const target = (opts['output'] as string | undefined) ?? '-';
+  if (target === '-') {
+    ctx.io.stdout.write(`${JSON.stringify(am.parseAdapterMetadata(input), null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  const path = resolvePath(ctx.io, target);
+  if (opts['force'] !== true && existsSync(path)) throw new CliError('CLI_FILE_EXISTS', `${target}: already exists (pass --force to replace it)`);
+  // writeAdapterMetadata validates, writes atomically and never replaces a PEFT config with metadata.
+  await am.writeAdapterMetadata(path, input);
+  ctx.out.info(`wrote ${target}`);
+  return ExitCode.ok;
+}
+
 /** `lorakit adapter card META [-o README.md]`: the Hugging Face model card. */
 export async function adapterCardCommand(args: unknown[], opts: Opts, ctx: CommandContext): Promise<number> {
   const file = args[0] as string;
-  await assertReadableFile(ctx.io, file);
+  const { metadata } = await readMetadata(ctx, file);
   const am = await import('@lorakit/adapter-metadata');
-  const { metadata } = await am.readAdapterMetadata(resolvePath(ctx.io, file));
   const adapterPath = opts['adapterPath'] as string | undefined;
   const card = am.toModelCard(metadata, adapterPath === undefined ? {} : { adapterPath });
   for (const w of card.warnings) ctx.out.warn(`${w.path === '' ? '' : `${w.path}: `}${w.message}`);
@@ -104,10 +179,9 @@ export async function adapterBumpCommand(args: unknown[], opts: Opts, ctx: Comma
   const file = args[0] as string;
   const change = CHANGES[opts['change'] as string];
   if (change === undefined) throw new CliError('CLI_USAGE', '--change must be data, fix or base-model');
-  await assertReadableFile(ctx.io, file);
+  const { metadata } = await readMetadata(ctx, file);
   const am = await import('@lorakit/adapter-metadata');
   const path = resolvePath(ctx.io, file);
-  const { metadata } = await am.readAdapterMetadata(path);
   const next = am.nextVersion(metadata, change);
   if (opts['write'] === true) {
     await am.writeAdapterMetadata(path, { ...metadata, adapter_version: next });
@@ -118,7 +192,10 @@ export async function adapterBumpCommand(args: unknown[], opts: Opts, ctx: Comma
   return ExitCode.ok;
 }
 
-/** `lorakit adapter check DIR [--serve serve.yaml | --base-model M]`: will vLLM serve it? Exit 1 when not. */
+/**
+ * `lorakit adapter check DIR [--serve serve.yaml | --base-model M]`: will vLLM serve it? Exit 1 when not. Without
+ * either option the base model comes from adapter_metadata.json, else from adapter_config.json.
+ */
 export async function adapterCheckCommand(args: unknown[], opts: Opts, ctx: CommandContext): Promise<number> {
   const dir = args[0] as string;
   const vc = await import('@lorakit/vllm-config');
@@ -135,11 +212,21 @@ export async function adapterCheckCommand(args: unknown[], opts: Opts, ctx: Comm
   } else {
     let model = opts['baseModel'] as string | undefined;
     if (model === undefined) {
-      // The adapter's own metadata names the base model it was trained on: the natural thing to serve it with.
+      // The adapter names the base model it was trained on, the natural thing to serve it with: in its metadata,
+      // else in PEFT's base_model_name_or_path.
       const am = await import('@lorakit/adapter-metadata');
       const metaPath = join(resolvePath(ctx.io, dir), am.ADAPTER_METADATA_FILE);
-      if (!existsSync(metaPath)) throw new CliError('CLI_USAGE', `adapter check needs --serve FILE or --base-model M (${dir} has no ${am.ADAPTER_METADATA_FILE})`);
-      model = (await am.readAdapterMetadata(metaPath)).metadata.base_model.name;
+      const configFile = join(dir, 'adapter_config.json');
+      if (existsSync(metaPath)) model = (await am.readAdapterMetadata(metaPath)).metadata.base_model.name;
+      else if (existsSync(resolvePath(ctx.io, configFile))) {
+        const config = await readJsonFile(ctx.io, configFile);
+        const named = (config as { base_model_name_or_path?: unknown } | null)?.base_model_name_or_path;
+        if (typeof named === 'string' && named !== '') model = named;
+      }
+      if (model === undefined) {
+        throw new CliError('CLI_USAGE', `adapter check needs --serve FILE or --base-model M (${dir} has no ` +
+          `${am.ADAPTER_METADATA_FILE}, and no adapter_config.json naming base_model_name_or_path)`);
+      }
     }
     serve = { model };
   }

@@ -1,11 +1,58 @@
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sharedPath } from '../../../../tools/test-env.mjs';
 import { runCli } from '../../test/run-cli.js';
 
 const fixtures = join(import.meta.dirname, '..', '..', 'test', 'fixtures');
 const cwd = fixtures;
+
+describe('lorakit validate: input that is not JSONL', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lorakit-not-jsonl-'));
+  const write = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return name;
+  };
+
+  it('says a JSON array is not JSONL, exit 2, before reading any record', async () => {
+    for (const file of [
+      write('pretty.json', '[\n  {"instruction": "hi", "output": "hello"},\n  {"instruction": "a", "output": "b"}\n]\n'),
+      write('one-line.json', '[{"instruction": "hi"}, {"instruction": "a"}]'),
+      write('array.jsonl', '\ufeff\n[\n{"a": 1}\n]\n'),
+    ]) {
+      const r = await runCli(['validate', '--infer', file], { cwd: dir });
+      expect(r.code, file).toBe(2);
+      expect(r.stderr).toContain(`${file} is a JSON array, not JSONL`);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('says a CSV file is not JSONL, exit 2', async () => {
+    const r = await runCli(['validate', '--schema', join(fixtures, 'qa.schema.json'), write('data.csv', 'instruction,output\nhi,hello\n')], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('data.csv is CSV, not JSONL');
+    expect(r.stderr).toContain('source of type csv');
+  });
+
+  it('keeps JSONL as JSONL, whatever the extension, records that are arrays included', async () => {
+    const r = await runCli(['validate', '--infer', write('lines.json', '{"a": 1}\n{"a": 2}\n')], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const arrays = await runCli(['validate', '--infer', write('arrays.jsonl', '[1, 2]\n[3, 4]\n')], { cwd: dir });
+    expect(arrays.code, arrays.stderr).toBe(0);
+    expect(arrays.stdout).toContain('2 records, 2 valid');
+  });
+
+  const instruction = sharedPath('datasets/instruction');
+  it.skipIf(instruction === undefined)('real files: a JSON array and a CSV dataset', async () => {
+    const json = await runCli(['validate', '--infer', join(instruction ?? '', 'hiyouga__LLaMA-Factory__identity.json')]);
+    expect(json.code).toBe(2);
+    expect(json.stderr).toContain('hiyouga__LLaMA-Factory__identity.json is a JSON array, not JSONL');
+    const csv = await runCli(['validate', '--infer', join(instruction ?? '', 'LEL-A__EuroInstructProject__InstructGermanDPR_v1_test.csv')]);
+    expect(csv.code).toBe(2);
+    expect(csv.stderr).toContain('is CSV, not JSONL');
+  });
+});
 
 describe('lorakit validate', () => {
   it('exits 0 and prints a summary when every record is valid (German text and emoji count as characters)', async () => {

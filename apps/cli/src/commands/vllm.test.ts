@@ -34,6 +34,18 @@ describe('lorakit vllm config', () => {
     expect((await runCli([...base, '--format', 'yaml', '-o', file, '--force'])).code).toBe(0);
   });
 
+  it('k8s: refuses local adapter paths without a volume, naming --adapter-volume-claim; mounts the claim when given', async () => {
+    const refused = await runCli([...base, '--format', 'k8s']);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toContain('the pod would not have /adapters/legal');
+    expect(refused.stderr).toContain('--adapter-volume-claim');
+    const ok = await runCli([...base, '--format', 'k8s', '--adapter-volume-claim', 'loras']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('claimName: loras');
+    expect(ok.stdout).toContain('legal=/adapters/legal');
+  });
+
   it('an adapter without NAME=DIR is a usage error', async () => {
     const r = await runCli(['vllm', 'config', '--base-model', 'm', '--adapter', 'nodir']);
     expect(r.code).toBe(2);

@@ -44,6 +44,7 @@ async function serveConfigInput(opts: Opts, ctx: CommandContext): Promise<Record
   set('port', opts['port']);
   set('maxModelLen', opts['maxModelLen']);
   set('tensorParallelSize', opts['tensorParallelSize']);
+  set('adapterVolumeClaim', opts['adapterVolumeClaim']);
   if (opts['runtimeLoraUpdating'] === true) input['runtimeLoraUpdating'] = true;
   const adapters = (opts['adapter'] as string[] | undefined)?.map(parseAdapter);
   if (adapters !== undefined) {
@@ -101,7 +102,12 @@ function render(vc: typeof VllmConfig, config: ServeConfigInput, format: string,
     case 'compose':
       return vc.toComposeService(config);
     case 'k8s':
-      return vc.toKubernetesManifest(config);
+      try {
+        return vc.toKubernetesManifest(config);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'VLLM_CONFIG_INVALID') throw error;
+        throw new CliError('CLI_USAGE', `${(error as Error).message} (--adapter-volume-claim PVC, or adapterVolumeClaim: in --config)`, { cause: error });
+      }
     default:
       throw new CliError('CLI_USAGE', `unknown --format ${format}`);
   }

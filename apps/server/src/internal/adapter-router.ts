@@ -1,5 +1,6 @@
 import type { AdapterMetadata } from '@lorakit/adapter-metadata';
 import { createAdapterRouter, type AdapterRouter } from '@lorakit/vllm-config';
+import { ServerError } from '../errors.js';
 import type { RegistryStore } from '../store/registry-store.js';
 
 const PAGE = 500;
@@ -16,7 +17,8 @@ export async function latestAdapters(store: RegistryStore): Promise<AdapterMetad
 
 /** Options of {@link createRouterCache}. */
 export interface RouterCacheOptions {
-  baseModel: string;
+  /** `router.base_model`; routing refuses to run without it (it could not tell which adapters vLLM can apply). */
+  baseModel: string | undefined;
   threshold?: number;
   locale?: string;
   /** Rebuild at least this often, so registrations made by another server instance are seen. */
@@ -25,6 +27,7 @@ export interface RouterCacheOptions {
 
 /**
  * The vllm-config router fed from the registry, rebuilt after a registration in this process or once `ttlMs` passed.
+ * `get()` rejects with `SERVER_ROUTER_NOT_CONFIGURED` when no base model is configured.
  */
 export function createRouterCache(store: RegistryStore, options: RouterCacheOptions) {
   let router: Promise<AdapterRouter> | undefined;
@@ -34,11 +37,21 @@ export function createRouterCache(store: RegistryStore, options: RouterCacheOpti
       router = undefined;
     },
     get(): Promise<AdapterRouter> {
+      const baseModel = options.baseModel;
+      if (baseModel === undefined) {
+        return Promise.reject(
+          new ServerError(
+            'SERVER_ROUTER_NOT_CONFIGURED',
+            'adapter routing needs router.base_model in the server config: the base model vLLM serves, so that only ' +
+              'adapters trained on it are chosen and it answers when none fits',
+          ),
+        );
+      }
       if (!router || Date.now() - builtAt > options.ttlMs) {
         builtAt = Date.now();
         router = latestAdapters(store).then((adapters) =>
           createAdapterRouter(adapters, {
-            baseModel: options.baseModel,
+            baseModel,
             ...(options.threshold !== undefined && { threshold: options.threshold }),
             ...(options.locale !== undefined && { locale: options.locale }),
           }),

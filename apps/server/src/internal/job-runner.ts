@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { runExport, type ExportConfig, type ExportProgress } from '@lorakit/jsonl-exporter';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ServerMetrics } from '../metrics.js';
@@ -22,9 +22,14 @@ interface Pending {
   cwd: string;
 }
 
+/** Output directory of a job relative to the data directory (the job's working directory): `exports/<id>`. */
+export function jobOutputPath(id: string): string {
+  return join('exports', id);
+}
+
 /** Output directory of a job: `<dataDir>/exports/<id>`. */
 export function jobOutputDir(dataDir: string, id: string): string {
-  return join(dataDir, 'exports', id);
+  return join(dataDir, jobOutputPath(id));
 }
 
 /**
@@ -57,7 +62,7 @@ export function createJobRunner(options: JobRunnerOptions) {
         },
       });
       await lastWrite;
-      const outDir = job.config.output.dir;
+      const outDir = resolve(job.cwd, job.config.output.dir);
       const files: string[] = [];
       for (const entry of await readdir(outDir, { withFileTypes: true })) if (entry.isFile()) files.push(entry.name);
       files.sort();
@@ -75,11 +80,13 @@ export function createJobRunner(options: JobRunnerOptions) {
       const e = error as { code?: unknown; message?: unknown };
       const code = typeof e.code === 'string' ? e.code : 'SERVER_INTERNAL';
       const cancelled = controller.signal.aborted && !closed;
+      // Clients see job errors: name files relative to the data directory, as the sources are configured.
+      const message = String(e.message).replaceAll(`${resolve(job.cwd)}${sep}`, '');
       await store
         .updateJob(job.id, {
           status: cancelled ? 'cancelled' : 'failed',
           finishedAt: now(),
-          error: closed ? { code: 'interrupted', message: 'the server stopped while the job ran' } : { code, message: String(e.message) },
+          error: closed ? { code: 'interrupted', message: 'the server stopped while the job ran' } : { code, message },
         })
         .catch(() => undefined);
       options.log.info(

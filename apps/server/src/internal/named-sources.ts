@@ -1,10 +1,12 @@
+import { relative, resolve } from 'node:path';
 import { SourceConfigSchema, type SourceConfig } from '@lorakit/jsonl-exporter';
 import { resolveInDataDir } from '../config.js';
 import { ServerError } from '../errors.js';
 
 /**
- * Validate the operator's named sources with jsonl-exporter's `SourceConfigSchema`, resolving file paths inside
- * the data directory. Jobs may only name these.
+ * Validate the operator's named sources with jsonl-exporter's `SourceConfigSchema`, checking that file paths stay
+ * inside the data directory. Paths are kept relative to it (jobs run with the data directory as their working
+ * directory), so manifests and reject refs never show the server's absolute paths. Jobs may only name these.
  *
  * @throws ServerError `SERVER_CONFIG_INVALID` naming the source and field.
  */
@@ -20,7 +22,7 @@ export function resolveNamedSources(sources: Record<string, Record<string, unkno
     if (source.type === 'stdin') {
       throw new ServerError('SERVER_CONFIG_INVALID', `sources.${name}: a named source cannot be stdin`);
     }
-    if ('path' in source) source.path = resolveInDataDir(dataDir, source.path, `sources.${name}.path`);
+    if ('path' in source) source.path = relative(resolve(dataDir), resolveInDataDir(dataDir, source.path, `sources.${name}.path`));
     out.set(name, source);
   }
   return out;

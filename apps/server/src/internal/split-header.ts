@@ -5,7 +5,8 @@ import { ServerError } from '../errors.js';
  * Split a streamed body into its first line (parsed as JSON) and a stream of the remaining bytes, reading no more
  * than the first line needs. The header may not exceed `maxHeaderBytes`, so finding it buffers a bounded amount.
  *
- * @throws ServerError `SERVER_BAD_REQUEST` when the first line is missing, too long or not JSON.
+ * @throws ServerError `SERVER_PAYLOAD_TOO_LARGE` when the first line is over `maxHeaderBytes` (newline excluded),
+ * `SERVER_BAD_REQUEST` when it is missing or not JSON.
  */
 export async function splitHeaderLine(
   body: AsyncIterable<Uint8Array>,
@@ -14,6 +15,8 @@ export async function splitHeaderLine(
   const iterator = body[Symbol.asyncIterator]();
   const parts: Buffer[] = [];
   let size = 0;
+  const tooLarge = () =>
+    new ServerError('SERVER_PAYLOAD_TOO_LARGE', `line 1: header line is over ${maxHeaderBytes} bytes (limits.body_bytes)`);
   for (;;) {
     const next = await iterator.next();
     if (next.done) throw new ServerError('SERVER_BAD_REQUEST', 'line 1: expected a JSON header line ending in a newline');
@@ -21,10 +24,11 @@ export async function splitHeaderLine(
     const nl = chunk.indexOf(0x0a);
     if (nl === -1) {
       size += chunk.length;
-      if (size > maxHeaderBytes) throw new ServerError('SERVER_BAD_REQUEST', `line 1: header line is over ${maxHeaderBytes} bytes`);
+      if (size > maxHeaderBytes) throw tooLarge();
       parts.push(chunk);
       continue;
     }
+    if (size + nl > maxHeaderBytes) throw tooLarge();
     parts.push(chunk.subarray(0, nl));
     const text = Buffer.concat(parts).toString('utf8');
     let header: unknown;

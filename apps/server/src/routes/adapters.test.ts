@@ -5,7 +5,7 @@ import { meta } from '../../test/metadata.js';
 describe('adapter registry', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({ router: { base_model: 'Qwen/Qwen2.5-7B-Instruct' } });
   });
   afterAll(() => t.close());
 
@@ -97,6 +97,25 @@ describe('adapter registry', () => {
     expect(peft).toMatchObject({ peft_type: 'LORA', r: 16, lora_alpha: 32, base_model_name_or_path: 'Qwen/Qwen2.5-7B-Instruct' });
   });
 
+  it('refuses a PEFT config with 422 naming the hyper-parameters the registration left out', async () => {
+    const bare = meta('no-training', '1.0.0');
+    delete bare['training'];
+    expect((await register(bare)).statusCode).toBe(201);
+    const res = await t.app.inject({ url: '/v1/adapters/no-training/1.0.0/peft-config', headers: auth('read') });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.code).toBe('SERVER_METADATA_INCOMPLETE');
+    expect(res.json().error.message).toContain('training.lora_rank, training.lora_alpha, training.lora_dropout');
+    const partial = meta('alpha-only', '1.0.0', {}, { training: { lora_rank: 16, lora_alpha: 32 } });
+    expect((await register(partial)).statusCode).toBe(201);
+    const res2 = await t.app.inject({ url: '/v1/adapters/alpha-only/1.0.0/peft-config', headers: auth('read') });
+    expect(res2.statusCode).toBe(422);
+    expect(res2.json().error.message).toMatch(/without training\.lora_dropout:/);
+    const full = meta('complete', '1.0.0', {}, { training: { lora_rank: 16, lora_alpha: 32, lora_dropout: 0.05 } });
+    expect((await register(full)).statusCode).toBe(201);
+    const ok = await t.app.inject({ url: '/v1/adapters/complete/1.0.0/peft-config', headers: auth('read') });
+    expect(ok.json()).toMatchObject({ r: 16, lora_alpha: 32, lora_dropout: 0.05 });
+  });
+
   it('routes text to the adapter whose keywords match', async () => {
     const res = await t.app.inject({
       method: 'POST',
@@ -112,7 +131,7 @@ describe('adapter registry', () => {
     expect(typeof body.reason).toBe('string');
     const none = (await t.app.inject({ method: 'POST', url: '/v1/route', headers: auth('read'), payload: { text: 'hello there' } })).json();
     expect(none.adapter).toBeNull();
-    expect(none.model).toBeNull();
+    expect(none.model).toBe('Qwen/Qwen2.5-7B-Instruct');
   });
 
   it('turns registered adapters into vLLM serve args, YAML, compose and Kubernetes output with warnings', async () => {
@@ -132,7 +151,16 @@ describe('adapter registry', () => {
     expect(body.args.join(' ')).toContain('/adapters/law-qa/1.1.0');
     expect(body.args.join(' ')).toContain('/mnt/tax');
     expect(body.yaml).toContain('Qwen/Qwen2.5-7B-Instruct');
-    expect(body.kubernetes).toContain('kind: Deployment');
+    // No adapter volume: a manifest whose pod lacks /adapters/law-qa/1.1.0 would not start.
+    expect(body.kubernetes).toBeNull();
+    expect(body.warnings.join('\n')).toContain('set adapterVolumeClaim');
+    const mounted = await t.app.inject({
+      method: 'POST',
+      url: '/v1/deployments/vllm',
+      headers: auth('read'),
+      payload: { serve: { model: 'Qwen/Qwen2.5-7B-Instruct', adapterVolumeClaim: 'loras' }, adapters: [{ id: 'law-qa' }] },
+    });
+    expect(mounted.json().kubernetes).toContain('claimName: loras');
     expect(body.compose).toContain('vllm');
     expect(body.warnings.join('\n')).toContain('tax-qa@2.0.0" was trained on meta-llama/Llama-3.1-8B');
     const missing = await t.app.inject({
@@ -145,6 +173,37 @@ describe('adapter registry', () => {
     const invalid = await t.app.inject({ method: 'POST', url: '/v1/deployments/vllm', headers: auth('read'), payload: { serve: { port: 0 } } });
     expect(invalid.statusCode).toBe(400);
     expect(invalid.json().error.issues.map((i: { path: string }) => i.path)).toContain('/serve/model');
+  });
+
+  it('takes the highest semantic version as latest in lists, lineage, deployments and routing', async () => {
+    for (const version of ['1.0.0', '1.0.10', '1.0.9']) {
+      expect((await register(meta('legal', version, { domain: 'legal', keywords: ['vertragsrecht'] }))).statusCode).toBe(201);
+    }
+    const list = (await t.app.inject({ url: '/v1/adapters?domain=legal', headers: auth('read') })).json();
+    expect(list.items.map((a: { version: string }) => a.version)).toEqual(['1.0.10']);
+    const versions = (await t.app.inject({ url: '/v1/adapters/legal', headers: auth('read') })).json();
+    expect(versions.versions.map((v: { version: string }) => v.version)).toEqual(['1.0.0', '1.0.9', '1.0.10']);
+    const lineage = (await t.app.inject({ url: '/v1/adapters/legal/lineage', headers: auth('read') })).json();
+    expect(lineage.chain[0].version).toBe('1.0.10');
+    const deployment = await t.app.inject({
+      method: 'POST',
+      url: '/v1/deployments/vllm',
+      headers: auth('read'),
+      payload: { serve: { model: 'Qwen/Qwen2.5-7B-Instruct' }, adapters: [{ id: 'legal' }] },
+    });
+    expect(deployment.json().args.join(' ')).toContain('/adapters/legal/1.0.10');
+    expect((await t.app.inject({ url: '/', headers: auth('read') })).body).toContain('href="/v1/adapters/legal/1.0.10/card"');
+  });
+
+  it('refuses to route without router.base_model, naming the setting', async () => {
+    const bare = await startTestServer();
+    try {
+      const res = await bare.app.inject({ method: 'POST', url: '/v1/route', headers: auth('read'), payload: { text: 'Baugenehmigung' } });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().error).toMatchObject({ code: 'SERVER_ROUTER_NOT_CONFIGURED', message: expect.stringContaining('router.base_model') });
+    } finally {
+      await bare.close();
+    }
   });
 
   it('renders the dashboard with adapters, escaping their fields', async () => {

@@ -13,6 +13,16 @@ import { audit } from '../internal/context.js';
 import type { AdapterRecord } from '../store/registry-store.js';
 
 const IdParams = z.object({ id: z.string().min(1) });
+
+// The hyper-parameters of adapter_config.json that the metadata model defaults when they are left out (rank 8,
+// alpha 16, dropout 0.1): an adapter_config.json must carry what the adapter was trained with, not those.
+const PEFT_HYPERPARAMETERS = ['lora_rank', 'lora_alpha', 'lora_dropout'] as const;
+
+function missingHyperparameters(body: unknown): string[] {
+  const training = (body as { training?: unknown } | null)?.training;
+  const given = typeof training === 'object' && training !== null ? training : {};
+  return PEFT_HYPERPARAMETERS.filter((k) => !(k in given)).map((k) => `training.${k}`);
+}
 const IdVersionParams = z.object({ id: z.string().min(1), version: z.string().min(1) });
 
 /** One registered adapter version as the API returns it. */
@@ -78,6 +88,7 @@ export function adapterRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           baseModel: meta.base_model.name,
           task: meta.task.type ?? null,
           metadata: meta,
+          trainingDefaults: missingHyperparameters(request.body),
           createdBy: request.principal?.name ?? 'anonymous',
           createdAt: new Date().toISOString(),
         });
@@ -186,9 +197,29 @@ export function adapterRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       '/adapters/:id/:version/peft-config',
       {
         config: { scope: 'read' },
-        schema: { tags: ['registry'], params: IdVersionParams, description: 'PEFT adapter_config.json generated from the metadata.' },
+        schema: {
+          tags: ['registry'],
+          params: IdVersionParams,
+          description:
+            'PEFT adapter_config.json generated from the metadata. 422 when the registration left out ' +
+            'training.lora_rank, lora_alpha or lora_dropout: the file would carry defaults, not the trained values.',
+        },
       },
-      async (request) => toPeftConfig(await metadataOf(request.params.id, request.params.version)),
+      async (request) => {
+        const { id, version } = request.params;
+        const record = await store.getAdapter(id, version);
+        if (!record) throw new ServerError('SERVER_NOT_FOUND', `adapter ${id}@${version} is not registered`);
+        const missing = record.trainingDefaults ?? [];
+        if (missing.length > 0) {
+          throw new ServerError(
+            'SERVER_METADATA_INCOMPLETE',
+            `adapter ${id}@${version} was registered without ${missing.join(', ')}: an adapter_config.json would carry ` +
+              `made-up values that do not match the trained weights; register a new version with them (PEFT's ` +
+              `adapter_config.json of the training run has r, lora_alpha and lora_dropout)`,
+          );
+        }
+        return toPeftConfig(record.metadata as AdapterMetadata);
+      },
     );
   };
 }

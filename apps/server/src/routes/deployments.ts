@@ -79,6 +79,14 @@ export function deploymentRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           throw error;
         }
         const config = parsed.data;
+        // A manifest whose pod lacks the adapter directories cannot start; the other formats are still useful.
+        let kubernetes: string | null = null;
+        try {
+          kubernetes = toKubernetesManifest(config);
+        } catch (error) {
+          if ((error as { code?: unknown }).code !== 'VLLM_CONFIG_INVALID') throw error;
+          warnings.push(`kubernetes is null: ${(error as Error).message}`);
+        }
         return {
           config,
           args: toServeArgs(config),
@@ -86,7 +94,7 @@ export function deploymentRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           yaml: toServeYaml(config),
           env: toEnv(config),
           compose: toComposeService(config),
-          kubernetes: toKubernetesManifest(config),
+          kubernetes,
           warnings: [...parsed.warnings, ...warnings],
         };
       },

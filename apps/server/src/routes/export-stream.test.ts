@@ -81,6 +81,18 @@ describe('POST /v1/export/stream', () => {
     }
   });
 
+  it('answers 413 for a header line over limits.body_bytes, even when it arrives in one piece', async () => {
+    const small = await startTestServer({ limits: { body_bytes: 65536 } });
+    try {
+      const padded = { ...config, pad: 'x'.repeat(100 * 1024) };
+      const res = await small.app.inject({ method: 'POST', url: '/v1/export/stream', headers: ndjsonHeaders, payload: body([record(1)], padded) });
+      expect(res.statusCode).toBe(413);
+      expect(res.json().error.code).toBe('SERVER_PAYLOAD_TOO_LARGE');
+    } finally {
+      await small.close();
+    }
+  });
+
   it('answers 400 naming the key for an invalid export config', async () => {
     const res = await t.app.inject({
       method: 'POST',

@@ -62,6 +62,18 @@ describe('export jobs', () => {
     expect(auditLines(t.logs)).toContainEqual(expect.objectContaining({ who: 'exporter', action: 'export.job.create', target: id, outcome: 'success' }));
   });
 
+  it('never shows the server paths in its files: manifest.json shows the source relative to the data dir', async () => {
+    const { id } = (await create({ source: 'crm', config: { style: 'instruction', output: { trainer_configs: true } } })).json() as { id: string };
+    const job = await waitFor(t, id, ['succeeded', 'failed']);
+    expect(job['status']).toBe('succeeded');
+    for (const name of job['files'] as string[]) {
+      const file = await t.app.inject({ url: `/v1/exports/${id}/files/${name}`, headers: auth('read') });
+      expect(file.body, name).not.toContain(dataDir);
+    }
+    const manifest = (await t.app.inject({ url: `/v1/exports/${id}/files/manifest.json`, headers: auth('read') })).json() as { source: string };
+    expect(manifest.source).toBe('jsonl sources/crm.jsonl');
+  });
+
   it('refuses path traversal and unknown files in downloads', async () => {
     const { id } = (await create({ source: 'crm' })).json() as { id: string };
     await waitFor(t, id, ['succeeded']);
@@ -99,6 +111,8 @@ describe('export jobs', () => {
     const job = await waitFor(t, id, ['failed', 'succeeded']);
     expect(job['status']).toBe('failed');
     expect((job['error'] as { code: string }).code).toBe('EXPORT_SOURCE_NOT_FOUND');
+    expect((job['error'] as { message: string }).message).toContain('sources/nope.jsonl');
+    expect((job['error'] as { message: string }).message).not.toContain(dataDir);
   });
 
   it('queues beyond the concurrency cap and cancels queued and running jobs', async () => {

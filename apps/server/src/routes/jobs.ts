@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ServerError } from '../errors.js';
 import type { AppContext } from '../internal/context.js';
 import { audit } from '../internal/context.js';
-import { fileSize, jobOutputDir, jobView, type JobRunner } from '../internal/job-runner.js';
+import { fileSize, jobOutputDir, jobOutputPath, jobView, type JobRunner } from '../internal/job-runner.js';
 import type { JobRecord } from '../store/registry-store.js';
 
 /** Body of `POST /v1/exports`. */
@@ -66,7 +66,7 @@ export function jobRoutes(ctx: AppContext, runner: JobRunner, sources: Map<strin
         }
         refuseRequestPaths(raw);
         const id = randomUUID();
-        const output = { ...((raw['output'] as object | undefined) ?? {}), dir: jobOutputDir(ctx.dataDir, id), overwrite: true };
+        const output = { ...((raw['output'] as object | undefined) ?? {}), dir: jobOutputPath(id), overwrite: true };
         const config = parseExportConfig({ ...raw, source, output }, { file: 'request body config' });
         const job: JobRecord = {
           id,

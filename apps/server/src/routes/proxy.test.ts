@@ -23,7 +23,10 @@ describe('OpenAI-compatible proxy over real HTTP', () => {
   let base: string;
   beforeAll(async () => {
     vllm = await startFakeVllm({ holdStream: true });
-    t = await startTestServer({ upstream: { url: vllm.url, api_key_env: 'FAKE_VLLM_KEY' } }, { env: { FAKE_VLLM_KEY: 'upstream-secret' } });
+    t = await startTestServer(
+      { upstream: { url: vllm.url, api_key_env: 'FAKE_VLLM_KEY' }, router: { base_model: 'Qwen/Qwen2.5-7B-Instruct' } },
+      { env: { FAKE_VLLM_KEY: 'upstream-secret' } },
+    );
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   });
@@ -121,7 +124,42 @@ describe('OpenAI-compatible proxy over real HTTP', () => {
       headers: { ...auth('read'), 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'auto', prompt: 'What is the weather like?' }),
     });
-    expect(unmatched.status).toBe(404);
+    expect(unmatched.status).toBe(200);
+    expect(vllm.calls.at(-1)?.body['model']).toBe('Qwen/Qwen2.5-7B-Instruct');
+  });
+
+  it('never routes model "auto" to an adapter trained on another base model', async () => {
+    const reg = await t.app.inject({
+      method: 'POST',
+      url: '/v1/adapters',
+      headers: auth('admin'),
+      payload: meta('tenancy-mistral', '1.0.0', { keywords: ['mietvertrag'] }, { base_model: { name: 'mistralai/Mistral-7B-v0.1' } }),
+    });
+    expect(reg.statusCode).toBe(201);
+    const res = await fetch(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { ...auth('read'), 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'Ist mein Mietvertrag gültig?' }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(vllm.calls.at(-1)?.body['model']).toBe('Qwen/Qwen2.5-7B-Instruct');
+    const route = await t.app.inject({ method: 'POST', url: '/v1/route', headers: auth('read'), payload: { text: 'Mietvertrag' } });
+    expect(route.json()).toMatchObject({ model: 'Qwen/Qwen2.5-7B-Instruct', adapter: null, fallback: true });
+  });
+
+  it('refuses lora_name outside "model" instead of letting the base model answer', async () => {
+    const before = vllm.calls.length;
+    for (const extra of [{ lora_name: 'law-qa' }, { extra_body: { lora_name: 'law-qa' } }, { lora_request: {} }]) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: auth('read'),
+        payload: { model: 'Qwen/Qwen2.5-7B-Instruct', messages: [{ role: 'user', content: 'hi' }], ...extra },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'SERVER_BAD_REQUEST', message: expect.stringContaining('put the adapter name in "model"') });
+    }
+    expect(vllm.calls.length).toBe(before);
   });
 
   it('needs a token for the proxy', async () => {

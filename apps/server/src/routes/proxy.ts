@@ -11,8 +11,8 @@ const CompletionRequestSchema = z
   .object({ model: z.string().min(1).describe('A served model or adapter name, or "auto" to let the router choose.') })
   .loose();
 
-/** Picks the adapter for `model: "auto"` from the request text; undefined when no adapter fits. */
-export type AutoModelPicker = (text: string) => Promise<{ adapter: string; confidence: number; reason: string } | undefined>;
+/** Picks the model for `model: "auto"` from the request text: an adapter, or the base model when none fits. */
+export type AutoModelPicker = (text: string) => Promise<{ adapter: string; confidence: number; reason: string }>;
 
 /** The text the router sees: the last user message of a chat request, or the prompt of a completion request. */
 export function routingText(body: Record<string, unknown>): string {
@@ -37,6 +37,19 @@ export function routingText(body: Record<string, unknown>): string {
   return '';
 }
 
+/**
+ * A field that looks like it selects an adapter but that vLLM ignores (the base model would answer), as in
+ * vllm-config's client: top-level or inside `extra_body` (how the OpenAI Python client sends extra fields).
+ */
+function adapterFieldOutsideModel(body: Record<string, unknown>): string | undefined {
+  const extra = body['extra_body'];
+  for (const [prefix, object] of [['', body], ['extra_body.', extra]] as const) {
+    if (typeof object !== 'object' || object === null) continue;
+    for (const field of ['lora_name', 'lora_request']) if (field in object) return `${prefix}${field}`;
+  }
+  return undefined;
+}
+
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding']);
 
 /**
@@ -59,12 +72,16 @@ export function proxyRoutes(ctx: AppContext, pickModel: AutoModelPicker | undefi
             throw new ServerError('SERVER_UPSTREAM_NOT_CONFIGURED', 'no vLLM upstream: start with --upstream URL or set upstream.url');
           }
           const body: Record<string, unknown> = { ...request.body };
+          const field = adapterFieldOutsideModel(body);
+          if (field !== undefined) {
+            throw new ServerError(
+              'SERVER_BAD_REQUEST',
+              `vLLM has no "${field}" request field: it would ignore it and the base model would answer; put the adapter name in "model" (or "auto")`,
+            );
+          }
           if (body['model'] === 'auto') {
             if (!pickModel) throw new ServerError('SERVER_UPSTREAM_NOT_CONFIGURED', 'model "auto" needs the adapter router');
             const choice = await pickModel(routingText(body));
-            if (!choice) {
-              throw new ServerError('SERVER_NOT_FOUND', 'model "auto": no registered adapter matches this request');
-            }
             body['model'] = choice.adapter;
             void reply.header('x-lorakit-adapter', choice.adapter);
             void reply.header('x-lorakit-route-reason', encodeURIComponent(choice.reason));

@@ -7,18 +7,14 @@ export const RouteRequestSchema = z.object({ text: z.string().min(1).describe('T
 
 /**
  * `POST /v1/route`: which registered adapter should answer `text` (the vllm-config router over the latest version
- * of every adapter). `model` is null when no adapter is confident and no `router.base_model` is configured.
+ * of every adapter trained on `router.base_model`); 503 `SERVER_ROUTER_NOT_CONFIGURED` without `router.base_model`.
  */
 export function routeRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
       '/route',
       { config: { scope: 'read' }, schema: { tags: ['routing'], body: RouteRequestSchema } },
-      async (request) => {
-        const result = (await ctx.router.get()).route(request.body.text);
-        const model = result.fallback && ctx.config.router.base_model === undefined ? null : result.model;
-        return { ...result, model };
-      },
+      async (request) => (await ctx.router.get()).route(request.body.text),
     );
   };
 }

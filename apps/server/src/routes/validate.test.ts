@@ -49,6 +49,15 @@ describe('POST /v1/validate', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('SCHEMA_INVALID');
+    const cases: [unknown, string][] = [
+      [{ $ref: '#/definitions/x' }, 'SCHEMA_REF_NOT_FOUND'],
+      [{ $schema: 'http://json-schema.org/draft-04/schema#', type: 'string' }, 'SCHEMA_UNSUPPORTED_DRAFT'],
+    ];
+    for (const [bad, code] of cases) {
+      const r = await t.app.inject({ method: 'POST', url: '/v1/validate', headers: auth('read'), payload: { schema: bad, sample: {} } });
+      expect(r.statusCode, code).toBe(400);
+      expect(r.json().error.code).toBe(code);
+    }
   });
 
   it('answers 400 naming the field for a malformed body', async () => {

@@ -13,6 +13,7 @@ const url = postgresUrl();
 // One schema per test run so parallel runs never see each other's rows; dropped at the end.
 const schema = `lorakit_test_${randomBytes(6).toString('hex')}`;
 const serverSchema = `${schema}_srv`;
+const oldSchema = `${schema}_v1`;
 
 describe.skipIf(url === undefined)('postgres store', () => {
   afterAll(async () => {
@@ -21,6 +22,7 @@ describe.skipIf(url === undefined)('postgres store', () => {
     await client.connect();
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await client.query(`DROP SCHEMA IF EXISTS "${serverSchema}" CASCADE`);
+    await client.query(`DROP SCHEMA IF EXISTS "${oldSchema}" CASCADE`);
     await client.end();
   });
 
@@ -43,6 +45,43 @@ describe.skipIf(url === undefined)('postgres store', () => {
     } finally {
       await t.close();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('upgrades a database of the first release so its latest versions follow semver', async () => {
+    const pg = (await import('pg')).default;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      // The schema as the first release shipped it (migration 1), with versions registered out of order.
+      await client.query(`CREATE SCHEMA "${oldSchema}"; SET search_path = "${oldSchema}";
+        CREATE TABLE lorakit_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL);
+        INSERT INTO lorakit_migrations VALUES (1, now());
+        CREATE TABLE adapters (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, id TEXT NOT NULL,
+          version TEXT NOT NULL, domain TEXT, base_model TEXT, task TEXT, metadata JSONB NOT NULL,
+          created_by TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL, UNIQUE (id, version));
+        CREATE FUNCTION lorakit_adapters_immutable() RETURNS trigger LANGUAGE plpgsql AS
+          $$ BEGIN RAISE EXCEPTION 'registered adapter versions are immutable'; END $$;
+        CREATE TRIGGER adapters_immutable BEFORE UPDATE ON adapters
+          FOR EACH ROW EXECUTE FUNCTION lorakit_adapters_immutable();
+        CREATE TABLE jobs (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+          status TEXT NOT NULL, source TEXT NOT NULL, config JSONB NOT NULL, progress JSONB, stats JSONB,
+          quality JSONB, files JSONB NOT NULL, error JSONB, created_by TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+          started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ);
+        INSERT INTO adapters (id, version, metadata, created_by, created_at)
+          VALUES ('legal', '1.0.0', '{}', 'x', now()), ('legal', '1.0.10', '{}', 'x', now()),
+                 ('legal', '1.0.9', '{}', 'x', now());`);
+      const store = await createPostgresStore({ connectionString: url ?? '', schema: oldSchema });
+      try {
+        await store.migrate();
+        expect((await store.listAdapters({ limit: 10, offset: 0 })).items.map((a) => a.version)).toEqual(['1.0.10']);
+        expect((await store.listAdapterVersions('legal')).map((a) => a.version)).toEqual(['1.0.0', '1.0.9', '1.0.10']);
+      } finally {
+        await store.close();
+      }
+      await expect(client.query(`UPDATE adapters SET metadata = '{"x":1}'`)).rejects.toThrow(/immutable/);
+    } finally {
+      await client.end();
     }
   });
 });

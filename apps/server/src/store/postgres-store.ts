@@ -3,9 +3,10 @@ import type PgModule from 'pg';
 import { ServerError } from '../errors.js';
 import { JOB_COLUMNS, JSON_FIELDS } from './registry-store.js';
 import type { AdapterQuery, AdapterRecord, JobPatch, JobRecord, JobStatus, RegistryStore } from './registry-store.js';
+import { versionSortKey } from './version-key.js';
 
 // Each entry runs once, in order, inside one transaction with its version row; never edit a shipped entry.
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly (string | ((client: PoolClient) => Promise<void>))[] = [
   `CREATE TABLE adapters (
      seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
      id TEXT NOT NULL, version TEXT NOT NULL,
@@ -25,7 +26,24 @@ const MIGRATIONS: readonly string[] = [
      progress JSONB, stats JSONB, quality JSONB, files JSONB NOT NULL, error JSONB,
      created_by TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ);
    CREATE INDEX jobs_status ON jobs (status);`,
+  // "Latest" is the highest semantic version, which text order of `version` is not (1.0.10 < 1.0.9). COLLATE "C":
+  // the key is ordered byte by byte, whatever the database's collation.
+  async (client) => {
+    await client.query(`ALTER TABLE adapters ADD COLUMN version_key TEXT COLLATE "C" NOT NULL DEFAULT '';
+                        CREATE INDEX adapters_latest ON adapters (id, version_key);
+                        ALTER TABLE adapters DISABLE TRIGGER adapters_immutable`);
+    const { rows } = await client.query<{ seq: string; version: string }>('SELECT seq, version FROM adapters');
+    for (const row of rows) {
+      await client.query('UPDATE adapters SET version_key = $1 WHERE seq = $2', [versionSortKey(row.version), row.seq]);
+    }
+    await client.query('ALTER TABLE adapters ENABLE TRIGGER adapters_immutable');
+  },
+  // NULL for versions registered before: whether their hyper-parameters were given is unknown.
+  `ALTER TABLE adapters ADD COLUMN training_defaults JSONB;`,
 ];
+
+// The seq of the highest version of each adapter; equal precedence (build metadata only) goes to the later one.
+const LATEST = 'SELECT DISTINCT ON (id) seq FROM adapters ORDER BY id, version_key DESC, seq DESC';
 
 // Any 64-bit constant works; it only has to be the same for every lorakit server sharing the database.
 const MIGRATION_LOCK = 0x6c6f72616b6974n;
@@ -37,6 +55,7 @@ interface AdapterRow {
   base_model: string | null;
   task: string | null;
   metadata: unknown;
+  training_defaults: string[] | null;
   created_by: string;
   created_at: Date;
 }
@@ -67,6 +86,7 @@ function toAdapter(row: AdapterRow): AdapterRecord {
     baseModel: row.base_model,
     task: row.task,
     metadata: row.metadata,
+    trainingDefaults: row.training_defaults,
     createdBy: row.created_by,
     createdAt: row.created_at.toISOString(),
   };
@@ -172,9 +192,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         const applied = new Set(
           (await client.query<{ version: number }>('SELECT version FROM lorakit_migrations')).rows.map((r) => r.version),
         );
-        for (const [index, sql] of MIGRATIONS.entries()) {
+        for (const [index, migration] of MIGRATIONS.entries()) {
           if (applied.has(index + 1)) continue;
-          await client.query(sql);
+          if (typeof migration === 'string') await client.query(migration);
+          else await migration(client);
           await client.query('INSERT INTO lorakit_migrations (version, applied_at) VALUES ($1, now())', [index + 1]);
         }
         await client.query('COMMIT');
@@ -191,9 +212,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     async insertAdapter(r) {
       const rows = await query(
         'insert adapter',
-        `INSERT INTO adapters (id, version, domain, base_model, task, metadata, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id, version) DO NOTHING RETURNING id`,
-        [r.id, r.version, r.domain, r.baseModel, r.task, jsonParam(r.metadata), r.createdBy, r.createdAt],
+        `INSERT INTO adapters (id, version, version_key, domain, base_model, task, metadata, training_defaults,
+           created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id, version) DO NOTHING
+         RETURNING id`,
+        [r.id, r.version, versionSortKey(r.version), r.domain, r.baseModel, r.task, jsonParam(r.metadata),
+          jsonParam(r.trainingDefaults), r.createdBy, r.createdAt],
       );
       return rows.length === 1 ? 'created' : 'conflict';
     },
@@ -205,12 +228,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       return rows[0] && toAdapter(rows[0]);
     },
     async listAdapterVersions(id) {
-      return (await query<AdapterRow>('list versions', 'SELECT * FROM adapters WHERE id = $1 ORDER BY seq', [id])).map(
+      return (await query<AdapterRow>('list versions', 'SELECT * FROM adapters WHERE id = $1 ORDER BY version_key, seq', [id])).map(
         toAdapter,
       );
     },
     async listAdapters(q: AdapterQuery) {
-      const where: string[] = ['a.seq IN (SELECT MAX(seq) FROM adapters GROUP BY id)'];
+      const where: string[] = [`a.seq IN (${LATEST})`];
       const params: unknown[] = [];
       const add = (column: string, value: string | undefined) => {
         if (value === undefined) return;

@@ -6,8 +6,14 @@ export interface AdapterRecord {
   domain: string | null;
   baseModel: string | null;
   task: string | null;
-  /** The validated adapter metadata, as registered. */
+  /** The validated adapter metadata, as registered (defaults applied). */
   metadata: unknown;
+  /**
+   * LoRA hyper-parameters (`lora_rank`, `lora_alpha`, `lora_dropout`) the registration left out, so `metadata`
+   * holds the metadata model's defaults for them, not what the adapter was trained with. Null: registered before
+   * this was recorded (unknown).
+   */
+  trainingDefaults: string[] | null;
   /** Token name that registered it. */
   createdBy: string;
   /** ISO 8601. */
@@ -84,9 +90,15 @@ export interface RegistryStore {
   /** Insert a new adapter version; `conflict` when id + version already exists (nothing is changed). */
   insertAdapter(record: AdapterRecord): Promise<'created' | 'conflict'>;
   getAdapter(id: string, version: string): Promise<AdapterRecord | undefined>;
-  /** All versions of an adapter, oldest registration first. */
+  /**
+   * All versions of an adapter in semver precedence order, so the last one is the latest (highest) version; versions
+   * differing only in build metadata keep their registration order.
+   */
   listAdapterVersions(id: string): Promise<AdapterRecord[]>;
-  /** The latest registered version of each adapter matching the filter, ordered by id, with the total count. */
+  /**
+   * The latest version (highest semver, not the last registered) of each adapter, kept when it matches the filter;
+   * ordered by id, with the total count.
+   */
   listAdapters(query: AdapterQuery): Promise<{ items: AdapterRecord[]; total: number }>;
   createJob(job: JobRecord): Promise<void>;
   /** Update a job; returns false when it does not exist. */

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testRegistryStore } from '../../test/registry-store-contract.js';
 import { createSqliteStore } from './sqlite-store.js';
@@ -16,7 +17,7 @@ describe('createSqliteStore', () => {
     const first = await createSqliteStore({ file });
     await first.migrate();
     await first.insertAdapter({
-      id: 'a', version: '1.0.0', domain: null, baseModel: null, task: null, metadata: {}, createdBy: 'x',
+      id: 'a', version: '1.0.0', domain: null, baseModel: null, task: null, metadata: {}, trainingDefaults: null, createdBy: 'x',
       createdAt: '2026-01-01T00:00:00.000Z',
     });
     await first.close();
@@ -24,5 +25,37 @@ describe('createSqliteStore', () => {
     await second.migrate();
     expect((await second.listAdapterVersions('a')).length).toBe(1);
     await second.close();
+  });
+
+  it('upgrades a database of the first release so its latest versions follow semver', async () => {
+    const file = join(dir, 'v1.db');
+    const old = new Sqlite(file);
+    // The schema as the first release shipped it (migration 1), with versions registered out of order.
+    old.exec(`CREATE TABLE lorakit_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);
+      INSERT INTO lorakit_migrations VALUES (1, '2026-01-01T00:00:00.000Z');
+      CREATE TABLE adapters (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, version TEXT NOT NULL,
+        domain TEXT, base_model TEXT, task TEXT, metadata TEXT NOT NULL, created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL, UNIQUE (id, version));
+      CREATE TRIGGER adapters_immutable BEFORE UPDATE ON adapters
+        BEGIN SELECT RAISE(ABORT, 'registered adapter versions are immutable'); END;
+      CREATE TABLE jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
+        source TEXT NOT NULL, config TEXT NOT NULL, progress TEXT, stats TEXT, quality TEXT, files TEXT NOT NULL,
+        error TEXT, created_by TEXT NOT NULL, created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT);`);
+    for (const version of ['1.0.0', '1.0.10', '1.0.9']) {
+      old.prepare(`INSERT INTO adapters (id, version, metadata, created_by, created_at) VALUES ('legal', ?, '{}', 'x', 'y')`)
+        .run(version);
+    }
+    old.close();
+    const store = await createSqliteStore({ file });
+    await store.migrate();
+    expect((await store.listAdapters({ limit: 10, offset: 0 })).items.map((a) => a.version)).toEqual(['1.0.10']);
+    expect(
+      await store.insertAdapter({ id: 'legal', version: '1.0.9', domain: null, baseModel: null, task: null, metadata: {},
+        trainingDefaults: null, createdBy: 'x', createdAt: '2026-01-01T00:00:00.000Z' }),
+    ).toBe('conflict');
+    await store.close();
+    const check = new Sqlite(file);
+    expect(() => check.exec(`UPDATE adapters SET metadata = '{"x":1}'`)).toThrow(/immutable/);
+    check.close();
   });
 });

@@ -5,9 +5,10 @@ import type { Database } from 'better-sqlite3';
 import { ServerError } from '../errors.js';
 import { JOB_COLUMNS, JSON_FIELDS } from './registry-store.js';
 import type { AdapterQuery, AdapterRecord, JobPatch, JobRecord, JobStatus, RegistryStore } from './registry-store.js';
+import { versionSortKey } from './version-key.js';
 
 // Each entry runs once, in order, inside one transaction with its version row; never edit a shipped entry.
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
   `CREATE TABLE adapters (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
      id TEXT NOT NULL, version TEXT NOT NULL,
@@ -25,7 +26,25 @@ const MIGRATIONS: readonly string[] = [
      progress TEXT, stats TEXT, quality TEXT, files TEXT NOT NULL, error TEXT,
      created_by TEXT NOT NULL, created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT);
    CREATE INDEX jobs_status ON jobs (status);`,
+  // "Latest" is the highest semantic version, which text order of `version` is not (1.0.10 < 1.0.9).
+  (db) => {
+    db.exec(`ALTER TABLE adapters ADD COLUMN version_key TEXT NOT NULL DEFAULT '';
+             CREATE INDEX adapters_latest ON adapters (id, version_key);
+             DROP TRIGGER adapters_immutable;`);
+    const set = db.prepare('UPDATE adapters SET version_key = ? WHERE seq = ?');
+    for (const row of db.prepare('SELECT seq, version FROM adapters').all() as { seq: number; version: string }[]) {
+      set.run(versionSortKey(row.version), row.seq);
+    }
+    db.exec(`CREATE TRIGGER adapters_immutable BEFORE UPDATE ON adapters
+               BEGIN SELECT RAISE(ABORT, 'registered adapter versions are immutable'); END;`);
+  },
+  // NULL for versions registered before: whether their hyper-parameters were given is unknown.
+  `ALTER TABLE adapters ADD COLUMN training_defaults TEXT;`,
 ];
+
+// The seq of the highest version of each adapter; equal precedence (build metadata only) goes to the later one.
+const LATEST = `SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY id ORDER BY version_key DESC, seq DESC) AS n
+                FROM adapters) WHERE n = 1`;
 
 interface AdapterRow {
   id: string;
@@ -34,6 +53,7 @@ interface AdapterRow {
   base_model: string | null;
   task: string | null;
   metadata: string;
+  training_defaults: string | null;
   created_by: string;
   created_at: string;
 }
@@ -64,6 +84,7 @@ function toAdapter(row: AdapterRow): AdapterRecord {
     baseModel: row.base_model,
     task: row.task,
     metadata: JSON.parse(row.metadata),
+    trainingDefaults: json(row.training_defaults) as string[] | null,
     createdBy: row.created_by,
     createdAt: row.created_at,
   };
@@ -145,9 +166,10 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Re
           const applied = new Set(
             (db.prepare('SELECT version FROM lorakit_migrations').all() as { version: number }[]).map((r) => r.version),
           );
-          MIGRATIONS.forEach((sql, index) => {
+          MIGRATIONS.forEach((migration, index) => {
             if (applied.has(index + 1)) return;
-            db.exec(sql);
+            if (typeof migration === 'string') db.exec(migration);
+            else migration(db);
             db.prepare('INSERT INTO lorakit_migrations (version, applied_at) VALUES (?, ?)').run(
               index + 1,
               new Date().toISOString(),
@@ -163,10 +185,11 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Re
       return run('insert adapter', () => {
         const info = db
           .prepare(
-            `INSERT INTO adapters (id, version, domain, base_model, task, metadata, created_by, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id, version) DO NOTHING`,
+            `INSERT INTO adapters (id, version, version_key, domain, base_model, task, metadata, training_defaults,
+               created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id, version) DO NOTHING`,
           )
-          .run(r.id, r.version, r.domain, r.baseModel, r.task, JSON.stringify(r.metadata), r.createdBy, r.createdAt);
+          .run(r.id, r.version, versionSortKey(r.version), r.domain, r.baseModel, r.task, JSON.stringify(r.metadata),
+            r.trainingDefaults === null ? null : JSON.stringify(r.trainingDefaults), r.createdBy, r.createdAt);
         return info.changes === 1 ? 'created' : 'conflict';
       });
     },
@@ -178,12 +201,12 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Re
     },
     async listAdapterVersions(id) {
       return run('list versions', () =>
-        (db.prepare('SELECT * FROM adapters WHERE id = ? ORDER BY seq').all(id) as AdapterRow[]).map(toAdapter),
+        (db.prepare('SELECT * FROM adapters WHERE id = ? ORDER BY version_key, seq').all(id) as AdapterRow[]).map(toAdapter),
       );
     },
     async listAdapters(q: AdapterQuery) {
       return run('list adapters', () => {
-        const where: string[] = ['a.seq IN (SELECT MAX(seq) FROM adapters GROUP BY id)'];
+        const where: string[] = [`a.seq IN (${LATEST})`];
         const params: unknown[] = [];
         for (const [column, value] of [['domain', q.domain], ['base_model', q.baseModel], ['task', q.task]] as const) {
           if (value === undefined) continue;

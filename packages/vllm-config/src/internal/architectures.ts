@@ -15,6 +15,33 @@ const TABLE: Readonly<Record<string, readonly string[]>> = {
   Phi3ForCausalLM: ['qkv_proj', 'o_proj', 'gate_up_proj', 'down_proj'],
 };
 
+// Hub model names (the part after the organisation, lower-cased) of the families above, from each model's
+// config.json `architectures`. Multimodal, MoE and vision siblings have other classes (Gemma3ForConditionalGeneration
+// for gemma-3-4b and larger, Qwen2MoeForCausalLM/Qwen3MoeForCausalLM for the "-a<N>b" models, Mllama for
+// Llama-3.2-Vision, Phi3Small/PhiMoE), so they are excluded and stay unknown rather than guessed.
+const NAME_PATTERNS: readonly (readonly [RegExp, string])[] = [
+  [/^(?:meta-)?llama-(?:2|3|3\.1|3\.2|3\.3)-\d+b(?:-|$)/, 'LlamaForCausalLM'],
+  [/^mistral-7b-/, 'MistralForCausalLM'],
+  [/^qwen(?:1\.5|2|2\.5)-(?:math-|coder-)?[\d.]+b(?:-|$)/, 'Qwen2ForCausalLM'],
+  [/^qwen3-[\d.]+b(?:-|$)/, 'Qwen3ForCausalLM'],
+  [/^gemma-(?:1\.1-)?[27]b(?:-|$)/, 'GemmaForCausalLM'],
+  [/^gemma-2-\d+b(?:-|$)/, 'Gemma2ForCausalLM'],
+  [/^gemma-3-(?:1b|270m)(?:-|$)/, 'Gemma3ForCausalLM'],
+  [/^phi-3(?:\.5)?-(?:mini|medium)-/, 'Phi3ForCausalLM'],
+];
+const EXCLUDED = /vision|-vl-|-a\d+(?:\.\d+)?b(?:-|$)/;
+
+/**
+ * The architecture of a Hub model id by its name (`google/gemma-3-1b-it` → Gemma3ForCausalLM; forks such as
+ * `unsloth/Llama-3.2-1B` too), for the families of the table; undefined for anything else.
+ */
+export function architectureOfModelName(model: string): string | undefined {
+  const name = model.toLowerCase().split('/').at(-1) ?? '';
+  if (EXCLUDED.test(name)) return undefined;
+  for (const [pattern, architecture] of NAME_PATTERNS) if (pattern.test(name)) return architecture;
+  return undefined;
+}
+
 /** Embedding / output-head LoRA (`lora_embedding_A/B`, lm_head lora_A/B): served for these architectures; vLLM 0.12 only dropped the extra vocabulary. */
 export const EMBEDDING_MODULES: readonly string[] = ['embed_tokens', 'lm_head'];
 
