@@ -416,6 +416,13 @@ describe('runExport', () => {
     expect(await readdir(work)).toEqual(['in.jsonl']);
   });
 
+  it('dry run refuses an output directory the real run would refuse', async () => {
+    await writeJsonl('in.jsonl', [record(0)]);
+    await mkdir(join(work, 'precious'));
+    await writeFile(join(work, 'precious', 'thesis.txt'), 'hi\n');
+    await expect(run(config({ output: { dir: 'precious' } }), { cwd: work, dryRun: true })).rejects.toMatchObject({ code: 'EXPORT_OUTPUT_EXISTS' });
+  });
+
   it('reports progress with records, bytes, rate and ETA, and survives an interval of 0', async () => {
     await writeJsonl('in.jsonl', Array.from({ length: 3000 }, (_, i) => record(i)));
     const seen: ExportProgress[] = [];

@@ -86,7 +86,8 @@ export async function runExport(config: ExportConfig, options: ExportOptions = {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   const target = resolve(cwd, config.output.dir);
-  if (!options.dryRun) await checkOutputDir(target, { overwrite: config.output.overwrite, inputs: inputPaths(config, cwd), cwds: [cwd, process.cwd()] });
+  // A dry run checks it too: it must not pass where the real run would refuse.
+  await checkOutputDir(target, { overwrite: config.output.overwrite, inputs: inputPaths(config, cwd), cwds: [cwd, process.cwd()] });
   // Sizes the report's sample and decides on worker threads; undefined where the input size cannot be told.
   const estimated = await estimateRecords(config.source, cwd);
   const reporter = config.quality_metrics.enabled ? await createReporter(config, estimated) : undefined;
