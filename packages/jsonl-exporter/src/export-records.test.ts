@@ -173,6 +173,23 @@ describe('exportRecords: record values', () => {
     expect(custom.lines).toEqual([{ question: 'When? (asked 2025-01-01T08:00:00.000Z)', at: '2025-01-01T08:00:00.000Z', answer: 'New year.' }]);
   });
 
+  it('splits a Date or bigint split.id_field as the same id read as text from a file', async () => {
+    const splitOf = async (records: unknown[]) => {
+      const splits: string[] = [];
+      const over = config({ dedup: { exact: false }, weighting: { enabled: false }, split: { validation: 0.5, id_field: 'id' } });
+      for await (const e of exportRecords(sourceFromIterable(records), over)) if (e.kind === 'line') splits.push(e.split);
+      return splits;
+    };
+    const at = (i: number) => new Date(Date.UTC(2025, 0, 1 + i));
+    const asDates = Array.from({ length: 40 }, (_, i) => ({ id: at(i), instruction: `q${i}`, output: `a${i}` }));
+    const asText = asDates.map((r) => ({ ...r, id: r.id.toISOString() }));
+    const dateSplits = await splitOf(asDates);
+    expect(new Set(dateSplits)).toEqual(new Set(['train', 'validation']));
+    expect(dateSplits).toEqual(await splitOf(asText));
+    const asBigints = Array.from({ length: 40 }, (_, i) => ({ id: BigInt(i) * 10n ** 20n, instruction: `q${i}`, output: `a${i}` }));
+    expect(await splitOf(asBigints)).toEqual(await splitOf(asBigints.map((r) => ({ ...r, id: String(r.id) }))));
+  });
+
   it('weighs from the whole record although include_fields leaves the weight and timestamp out of the sample', async () => {
     const records = [
       { instruction: 'q1', output: 'a1', weight: 0.5, ts: '2025-01-01' },

@@ -16,6 +16,7 @@ import { RefTable } from './ref-table.js';
 import { Renderer } from './render.js';
 import { countCodePoints } from '@lorakit/schema-validation';
 import { Weighter } from './weight.js';
+import { toText } from './text.js';
 
 // Char codes ending the file part of a ref: `in.jsonl:17`, `in.json[3]`.
 const COLON = 58;
@@ -372,7 +373,9 @@ export class Pipeline {
   private idOf(item: SourceItem): string {
     if (this.idField !== undefined && item.record) {
       const value = getPath(item.record, this.idField);
-      if (value !== undefined && value !== null) return typeof value === 'string' ? value : JSON.stringify(value);
+      // As text: a database's Date or bigint id hashes like the same id read from a JSONL file.
+      const text = toText(value);
+      if (text !== undefined) return text;
     }
     // Refs name the file as the config spells it (`data/in.jsonl:17`, `/abs/in.jsonl:17`); the id names it by its
     // base name (`in.jsonl:17`), so the split does not depend on where the command runs from.
