@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +15,19 @@ describe('lorakit report', () => {
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { counts: Record<string, unknown> };
     expect(report.counts).toMatchObject({ samples: 7, valid: 4, invalid: 3 });
     expect(readFileSync(join(dir, 'r.html'), 'utf8')).toMatch(/<html/i);
+  });
+
+  it('says a JSON array or a CSV file is not JSONL, exit 2, instead of a report of unparsable lines', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-report-'));
+    writeFileSync(join(dir, 'data.json'), '[\n  {"instruction": "hi", "output": "hello"}\n]\n');
+    writeFileSync(join(dir, 'data.csv'), 'instruction,output\nhi,hello\n');
+    const json = await runCli(['report', 'data.json'], { cwd: dir });
+    expect(json.code).toBe(2);
+    expect(json.stderr).toContain('data.json is a JSON array, not JSONL: lorakit report reads JSONL');
+    expect(json.stdout).toBe('');
+    const csv = await runCli(['report', 'data.csv'], { cwd: dir });
+    expect(csv.code).toBe(2);
+    expect(csv.stderr).toContain('data.csv is CSV, not JSONL');
   });
 
   it('a failing gate makes exit 1 and names the gate', async () => {

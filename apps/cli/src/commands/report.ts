@@ -2,7 +2,7 @@ import type * as QualityMetrics from '@lorakit/quality-metrics';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-code.js';
 import { ContextError, resolvePath, type CommandContext } from '../internal/context.js';
-import { assertReadableFile, displayName, readJsonFile, writeTextAtomic } from '../internal/files.js';
+import { assertJsonl, assertReadableFile, displayName, readJsonFile, writeTextAtomic } from '../internal/files.js';
 import { createProgress } from '../internal/progress.js';
 import type { Opts } from '../program.js';
 import { asSchema } from './schema.js';
@@ -37,7 +37,10 @@ export async function reportCommand(args: unknown[], opts: Opts, ctx: CommandCon
   const files = args[0] as string[];
   const { io, out } = ctx;
   if (files.filter((f) => f === '-').length > 1) throw new CliError('CLI_USAGE', 'stdin (-) can be read only once');
-  for (const file of files) await assertReadableFile(io, file);
+  for (const file of files) {
+    await assertReadableFile(io, file);
+    if (file !== '-') await assertJsonl(resolvePath(io, file), displayName(file), 'lorakit report');
+  }
   const [qm, sv] = await Promise.all([import('@lorakit/quality-metrics'), import('@lorakit/schema-validation')]);
 
   const schemaFile = opts['schema'] as string | undefined;

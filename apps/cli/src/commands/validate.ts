@@ -1,10 +1,8 @@
-import { open } from 'node:fs/promises';
-import { extname } from 'node:path';
 import type { Issue, Validator } from '@lorakit/schema-validation';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-code.js';
 import { ContextError, resolvePath, type CommandContext } from '../internal/context.js';
-import { assertReadableFile, displayName, readJsonFile, writeTextAtomic } from '../internal/files.js';
+import { assertJsonl, assertReadableFile, displayName, readJsonFile, writeTextAtomic } from '../internal/files.js';
 import { createProgress } from '../internal/progress.js';
 import type { Opts } from '../program.js';
 import { asSchema, inferFromFiles } from './schema.js';
@@ -20,56 +18,6 @@ interface FileSummary {
 
 interface PrintedIssue extends Issue {
   file: string;
-}
-
-// Formats people pass for JSONL, with the export source type that reads them.
-const OTHER_FORMATS: Readonly<Record<string, { name: string; source: string }>> = {
-  '.json': { name: 'a JSON document', source: 'json' },
-  '.csv': { name: 'CSV', source: 'csv' },
-  '.tsv': { name: 'TSV', source: 'csv' },
-  '.parquet': { name: 'Parquet', source: 'parquet' },
-};
-const PEEK_BYTES = 1 << 20;
-
-/**
- * Refuses (exit 2) a file that is not JSONL before reading it as JSONL would give one parse error per line: a JSON
- * array (first non-blank character `[` on a line that is not JSON by itself, or in a .json file), or a .json, .csv,
- * .tsv or .parquet file whose first line is not JSON.
- */
-async function assertJsonl(path: string, name: string): Promise<void> {
-  const handle = await open(path, 'r');
-  let head: string;
-  try {
-    const buffer = Buffer.alloc(PEEK_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, PEEK_BYTES, 0);
-    head = buffer.subarray(0, bytesRead).toString('utf8');
-  } finally {
-    await handle.close();
-  }
-  const text = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
-  const start = text.search(/\S/);
-  if (start === -1) return;
-  const end = text.indexOf('\n', start);
-  // A first line longer than the peek is undecided: read on as JSONL.
-  let firstLineIsJson: boolean | undefined;
-  if (end !== -1 || text.length < PEEK_BYTES) {
-    try {
-      JSON.parse(text.slice(start, end === -1 ? undefined : end));
-      firstLineIsJson = true;
-    } catch {
-      firstLineIsJson = false;
-    }
-  }
-  const ext = extname(path).toLowerCase();
-  const other = OTHER_FORMATS[ext];
-  const convert = (source: string) =>
-    `lorakit validate reads JSONL (one JSON record per line); convert it first, or export it with a source of type ${source}`;
-  if (text[start] === '[' && (firstLineIsJson === false || ext === '.json')) {
-    throw new CliError('CLI_USAGE', `${name} is a JSON array, not JSONL: ${convert('json')} (jq -c '.[]' ${name} > records.jsonl)`);
-  }
-  if (other !== undefined && firstLineIsJson === false) {
-    throw new CliError('CLI_USAGE', `${name} is ${other.name}, not JSONL (its first line is not JSON): ${convert(other.source)}`);
-  }
 }
 
 /** `lorakit validate [--schema S | --infer] DATA...`: exit 0 when every record is valid, 1 otherwise. */
@@ -89,7 +37,7 @@ export async function validateCommand(args: unknown[], opts: Opts, ctx: CommandC
   }
   for (const file of files) {
     await assertReadableFile(io, file);
-    if (file !== '-') await assertJsonl(resolvePath(io, file), displayName(file));
+    if (file !== '-') await assertJsonl(resolvePath(io, file), displayName(file), 'lorakit validate');
   }
 
   const sv = await import('@lorakit/schema-validation');

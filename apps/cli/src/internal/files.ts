@@ -1,5 +1,5 @@
 import { readFile, rename, rm, writeFile, open, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { resolvePath } from './context.js';
@@ -105,5 +105,55 @@ export async function writeTextAtomic(
     await rm(temp, { force: true });
     const reason = error instanceof Error ? error.message : String(error);
     throw new CliError('CLI_FILE_UNREADABLE', `${path}: cannot write (${reason})`, { cause: error });
+  }
+}
+
+// Formats people pass for JSONL, with the export source type that reads them.
+const OTHER_FORMATS: Readonly<Record<string, { name: string; source: string }>> = {
+  '.json': { name: 'a JSON document', source: 'json' },
+  '.csv': { name: 'CSV', source: 'csv' },
+  '.tsv': { name: 'TSV', source: 'csv' },
+  '.parquet': { name: 'Parquet', source: 'parquet' },
+};
+const PEEK_BYTES = 1 << 20;
+
+/**
+ * Refuses (exit 2) a file that is not JSONL, where reading it as JSONL would give one parse error per line: a JSON
+ * array (first non-blank character `[` on a line that is not JSON by itself, or in a .json file), or a .json, .csv,
+ * .tsv or .parquet file whose first line is not JSON.
+ */
+export async function assertJsonl(path: string, name: string, command: string): Promise<void> {
+  const handle = await open(path, 'r');
+  let head: string;
+  try {
+    const buffer = Buffer.alloc(PEEK_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, PEEK_BYTES, 0);
+    head = buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+  const text = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
+  const start = text.search(/\S/);
+  if (start === -1) return;
+  const end = text.indexOf('\n', start);
+  // A first line longer than the peek is undecided: read on as JSONL.
+  let firstLineIsJson: boolean | undefined;
+  if (end !== -1 || text.length < PEEK_BYTES) {
+    try {
+      JSON.parse(text.slice(start, end === -1 ? undefined : end));
+      firstLineIsJson = true;
+    } catch {
+      firstLineIsJson = false;
+    }
+  }
+  const ext = extname(path).toLowerCase();
+  const other = OTHER_FORMATS[ext];
+  const convert = (source: string) =>
+    `${command} reads JSONL (one JSON record per line); convert it first, or export it with a source of type ${source}`;
+  if (text[start] === '[' && (firstLineIsJson === false || ext === '.json')) {
+    throw new CliError('CLI_USAGE', `${name} is a JSON array, not JSONL: ${convert('json')} (jq -c '.[]' ${name} > records.jsonl)`);
+  }
+  if (other !== undefined && firstLineIsJson === false) {
+    throw new CliError('CLI_USAGE', `${name} is ${other.name}, not JSONL (its first line is not JSON): ${convert(other.source)}`);
   }
 }
