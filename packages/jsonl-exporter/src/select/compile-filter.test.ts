@@ -47,6 +47,13 @@ describe('compileFilter', () => {
     expect(keep('t >= "2020-02-30"', { t: '2021-01-01' })).toBe(false);
   });
 
+  it('keeps years below 100 as written, not as 19xx', () => {
+    const year50 = new Date(Date.UTC(2000, 5, 1));
+    year50.setUTCFullYear(50);
+    expect(keep('t == "0050-06-01"', { t: year50 })).toBe(true);
+    expect(keep('t < "1900-01-01"', { t: '0099-12-31T23:59:59Z' })).toBe(true);
+  });
+
   it('reads a date-time without offset as UTC', () => {
     expect(keep('t == "2020-01-01T12:00:00Z"', { t: '2020-01-01T12:00:00' })).toBe(true);
   });
