@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,6 +35,15 @@ describe('lorakit validate: input that is not JSONL', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('data.csv is CSV, not JSONL');
     expect(r.stderr).toContain('source of type csv');
+  });
+
+  it('reads a named pipe as JSONL (as from `<(zcat data.jsonl.gz)`), without peeking at it', async () => {
+    const fifo = join(dir, 'pipe.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    // Opening a FIFO for writing waits for its reader: the CLI.
+    const [r] = await Promise.all([runCli(['validate', '--schema', join(fixtures, 'qa.schema.json'), fifo]), writeFile(fifo, readFileSync(join(fixtures, 'valid.jsonl')))]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('2 records, 2 valid');
   });
 
   it('keeps JSONL as JSONL, whatever the extension, records that are arrays included', async () => {

@@ -123,6 +123,9 @@ const PEEK_BYTES = 1 << 20;
  * .tsv or .parquet file whose first line is not JSON.
  */
 export async function assertJsonl(path: string, name: string, command: string): Promise<void> {
+  // Only a regular file can be peeked at and then read again from its start: a pipe (`<(zcat data.jsonl.gz)`) is
+  // read once, as JSONL.
+  if (!(await stat(path)).isFile()) return;
   const handle = await open(path, 'r');
   let head: string;
   try {

@@ -35,11 +35,11 @@ export function parseIsoInstant(text: string): number | undefined {
     if (oh > 23 || om > 59) return undefined;
     offsetMinutes = sign * (oh * 60 + om);
   }
-  const utc = Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59), millis);
-  // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear keeps them as written (weighting runs this per record, so
-  // only those years pay for a Date).
-  if (year >= 100) return utc - offsetMinutes * 60_000;
-  const date = new Date(utc);
+  const sec = Math.min(second, 59);
+  // Weighting runs this per record: no Date for the usual years. Date.UTC maps years 0-99 to 1900-1999, so those
+  // are built on a leap year (2000, for a 29 February) and moved to the year as written.
+  if (year >= 100) return Date.UTC(year, month - 1, day, hour, minute, sec, millis) - offsetMinutes * 60_000;
+  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, sec, millis));
   date.setUTCFullYear(year);
   return date.getTime() - offsetMinutes * 60_000;
 }

@@ -52,6 +52,10 @@ describe('compileFilter', () => {
     year50.setUTCFullYear(50);
     expect(keep('t == "0050-06-01"', { t: year50 })).toBe(true);
     expect(keep('t < "1900-01-01"', { t: '0099-12-31T23:59:59Z' })).toBe(true);
+    // Year 0 is a leap year; 1900 (where Date.UTC would put it) is not.
+    const leapDay = new Date(Date.UTC(2000, 1, 29));
+    leapDay.setUTCFullYear(0);
+    expect(keep('t == "0000-02-29"', { t: leapDay })).toBe(true);
   });
 
   it('reads a date-time without offset as UTC', () => {
