@@ -72,6 +72,9 @@ step('2. validate the raw records against examples/legal-qa.schema.json (a few a
 lorakit(['validate', '--schema', 'examples/legal-qa.schema.json', 'examples/legal-qa.jsonl', '--max-issues', '10'], { expect: [0, 1] });
 
 step('3. export: SQLite -> training data, rejects, quality report, adapter metadata, trainer configs');
+// Step 4 of an earlier run put these beside the export; the export refuses to replace a folder holding files it
+// did not write, so the demo takes back its own.
+for (const name of ['adapter_config.json', 'vllm-serve.yaml']) rmSync(join(outDir, name), { force: true });
 lorakit(['export', '--config', 'examples/lorakit.yaml']);
 
 step('4. the adapter: PEFT config from the metadata, vLLM serve config, servability');

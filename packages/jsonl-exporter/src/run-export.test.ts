@@ -344,6 +344,19 @@ describe('runExport', () => {
     expect(await readdir(join(work, 'empty'))).toContain('manifest.json');
   });
 
+  it('does not replace a previous export holding files its manifest does not list', async () => {
+    await writeJsonl('in.jsonl', [record(0), record(1)]);
+    await run(config({ output: { dir: 'out' } }), { cwd: work });
+    await writeFile(join(work, 'out', 'adapter_model.safetensors'), 'weights');
+    await expect(runExport(config({ output: { dir: 'out' } }), { cwd: work })).rejects.toMatchObject({
+      code: 'EXPORT_OUTPUT_EXISTS',
+      message: expect.stringContaining('files its manifest.json does not list (adapter_model.safetensors)'),
+    });
+    expect(await readFile(join(work, 'out', 'adapter_model.safetensors'), 'utf8')).toBe('weights');
+    await rm(join(work, 'out', 'adapter_model.safetensors'));
+    await run(config({ output: { dir: 'out' } }), { cwd: work });
+  });
+
   it('never replaces the directory holding the input, nor the working directory', async () => {
     await writeJsonl('in.jsonl', [record(0)]);
     for (const dir of ['.', work, join(work, 'in.jsonl')]) {

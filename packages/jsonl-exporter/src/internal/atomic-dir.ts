@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ExportError } from '../errors.js';
-import { MANIFEST_FILE, MANIFEST_FORMAT } from '../export-manifest.js';
+import { MANIFEST_FILE, MANIFEST_FORMAT, type ExportManifest } from '../export-manifest.js';
 
 /** What {@link checkOutputDir} must not replace besides a foreign directory. */
 export interface OutputGuard {
@@ -47,12 +47,27 @@ export async function checkOutputDir(target: string, guard: OutputGuard): Promis
     );
   }
   const names = await readdir(target);
-  if (names.length > 0 && !(await isExportManifest(join(target, MANIFEST_FILE)))) {
+  if (names.length === 0) return checkOverwrite(target, guard);
+  const listed = await exportManifestFiles(join(target, MANIFEST_FILE));
+  if (listed === undefined) {
     throw new ExportError(
       'EXPORT_OUTPUT_EXISTS',
       `${target} is not empty and is not a previous lorakit export (it has no ${MANIFEST_FILE} written by lorakit): the output directory is replaced as a whole, which would delete the ${names.length === 1 ? 'entry' : `${names.length} entries`} in it. Choose a new or empty directory, or move its contents away`,
     );
   }
+  // Files put beside a previous export (trained weights, a serve config) are not the export's to delete.
+  const extra = names.filter((name) => name !== MANIFEST_FILE && !listed.has(name)).sort();
+  if (extra.length > 0) {
+    const shown = extra.slice(0, 5).join(', ') + (extra.length > 5 ? `, and ${extra.length - 5} more` : '');
+    throw new ExportError(
+      'EXPORT_OUTPUT_EXISTS',
+      `${target} is a previous lorakit export with files its ${MANIFEST_FILE} does not list (${shown}): the output directory is replaced as a whole, which would delete them. Move them out of it, or choose another output directory`,
+    );
+  }
+  checkOverwrite(target, guard);
+}
+
+function checkOverwrite(target: string, guard: OutputGuard): void {
   if (!guard.overwrite) {
     throw new ExportError('EXPORT_OUTPUT_EXISTS', `${target} exists; set output.overwrite to replace it`);
   }
@@ -68,14 +83,20 @@ async function canonical(path: string): Promise<string> {
   return realpath(path).catch(() => resolve(path));
 }
 
-/** A manifest.json lorakit wrote: its format tag and tool name. */
-async function isExportManifest(path: string): Promise<boolean> {
+/**
+ * The top-level names of the files a manifest.json written by lorakit lists (its format tag and tool name tell),
+ * or undefined when the file is missing or not such a manifest.
+ */
+async function exportManifestFiles(path: string): Promise<Set<string> | undefined> {
+  let manifest: Partial<Pick<ExportManifest, 'format' | 'tool' | 'files' | 'artifacts'>> | null;
   try {
-    const manifest = JSON.parse(await readFile(path, 'utf8')) as { format?: unknown; tool?: { name?: unknown } } | null;
-    return manifest?.format === MANIFEST_FORMAT && manifest.tool?.name === '@lorakit/jsonl-exporter';
+    manifest = JSON.parse(await readFile(path, 'utf8')) as typeof manifest;
   } catch {
-    return false;
+    return undefined;
   }
+  if (manifest?.format !== MANIFEST_FORMAT || manifest.tool?.name !== '@lorakit/jsonl-exporter') return undefined;
+  const paths = [...(manifest.files ?? []), ...(manifest.artifacts ?? [])].map((f) => f.path.split(/[\\/]/)[0] ?? '');
+  return new Set(paths);
 }
 
 /**
