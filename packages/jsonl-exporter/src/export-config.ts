@@ -310,7 +310,7 @@ const QualityMetricsConfigSchema = z
       .min(0)
       .max(64)
       .default(1)
-      .describe('Worker threads measuring samples beside the pipeline (0: on the main thread). More are faster when the report is the bottleneck and cores are spare, at ~90 MB of memory each.'),
+      .describe('Worker threads measuring samples beside the pipeline (0: on the main thread). More are faster when the report is the bottleneck and cores are spare, at ~90 MB of memory each; the data files are the same, the report merges the threads\' states (see Partitioned runs in the README).'),
     sample_rate: z
       .number()
       .gt(0)

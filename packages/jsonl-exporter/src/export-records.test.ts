@@ -32,6 +32,12 @@ describe('exportRecords', () => {
     expect(stats?.kind === 'stats' && stats.stats).toMatchObject({ read: 4, exported: 1, rejected: 3, errors: 2 });
   });
 
+  it('takes the items as a plain array of SourceItems', async () => {
+    const items: SourceItem[] = [{ ref: 'mem:1', record: { instruction: 'Say hi please', output: 'Hello there!' } }];
+    const events = await collect(exportRecords(items, config({ weighting: { enabled: false } })));
+    expect(events.filter((e) => e.kind === 'line')).toHaveLength(1);
+  });
+
   it('refuses plain records with a TypeError pointing to sourceFromIterable, and exports them through it', async () => {
     const records = [{ instruction: 'Say hi please', output: 'Hello there!' }];
     // What a JavaScript caller can pass: an array of records (for await takes sync iterables too).

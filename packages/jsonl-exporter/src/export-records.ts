@@ -19,7 +19,7 @@ export interface ExportRecordsOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-function isSource(value: AsyncIterable<SourceItem> | Source): value is Source {
+function isSource(value: AsyncIterable<SourceItem> | Iterable<SourceItem> | Source): value is Source {
   return typeof (value as Source).items === 'function';
 }
 
@@ -27,7 +27,7 @@ function isSource(value: AsyncIterable<SourceItem> | Source): value is Source {
  * The items as given, each checked to be a SourceItem. Plain records are refused rather than wrapped: a record may
  * have fields named `ref` and `record` itself, and then could not be told from an item.
  */
-async function* checkedItems(items: AsyncIterable<SourceItem>): AsyncGenerator<SourceItem> {
+async function* checkedItems(items: AsyncIterable<SourceItem> | Iterable<SourceItem>): AsyncGenerator<SourceItem> {
   let index = 0;
   for await (const item of items) {
     const candidate = item as Partial<SourceItem> | null;
@@ -64,14 +64,14 @@ async function* checkedItems(items: AsyncIterable<SourceItem>): AsyncGenerator<S
  * ```
  */
 export async function* exportRecords(
-  items: AsyncIterable<SourceItem> | Source,
+  items: AsyncIterable<SourceItem> | Iterable<SourceItem> | Source,
   config: ExportConfig,
   options: ExportRecordsOptions = {},
 ): AsyncIterable<ExportEvent> {
   const startedAt = Date.now();
   const pipeline = await preparePipeline(config, { ...options, startedAt });
   const source = isSource(items) ? items : undefined;
-  const iterable = source ? source.items(options.signal ? { signal: options.signal } : {}) : checkedItems(items as AsyncIterable<SourceItem>);
+  const iterable = source ? source.items(options.signal ? { signal: options.signal } : {}) : checkedItems(items as AsyncIterable<SourceItem> | Iterable<SourceItem>);
   for await (const outcome of drivePipeline(pipeline, iterable, options.signal)) {
     if (outcome.kind === 'line') yield { kind: 'line', split: outcome.split, line: outcome.line };
     else yield outcome;

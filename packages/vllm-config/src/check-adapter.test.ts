@@ -78,6 +78,13 @@ describe('checkAdapter: each rejection cause', () => {
     expect(codes(r, 'error')).toContain('rank_too_high');
   });
 
+  it('a safetensors file without tensors is an error, not a servable no-op', async () => {
+    const r = await checkAdapter(await adapter({ tensors: [] }), serve);
+    expect(r.servable).toBe(false);
+    expect(codes(r, 'error')).toEqual(['weights_invalid']);
+    expect(r.problems[0]?.message).toContain('holds no tensors');
+  });
+
   it('DoRA: use_dora and lora_magnitude_vector tensors', async () => {
     const tensors = [...loraTensors({ layers: 1, rank: 8, modules: { q_proj: [64, 64] } }), { name: 'base_model.model.model.layers.0.self_attn.q_proj.lora_magnitude_vector', shape: [64] }];
     const r = await checkAdapter(await adapter({ rank: 8, modules: ['q_proj'], config: { use_dora: true }, tensors }), serve);

@@ -258,7 +258,9 @@ async function inspectWeights(dir: string, report: ServabilityReport, config: Se
     const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? `, … (${names.length} in all)` : '');
     add('non_lora_tensor', 'error', `${SAFETENSORS} holds ${kind}: vLLM only loads lora_A/lora_B tensors and rejects the adapter (${shown}); save the adapter without them`, SAFETENSORS);
   }
-  if (tensors.length > 0 && modules.size === 0) {
+  if (tensors.length === 0) {
+    add('weights_invalid', 'error', `${SAFETENSORS} holds no tensors: vLLM would load an adapter that changes nothing`, SAFETENSORS);
+  } else if (modules.size === 0) {
     add('non_lora_tensor', 'error', `${SAFETENSORS} has no lora_A/lora_B tensors: it is not a LoRA adapter`, SAFETENSORS);
   }
 }

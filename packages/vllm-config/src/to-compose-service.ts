@@ -13,14 +13,15 @@ import { toServeArgs } from './to-serve-args.js';
  */
 export function toComposeService(config: ServeConfigInput): string {
   const c = parseServeConfig(config);
-  const env = toEnv(c);
+  const env = Object.fromEntries(Object.entries(toEnv(c)).map(([k, v]) => [k, literal(v)]));
   const service: Record<string, unknown> = {
-    image: c.image,
+    image: literal(c.image),
     entrypoint: ['vllm', 'serve'],
-    command: toServeArgs(c),
+    command: toServeArgs(c).map(literal),
     ports: [`${c.port}:${c.port}`],
     ipc: 'host',
-    volumes: ['${HOME}/.cache/huggingface:/root/.cache/huggingface', ...localDirs(c).map((d) => `${d}:${d}:ro`)],
+    // ${HOME} is the one value Compose is meant to fill in.
+    volumes: ['${HOME}/.cache/huggingface:/root/.cache/huggingface', ...localDirs(c).map((d) => literal(`${d}:${d}:ro`))],
     deploy: {
       resources: {
         reservations: { devices: [{ driver: 'nvidia', count: c.tensorParallelSize, capabilities: ['gpu'] }] },
@@ -29,4 +30,9 @@ export function toComposeService(config: ServeConfigInput): string {
   };
   if (Object.keys(env).length > 0) service['environment'] = env;
   return stringify({ services: { [c.deploymentName]: service } }, { lineWidth: 0 });
+}
+
+/** A value Compose must take as written: it replaces `$VAR` and `${VAR}` in every string, `$$` is a literal `$`. */
+function literal(value: string): string {
+  return value.replaceAll('$', '$$$$');
 }

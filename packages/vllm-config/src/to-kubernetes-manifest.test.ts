@@ -65,6 +65,15 @@ describe('toComposeService', () => {
     expect(svc?.volumes).toContain('/adapters/legal-de:/adapters/legal-de:ro');
     expect(svc?.deploy.resources.reservations.devices[0]).toMatchObject({ count: 1, capabilities: ['gpu'] });
   });
+
+  it('writes a $ in a path as $$, so Compose does not replace it with a variable', () => {
+    const config = { model: 'm', adapters: [{ name: 'a', path: '/data/$HOME/a', rank: 8 }] };
+    const svc = (parse(toComposeService(config)) as { services: Record<string, { command: string[]; volumes: string[] }> }).services['vllm'];
+    expect(svc?.volumes).toContain('/data/$$HOME/a:/data/$$HOME/a:ro');
+    expect(svc?.volumes[0]).toBe('${HOME}/.cache/huggingface:/root/.cache/huggingface');
+    expect(svc?.command.join(' ')).toContain('a=/data/$$HOME/a');
+    expect(svc?.command.join(' ')).not.toMatch(/[^$]\$HOME/);
+  });
 });
 
 describe('toEnv', () => {

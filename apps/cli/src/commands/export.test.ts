@@ -69,6 +69,10 @@ describe('lorakit export', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(cwd, 'from-flag', 'train.jsonl'))).toBe(true);
     expect(existsSync(join(cwd, 'conf', 'from-flag'))).toBe(false);
+    // The manifest names the source relative to the config's folder, as a path in the config would, not absolutely.
+    const manifest = JSON.parse(readFileSync(join(cwd, 'from-flag', 'manifest.json'), 'utf8')) as { source: string };
+    expect(manifest.source).toContain('../records.jsonl');
+    expect(manifest.source).not.toContain(cwd);
     // Without the flag, output.dir: out in conf/lorakit.yaml is conf/out.
     writeFileSync(join(cwd, 'conf', 'records.jsonl'), readFileSync(join(cwd, 'records.jsonl')));
     const again = await runCli(['export', '-c', 'conf/lorakit.yaml'], { cwd });

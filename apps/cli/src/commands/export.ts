@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, isAbsolute, relative } from 'node:path';
 import { CliError } from '../errors.js';
 import { ExitCode, errorCode } from '../exit-code.js';
 import type { ConfigFlag } from '../internal/config-flags.js';
@@ -75,8 +75,10 @@ export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandCo
     const key = flag.path.join('.');
     fromFlags.add(key);
     // The export resolves paths against the config file's folder; a path typed on the command line means the
-    // current directory, as in every other command.
-    return yaml !== undefined && PATH_KEYS.has(key) && typeof value === 'string' ? resolvePath(io, value) : value;
+    // current directory, as in every other command. Made relative to that folder, not absolute, so that refs in
+    // rejects.jsonl and the manifest name the file as briefly as the config's own paths do.
+    if (yaml === undefined || !PATH_KEYS.has(key) || typeof value !== 'string' || isAbsolute(value)) return value;
+    return relative(dirname(resolvePath(io, yaml.file)), resolvePath(io, value)) || '.';
   });
   if (typeof opts['partition'] === 'string') {
     raw['partition'] = parsePartition(opts['partition']);

@@ -65,6 +65,13 @@ describe('PiiStage', () => {
     expect(d.turns[1]?.text).toBe('Card **** **** **** 1111 please');
   });
 
+  it('partial: never keeps more than half of a short value', () => {
+    const d = draft('ip 8.8.8.8 or 1.1.1.1', 'v6 2606:4700::1111');
+    stage({ policy: 'redact', strategy: 'partial' }).apply(d, -1);
+    expect(d.turns[0]?.text).toBe('ip *.*.8.8 or *.*.1.1');
+    expect(d.turns[1]?.text).toBe('v6 ****:****::1111');
+  });
+
   it('flag: counts without changing the text; fields limit where it looks', () => {
     const d = draft(TEXT, 'reply to bob@example.com');
     const found = stage({ policy: 'flag', fields: ['response'] }).apply(d, -1);

@@ -139,18 +139,25 @@ export class PiiStage {
   }
 }
 
-/** Keeps just enough to recognise a value: an e-mail's first letter and domain, the last four of a number. */
+const ALNUM_RE = /[A-Za-z0-9]/;
+const ALNUM_ALL_RE = /[A-Za-z0-9]/g;
+
+/**
+ * Keeps just enough to recognise a value: an e-mail's first letter and domain; of anything else the last four
+ * letters or digits, and never more than half of them (`8.8.8.8` → `*.*.8.8`, not the whole address).
+ */
 function partial(span: PiiSpan): string {
   const v = span.value;
   if (span.type === 'email') {
     const at = v.lastIndexOf('@');
     return `${v[0] ?? ''}***${v.slice(at)}`;
   }
+  const limit = Math.min(4, Math.floor((v.match(ALNUM_ALL_RE)?.length ?? 0) / 2));
   let keep = 0;
   let out = '';
   for (let i = v.length - 1; i >= 0; i--) {
     const c = v[i] as string;
-    if (/[A-Za-z0-9]/.test(c) && keep++ >= 4) out = `*${out}`;
+    if (ALNUM_RE.test(c) && keep++ >= limit) out = `*${out}`;
     else out = c + out;
   }
   return out;
