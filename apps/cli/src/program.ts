@@ -173,6 +173,8 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
           ),
       ),
       async () => (await import('./commands/export.js')).exportMergeCommand,
+      // On Ctrl-C or SIGTERM the merge discards its temporary output before the CLI exits.
+      { cleansUp: true },
     );
   }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -39,6 +39,18 @@ function config(index: number, count: number, over: Partial<ExportConfigInput> =
 }
 
 describe('mergePartitions', () => {
+  it('stops on its abort signal, leaving the previous output and no temporary directory', async () => {
+    for (let i = 0; i < 2; i++) await run(config(i, 2), { cwd: work });
+    const dirs = [0, 1].map((i) => join(work, `part-${i}`));
+    await mergePartitions(dirs, join(work, 'merged'));
+    const before = await readFile(join(work, 'merged', 'manifest.json'), 'utf8');
+    const controller = new AbortController();
+    controller.abort();
+    await expect(mergePartitions(dirs, join(work, 'merged'), { signal: controller.signal })).rejects.toMatchObject({ code: 'EXPORT_ABORTED' });
+    expect(await readFile(join(work, 'merged', 'manifest.json'), 'utf8')).toBe(before);
+    expect((await readdir(work)).filter((name) => name.includes('.tmp-') || name.includes('.old-'))).toEqual([]);
+  });
+
   it('combines partitioned runs into one manifest, summed stats and one quality report', async () => {
     const single = await run(parseExportConfig({ ...config(0, 1), output: { dir: 'single' } }), { cwd: work });
     for (let i = 0; i < 3; i++) await run(config(i, 3), { cwd: work });

@@ -13,6 +13,7 @@ import { AtomicDir, checkOutputDir } from './internal/atomic-dir.js';
 import { sha256Hex } from './internal/hash.js';
 import { withoutThreads } from './internal/redact-config.js';
 import { Reporter } from './internal/reporter.js';
+import { aborted } from './internal/run-pipeline.js';
 import { toolVersion } from './internal/tool-version.js';
 import { toTrainerConfigs } from './to-trainer-configs.js';
 
@@ -106,13 +107,17 @@ function addStats(into: ExportStats, s: ExportStats): void {
  * and configs point at them by relative path. Near duplicates across partitions are not detected (out of scope).
  *
  * @throws ExportError `EXPORT_MERGE_INVALID` when a manifest is missing, partitions differ in config, an index
- * is missing or repeated, or a listed file's size or SHA-256 differs from its manifest.
+ * is missing or repeated, or a listed file's size or SHA-256 differs from its manifest; `EXPORT_ABORTED` when
+ * `options.signal` aborts (nothing is written then, a previous output stays).
  * @example
  * ```ts
  * await mergePartitions(['out/part-0', 'out/part-1'], 'out/merged');
  * ```
  */
-export async function mergePartitions(dirs: string[], outDir: string): Promise<MergePartitionsResult> {
+export async function mergePartitions(dirs: string[], outDir: string, options: { signal?: AbortSignal } = {}): Promise<MergePartitionsResult> {
+  const check = () => {
+    if (options.signal?.aborted) throw aborted();
+  };
   if (dirs.length === 0) throw new ExportError('EXPORT_MERGE_INVALID', 'mergePartitions needs at least one directory');
   const target = resolve(outDir);
   await checkOutputDir(target, { overwrite: true, inputs: dirs.map((d) => resolve(d)), cwds: [process.cwd()] });
@@ -139,7 +144,10 @@ export async function mergePartitions(dirs: string[], outDir: string): Promise<M
   if (missing.length > 0) {
     throw new ExportError('EXPORT_MERGE_INVALID', `partitions ${missing.join(', ')} of ${count} are missing`);
   }
-  for (const { dir, manifest } of manifests) await verifyFiles(dir, manifest);
+  for (const { dir, manifest } of manifests) {
+    check();
+    await verifyFiles(dir, manifest);
+  }
 
   const stats = createExportStats();
   const files: ManifestFile[] = [];
@@ -148,6 +156,7 @@ export async function mergePartitions(dirs: string[], outDir: string): Promise<M
     addStats(stats, manifest.stats);
     for (const f of manifest.files) files.push({ ...f, path: relative(target, join(dir, f.path)) });
     const accPath = join(dir, ACCUMULATOR_FILE);
+    check();
     const accText = await readFile(accPath, 'utf8').catch(() => undefined);
     if (accText !== undefined) {
       const acc = accumulatorFromJSON(JSON.parse(accText));
@@ -203,6 +212,7 @@ export async function mergePartitions(dirs: string[], outDir: string): Promise<M
       config,
     };
     await dir.writeFile(MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`);
+    check();
     await dir.commit();
     const result: MergePartitionsResult = { manifest, stats, outputDir: target };
     if (report) result.report = report;

@@ -146,7 +146,7 @@ export async function exportMergeCommand(args: unknown[], opts: Opts, ctx: Comma
   const { io, out } = ctx;
   const dirs = (args[0] as string[]).map((dir) => resolvePath(io, dir));
   const ex = await import('@lorakit/jsonl-exporter');
-  const result = await ex.mergePartitions(dirs, resolvePath(io, opts['output'] as string));
+  const result = await ex.mergePartitions(dirs, resolvePath(io, opts['output'] as string), { signal: ctx.signal });
   if (out.format === 'json') {
     out.json(result);
     return ExitCode.ok;
