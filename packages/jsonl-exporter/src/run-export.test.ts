@@ -256,10 +256,13 @@ describe('runExport', () => {
       ['sharegpt', {}, false],
       ['instruction', { system_prompt: 'You are a lawyer.' }, true],
       ['sharegpt', { system_prompt: 'You are a lawyer.' }, true],
+      // A system field none of the records has: every line still carries the mapped column, empty.
+      ['instruction', { system_field: 'persona' }, true],
     ] as const) {
       await run(config({ style, field_mapping: fieldMapping }), { cwd: work });
       const lines = (await readLines(join(work, 'out', 'train.jsonl'))).map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(lines.every((l) => 'system' in l)).toBe(hasSystem);
+      if ('system_field' in fieldMapping) expect(lines.map((l) => l['system'])).toEqual(lines.map(() => ''));
       const info = JSON.parse(await readFile(join(work, 'out', 'dataset_info.json'), 'utf8')) as Record<string, { columns: Record<string, string> }>;
       expect(info['lorakit_dataset']?.columns['system']).toBe(hasSystem ? 'system' : undefined);
     }

@@ -10,6 +10,7 @@ import { sha256Hex } from './hash.js';
 import { redactConfig, withoutThreads } from './redact-config.js';
 import type { Reporter, ReportResult } from './reporter.js';
 import { toolVersion } from './tool-version.js';
+import { writesSystemKey } from './mapper.js';
 import {
   ACCUMULATOR_FILE,
   MANIFEST_FILE,
@@ -44,15 +45,6 @@ function slugify(name: string): string {
     .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '')
     .slice(0, 128);
   return slug || 'dataset';
-}
-
-/**
- * The lines of the export carry a top-level `system` key: instruction and sharegpt styles with a system prompt or a
- * system field configured (chat and openai put the system prompt into `messages`).
- */
-export function writesSystemKey(config: ExportConfig): boolean {
-  const fm = config.field_mapping;
-  return (config.style === 'instruction' || config.style === 'sharegpt') && (fm.system_prompt !== undefined || fm.system_field !== undefined);
 }
 
 /** Build the adapter metadata of an export. */

@@ -29,6 +29,17 @@ function compileTemplate(source: string): TemplatePart[] | undefined {
   return parts;
 }
 
+/**
+ * Every line of the export carries a top-level `system` key: instruction and sharegpt styles with a system prompt or
+ * a system field configured (chat and openai put the system prompt into `messages`). The trainer configs map that
+ * column then, so a record without a system gets `""` (LLaMA-Factory reads a mapped column from every line, and an
+ * empty system means the template's default).
+ */
+export function writesSystemKey(config: ExportConfig): boolean {
+  const fm = config.field_mapping;
+  return (config.style === 'instruction' || config.style === 'sharegpt') && (fm.system_prompt !== undefined || fm.system_field !== undefined);
+}
+
 const USER_ROLES = new Set(['user', 'human']);
 const ASSISTANT_ROLES = new Set(['assistant', 'gpt', 'model', 'bot']);
 /** Separator of the text parts of one message (vLLM joins them the same way). */
@@ -45,6 +56,8 @@ export class Mapper {
    * sharegpt loader, which silently drops any other conversation at training time.
    */
   private readonly alternate: boolean;
+  /** See {@link writesSystemKey}: what a record without a system gets. */
+  private readonly noSystem: string | undefined;
   /** Custom style: index of the entry holding the response text. */
   readonly responseIndex: number;
   /** Record paths a sample of this style cannot do without (rejected at stage select when excluded). */
@@ -55,6 +68,7 @@ export class Mapper {
     this.fm = config.field_mapping;
     this.metadataFields = config.format.metadata_fields;
     this.alternate = config.style === 'chat' || config.style === 'sharegpt';
+    this.noSystem = config.field_mapping.system_prompt ?? (writesSystemKey(config) ? '' : undefined);
     this.custom = Object.entries(config.format.custom).map(([key, value]) => {
       const template = compileTemplate(value);
       return { key, template, path: template ? undefined : value };
@@ -151,7 +165,7 @@ export class Mapper {
   private mapSystem(record: Record<string, unknown>, draft: Draft): void {
     const field = this.fm.system_field;
     const fromRecord = field ? toText(getPath(record, field)) : undefined;
-    draft.system = fromRecord !== undefined && fromRecord !== '' ? fromRecord : this.fm.system_prompt;
+    draft.system = fromRecord !== undefined && fromRecord !== '' ? fromRecord : this.noSystem;
   }
 
   private mapInstruction(record: Record<string, unknown>, draft: Draft): MapFailure | undefined {
