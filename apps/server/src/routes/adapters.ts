@@ -161,7 +161,7 @@ export function adapterRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           request.params.id,
           async (id, version) => {
             if (version !== undefined) return (await store.getAdapter(id, version))?.metadata as AdapterMetadata | undefined;
-            return (await store.listAdapterVersions(id)).at(-1)?.metadata as AdapterMetadata | undefined;
+            return (await store.getLatestAdapter(id))?.metadata as AdapterMetadata | undefined;
           },
           request.query.version === undefined ? {} : { version: request.query.version },
         );
