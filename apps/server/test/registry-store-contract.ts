@@ -94,7 +94,7 @@ export function testRegistryStore(name: string, open: () => Promise<RegistryStor
       expect([...page1.items, ...page2.items].map((a) => a.id)).toEqual(['immut', 'multi', 'other-base', 'tax-qa']);
     });
 
-    it('takes the highest semantic version as the latest, not the last registered', async () => {
+    it('takes the highest release as the latest, not the last registered nor a pre-release', async () => {
       for (const version of ['1.0.0', '1.0.10', '1.0.9', '1.1.0-rc.1', '1.0.10+build.2']) {
         await store.insertAdapter(adapter('semver', version, { domain: 'semver' }));
       }
@@ -102,12 +102,27 @@ export function testRegistryStore(name: string, open: () => Promise<RegistryStor
         '1.0.0', '1.0.9', '1.0.10', '1.0.10+build.2', '1.1.0-rc.1',
       ]);
       const latest = await store.listAdapters({ domain: 'semver', limit: 10, offset: 0 });
-      expect(latest.items.map((a) => a.version)).toEqual(['1.1.0-rc.1']);
+      expect(latest.items.map((a) => a.version)).toEqual(['1.0.10+build.2']);
+      expect((await store.getLatestAdapter('semver'))?.version).toBe('1.0.10+build.2');
       await store.insertAdapter(adapter('semver', '1.1.0', { domain: 'semver' }));
       await store.insertAdapter(adapter('semver', '1.1.0-rc.2', { domain: 'semver' }));
       expect((await store.listAdapters({ domain: 'semver', limit: 10, offset: 0 })).items.map((a) => a.version)).toEqual([
         '1.1.0',
       ]);
+      expect((await store.getLatestAdapter('semver'))?.version).toBe('1.1.0');
+      expect(await store.getLatestAdapter('nope')).toBeUndefined();
+    });
+
+    it('takes the highest pre-release as the latest of an adapter without a release', async () => {
+      for (const version of ['2.0.0-rc.1', '2.0.0-beta.3', '1.0.0-alpha']) {
+        await store.insertAdapter(adapter('preview', version, { domain: 'preview' }));
+      }
+      expect((await store.listAdapters({ domain: 'preview', limit: 10, offset: 0 })).items.map((a) => a.version)).toEqual([
+        '2.0.0-rc.1',
+      ]);
+      expect((await store.getLatestAdapter('preview'))?.version).toBe('2.0.0-rc.1');
+      await store.insertAdapter(adapter('preview', '0.9.0', { domain: 'preview' }));
+      expect((await store.getLatestAdapter('preview'))?.version).toBe('0.9.0');
     });
 
     it('keeps which training fields were defaulted, or null when unknown', async () => {

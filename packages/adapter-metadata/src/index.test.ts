@@ -7,6 +7,7 @@ describe('public entry', () => {
       'AdapterMetadataSchema', 'safeParseAdapterMetadata', 'parseAdapterMetadata', 'readAdapterMetadata',
       'writeAdapterMetadata', 'AdapterMetadataError', 'toPeftConfig', 'fromPeftConfig', 'parsePeftConfig', 'toModelCard',
       'hashFile', 'describeDataset', 'resolveLineage', 'createDirectoryLookup', 'nextVersion', 'diffMetadata',
+      'missingLoraHyperparameters',
     ]));
     expect(Object.keys(api).filter((name) => typeof (api as Record<string, unknown>)[name] === 'undefined')).toEqual([]);
   });

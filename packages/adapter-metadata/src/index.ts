@@ -10,6 +10,7 @@ export { fromPeftConfig, type FromPeftConfigResult, type PeftMetadata } from './
 export { hashFile } from './hash-file.js';
 export type { Issue } from './internal/issue.js';
 export type { JsonValue } from './internal/json.js';
+export { missingLoraHyperparameters } from './missing-lora-hyperparameters.js';
 export { nextVersion, type VersionBump, type VersionChange } from './next-version.js';
 export { parseAdapterMetadata } from './parse-adapter-metadata.js';
 export { parsePeftConfig, type ParsePeftConfigResult } from './parse-peft-config.js';

@@ -1,4 +1,5 @@
 import { VllmConfigError, type VllmConfigErrorCode } from './errors.js';
+import { loraSelectionError } from './lora-selection-error.js';
 
 /** Options of {@link createVllmClient}. */
 export interface VllmClientOptions {
@@ -125,17 +126,8 @@ function codeFor(status: number, message: string, body: unknown, path: string): 
 }
 
 function refuseLoraName(request: Record<string, unknown>): void {
-  // `extra_body` is how the OpenAI Python client passes extra fields; sent as JSON it is one more ignored field.
-  const extra = request['extra_body'];
-  const places: [string, unknown][] = [['', request], ['extra_body.', extra]];
-  for (const [prefix, object] of places) {
-    if (typeof object !== 'object' || object === null) continue;
-    for (const field of ['lora_name', 'lora_request']) {
-      if (field in object) {
-        throw new VllmConfigError('VLLM_BAD_REQUEST', `vLLM has no "${prefix}${field}" request field: it ignores it and the base model answers; put the adapter name in "model"`);
-      }
-    }
-  }
+  const problem = loraSelectionError(request);
+  if (problem !== undefined) throw new VllmConfigError('VLLM_BAD_REQUEST', problem);
   if (request['stream'] === true) {
     throw new VllmConfigError('VLLM_BAD_REQUEST', 'streaming responses are not supported by this client; omit "stream"');
   }

@@ -53,6 +53,7 @@ export {
   type VllmClientOptions,
   type VllmModel,
 } from './create-vllm-client.js';
+export { loraSelectionError } from './lora-selection-error.js';
 export {
   createAdapterRouter,
   type AdapterRouter,

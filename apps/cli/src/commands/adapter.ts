@@ -73,10 +73,6 @@ export async function adapterValidateCommand(args: unknown[], _opts: Opts, ctx: 
   }
 }
 
-// The hyper-parameters of adapter_config.json that the metadata model defaults when they are left out (rank 8,
-// alpha 16, dropout 0.1); the server's /peft-config refuses the same way.
-const PEFT_HYPERPARAMETERS = ['lora_rank', 'lora_alpha', 'lora_dropout'] as const;
-
 /**
  * `lorakit adapter peft META [-o adapter_config.json] [--peft-version V]`: the PEFT config vLLM and PEFT load.
  * Refused (exit 2) when the metadata leaves out a LoRA hyper-parameter: the file would carry made-up values.
@@ -84,14 +80,12 @@ const PEFT_HYPERPARAMETERS = ['lora_rank', 'lora_alpha', 'lora_dropout'] as cons
 export async function adapterPeftCommand(args: unknown[], opts: Opts, ctx: CommandContext): Promise<number> {
   const file = args[0] as string;
   const { metadata } = await readMetadata(ctx, file);
-  const training = (await readJsonFile(ctx.io, file) as { training?: unknown }).training;
-  const given = typeof training === 'object' && training !== null ? training : {};
-  const missing = PEFT_HYPERPARAMETERS.filter((k) => !(k in given)).map((k) => `training.${k}`);
+  const am = await import('@lorakit/adapter-metadata');
+  const missing = am.missingLoraHyperparameters(await readJsonFile(ctx.io, file));
   if (missing.length > 0) {
     throw new CliError('CLI_USAGE', `${file} has no ${missing.join(', ')}: an adapter_config.json would carry made-up ` +
       'values that do not match the trained weights; add them to the metadata (the training run\'s r, lora_alpha, lora_dropout)');
   }
-  const am = await import('@lorakit/adapter-metadata');
   const peftVersion = opts['peftVersion'] as string | undefined;
   const config = am.toPeftConfig(metadata, peftVersion === undefined ? {} : { peftVersion });
   const target = (opts['output'] as string | undefined) ?? '-';

@@ -33,6 +33,16 @@ export function jobOutputDir(dataDir: string, id: string): string {
 }
 
 /**
+ * Clients see job errors: files are named relative to the data directory, as the sources are configured, and the data
+ * directory itself is `.` (not in a sibling such as `<dataDir>2` or `<dataDir>.old`; a sentence's full stop may follow).
+ */
+function relativeToDataDir(message: string, dataDir: string): string {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const inside = new RegExp(`${escape(dataDir)}(?:${escape(sep)}|(?![\\w~-]|\\.[\\w.~-]))`, 'g');
+  return message.replace(inside, (match) => (match.length > dataDir.length ? '' : '.'));
+}
+
+/**
  * Runs export jobs with a concurrency cap: later jobs wait in a FIFO queue. Cancelling aborts a running export
  * (the exporter removes its temp output) or drops a queued one.
  */
@@ -80,8 +90,7 @@ export function createJobRunner(options: JobRunnerOptions) {
       const e = error as { code?: unknown; message?: unknown };
       const code = typeof e.code === 'string' ? e.code : 'SERVER_INTERNAL';
       const cancelled = controller.signal.aborted && !closed;
-      // Clients see job errors: name files relative to the data directory, as the sources are configured.
-      const message = String(e.message).replaceAll(`${resolve(job.cwd)}${sep}`, '');
+      const message = relativeToDataDir(String(e.message), resolve(job.cwd));
       await store
         .updateJob(job.id, {
           status: cancelled ? 'cancelled' : 'failed',

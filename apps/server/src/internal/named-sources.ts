@@ -22,7 +22,10 @@ export function resolveNamedSources(sources: Record<string, Record<string, unkno
     if (source.type === 'stdin') {
       throw new ServerError('SERVER_CONFIG_INVALID', `sources.${name}: a named source cannot be stdin`);
     }
-    if ('path' in source) source.path = relative(resolve(dataDir), resolveInDataDir(dataDir, source.path, `sources.${name}.path`));
+    // The data directory itself is "." (relative() gives "", which the export config refuses as an empty path).
+    if ('path' in source) {
+      source.path = relative(resolve(dataDir), resolveInDataDir(dataDir, source.path, `sources.${name}.path`)) || '.';
+    }
     out.set(name, source);
   }
   return out;

@@ -175,14 +175,14 @@ describe('adapter registry', () => {
     expect(invalid.json().error.issues.map((i: { path: string }) => i.path)).toContain('/serve/model');
   });
 
-  it('takes the highest semantic version as latest in lists, lineage, deployments and routing', async () => {
-    for (const version of ['1.0.0', '1.0.10', '1.0.9']) {
+  it('takes the highest release as latest in lists, lineage, deployments and routing', async () => {
+    for (const version of ['1.0.0', '1.0.10', '1.1.0-rc.1', '1.0.9']) {
       expect((await register(meta('legal', version, { domain: 'legal', keywords: ['vertragsrecht'] }))).statusCode).toBe(201);
     }
     const list = (await t.app.inject({ url: '/v1/adapters?domain=legal', headers: auth('read') })).json();
     expect(list.items.map((a: { version: string }) => a.version)).toEqual(['1.0.10']);
     const versions = (await t.app.inject({ url: '/v1/adapters/legal', headers: auth('read') })).json();
-    expect(versions.versions.map((v: { version: string }) => v.version)).toEqual(['1.0.0', '1.0.9', '1.0.10']);
+    expect(versions.versions.map((v: { version: string }) => v.version)).toEqual(['1.0.0', '1.0.9', '1.0.10', '1.1.0-rc.1']);
     const lineage = (await t.app.inject({ url: '/v1/adapters/legal/lineage', headers: auth('read') })).json();
     expect(lineage.chain[0].version).toBe('1.0.10');
     const deployment = await t.app.inject({

@@ -1,4 +1,5 @@
 import {
+  missingLoraHyperparameters,
   resolveLineage,
   safeParseAdapterMetadata,
   toModelCard,
@@ -14,15 +15,6 @@ import type { AdapterRecord } from '../store/registry-store.js';
 
 const IdParams = z.object({ id: z.string().min(1) });
 
-// The hyper-parameters of adapter_config.json that the metadata model defaults when they are left out (rank 8,
-// alpha 16, dropout 0.1): an adapter_config.json must carry what the adapter was trained with, not those.
-const PEFT_HYPERPARAMETERS = ['lora_rank', 'lora_alpha', 'lora_dropout'] as const;
-
-function missingHyperparameters(body: unknown): string[] {
-  const training = (body as { training?: unknown } | null)?.training;
-  const given = typeof training === 'object' && training !== null ? training : {};
-  return PEFT_HYPERPARAMETERS.filter((k) => !(k in given)).map((k) => `training.${k}`);
-}
 const IdVersionParams = z.object({ id: z.string().min(1), version: z.string().min(1) });
 
 /** One registered adapter version as the API returns it. */
@@ -88,7 +80,7 @@ export function adapterRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           baseModel: meta.base_model.name,
           task: meta.task.type ?? null,
           metadata: meta,
-          trainingDefaults: missingHyperparameters(request.body),
+          trainingDefaults: missingLoraHyperparameters(request.body),
           createdBy: request.principal?.name ?? 'anonymous',
           createdAt: new Date().toISOString(),
         });
@@ -161,7 +153,7 @@ export function adapterRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           request.params.id,
           async (id, version) => {
             if (version !== undefined) return (await store.getAdapter(id, version))?.metadata as AdapterMetadata | undefined;
-            return (await store.listAdapterVersions(id)).at(-1)?.metadata as AdapterMetadata | undefined;
+            return (await store.getLatestAdapter(id))?.metadata as AdapterMetadata | undefined;
           },
           request.query.version === undefined ? {} : { version: request.query.version },
         );

@@ -53,7 +53,7 @@ export function deploymentRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         for (const ref of adapters) {
           const record = ref.version
             ? await ctx.store.getAdapter(ref.id, ref.version)
-            : (await ctx.store.listAdapterVersions(ref.id)).at(-1);
+            : await ctx.store.getLatestAdapter(ref.id);
           if (!record) throw new ServerError('SERVER_NOT_FOUND', `adapter ${ref.id}${ref.version ? `@${ref.version}` : ''} is not registered`);
           const meta = record.metadata as AdapterMetadata;
           served.push({

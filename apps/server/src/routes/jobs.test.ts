@@ -31,6 +31,7 @@ describe('export jobs', () => {
           crm: { type: 'jsonl', path: 'sources/crm.jsonl' },
           big: { type: 'jsonl', path: 'sources/big.jsonl' },
           missing: { type: 'jsonl', path: 'sources/nope.jsonl' },
+          whole: { type: 'jsonl', path: '.' },
         },
         limits: { job_concurrency: 1 },
       },
@@ -113,6 +114,15 @@ describe('export jobs', () => {
     expect((job['error'] as { code: string }).code).toBe('EXPORT_SOURCE_NOT_FOUND');
     expect((job['error'] as { message: string }).message).toContain('sources/nope.jsonl');
     expect((job['error'] as { message: string }).message).not.toContain(dataDir);
+  });
+
+  it('names the data directory itself "." in job errors', async () => {
+    const { id } = (await create({ source: 'whole' })).json() as { id: string };
+    const job = await waitFor(t, id, ['failed', 'succeeded']);
+    expect(job['error']).toEqual({
+      code: 'EXPORT_SOURCE_UNREADABLE',
+      message: 'Input is a directory, not a file: . (name one file as the source path)',
+    });
   });
 
   it('queues beyond the concurrency cap and cancels queued and running jobs', async () => {

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { loraSelectionError } from '@lorakit/vllm-config';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ServerError } from '../errors.js';
@@ -37,19 +38,6 @@ export function routingText(body: Record<string, unknown>): string {
   return '';
 }
 
-/**
- * A field that looks like it selects an adapter but that vLLM ignores (the base model would answer), as in
- * vllm-config's client: top-level or inside `extra_body` (how the OpenAI Python client sends extra fields).
- */
-function adapterFieldOutsideModel(body: Record<string, unknown>): string | undefined {
-  const extra = body['extra_body'];
-  for (const [prefix, object] of [['', body], ['extra_body.', extra]] as const) {
-    if (typeof object !== 'object' || object === null) continue;
-    for (const field of ['lora_name', 'lora_request']) if (field in object) return `${prefix}${field}`;
-  }
-  return undefined;
-}
-
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding']);
 
 /**
@@ -72,13 +60,8 @@ export function proxyRoutes(ctx: AppContext, pickModel: AutoModelPicker | undefi
             throw new ServerError('SERVER_UPSTREAM_NOT_CONFIGURED', 'no vLLM upstream: start with --upstream URL or set upstream.url');
           }
           const body: Record<string, unknown> = { ...request.body };
-          const field = adapterFieldOutsideModel(body);
-          if (field !== undefined) {
-            throw new ServerError(
-              'SERVER_BAD_REQUEST',
-              `vLLM has no "${field}" request field: it would ignore it and the base model would answer; put the adapter name in "model" (or "auto")`,
-            );
-          }
+          const problem = loraSelectionError(body);
+          if (problem !== undefined) throw new ServerError('SERVER_BAD_REQUEST', `${problem} (or "auto")`);
           if (body['model'] === 'auto') {
             if (!pickModel) throw new ServerError('SERVER_UPSTREAM_NOT_CONFIGURED', 'model "auto" needs the adapter router');
             const choice = await pickModel(routingText(body));

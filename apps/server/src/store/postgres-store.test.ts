@@ -14,6 +14,7 @@ const url = postgresUrl();
 const schema = `lorakit_test_${randomBytes(6).toString('hex')}`;
 const serverSchema = `${schema}_srv`;
 const oldSchema = `${schema}_v1`;
+const rollingSchema = `${schema}_rolling`;
 
 describe.skipIf(url === undefined)('postgres store', () => {
   afterAll(async () => {
@@ -23,6 +24,7 @@ describe.skipIf(url === undefined)('postgres store', () => {
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await client.query(`DROP SCHEMA IF EXISTS "${serverSchema}" CASCADE`);
     await client.query(`DROP SCHEMA IF EXISTS "${oldSchema}" CASCADE`);
+    await client.query(`DROP SCHEMA IF EXISTS "${rollingSchema}" CASCADE`);
     await client.end();
   });
 
@@ -82,6 +84,46 @@ describe.skipIf(url === undefined)('postgres store', () => {
       await expect(client.query(`UPDATE adapters SET metadata = '{"x":1}'`)).rejects.toThrow(/immutable/);
     } finally {
       await client.end();
+    }
+  });
+
+  it('keys versions a first-release server inserts during a rolling upgrade, and allows no other update', async () => {
+    const pg = (await import('pg')).default;
+    const old = new pg.Client({ connectionString: url, options: `-c search_path="${rollingSchema}"` });
+    await old.connect();
+    const store = await createPostgresStore({ connectionString: url ?? '', schema: rollingSchema });
+    try {
+      await store.migrate();
+      await store.insertAdapter({ id: 'legal', version: '1.0.9', domain: null, baseModel: null, task: null, metadata: {},
+        trainingDefaults: [], createdBy: 'x', createdAt: '2026-01-01T00:00:00.000Z' });
+      // The first release's INSERT, which knows no version_key (nor training_defaults).
+      const insertOld = (version: string) =>
+        old.query(`INSERT INTO adapters (id, version, metadata, created_by, created_at) VALUES ('legal', $1, '{}', 'old', now())`, [
+          version,
+        ]);
+      await insertOld('1.0.10');
+      expect((await store.listAdapters({ limit: 10, offset: 0 })).items.map((a) => a.version)).toEqual(['1.0.10']);
+      await insertOld('1.0.11');
+      expect((await store.getLatestAdapter('legal'))?.version).toBe('1.0.11');
+      await insertOld('1.0.12');
+      expect((await store.listAdapterVersions('legal')).map((a) => a.version)).toEqual(['1.0.9', '1.0.10', '1.0.11', '1.0.12']);
+      await insertOld('1.0.13');
+      await store.migrate();
+      expect((await old.query(`SELECT COUNT(*)::int AS n FROM adapters WHERE version_key = ''`)).rows).toEqual([{ n: 0 }]);
+
+      // Once keyed, a version stays as it is: no update passes the trigger, not even of version_key alone.
+      await insertOld('1.0.14');
+      const update = (set: string, version: string) => old.query(`UPDATE adapters SET ${set} WHERE version = $1`, [version]);
+      await expect(update(`version_key = 'x', metadata = '{"x":1}'`, '1.0.14')).rejects.toThrow(/immutable/);
+      await expect(update(`version_key = 'x', created_by = 'y'`, '1.0.14')).rejects.toThrow(/immutable/);
+      await expect(update(`metadata = '{"x":1}'`, '1.0.14')).rejects.toThrow(/immutable/);
+      await expect(update(`version_key = 'x'`, '1.0.13')).rejects.toThrow(/immutable/);
+      await expect(update(`version_key = ''`, '1.0.13')).rejects.toThrow(/immutable/);
+      await update(`version_key = 'x'`, '1.0.14');
+      await expect(update(`version_key = 'y'`, '1.0.14')).rejects.toThrow(/immutable/);
+    } finally {
+      await store.close();
+      await old.end();
     }
   });
 });

@@ -40,10 +40,33 @@ const MIGRATIONS: readonly (string | ((client: PoolClient) => Promise<void>))[] 
   },
   // NULL for versions registered before: whether their hyper-parameters were given is unknown.
   `ALTER TABLE adapters ADD COLUMN training_defaults JSONB;`,
+  // A server of the first release, still running during a rolling upgrade, inserts rows without version_key (so
+  // ''); the one update allowed lets the next server fill it in. Comparing whole rows covers columns added later.
+  `CREATE OR REPLACE FUNCTION lorakit_adapters_immutable() RETURNS trigger LANGUAGE plpgsql AS
+     $$ BEGIN
+       IF OLD.version_key = '' AND NEW.version_key <> ''
+          AND to_jsonb(NEW) - 'version_key' = to_jsonb(OLD) - 'version_key' THEN
+         RETURN NEW;
+       END IF;
+       RAISE EXCEPTION 'registered adapter versions are immutable';
+     END $$;
+   CREATE INDEX adapters_unkeyed ON adapters (seq) WHERE version_key = '';`,
 ];
 
-// The seq of the highest version of each adapter; equal precedence (build metadata only) goes to the later one.
-const LATEST = 'SELECT DISTINCT ON (id) seq FROM adapters ORDER BY id, version_key DESC, seq DESC';
+// The latest version of an adapter: its highest release (a release's key ends in "~", see versionSortKey), or its
+// highest pre-release when it has no release, as npm's `latest` and semver's maxSatisfying('*') do. Equal precedence
+// (build metadata only) goes to the later one.
+const LATEST_ORDER = "version_key LIKE '%~' DESC, version_key DESC, seq DESC";
+const LATEST = `SELECT DISTINCT ON (id) seq FROM adapters ORDER BY id, ${LATEST_ORDER}`;
+
+// Fills in version_key of rows an older server inserted without it; a non-semantic version keeps ''.
+async function keyUnkeyedVersions(db: Pool | PoolClient): Promise<void> {
+  const { rows } = await db.query<{ seq: string; version: string }>(`SELECT seq, version FROM adapters WHERE version_key = ''`);
+  for (const row of rows) {
+    const key = versionSortKey(row.version);
+    if (key !== '') await db.query(`UPDATE adapters SET version_key = $1 WHERE seq = $2 AND version_key = ''`, [key, row.seq]);
+  }
+}
 
 // Any 64-bit constant works; it only has to be the same for every lorakit server sharing the database.
 const MIGRATION_LOCK = 0x6c6f72616b6974n;
@@ -176,6 +199,14 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     }
   };
 
+  const heal = async (): Promise<void> => {
+    try {
+      await keyUnkeyedVersions(pool);
+    } catch (cause) {
+      fail('version key backfill', cause);
+    }
+  };
+
   return {
     kind: 'postgres',
     location,
@@ -198,6 +229,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           else await migration(client);
           await client.query('INSERT INTO lorakit_migrations (version, applied_at) VALUES ($1, now())', [index + 1]);
         }
+        await keyUnkeyedVersions(client);
         await client.query('COMMIT');
       } catch (cause) {
         await client?.query('ROLLBACK').catch(() => undefined);
@@ -228,11 +260,22 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       return rows[0] && toAdapter(rows[0]);
     },
     async listAdapterVersions(id) {
+      await heal();
       return (await query<AdapterRow>('list versions', 'SELECT * FROM adapters WHERE id = $1 ORDER BY version_key, seq', [id])).map(
         toAdapter,
       );
     },
+    async getLatestAdapter(id) {
+      await heal();
+      const rows = await query<AdapterRow>(
+        'get latest adapter',
+        `SELECT * FROM adapters WHERE id = $1 ORDER BY ${LATEST_ORDER} LIMIT 1`,
+        [id],
+      );
+      return rows[0] && toAdapter(rows[0]);
+    },
     async listAdapters(q: AdapterQuery) {
+      await heal();
       const where: string[] = [`a.seq IN (${LATEST})`];
       const params: unknown[] = [];
       const add = (column: string, value: string | undefined) => {

@@ -91,12 +91,18 @@ export interface RegistryStore {
   insertAdapter(record: AdapterRecord): Promise<'created' | 'conflict'>;
   getAdapter(id: string, version: string): Promise<AdapterRecord | undefined>;
   /**
-   * All versions of an adapter in semver precedence order, so the last one is the latest (highest) version; versions
-   * differing only in build metadata keep their registration order.
+   * All versions of an adapter in semver precedence order (pre-releases before their release); versions differing
+   * only in build metadata keep their registration order.
    */
   listAdapterVersions(id: string): Promise<AdapterRecord[]>;
   /**
-   * The latest version (highest semver, not the last registered) of each adapter, kept when it matches the filter;
+   * The latest version of an adapter: its highest release by semver (not the last registered), or its highest
+   * pre-release when it has no release, as npm's `latest` tag; of equal precedence (build metadata only), the later
+   * registered.
+   */
+  getLatestAdapter(id: string): Promise<AdapterRecord | undefined>;
+  /**
+   * The latest version (as {@link RegistryStore.getLatestAdapter}) of each adapter, kept when it matches the filter;
    * ordered by id, with the total count.
    */
   listAdapters(query: AdapterQuery): Promise<{ items: AdapterRecord[]; total: number }>;

@@ -58,4 +58,44 @@ describe('createSqliteStore', () => {
     expect(() => check.exec(`UPDATE adapters SET metadata = '{"x":1}'`)).toThrow(/immutable/);
     check.close();
   });
+
+  it('keys versions a first-release server inserts during a rolling upgrade, and allows no other update', async () => {
+    const file = join(dir, 'rolling.db');
+    const store = await createSqliteStore({ file });
+    await store.migrate();
+    await store.insertAdapter({ id: 'legal', version: '1.0.9', domain: null, baseModel: null, task: null, metadata: {},
+      trainingDefaults: [], createdBy: 'x', createdAt: '2026-01-01T00:00:00.000Z' });
+    // The first release's INSERT, which knows no version_key (nor training_defaults).
+    const old = new Sqlite(file);
+    const insertOld = old.prepare(
+      `INSERT INTO adapters (id, version, metadata, created_by, created_at) VALUES ('legal', ?, '{}', 'old', 'y')`,
+    );
+    insertOld.run('1.0.10');
+    expect((await store.listAdapters({ limit: 10, offset: 0 })).items.map((a) => a.version)).toEqual(['1.0.10']);
+    insertOld.run('1.0.11');
+    expect((await store.getLatestAdapter('legal'))?.version).toBe('1.0.11');
+    insertOld.run('1.0.12');
+    expect((await store.listAdapterVersions('legal')).map((a) => a.version)).toEqual(['1.0.9', '1.0.10', '1.0.11', '1.0.12']);
+    insertOld.run('1.0.13');
+    await store.close();
+    const restarted = await createSqliteStore({ file });
+    await restarted.migrate();
+    expect(old.prepare(`SELECT COUNT(*) AS n FROM adapters WHERE version_key = ''`).get()).toEqual({ n: 0 });
+    await restarted.close();
+
+    // Once keyed, a version stays as it is: no update passes the trigger, not even of version_key alone.
+    insertOld.run('1.0.14');
+    expect(() => old.exec(`UPDATE adapters SET version_key = 'x', metadata = '{"x":1}' WHERE version = '1.0.14'`)).toThrow(
+      /immutable/,
+    );
+    expect(() => old.exec(`UPDATE adapters SET version_key = 'x', created_by = 'y' WHERE version = '1.0.14'`)).toThrow(
+      /immutable/,
+    );
+    expect(() => old.exec(`UPDATE adapters SET metadata = '{"x":1}' WHERE version = '1.0.14'`)).toThrow(/immutable/);
+    expect(() => old.exec(`UPDATE adapters SET version_key = 'x' WHERE version = '1.0.13'`)).toThrow(/immutable/);
+    expect(() => old.exec(`UPDATE adapters SET version_key = '' WHERE version = '1.0.13'`)).toThrow(/immutable/);
+    old.exec(`UPDATE adapters SET version_key = 'x' WHERE version = '1.0.14'`);
+    expect(() => old.exec(`UPDATE adapters SET version_key = 'y' WHERE version = '1.0.14'`)).toThrow(/immutable/);
+    old.close();
+  });
 });

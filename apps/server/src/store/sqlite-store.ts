@@ -40,11 +40,39 @@ const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
   },
   // NULL for versions registered before: whether their hyper-parameters were given is unknown.
   `ALTER TABLE adapters ADD COLUMN training_defaults TEXT;`,
+  // A server of the first release, still running during a rolling upgrade, inserts rows without version_key (so
+  // ''); the one update allowed lets the next server fill it in. A migration adding a column adds it to the list.
+  `DROP TRIGGER adapters_immutable;
+   CREATE TRIGGER adapters_immutable BEFORE UPDATE ON adapters
+     WHEN NOT (OLD.version_key = '' AND NEW.version_key <> ''
+       AND NEW.seq IS OLD.seq AND NEW.id IS OLD.id AND NEW.version IS OLD.version AND NEW.domain IS OLD.domain
+       AND NEW.base_model IS OLD.base_model AND NEW.task IS OLD.task AND NEW.metadata IS OLD.metadata
+       AND NEW.created_by IS OLD.created_by AND NEW.created_at IS OLD.created_at
+       AND NEW.training_defaults IS OLD.training_defaults)
+     BEGIN SELECT RAISE(ABORT, 'registered adapter versions are immutable'); END;
+   CREATE INDEX adapters_unkeyed ON adapters (seq) WHERE version_key = '';`,
 ];
 
-// The seq of the highest version of each adapter; equal precedence (build metadata only) goes to the later one.
-const LATEST = `SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY id ORDER BY version_key DESC, seq DESC) AS n
+// The latest version of an adapter: its highest release (a release's key ends in "~", see versionSortKey), or its
+// highest pre-release when it has no release, as npm's `latest` and semver's maxSatisfying('*') do. Equal precedence
+// (build metadata only) goes to the later one.
+const LATEST_ORDER = "version_key LIKE '%~' DESC, version_key DESC, seq DESC";
+const LATEST = `SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY id ORDER BY ${LATEST_ORDER}) AS n
                 FROM adapters) WHERE n = 1`;
+
+// Fills in version_key of rows an older server inserted without it; a non-semantic version keeps ''.
+function keyUnkeyedVersions(db: Database): void {
+  const unkeyed = db.prepare(`SELECT seq, version FROM adapters WHERE version_key = ''`).all() as {
+    seq: number;
+    version: string;
+  }[];
+  if (unkeyed.length === 0) return;
+  const set = db.prepare(`UPDATE adapters SET version_key = ? WHERE seq = ? AND version_key = ''`);
+  for (const row of unkeyed) {
+    const key = versionSortKey(row.version);
+    if (key !== '') set.run(key, row.seq);
+  }
+}
 
 interface AdapterRow {
   id: string;
@@ -175,6 +203,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Re
               new Date().toISOString(),
             );
           });
+          keyUnkeyedVersions(db);
         }).immediate();
       });
     },
@@ -200,12 +229,23 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Re
       });
     },
     async listAdapterVersions(id) {
-      return run('list versions', () =>
-        (db.prepare('SELECT * FROM adapters WHERE id = ? ORDER BY version_key, seq').all(id) as AdapterRow[]).map(toAdapter),
-      );
+      return run('list versions', () => {
+        keyUnkeyedVersions(db);
+        return (db.prepare('SELECT * FROM adapters WHERE id = ? ORDER BY version_key, seq').all(id) as AdapterRow[]).map(toAdapter);
+      });
+    },
+    async getLatestAdapter(id) {
+      return run('get latest adapter', () => {
+        keyUnkeyedVersions(db);
+        const row = db.prepare(`SELECT * FROM adapters WHERE id = ? ORDER BY ${LATEST_ORDER} LIMIT 1`).get(id) as
+          | AdapterRow
+          | undefined;
+        return row && toAdapter(row);
+      });
     },
     async listAdapters(q: AdapterQuery) {
       return run('list adapters', () => {
+        keyUnkeyedVersions(db);
         const where: string[] = [`a.seq IN (${LATEST})`];
         const params: unknown[] = [];
         for (const [column, value] of [['domain', q.domain], ['base_model', q.baseModel], ['task', q.task]] as const) {
