@@ -114,6 +114,13 @@ describe('mergePartitions', () => {
     expect(existsSync(join(work, 'merged'))).toBe(false);
   });
 
+  it('merges partitions whose machines spelt the input path differently', async () => {
+    await run(config(0, 2), { cwd: work });
+    await run(config(1, 2, { source: { type: 'jsonl', path: join(work, 'in.jsonl') } }), { cwd: work });
+    const merged = await mergePartitions([join(work, 'part-0'), join(work, 'part-1')], join(work, 'merged'));
+    expect(merged.stats.read).toBe(121);
+  });
+
   it('refuses partitions exported with different settings', async () => {
     await run(config(0, 2), { cwd: work });
     await run(config(1, 2, { style: 'completion', field_mapping: { prompt_field: 'instruction', completion_field: 'output' } }), {
