@@ -52,6 +52,28 @@ describe('inferSchema', () => {
     });
   });
 
+  it('leaves out length bounds with lengthBounds false', () => {
+    const schema = inferSchema([{ text: 'short' }, { text: 'a longer text' }], { lengthBounds: false });
+    expect(schema['properties']).toEqual({ text: { type: 'string' } });
+  });
+
+  it('describes a Date (a database timestamp) as the date-time string JSON makes of it', async () => {
+    const rows = [{ at: new Date('2026-11-26T06:00:00Z') }, { at: new Date('2025-01-01T00:00:00.123Z') }];
+    const schema = inferSchema(rows, { lengthBounds: false });
+    expect(schema['properties']).toEqual({ at: { type: 'string', format: 'date-time' } });
+    const validator = await compileSchema(schema, { formats: 'assert' });
+    for (const row of rows) expect(validator.validate(JSON.parse(JSON.stringify(row))).success).toBe(true);
+  });
+
+  it('describes values nested deeper than 64 levels as anything, however deep', async () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    const schema = inferSchema([{ q: 'Q', meta: deep }, { q: 'R', meta: [[1]] }]);
+    const validator = await compileSchema(schema);
+    expect(validator.validate({ q: 'S', meta: [[2]] }).success).toBe(true);
+    expect(JSON.stringify(schema).length).toBeLessThan(10_000);
+  });
+
   it('streams: the inferrer gives the same schema as the batch call', () => {
     const inferrer = createSchemaInferrer();
     for (const s of samples) inferrer.add(s);

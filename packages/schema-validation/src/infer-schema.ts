@@ -29,6 +29,12 @@ export interface InferSchemaOptions {
    */
   lengthPercentiles?: [low: number, high: number];
   /**
+   * Emit `minLength`/`maxLength` at all. Turn off when inferring from a sample of a larger input, whose other
+   * records the observed bounds would reject.
+   * @default true
+   */
+  lengthBounds?: boolean;
+  /**
    * Widens the length bounds by this fraction: `minLength` is lowered and `maxLength` raised by it.
    * @default 0
    */
@@ -49,6 +55,10 @@ export interface SchemaInferrer {
   /** A draft 2020-12 schema describing every sample added so far. */
   toSchema(): JsonSchemaObject;
 }
+
+// Values nested deeper are described as `{}` (anything): a schema as deep as a pathological value would be useless,
+// and describing it recursively would overflow the stack.
+const MAX_DEPTH = 64;
 
 const FORMATS = ['uuid', 'date-time', 'date', 'email', 'uri'] as const;
 type DetectedFormat = (typeof FORMATS)[number];
@@ -137,6 +147,7 @@ export function createSchemaInferrer(options: InferSchemaOptions = {}): SchemaIn
   const [low, high] = options.lengthPercentiles ?? [0, 1];
   const margin = options.lengthMargin ?? 0;
   const detectFormats = options.detectFormats ?? true;
+  const lengthBounds = options.lengthBounds ?? true;
   checkShare('requiredThreshold', requiredThreshold);
   checkShare('lengthPercentiles[0]', low);
   checkShare('lengthPercentiles[1]', high);
@@ -163,18 +174,23 @@ export function createSchemaInferrer(options: InferSchemaOptions = {}): SchemaIn
     for (const f of stats.formats) if (!(FORMAT_TESTS.get(f) as (s: string) => boolean)(s)) stats.formats.delete(f);
   };
 
-  const add = (node: Node, value: unknown): void => {
+  const add = (node: Node, value: unknown, depth: number): void => {
     node.count += 1;
+    if (depth > MAX_DEPTH) return;
     if (value === null) node.nulls += 1;
     else if (typeof value === 'boolean') node.booleans += 1;
     else if (typeof value === 'number') {
       if (Number.isInteger(value)) node.integers += 1;
       else node.numbers += 1;
     } else if (typeof value === 'string') addString(node, value);
-    else if (Array.isArray(value)) {
+    else if (value instanceof Date) {
+      // A database row's timestamp: described as the text JSON.stringify makes of it (an invalid Date becomes null).
+      if (Number.isNaN(value.getTime())) node.nulls += 1;
+      else addString(node, value.toISOString());
+    } else if (Array.isArray(value)) {
       node.arrays += 1;
       node.items ??= newNode();
-      for (const item of value) add(node.items, item);
+      for (const item of value) add(node.items, item, depth + 1);
     } else if (typeof value === 'object') {
       node.objects += 1;
       for (const [key, v] of Object.entries(value)) {
@@ -183,7 +199,7 @@ export function createSchemaInferrer(options: InferSchemaOptions = {}): SchemaIn
           child = newNode();
           node.properties.set(key, child);
         }
-        add(child, v);
+        add(child, v, depth + 1);
       }
     } else {
       throw new SchemaValidationError('SCHEMA_INVALID_OPTIONS', `inferSchema: ${typeof value} is not a JSON value`);
@@ -225,6 +241,7 @@ export function createSchemaInferrer(options: InferSchemaOptions = {}): SchemaIn
         }
       }
       if (format !== undefined) out['format'] = format;
+      if (!lengthBounds) return out;
       const min = percentile(s.lengths, s.count, low);
       const max = percentile(s.lengths, s.count, high);
       out['minLength'] = Math.max(0, Math.floor(min * (1 - margin)));
@@ -234,7 +251,7 @@ export function createSchemaInferrer(options: InferSchemaOptions = {}): SchemaIn
   };
 
   return {
-    add: (sample) => add(root, sample),
+    add: (sample) => add(root, sample, 0),
     get count() {
       return root.count;
     },

@@ -13,7 +13,7 @@ export type ValidationIssueCode =
   | 'other';
 
 /** Codes of issues found while reading JSONL, before any schema is applied. */
-export type JsonlIssueCode = 'parse' | 'line_too_long' | 'invalid_utf8';
+export type JsonlIssueCode = 'parse' | 'line_too_long' | 'invalid_utf8' | 'unsafe_integer' | 'too_deep';
 
 /** Every code an {@link Issue} produced by this package can carry. */
 export type IssueCode = ValidationIssueCode | JsonlIssueCode;

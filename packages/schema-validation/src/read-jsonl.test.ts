@@ -67,6 +67,29 @@ describe('readJsonl', () => {
     ]);
   });
 
+  it('reports integers JSON.parse cannot keep exactly, and keeps long floats and long digit strings', async () => {
+    const reader = readJsonl([
+      [
+        '{"id":9007199254740993,"n":[1,-12345678901234567891]}',
+        '{"id":9007199254740992,"big":"12345678901234567891 in text","f":0.7295890000000001,"e":1.5e300}',
+        '{"x":{"a/b":123456789012345678901234567890}}',
+      ].join('\n'),
+    ]);
+    const records = await collect(reader);
+    expect(records.map((r) => r.issues.map((i) => `${i.line} ${i.path} ${i.code}`))).toEqual([
+      ['1 /id unsafe_integer', '1 /n/1 unsafe_integer'],
+      [],
+      ['3 /x/a~1b unsafe_integer'],
+    ]);
+    expect(records[0]?.issues[0]?.message).toBe(
+      'integer 9007199254740993 cannot be kept exactly as a JSON number (it would become 9007199254740992); quote it as a string',
+    );
+    expect(records[0]?.value).toBeUndefined();
+    // 2^53 itself is exact; a float's digits are rounded as JSON numbers always are.
+    expect(records[1]?.value).toEqual({ id: 9007199254740992, big: '12345678901234567891 in text', f: Number('0.7295890000000001'), e: 1.5e300 });
+    expect(reader.summary()).toMatchObject({ valid: 1, invalid: 2, byCode: { unsafe_integer: 3 } });
+  });
+
   it('reads Node streams and URLs, and throws JSONL_SOURCE_UNREADABLE for a missing file', async () => {
     expect((await collect(readJsonl(Readable.from(['{"a":1}\n'])))).map((r) => r.value)).toEqual([{ a: 1 }]);
     expect(await collect(readJsonl(new URL('../test/fixtures/messy.jsonl', import.meta.url)))).toHaveLength(6);
@@ -145,5 +168,28 @@ describe('validateJsonl', () => {
       invalid: 4,
       byCode: { invalid_type: 2, required: 1, parse: 1, invalid_utf8: 1 },
     });
+  });
+
+  it('rejects an integer beyond 2^53 that would otherwise pass a maximum it exceeds', async () => {
+    const validator = await compileSchema({ properties: { id: { maximum: 9007199254740992 } } });
+    const records = await collect(validateJsonl(['{"id":9007199254740993}\n{"id":9007199254740992}\n'], validator));
+    expect(records.map((r) => r.issues.map((i) => i.code))).toEqual([['unsafe_integer'], []]);
+  });
+
+  it('reports a value too deep for a recursive schema on its line and reads on', async () => {
+    const validator = await compileSchema({
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      properties: { a: { type: 'object', additionalProperties: { $ref: '#/properties/a' } } },
+    });
+    const depth = 10_000;
+    const deep = `${'{"a":'.repeat(depth)}{}${'}'.repeat(depth)}`;
+    const reader = validateJsonl([`{"a":{"a":{}}}\n${deep}\n{"a":1}\n`], validator);
+    const records = await collect(reader);
+    expect(records.map((r) => [r.line, r.issues.map((i) => i.code)])).toEqual([
+      [1, []],
+      [2, ['too_deep']],
+      [3, ['invalid_type']],
+    ]);
+    expect(records[1]?.issues[0]).toMatchObject({ line: 2, path: '' });
   });
 });

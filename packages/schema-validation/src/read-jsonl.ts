@@ -3,6 +3,8 @@ import { open } from 'node:fs/promises';
 import { SchemaValidationError } from './errors.js';
 import type { Issue } from './issue.js';
 import type { Validator } from './compile-schema.js';
+import { escapeToken } from './internal/json-pointer.js';
+import { isStackOverflow } from './internal/stack-overflow.js';
 
 /**
  * Where JSONL comes from: a file path (`string` or `file:` URL), a Node readable stream, or an (async) iterable
@@ -71,6 +73,51 @@ function isBlank(text: string): boolean {
 }
 
 const CHUNK = 256 * 1024;
+
+// An integer literal JSON.parse cannot keep exactly has at least 16 digits (2^53 + 1 = 9007199254740993). A line
+// without such a run is never searched further, so the common line costs one regexp test.
+const LONG_DIGITS = /\d{16}/;
+// Integer literals only: a run with a fraction or exponent is a float, which JSON numbers round by definition.
+const INTEGER_LITERAL = /(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/g;
+
+/**
+ * Issues for the integers of `value` whose literal in `text` JSON.parse could not keep exactly (beyond 2^53, it
+ * rounds them: 9007199254740993 becomes 9007199254740992), or undefined. The literals are found in the text, then their paths in the parsed value, so a long digit run inside a
+ * string is no issue.
+ */
+function unsafeIntegerIssues(text: string, value: unknown, line: number): Issue[] | undefined {
+  const literals = text.match(INTEGER_LITERAL);
+  if (literals === null) return undefined;
+  const lossy = new Map<number, string>();
+  for (const literal of literals) {
+    // Written back as it was read, the literal is kept: true of every integer a JavaScript program wrote.
+    const n = Number(literal);
+    if (String(n) !== literal) lossy.set(n, literal);
+  }
+  if (lossy.size === 0) return undefined;
+  const issues: Issue[] = [];
+  // Iterative, so a deeply nested value cannot overflow the stack here.
+  const stack: [unknown, string][] = [[value, '']];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [node, path] = next;
+    if (typeof node === 'number') {
+      const literal = lossy.get(node);
+      if (literal !== undefined) {
+        const message = `integer ${literal} cannot be kept exactly as a JSON number (it would become ${String(node)}); quote it as a string`;
+        issues.push({ code: 'unsafe_integer', path, message, line });
+      }
+    } else if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], `${path}/${i}`]);
+    } else if (node !== null && typeof node === 'object') {
+      const entries = Object.entries(node);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, v] = entries[i] as [string, unknown];
+        stack.push([v, `${path}/${escapeToken(key)}`]);
+      }
+    }
+  }
+  return issues.length > 0 ? issues : undefined;
+}
 
 // Reads a file with one read always in flight: the next chunk loads while the caller parses this one.
 async function* fileChunks(path: string | URL): AsyncGenerator<Uint8Array> {
@@ -171,8 +218,20 @@ export function createJsonlReader(
     } catch (error) {
       return record(line, [{ code: 'parse', path: '', message: `invalid JSON: ${(error as Error).message}`, line }], undefined, false);
     }
+    if (LONG_DIGITS.test(lineText)) {
+      const unsafe = unsafeIntegerIssues(lineText, value, line);
+      if (unsafe !== undefined) return record(line, unsafe, undefined, false);
+    }
     if (validator === undefined) return record(line, [], value, true);
-    const result = validator.validate(value);
+    let result: ReturnType<Validator['validate']>;
+    try {
+      result = validator.validate(value);
+    } catch (error) {
+      // A recursive schema walks as deep as the value: one line nested thousands of levels deep fails alone.
+      if (!isStackOverflow(error)) throw error;
+      const message = 'value is nested too deeply to validate (it overflows the stack); flatten it or store the deep part as a string';
+      return record(line, [{ code: 'too_deep', path: '', message, line }], value, true);
+    }
     if (result.success) return record(line, [], value, true);
     for (const issue of result.issues) issue.line = line;
     return record(line, result.issues, value, true);
