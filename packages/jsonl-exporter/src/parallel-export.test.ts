@@ -196,6 +196,33 @@ describe('parallel export failures', () => {
     expect(results[1]).toEqual(results[0]);
   }, 120_000);
 
+  it('rejects integers it cannot keep exactly and records too deep to process on their own, as one thread does', async () => {
+    const deep = `{"instruction":"Q","output":"A","meta":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const lines = Array.from({ length: 30_000 }, (_, i) =>
+      i === 12_345 ? deep : i === 20_000 ? '{"instruction":"Q","output":"A","meta":12345678901234567891}' : JSON.stringify({ instruction: `q${i}`, output: `a${i}`, meta: i }),
+    );
+    const input = join(work, 'deep.jsonl');
+    await writeFile(input, `${lines.join('\n')}\n`);
+    const results = [];
+    for (const workers of [0, 2]) {
+      const config: ExportConfigInput = {
+        source: { type: 'jsonl', path: input },
+        style: 'instruction',
+        format: { metadata_fields: ['meta'] },
+        output: { dir: join(work, `deep-${workers}`) },
+        worker_threads: workers,
+      };
+      results.push(JSON.parse(await runChild(config)) as Record<string, unknown>);
+      const rejects = (await readFile(join(work, `deep-${workers}`, 'rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as unknown);
+      expect(rejects).toMatchObject([
+        { line: 12_346, stage: 'source', code: 'too_deep' },
+        { line: 20_001, stage: 'source', code: 'unsafe_integer' },
+      ]);
+    }
+    expect(results[0]).toMatchObject({ read: 30_000, exported: 29_998, rejectedByCode: { 'source/too_deep': 1, 'source/unsafe_integer': 1 } });
+    expect(results[1]).toMatchObject({ read: 30_000, exported: 29_998, rejectedByCode: { 'source/too_deep': 1, 'source/unsafe_integer': 1 } });
+  }, 120_000);
+
   it('starts its threads when node runs with V8 options a worker may not be given (--max-old-space-size, --expose-gc)', async () => {
     const lines = Array.from({ length: 30_000 }, (_, i) => JSON.stringify({ instruction: `question ${i}`, output: `answer ${i}` }));
     const input = join(work, 'v8-options.jsonl');

@@ -293,6 +293,30 @@ describe('runExport', () => {
     expect((await readdir(work)).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 
+  it('rejects at the source, naming the line, an integer it cannot keep exactly and a record too deep to process', async () => {
+    const depth = 10_000;
+    const deep = `{"instruction":"Q","output":"A","meta":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    await writeJsonl('in.jsonl', [
+      '{"id":9007199254740993,"instruction":"Q1","output":"A1"}',
+      '{"id":9007199254740992,"instruction":"Q2","output":"A2","score":0.7295890000000001}',
+      deep,
+      record(3),
+    ]);
+    const cfg = config({ format: { metadata_fields: ['id', 'meta', 'score'] }, output: { rejects_include_record: true } });
+    const { stats } = await run(cfg, { cwd: work });
+    expect(stats).toMatchObject({ read: 4, exported: 2, rejected: 2 });
+    const rejects = (await readLines(join(work, 'out', 'rejects.jsonl'))).map((l) => JSON.parse(l) as RejectEntry);
+    expect(rejects.map((r) => [r.line, r.stage, r.code])).toEqual([
+      [1, 'source', 'unsafe_integer'],
+      [3, 'source', 'too_deep'],
+    ]);
+    expect(rejects[0]?.message).toMatch(/9007199254740993 .*quote it as a string/);
+    const train = (await readFile(join(work, 'out', 'train.jsonl'), 'utf8')) + (await readFile(join(work, 'out', 'validation.jsonl'), 'utf8').catch(() => ''));
+    expect(train).toContain('"id":9007199254740992');
+    // A float is read as JSON numbers always are (to the nearest double), not rejected.
+    expect(train).toMatch(/"score":0\.729589000000000\d/);
+  });
+
   it('continue_on_error false stops at the first failed record, naming it', async () => {
     await writeJsonl('in.jsonl', [record(0), { id: 'x', instruction: 'no output' }, record(2)]);
     await expect(runExport(config({ continue_on_error: false }), { cwd: work })).rejects.toMatchObject({

@@ -206,6 +206,18 @@ export class Pipeline {
    * result goes to {@link admit}, in input order.
    */
   transform(item: SourceItem): Transformed {
+    try {
+      return this.transformRecord(item);
+    } catch (error) {
+      // Mapping, rendering and digests recurse into the record: one nested thousands of levels deep overflows the
+      // stack. That record fails alone (without its record, which could not be written either).
+      if (!(error instanceof RangeError && error.message.includes('call stack'))) throw error;
+      const message = 'the record is nested too deeply to process (it overflows the stack); flatten it or store the deep part as a string';
+      return this.rejected(item, undefined, 'source', 'too_deep', message);
+    }
+  }
+
+  private transformRecord(item: SourceItem): Transformed {
     const record = item.record;
     const id = this.idOf(item);
     if (this.partition && Math.floor(unitHash('partition', id) * this.partition.count) !== this.partition.index) {
