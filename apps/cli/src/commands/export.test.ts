@@ -181,6 +181,23 @@ describe('lorakit export gates', () => {
   });
 });
 
+describe('lorakit export with nothing exported', () => {
+  it('exits 1 when every record read was rejected, and 0 with a note when the source is empty', async () => {
+    const cwd = workspace();
+    writeFileSync(join(cwd, 'records.jsonl'), '{"id":"x","question":"Frage ohne Antwort?"}\n{"id":"y","question":"Noch eine?"}\n');
+    const r = await runCli(['export'], { cwd });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/read 2 records, exported 0/);
+    expect(r.stderr).toContain('exported no record: all 2 records read were rejected (reasons in rejects.jsonl of the output)');
+    expect((await runCli(['export', '--dry-run', '--json'], { cwd })).code).toBe(1);
+
+    writeFileSync(join(cwd, 'records.jsonl'), '\n');
+    const empty = await runCli(['export', '--output.overwrite'], { cwd });
+    expect(empty.code, empty.stderr).toBe(0);
+    expect(empty.stderr).toContain('the source held no records');
+  });
+});
+
 describe('lorakit export max_errors', () => {
   it('more failed records than --max-errors is a data failure: exit 1, no output', async () => {
     const cwd = workspace();

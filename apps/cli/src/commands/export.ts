@@ -138,7 +138,15 @@ export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandCo
     }
   }
   for (const w of result.warnings) out.warn(w);
-  return gatesFailed ? ExitCode.dataFailed : ExitCode.ok;
+  // Every record rejected is a failed export, whatever the files say: a script must not take it for a dataset.
+  const nothingExported = stats.read > 0 && stats.exported === 0;
+  if (nothingExported) {
+    const where = dryRun ? 'by stage and code above' : 'in rejects.jsonl of the output';
+    out.warn(`${dryRun ? 'would export' : 'exported'} no record: all ${plural(stats.read, 'record')} read were rejected (reasons ${where})`);
+  } else if (stats.read === 0) {
+    out.warn('the source held no records: nothing to export');
+  }
+  return gatesFailed || nothingExported ? ExitCode.dataFailed : ExitCode.ok;
 }
 
 /** `lorakit export merge DIR... -o OUT`: one output directory over the runs of a partitioned export. */
