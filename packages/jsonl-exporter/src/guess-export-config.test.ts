@@ -27,6 +27,29 @@ describe('guessExportConfig', () => {
     expect(guessExportConfig([{ text: 't' }]).config.style).toBe('text');
   });
 
+  it('matches field names in any case and maps them as the records spell them', () => {
+    const { config } = guessExportConfig([
+      { ID: 1, Question: 'Q1', Answer: 'A1', Weight: '2' },
+      { ID: 2, Question: 'Q2', Answer: 'A2', Weight: '1' },
+    ]);
+    expect(config).toMatchObject({
+      style: 'instruction',
+      field_mapping: { instruction_field: 'Question', output_field: 'Answer' },
+      weighting: { weight_field: 'Weight' },
+      split: { id_field: 'ID' },
+    });
+    expect(guessExportConfig([{ Instruction: 'I', output: 'O', instruction: 'i' }]).config.field_mapping).toMatchObject({ instruction_field: 'instruction' });
+    expect(guessExportConfig([{ Text: 't' }]).config).toMatchObject({ style: 'text', field_mapping: { text_field: 'Text' } });
+    expect(guessExportConfig([{ Prompt: 'p', COMPLETION: 'c' }]).config).toMatchObject({
+      style: 'completion',
+      field_mapping: { prompt_field: 'Prompt', completion_field: 'COMPLETION' },
+    });
+    expect(guessExportConfig([{ Messages: [{ role: 'user', content: 'hi' }] }]).config).toMatchObject({
+      style: 'chat',
+      field_mapping: { messages_field: 'Messages' },
+    });
+  });
+
   it('says what to do when nothing fits', () => {
     const { notes } = guessExportConfig([{ foo: 1, bar: 2 }]);
     expect(notes.join(' ')).toMatch(/set field_mapping\.instruction_field.*custom/);

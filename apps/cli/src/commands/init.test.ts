@@ -48,6 +48,39 @@ describe('lorakit init', () => {
     expect((await runCli(['init', 'records.jsonl', '--force'], { cwd })).code).toBe(0);
   });
 
+  it('writes a schema that the whole source passes, not just the sample it was inferred from', async () => {
+    const cwd = workspace();
+    // The first 200 records are short and of two kinds; later ones are longer, empty-ish and of a third kind.
+    const lines = Array.from({ length: 300 }, (_, i) =>
+      JSON.stringify({ id: i, kind: i < 200 ? ['a', 'b'][i % 2] : 'c', question: `Q${i}${i < 200 ? '' : '?'.repeat(500)}`, answer: i < 200 ? `A${i} ok` : 'A' }),
+    );
+    writeFileSync(join(cwd, 'records.jsonl'), `${lines.join('\n')}\n`);
+    expect((await runCli(['init', 'records.jsonl'], { cwd })).code).toBe(0);
+    const r = await runCli(['validate', '--schema', 'lorakit.schema.json', 'records.jsonl'], { cwd });
+    expect(r.code, r.stdout).toBe(0);
+  });
+
+  it('matches field names in any case: a CSV with Question,Answer exports every row', async () => {
+    const cwd = workspace();
+    const rows = Array.from({ length: 250 }, (_, i) => `"Frage ${i}?","Antwort ${i} mit ${'Wort '.repeat(i % 40)}"`);
+    writeFileSync(join(cwd, 'qa.csv'), `Question,Answer\n${rows.join('\n')}\n`);
+    expect((await runCli(['init', 'qa.csv'], { cwd })).code).toBe(0);
+    const config = parse(readFileSync(join(cwd, 'lorakit.yaml'), 'utf8')) as { field_mapping: Record<string, string> };
+    expect(config.field_mapping).toMatchObject({ instruction_field: 'Question', output_field: 'Answer' });
+    const r = await runCli(['export', '--dry-run'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/read 250 records, exported 250/);
+  });
+
+  it('guesses from a file with one record nested 10,000 levels deep', async () => {
+    const cwd = workspace();
+    const deep = `{"instruction":"Q","output":"A","meta":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    writeFileSync(join(cwd, 'records.jsonl'), `{"instruction":"Q0","output":"A0","meta":[]}\n${deep}\n`);
+    const r = await runCli(['init', 'records.jsonl'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(cwd, 'lorakit.schema.json'), 'utf8'))).toMatchObject({ properties: { meta: { type: 'array' } } });
+  });
+
   it('reads the first records of a SQLite table', async () => {
     const cwd = workspace();
     const { default: Database } = await import('better-sqlite3');
@@ -84,6 +117,30 @@ describe('lorakit init', () => {
       const config = parse(text) as { source: unknown; style: string };
       expect(config.source).toMatchObject({ type: 'postgres', url_env: 'DATABASE_URL', table });
       expect(config.style).toBe('chat');
+    } finally {
+      await client.query(`DROP TABLE IF EXISTS ${table}`);
+      await client.end();
+    }
+  });
+
+  it.skipIf(pg === undefined)('maps a PostgreSQL column "Instruction" and describes timestamptz as a date-time string', async () => {
+    const cwd = workspace();
+    const { default: pgModule } = await import('pg');
+    const client = new pgModule.Client({ connectionString: pg });
+    await client.connect();
+    const table = `lorakit_cli_init_ts_${process.pid}`;
+    try {
+      await client.query(`CREATE TABLE ${table} (id text PRIMARY KEY, "Instruction" text, "Output" text, created_at timestamptz)`);
+      for (let i = 0; i < 12; i++) {
+        await client.query(`INSERT INTO ${table} VALUES ($1, $2, $3, $4)`, [`m${i}`, `Frage ${i}?`, `Antwort ${i}.`, `2026-11-${10 + i}T08:00:00Z`]);
+      }
+      expect((await runCli(['init', pg as string, '--table', table], { cwd })).code).toBe(0);
+      const config = parse(readFileSync(join(cwd, 'lorakit.yaml'), 'utf8')) as { field_mapping: Record<string, string> };
+      expect(config.field_mapping).toMatchObject({ instruction_field: 'Instruction', output_field: 'Output' });
+      const schema = JSON.parse(readFileSync(join(cwd, 'lorakit.schema.json'), 'utf8')) as { properties: Record<string, unknown> };
+      expect(schema.properties['created_at']).toEqual({ type: 'string', format: 'date-time' });
+      const r = await runCli(['export', '--dry-run'], { cwd, env: { DATABASE_URL: pg as string } });
+      expect(r.stdout).toMatch(/read 12 records, exported 12/);
     } finally {
       await client.query(`DROP TABLE IF EXISTS ${table}`);
       await client.end();

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +22,35 @@ describe('lorakit schema', () => {
     expect((await runCli(['schema', 'infer', 'valid.jsonl', '-o', out], { cwd })).code).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toHaveProperty('properties.instruction');
     expect((await runCli(['validate', '--schema', out, 'valid.jsonl'], { cwd })).code).toBe(0);
+  });
+
+  it('infer: refuses a JSON array or CSV file up front (exit 2), and a file where no line parses', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-schema-'));
+    writeFileSync(join(dir, 'array.json'), '[\n  {"instruction": "Q", "output": "A"}\n]\n');
+    writeFileSync(join(dir, 'table.csv'), 'instruction,output\nQ,A\n');
+    writeFileSync(join(dir, 'broken.jsonl'), '{"instruction":\nnot json\n');
+    const array = await runCli(['schema', 'infer', 'array.json'], { cwd: dir });
+    expect(array.code).toBe(2);
+    expect(array.stderr).toContain('array.json is a JSON array, not JSONL');
+    expect(array.stdout).toBe('');
+    const csv = await runCli(['schema', 'infer', 'table.csv'], { cwd: dir });
+    expect(csv.code).toBe(2);
+    expect(csv.stderr).toContain('table.csv is CSV, not JSONL');
+    const broken = await runCli(['schema', 'infer', 'broken.jsonl'], { cwd: dir });
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('skipped 2 lines that could not be read (first: line 1: invalid JSON');
+    expect(broken.stderr).toContain('no records to infer a schema from in broken.jsonl');
+    expect(broken.stdout).toBe('');
+  });
+
+  it('infer: says how many lines it skipped, and describes the others', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-schema-'));
+    const deep = `{"instruction":"Q","output":"A","meta":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    writeFileSync(join(dir, 'some.jsonl'), `{"instruction":"Q","output":"A"}\n{oops\n${deep}\n`);
+    const r = await runCli(['schema', 'infer', 'some.jsonl'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('some.jsonl: skipped 1 line that could not be read (first: line 2: invalid JSON');
+    expect(JSON.parse(r.stdout)).toMatchObject({ required: ['instruction', 'output'] });
   });
 
   it('types: TypeScript declarations', async () => {

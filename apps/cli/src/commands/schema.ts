@@ -2,36 +2,56 @@ import type * as SchemaValidation from '@lorakit/schema-validation';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-code.js';
 import { ContextError, resolvePath, type CommandContext } from '../internal/context.js';
-import { assertReadableFile, displayName, readJsonFile, writeTextAtomic } from '../internal/files.js';
+import { assertJsonl, assertReadableFile, displayName, readJsonFile, writeTextAtomic } from '../internal/files.js';
 import type { Opts } from '../program.js';
 
 type SchemaValidationModule = typeof SchemaValidation;
 
-/** A schema for records already in memory (init's sample). */
+/**
+ * A schema for records already in memory (init's sample). A sample's lengths and few distinct values say nothing of
+ * the records after it, so the schema has no length bounds and no enums: the whole source must pass it.
+ */
 export function inferFromRecords(sv: SchemaValidationModule, records: readonly unknown[]): Record<string, unknown> {
-  const inferrer = sv.createSchemaInferrer({});
+  const inferrer = sv.createSchemaInferrer({ lengthBounds: false, enumMaxValues: 0 });
   for (const record of records) inferrer.add(record);
   return inferrer.toSchema() as Record<string, unknown>;
 }
 
-/** Streams the records of JSONL files into a schema inferrer (one pass, bounded memory). */
+/**
+ * Streams the records of JSONL files into a schema inferrer (one pass, bounded memory). `strict` (schema infer, whose
+ * output is the schema alone) warns about the lines it skipped and refuses to describe no records at all.
+ */
 export async function inferFromFiles(
   sv: SchemaValidationModule,
   files: readonly string[],
   ctx: CommandContext,
-  options: { required?: number } = {},
+  options: { required?: number; strict?: boolean } = {},
 ): Promise<Record<string, unknown>> {
   const inferrer = sv.createSchemaInferrer(options.required === undefined ? {} : { requiredThreshold: options.required });
   for (const file of files) {
     const source = file === '-' ? ctx.io.stdin : resolvePath(ctx.io, file);
+    let skipped = 0;
+    let first: SchemaValidation.Issue | undefined;
     try {
       for await (const record of sv.readJsonl(source)) {
         if (record.issues.length === 0) inferrer.add(record.value);
+        else {
+          skipped += 1;
+          first ??= record.issues[0];
+        }
       }
     } catch (error) {
       throw new ContextError(displayName(file), error);
     }
+    if (options.strict === true && first !== undefined) {
+      ctx.out.warn(
+        `${displayName(file)}: skipped ${skipped} line${skipped === 1 ? '' : 's'} that could not be read ` +
+          `(first: line ${first.line ?? '?'}: ${first.message}); the schema describes the other records`,
+      );
+    }
   }
+  // An empty schema would accept everything: better no schema than one that describes nothing.
+  if (options.strict === true && inferrer.count === 0) throw new CliError('CLI_USAGE', `no records to infer a schema from in ${files.map(displayName).join(', ')}`);
   return inferrer.toSchema() as Record<string, unknown>;
 }
 
@@ -50,13 +70,16 @@ async function write(ctx: CommandContext, opts: Opts, text: string): Promise<voi
 /** `lorakit schema infer DATA...`: a draft 2020-12 schema describing the records. */
 export async function schemaInferCommand(args: unknown[], opts: Opts, ctx: CommandContext): Promise<number> {
   const files = args[0] as string[];
-  for (const file of files) await assertReadableFile(ctx.io, file);
+  for (const file of files) {
+    await assertReadableFile(ctx.io, file);
+    if (file !== '-') await assertJsonl(resolvePath(ctx.io, file), displayName(file), 'lorakit schema infer');
+  }
   const required = opts['required'] as number | undefined;
   if (required !== undefined && (required < 0 || required > 1)) {
     throw new CliError('CLI_USAGE', `--required must be a share between 0 and 1, got ${required}`);
   }
   const sv = await import('@lorakit/schema-validation');
-  const schema = await inferFromFiles(sv, files, ctx, required === undefined ? {} : { required });
+  const schema = await inferFromFiles(sv, files, ctx, required === undefined ? { strict: true } : { required, strict: true });
   await write(ctx, opts, `${JSON.stringify(schema, null, 2)}\n`);
   return ExitCode.ok;
 }
