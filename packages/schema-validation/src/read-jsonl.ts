@@ -386,8 +386,8 @@ export function createJsonlReader(
 /**
  * Reads JSONL line by line, parsing each non-blank line. Handles a UTF-8 BOM, CRLF, blank and whitespace-only
  * lines (skipped, counted in the summary), a last line without newline, invalid UTF-8 (`invalid_utf8`), malformed
- * JSON (`parse`, with the parser's message) and over-long lines (`line_too_long`), each as an issue, not a throw.
- * Memory is bounded by `maxLineLength` plus two 256 KiB read chunks and one chunk's records.
+ * JSON (`parse`, with the parser's message), over-long lines (`line_too_long`) and integer literals JSON.parse would
+ * change (`unsafe_integer`, beyond 2^53; such a line has no `value`), each as an issue, not a throw. Memory is bounded by `maxLineLength` plus two 256 KiB read chunks and one chunk's records.
  *
  * @throws {SchemaValidationError} `JSONL_SOURCE_UNREADABLE` when the file or stream fails (during iteration).
  * @example

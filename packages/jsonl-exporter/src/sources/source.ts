@@ -8,7 +8,7 @@ export interface SourceItem {
   line?: number;
   /** The record, a plain object, when it could be read. */
   record?: Record<string, unknown>;
-  /** Why the input could not be read as a record (`parse`, `not_object`, `invalid_utf8`, `line_too_long`). */
+  /** Why the input could not be read as a record (`parse`, `not_object`, `invalid_utf8`, `line_too_long`, `unsafe_integer`). */
   issue?: Issue;
 }
 
