@@ -73,6 +73,7 @@ describe('readJsonl', () => {
         '{"id":9007199254740993,"n":[1,-12345678901234567891]}',
         '{"id":9007199254740992,"big":"12345678901234567891 in text","f":0.7295890000000001,"e":1.5e300}',
         '{"x":{"a/b":123456789012345678901234567890}}',
+        '{"__proto__":{"n":-9007199254740995},"big":1e300,"safe":-41923434989976090}',
       ].join('\n'),
     ]);
     const records = await collect(reader);
@@ -80,6 +81,7 @@ describe('readJsonl', () => {
       ['1 /id unsafe_integer', '1 /n/1 unsafe_integer'],
       [],
       ['3 /x/a~1b unsafe_integer'],
+      ['4 /__proto__/n unsafe_integer'],
     ]);
     expect(records[0]?.issues[0]?.message).toBe(
       'integer 9007199254740993 cannot be kept exactly as a JSON number (it would become 9007199254740992); quote it as a string',
@@ -87,7 +89,7 @@ describe('readJsonl', () => {
     expect(records[0]?.value).toBeUndefined();
     // 2^53 itself is exact; a float's digits are rounded as JSON numbers always are.
     expect(records[1]?.value).toEqual({ id: 9007199254740992, big: '12345678901234567891 in text', f: Number('0.7295890000000001'), e: 1.5e300 });
-    expect(reader.summary()).toMatchObject({ valid: 1, invalid: 2, byCode: { unsafe_integer: 3 } });
+    expect(reader.summary()).toMatchObject({ valid: 1, invalid: 3, byCode: { unsafe_integer: 4 } });
   });
 
   it('reads Node streams and URLs, and throws JSONL_SOURCE_UNREADABLE for a missing file', async () => {

@@ -74,16 +74,56 @@ function isBlank(text: string): boolean {
 
 const CHUNK = 256 * 1024;
 
-// An integer literal JSON.parse cannot keep exactly has at least 16 digits (2^53 + 1 = 9007199254740993). A line
-// without such a run is never searched further, so the common line costs one regexp test.
-const LONG_DIGITS = /\d{16}/;
 // Integer literals only: a run with a fraction or exponent is a float, which JSON numbers round by definition.
 const INTEGER_LITERAL = /(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/g;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+// Reused by every call: the per-line check allocates nothing.
+const pending: unknown[] = [];
+
+function isUnsafeInteger(v: number): boolean {
+  return (v > MAX_SAFE || v < -MAX_SAFE) && Number.isInteger(v);
+}
 
 /**
- * Issues for the integers of `value` whose literal in `text` JSON.parse could not keep exactly (beyond 2^53, it
- * rounds them: 9007199254740993 becomes 9007199254740992), or undefined. The literals are found in the text, then their paths in the parsed value, so a long digit run inside a
- * string is no issue.
+ * Whether a parsed value holds a number JSON.parse may have rounded (an integer beyond 2^53), the quick check run on
+ * every line: a walk of the parsed value, cheaper than scanning the text for long digit runs (which every float with
+ * 16 digits has). Iterative, so a deeply nested value cannot overflow the stack.
+ */
+function mayHoldUnsafeInteger(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return typeof value === 'number' && isUnsafeInteger(value);
+  pending.push(value);
+  while (pending.length > 0) {
+    const node = pending.pop() as object;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const v: unknown = node[i];
+        if (typeof v === 'number') {
+          if (isUnsafeInteger(v)) {
+            pending.length = 0;
+            return true;
+          }
+        } else if (typeof v === 'object' && v !== null) pending.push(v);
+      }
+    } else {
+      for (const key in node) {
+        // JSON.parse makes `__proto__` an own key; reading it with [] would give the prototype instead.
+        const v: unknown = key === '__proto__' ? Object.getOwnPropertyDescriptor(node, key)?.value : (node as Record<string, unknown>)[key];
+        if (typeof v === 'number') {
+          if (isUnsafeInteger(v)) {
+            pending.length = 0;
+            return true;
+          }
+        } else if (typeof v === 'object' && v !== null) pending.push(v);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Issues for the integers of `value` whose literal in `text` JSON.parse could not keep exactly (beyond 2^53 it
+ * rounds them: 9007199254740993 becomes 9007199254740992), or undefined. The literals are found in the text, then
+ * their paths in the parsed value, so a float such as 1.5e300 or an exactly kept 9007199254740992 is no issue.
  */
 function unsafeIntegerIssues(text: string, value: unknown, line: number): Issue[] | undefined {
   const literals = text.match(INTEGER_LITERAL);
@@ -218,7 +258,7 @@ export function createJsonlReader(
     } catch (error) {
       return record(line, [{ code: 'parse', path: '', message: `invalid JSON: ${(error as Error).message}`, line }], undefined, false);
     }
-    if (LONG_DIGITS.test(lineText)) {
+    if (mayHoldUnsafeInteger(value)) {
       const unsafe = unsafeIntegerIssues(lineText, value, line);
       if (unsafe !== undefined) return record(line, unsafe, undefined, false);
     }
