@@ -68,8 +68,16 @@ export const RouterConfigSchema = z
       .optional()
       .describe(
         'The base model vLLM serves, by the name adapters give in base_model.name (compared ignoring case): only ' +
-          'adapters trained on it are routed to, and it answers when no adapter is confident enough. Unset: ' +
-          'POST /v1/route and model "auto" answer 503 SERVER_ROUTER_NOT_CONFIGURED.',
+          'adapters trained on it are routed to, and it answers (as served_model_name when set) when no adapter ' +
+          'is confident enough. Unset: POST /v1/route and model "auto" answer 503 SERVER_ROUTER_NOT_CONFIGURED.',
+      ),
+    served_model_name: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'The name vLLM serves the base model under (its --served-model-name, e.g. llama3-8b): the model sent to ' +
+          'vLLM when no adapter is confident enough. Unset: base_model.',
       ),
     threshold: z.number().min(0).max(1).default(0.5).describe('Minimum confidence to pick an adapter.'),
     locale: z.string().min(1).optional().describe('Locale for case folding and word segmentation (e.g. de).'),

@@ -101,6 +101,7 @@ export async function createServer(options: CreateServerOptions): Promise<Loraki
     upstream: resolveUpstream(options, env),
     router: createRouterCache(options.store, {
       baseModel: config.router.base_model,
+      ...(config.router.served_model_name !== undefined && { servedModelName: config.router.served_model_name }),
       threshold: config.router.threshold,
       ...(config.router.locale !== undefined && { locale: config.router.locale }),
       ttlMs: config.router.cache_ms,

@@ -41,6 +41,17 @@ describe('createAdapterRouter: base model', () => {
     expect(mistralOnly.matches).toEqual([]);
     expect(r.route('Ich will Klage einreichen, ist der Vertrag gültig?').model).toBe('legal-qwen');
   });
+
+  it('matches adapters by the Hub id and falls back to the name vLLM serves the base model under', () => {
+    const r = createAdapterRouter(
+      [{ adapter_id: 'legal-de', base_model: { name: 'meta-llama/Meta-Llama-3-8B-Instruct' }, task: { keywords: ['klage'] } }],
+      { baseModel: 'meta-llama/Meta-Llama-3-8B-Instruct', servedModelName: 'llama3-8b' },
+    );
+    expect(r.route('Ich will Klage einreichen.').model).toBe('legal-de');
+    const fallback = r.route('Wie wird das Wetter?');
+    expect(fallback).toMatchObject({ model: 'llama3-8b', fallback: true });
+    expect(fallback.reason).toContain('the base model "llama3-8b" answers');
+  });
 });
 
 describe('createAdapterRouter: German compounds and word boundaries', () => {

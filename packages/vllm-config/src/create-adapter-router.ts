@@ -10,10 +10,16 @@ export type RouterAdapter = Pick<AdapterMetadata, 'adapter_id' | 'task'> & Parti
 /** Options of {@link createAdapterRouter}. */
 export interface AdapterRouterOptions {
   /**
-   * Served base model: the `model` when no adapter is confident enough, and the base model an adapter must have been
-   * trained on (`base_model.name`, compared ignoring case like Hugging Face Hub ids) to be chosen.
+   * The base model vLLM serves, as adapters name it in `base_model.name` (a Hugging Face Hub id, compared ignoring
+   * case): only adapters trained on it are chosen.
    */
   baseModel: string;
+  /**
+   * The `model` to send to vLLM when no adapter is confident enough: the name vLLM serves the base model under
+   * (`--served-model-name`, e.g. `llama3-8b` for `meta-llama/Meta-Llama-3-8B-Instruct`).
+   * @default baseModel
+   */
+  servedModelName?: string | undefined;
   /** Minimum confidence to pick an adapter. @default 0.5 (one unambiguous keyword) */
   threshold?: number | undefined;
   /** Locale for case folding and word segmentation. @default undefined (the runtime's default rules) */
@@ -38,7 +44,7 @@ export interface RouteMatch {
 
 /** What {@link AdapterRouter.route} returns. */
 export interface RouteResult {
-  /** The `model` to send to vLLM: an adapter name, or the base model. */
+  /** The `model` to send to vLLM: an adapter name, or the base model's served name. */
   model: string;
   /** The chosen adapter, or null when falling back to the base model. */
   adapter: string | null;
@@ -71,7 +77,8 @@ const MIN_PART = 3;
 /**
  * Creates a router choosing among adapters by their metadata (`task.keywords`, `task.domain`, `task.type`). Only
  * adapters trained on `baseModel` are candidates (`base_model.name`, ignoring case; adapters without `base_model`
- * are taken as trained on it).
+ * are taken as trained on it); when none fits, `model` is `servedModelName` (default `baseModel`), the name vLLM
+ * serves the base model under.
  *
  * Matching: the text and the terms are NFC-normalised and lower-cased for the locale (ß folded to ss), and split
  * into words with `Intl.Segmenter`. A term matches a word when the word starts with it and the rest is an
@@ -86,7 +93,10 @@ const MIN_PART = 3;
  * confidence is `best / Σ scores × (1 − 0.5^best)`: one unambiguous keyword gives 0.5, two give 0.75, a tie
  * halves it. Below `threshold` the base model answers, and `reason` says why.
  * @example
- * const router = createAdapterRouter([legalMeta, medicalMeta], { baseModel: 'llama3-8b' });
+ * const router = createAdapterRouter([legalMeta, medicalMeta], {
+ *   baseModel: 'meta-llama/Meta-Llama-3-8B-Instruct', // what the adapters were trained on
+ *   servedModelName: 'llama3-8b',                     // vllm serve … --served-model-name llama3-8b
+ * });
  * const { model, reason } = router.route('Wie lange dauert eine Baugenehmigung?');
  * await vllm.chat({ model, messages });
  */
@@ -94,6 +104,7 @@ export function createAdapterRouter(adapters: readonly RouterAdapter[], options:
   const locale = options.locale;
   const threshold = options.threshold ?? 0.5;
   const openTail = options.openTailMinLength ?? 6;
+  const fallbackModel = options.servedModelName ?? options.baseModel;
   const segmenter = new Intl.Segmenter(locale, { granularity: 'word' });
   const fold = (s: string) => s.normalize('NFC').toLocaleLowerCase(locale).replaceAll('ß', 'ss');
   const words = (s: string): { folded: string; original: string }[] => {
@@ -187,10 +198,10 @@ export function createAdapterRouter(adapters: readonly RouterAdapter[], options:
       const scores = [...score].map(([adapter, s]) => ({ adapter, score: s })).sort((a, b) => b.score - a.score);
       const best = scores[0];
       const fallback = (reason: string, confidence: number): RouteResult => ({
-        model: options.baseModel, adapter: null, confidence, fallback: true, reason, matches, scores,
+        model: fallbackModel, adapter: null, confidence, fallback: true, reason, matches, scores,
       });
       if (best === undefined) {
-        return fallback(`no adapter keyword, domain or task type occurs in the text; the base model "${options.baseModel}" answers`, 0);
+        return fallback(`no adapter keyword, domain or task type occurs in the text; the base model "${fallbackModel}" answers`, 0);
       }
       const total = scores.reduce((s, x) => s + x.score, 0);
       const confidence = Math.round((best.score / total) * (1 - 0.5 ** best.score) * 1000) / 1000;
@@ -200,7 +211,7 @@ export function createAdapterRouter(adapters: readonly RouterAdapter[], options:
         .join(', ');
       if (confidence < threshold) {
         const rival = scores[1] !== undefined && scores[1].score === best.score ? ` (tied with "${scores[1].adapter}")` : '';
-        return fallback(`best match "${best.adapter}" (${evidence})${rival} has confidence ${confidence} < threshold ${threshold}; the base model "${options.baseModel}" answers`, confidence);
+        return fallback(`best match "${best.adapter}" (${evidence})${rival} has confidence ${confidence} < threshold ${threshold}; the base model "${fallbackModel}" answers`, confidence);
       }
       return {
         model: best.adapter, adapter: best.adapter, confidence, fallback: false,

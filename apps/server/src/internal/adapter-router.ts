@@ -19,6 +19,8 @@ export async function latestAdapters(store: RegistryStore): Promise<AdapterMetad
 export interface RouterCacheOptions {
   /** `router.base_model`; routing refuses to run without it (it could not tell which adapters vLLM can apply). */
   baseModel: string | undefined;
+  /** `router.served_model_name`: the `model` vLLM knows the base model by, when not `baseModel`. */
+  servedModelName?: string;
   threshold?: number;
   locale?: string;
   /** Rebuild at least this often, so registrations made by another server instance are seen. */
@@ -52,6 +54,7 @@ export function createRouterCache(store: RegistryStore, options: RouterCacheOpti
         router = latestAdapters(store).then((adapters) =>
           createAdapterRouter(adapters, {
             baseModel,
+            ...(options.servedModelName !== undefined && { servedModelName: options.servedModelName }),
             ...(options.threshold !== undefined && { threshold: options.threshold }),
             ...(options.locale !== undefined && { locale: options.locale }),
           }),

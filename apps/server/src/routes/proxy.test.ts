@@ -147,6 +147,32 @@ describe('OpenAI-compatible proxy over real HTTP', () => {
     expect(route.json()).toMatchObject({ model: 'Qwen/Qwen2.5-7B-Instruct', adapter: null, fallback: true });
   });
 
+  it('with router.served_model_name, matches adapters by the Hub id and sends the served name when none fits', async () => {
+    const served = await startTestServer({
+      upstream: { url: vllm.url, api_key_env: 'FAKE_VLLM_KEY' },
+      router: { base_model: 'Qwen/Qwen2.5-7B-Instruct', served_model_name: 'qwen7b' },
+    }, { env: { FAKE_VLLM_KEY: 'upstream-secret' } });
+    vllm.models.add('qwen7b');
+    vllm.models.add('tax-qa');
+    try {
+      const reg = await served.app.inject({ method: 'POST', url: '/v1/adapters', headers: auth('admin'), payload: meta('tax-qa', '1.0.0', { keywords: ['steuererklärung'] }) });
+      expect(reg.statusCode).toBe(201);
+      const matched = await served.app.inject({ method: 'POST', url: '/v1/route', headers: auth('read'), payload: { text: 'Wann muss die Steuererklärung fertig sein?' } });
+      expect(matched.json()).toMatchObject({ model: 'tax-qa', adapter: 'tax-qa' });
+      const res = await served.app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: auth('read'),
+        payload: { model: 'auto', messages: [{ role: 'user', content: 'What is the weather like?' }] },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(vllm.calls.at(-1)?.body['model']).toBe('qwen7b');
+    } finally {
+      await served.close();
+      vllm.models.delete('qwen7b');
+    }
+  });
+
   it('refuses lora_name outside "model" instead of letting the base model answer', async () => {
     const before = vllm.calls.length;
     for (const extra of [{ lora_name: 'law-qa' }, { extra_body: { lora_name: 'law-qa' } }, { lora_request: {} }]) {
