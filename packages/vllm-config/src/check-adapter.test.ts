@@ -7,6 +7,12 @@ import { loraTensors, writeSafetensors } from '../test/safetensors-fixture.js';
 
 const LLAMA = 'meta-llama/Meta-Llama-3-8B-Instruct';
 const serve: ServeConfigInput = { model: LLAMA, lora: { maxLoraRank: 16 } };
+// [in, out] of Llama-3-8B's projections (hidden 4096, 8 KV heads of 128, MLP 14336).
+const LLAMA_DIMS: Record<string, [number, number]> = {
+  q_proj: [4096, 4096], k_proj: [4096, 1024], v_proj: [4096, 1024], o_proj: [4096, 4096],
+  gate_proj: [4096, 14336], up_proj: [4096, 14336], down_proj: [14336, 4096],
+};
+const llamaDims = (modules: string[]): Record<string, [number, number]> => Object.fromEntries(modules.map((m) => [m, LLAMA_DIMS[m] ?? [64, 32]]));
 
 let root: string;
 let counter = 0;
@@ -36,7 +42,7 @@ async function adapter(f: Fixture = {}): Promise<string> {
     const config = { peft_type: 'LORA', task_type: 'CAUSAL_LM', base_model_name_or_path: LLAMA, r: rank, lora_alpha: 2 * rank, target_modules: modules, bias: 'none', ...f.config };
     await writeFile(join(dir, 'adapter_config.json'), JSON.stringify(config, null, 2));
   }
-  const dims = Object.fromEntries(modules.map((m) => [m, [64, 32] as [number, number]]));
+  const dims = llamaDims(modules);
   if (f.tensors !== null) await writeSafetensors(join(dir, 'adapter_model.safetensors'), f.tensors ?? loraTensors({ layers: 2, rank, modules: dims }));
   if (f.bin === true) await writeFile(join(dir, 'adapter_model.bin'), Buffer.alloc(16));
   if (f.metadata !== undefined) await writeFile(join(dir, 'adapter_metadata.json'), JSON.stringify(f.metadata, null, 2));
@@ -55,7 +61,7 @@ describe('checkAdapter: a servable adapter', () => {
     expect(r.servable).toBe(true);
     expect(r).toMatchObject({ trueRank: 16, declaredRank: 16, architecture: 'LlamaForCausalLM', modules: ['q_proj', 'v_proj'], weightsFile: 'adapter_model.safetensors' });
     expect(r.tensors).toHaveLength(8);
-    expect(r.tensors[0]).toMatchObject({ name: 'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight', shape: [16, 64] });
+    expect(r.tensors[0]).toMatchObject({ name: 'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight', shape: [16, 4096] });
     expect(formatServabilityReport(r)).toContain(': SERVABLE');
   });
 });
@@ -86,7 +92,7 @@ describe('checkAdapter: each rejection cause', () => {
   });
 
   it('DoRA: use_dora and lora_magnitude_vector tensors', async () => {
-    const tensors = [...loraTensors({ layers: 1, rank: 8, modules: { q_proj: [64, 64] } }), { name: 'base_model.model.model.layers.0.self_attn.q_proj.lora_magnitude_vector', shape: [64] }];
+    const tensors = [...loraTensors({ layers: 1, rank: 8, modules: llamaDims(['q_proj']) }), { name: 'base_model.model.model.layers.0.self_attn.q_proj.lora_magnitude_vector', shape: [64] }];
     const r = await checkAdapter(await adapter({ rank: 8, modules: ['q_proj'], config: { use_dora: true }, tensors }), serve);
     expect(codes(r, 'error')).toEqual(['dora', 'non_lora_tensor']);
     expect(r.problems[1]?.message).toContain('lora_magnitude_vector');
@@ -94,7 +100,7 @@ describe('checkAdapter: each rejection cause', () => {
 
   it('bias other than "none" and lora_bias (with its lora_B.bias tensors)', async () => {
     expect(codes(await checkAdapter(await adapter({ config: { bias: 'all' } }), serve), 'error')).toEqual(['bias']);
-    const tensors = [...loraTensors({ layers: 1, rank: 16, modules: { q_proj: [64, 64], v_proj: [64, 64] } }), { name: 'base_model.model.model.layers.0.self_attn.q_proj.lora_B.bias', shape: [64] }];
+    const tensors = [...loraTensors({ layers: 1, rank: 16, modules: llamaDims(['q_proj', 'v_proj']) }), { name: 'base_model.model.model.layers.0.self_attn.q_proj.lora_B.bias', shape: [64] }];
     const r = await checkAdapter(await adapter({ config: { lora_bias: true }, tensors }), serve);
     expect(codes(r, 'error')).toEqual(['lora_bias']);
     const noFlag = await checkAdapter(await adapter({ tensors }), serve);
@@ -104,7 +110,7 @@ describe('checkAdapter: each rejection cause', () => {
 
   it('modules_to_save with full lm_head / embed_tokens weights; a lone score head is only a warning', async () => {
     const tensors = [
-      ...loraTensors({ layers: 1, rank: 16, modules: { q_proj: [64, 64], v_proj: [64, 64] } }),
+      ...loraTensors({ layers: 1, rank: 16, modules: llamaDims(['q_proj', 'v_proj']) }),
       { name: 'base_model.model.lm_head.modules_to_save.default.weight', shape: [100, 64] },
       { name: 'base_model.model.model.embed_tokens.weight', shape: [100, 64] },
     ];
@@ -117,7 +123,7 @@ describe('checkAdapter: each rejection cause', () => {
   });
 
   it('trainable-token deltas', async () => {
-    const tensors = [...loraTensors({ layers: 1, rank: 16, modules: { q_proj: [64, 64], v_proj: [64, 64] } }), { name: 'base_model.model.model.embed_tokens.token_adapter.trainable_tokens_delta', shape: [2, 64] }];
+    const tensors = [...loraTensors({ layers: 1, rank: 16, modules: llamaDims(['q_proj', 'v_proj']) }), { name: 'base_model.model.model.embed_tokens.token_adapter.trainable_tokens_delta', shape: [2, 64] }];
     const r = await checkAdapter(await adapter({ tensors }), serve);
     expect(r.problems[0]?.message).toContain('trainable_tokens_delta');
   });
@@ -168,7 +174,7 @@ describe('checkAdapter: each rejection cause', () => {
 
   it('embedding LoRA (lora_embedding_A/B) is LoRA, and its rank counts', async () => {
     const tensors = [
-      ...loraTensors({ layers: 1, rank: 8, modules: { q_proj: [64, 64], v_proj: [64, 64] } }),
+      ...loraTensors({ layers: 1, rank: 8, modules: llamaDims(['q_proj', 'v_proj']) }),
       { name: 'base_model.model.model.embed_tokens.lora_embedding_A', shape: [32, 100] },
       { name: 'base_model.model.model.embed_tokens.lora_embedding_B', shape: [64, 32] },
     ];
@@ -232,6 +238,52 @@ describe('checkAdapter: each rejection cause', () => {
   });
 });
 
+describe('checkAdapter: lora_A/lora_B shapes', () => {
+  const layer0 = 'base_model.model.model.layers.0.self_attn';
+  const pair = (module: string, a: number[], b: number[]) => [
+    { name: `${layer0}.${module}.lora_A.weight`, shape: a },
+    { name: `${layer0}.${module}.lora_B.weight`, shape: b },
+  ];
+  const problem = (r: ServabilityReport, code: string) => r.problems.find((p) => p.code === code);
+
+  it('lora_A and lora_B must agree on the rank; the error names the module and both shapes', async () => {
+    const tensors = [...pair('q_proj', [16, 4096], [4096, 64]), ...pair('v_proj', [16, 4096], [1024, 16])];
+    const r = await checkAdapter(await adapter({ tensors }), { model: LLAMA, lora: { maxLoraRank: 64 } });
+    expect(r.servable).toBe(false);
+    expect(codes(r, 'error')).toEqual(['shape_mismatch']);
+    expect(problem(r, 'shape_mismatch')?.message).toContain('q_proj: lora_A [16, 4096] and lora_B [4096, 64] disagree on the rank (16 vs 64)');
+    expect(problem(r, 'shape_mismatch')?.message).toContain(`(${layer0}.q_proj)`);
+  });
+
+  it('in/out must match the served model\'s projections when its shape is known', async () => {
+    const tensors = [...pair('q_proj', [16, 4096], [4097, 16]), ...pair('v_proj', [16, 4096], [1025, 16])];
+    const r = await checkAdapter(await adapter({ tensors }), serve);
+    expect(r.servable).toBe(false);
+    const messages = r.problems.filter((p) => p.code === 'shape_mismatch').map((p) => p.message);
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toContain(`q_proj: ${LLAMA} has q_proj [in 4096, out 4096], so lora_A must be [r, 4096] and lora_B [4096, r], but they are [16, 4096] and [4097, 16]`);
+    expect(messages[1]).toContain('v_proj [in 4096, out 1024], so lora_A must be [r, 4096] and lora_B [1024, r], but they are [16, 4096] and [1025, 16]');
+    // The same wrong shape in every layer is one problem, counted.
+    const many = await checkAdapter(await adapter({ tensors: loraTensors({ layers: 3, rank: 16, modules: { q_proj: [4096, 4000] } }), modules: ['q_proj'] }), serve);
+    expect(many.problems.map((p) => p.message)).toEqual([expect.stringContaining(`(${layer0}.q_proj and 2 more)`)]);
+    // An unknown model: only the pair is checked.
+    const unknown = await checkAdapter(await adapter({ config: { base_model_name_or_path: 'acme/secret-7b' }, tensors }), { model: 'acme/secret-7b' });
+    expect(codes(unknown, 'error')).toEqual([]);
+  });
+
+  it('a pair stored transposed is reported as such, with its real rank', async () => {
+    const tensors = [...pair('q_proj', [4096, 16], [16, 4096]), ...pair('v_proj', [4096, 16], [16, 1024])];
+    const r = await checkAdapter(await adapter({ tensors }), serve);
+    expect(r.trueRank).toBe(16);
+    expect(codes(r, 'error')).toEqual(['transposed_lora', 'transposed_lora']);
+    expect(problem(r, 'transposed_lora')?.message).toContain('q_proj: lora_A is [4096, 16] and lora_B [16, 4096], stored transposed (rank 16');
+    expect(formatServabilityReport(r)).not.toContain('true rank 4096');
+    // Without the model's shape, a "rank" above both the layer's input and output is read as a transposed pair too.
+    const unknown = await checkAdapter(await adapter({ config: { base_model_name_or_path: 'acme/secret-7b' }, tensors }), { model: 'acme/secret-7b' });
+    expect(codes(unknown, 'error')).toEqual(['transposed_lora', 'transposed_lora']);
+  });
+});
+
 describe('readAdapterRank', () => {
   it('is the largest of r, rank_pattern and the lora_A shapes, so the derived --max-lora-rank loads', async () => {
     expect(await readAdapterRank(await adapter({ rank: 32, config: { r: 8, lora_alpha: 16 } }))).toBe(32);
@@ -242,5 +294,14 @@ describe('readAdapterRank', () => {
     const config = parseServeConfig({ model: LLAMA, adapters: [{ name: 'a', path, rank: await readAdapterRank(path) }] });
     expect(config.lora.maxLoraRank).toBe(64);
     expect((await checkAdapter(path, config)).servable).toBe(true);
+  });
+
+  it('throws VLLM_SAFETENSORS_INVALID for a corrupt weights file instead of falling back to the config, as checkAdapter reports it', async () => {
+    const dir = await adapter({ rank: 16 });
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(1_000_000_000n);
+    await writeFile(join(dir, 'adapter_model.safetensors'), Buffer.concat([prefix, Buffer.from('{}')]));
+    await expect(readAdapterRank(dir)).rejects.toMatchObject({ code: 'VLLM_SAFETENSORS_INVALID', message: expect.stringContaining('adapter_model.safetensors: header length 1000000000') });
+    expect(codes(await checkAdapter(dir, serve), 'error')).toEqual(['weights_invalid']);
   });
 });

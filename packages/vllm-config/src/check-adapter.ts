@@ -2,7 +2,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parsePeftConfig, readAdapterMetadata, type AdapterMetadata, type PeftLoraConfig } from '@lorakit/adapter-metadata';
 import { VllmConfigError } from './errors.js';
-import { LORA_A, LORA_KEY_SUFFIX, LORA_TENSOR } from './internal/lora-tensors.js';
+import { LORA_A, LORA_B, LORA_KEY_SUFFIX, LORA_TENSOR } from './internal/lora-tensors.js';
+import { moduleDims } from './internal/module-dims.js';
 import {
   allowedByDeployRestriction,
   architectureOfModelName,
@@ -32,6 +33,8 @@ export type ServabilityCode =
   | 'modules_to_save'
   | 'init_lora_weights'
   | 'non_lora_tensor'
+  | 'shape_mismatch'
+  | 'transposed_lora'
   | 'base_model_mismatch'
   | 'unknown_architecture'
   | 'unsupported_target_module'
@@ -61,7 +64,10 @@ export interface ServabilityReport {
   peftConfig?: PeftLoraConfig;
   /** `max(r, rank_pattern values)` from adapter_config.json. */
   declaredRank?: number;
-  /** The largest first dimension of any `lora_A` tensor: the rank the weights really have. */
+  /**
+   * The largest first dimension of any `lora_A` tensor (its second for a pair stored transposed): the rank the
+   * weights really have.
+   */
   trueRank?: number;
   /** Architecture used for the target-module check, when known. */
   architecture?: string;
@@ -233,7 +239,7 @@ async function inspectWeights(dir: string, report: ServabilityReport, config: Se
     list.push(name);
     foreign.set(kind, list);
   };
-  let trueRank = 0;
+  const pairs = new Map<string, { module: string; a?: number[]; b?: number[] }>();
   const biasAllowed = config.lora.enableLoraBias;
   for (const t of tensors) {
     const module = moduleOf(t.name);
@@ -247,11 +253,16 @@ async function inspectWeights(dir: string, report: ServabilityReport, config: Se
     }
     modules.add(module);
     if (t.name.endsWith('.bias') && !biasAllowed && peft?.lora_bias !== true) note('LoRA bias tensors', t.name);
-    if (LORA_A.test(t.name)) {
-      // lora_A is [r, in]; PEFT stores lora_embedding_A as [r, vocab] too.
-      trueRank = Math.max(trueRank, t.shape[0] ?? 0);
+    const isA = LORA_A.test(t.name);
+    if (isA || LORA_B.test(t.name)) {
+      const key = t.name.replace(LORA_KEY_SUFFIX, '');
+      const pair = pairs.get(key) ?? { module };
+      if (isA) pair.a = t.shape;
+      else pair.b = t.shape;
+      pairs.set(key, pair);
     }
   }
+  const trueRank = checkShapes(pairs, config.model, add);
   if (trueRank > 0) report.trueRank = trueRank;
   report.modules = [...modules].sort();
   for (const [kind, names] of foreign) {
@@ -263,6 +274,61 @@ async function inspectWeights(dir: string, report: ServabilityReport, config: Se
   } else if (modules.size === 0) {
     add('non_lora_tensor', 'error', `${SAFETENSORS} has no lora_A/lora_B tensors: it is not a LoRA adapter`, SAFETENSORS);
   }
+}
+
+const shapeText = (shape: readonly number[] | undefined) => (shape === undefined ? 'missing' : `[${shape.join(', ')}]`);
+
+/**
+ * Cross-checks each module's lora_A `[r, in]` and lora_B `[out, r]` (PEFT's layout; `lora_embedding_A/B` too), and
+ * `in`/`out` against the served model's projections when its shape is known. Returns the true rank.
+ *
+ * vLLM checks none of this when it reads the file (`LoRAModel.from_lora_tensors` only checks the embedding
+ * vocabulary): it copies each tensor into buffers pre-allocated as `[max_lora_rank, in]` and `[out, max_lora_rank]`
+ * (`set_lora`: `lora_a_stacked[i, 0, :A.shape[0], :A.shape[1]].copy_(A)`). A dimension larger than the buffer fails
+ * that copy when the adapter is activated; a smaller one is copied into a corner of the zeroed buffer and the
+ * adapter is served with outputs unlike its training. A/B disagreeing on the rank loads the same way (the extra
+ * columns meet zeros), and PEFT itself refuses such weights. So each case is an error here.
+ */
+function checkShapes(pairs: Map<string, { module: string; a?: number[]; b?: number[] }>, model: string, add: Add): number {
+  const shape = findModelShape(model);
+  const found = new Map<string, { code: ServabilityCode; message: string; first: string; count: number }>();
+  const note = (code: ServabilityCode, message: string, key: string) => {
+    const seen = found.get(`${code}\n${message}`);
+    if (seen === undefined) found.set(`${code}\n${message}`, { code, message, first: key, count: 1 });
+    else seen.count++;
+  };
+  let trueRank = 0;
+  for (const [key, { module, a, b }] of pairs) {
+    const dims = shape === undefined ? undefined : moduleDims(shape, module);
+    if (a?.length !== 2 || b?.length !== 2) {
+      if (a?.length === 2) trueRank = Math.max(trueRank, a[0] as number);
+      continue;
+    }
+    const [a0, a1] = a as [number, number];
+    const [b0, b1] = b as [number, number];
+    // Stored as A [in, r] and B [r, out]: with the model's dims that reading is the one that fits; without them, a
+    // "rank" larger than both the input and the output of the layer is no low-rank adapter, so the small shared
+    // dimension is the rank.
+    const transposed = a1 === b0 && (dims === undefined
+      ? a1 < a0 && b0 < b1
+      : a0 === dims[0] && b1 === dims[1] && !(a1 === dims[0] && b0 === dims[1]));
+    if (transposed) {
+      trueRank = Math.max(trueRank, a1);
+      note('transposed_lora', `${module}: lora_A is ${shapeText(a)} and lora_B ${shapeText(b)}, stored transposed (rank ${a1}; PEFT writes lora_A as [r, in] and lora_B as [out, r]): vLLM copies lora_A into its [max_lora_rank, in] buffer and fails to load the adapter; save lora_A and lora_B transposed back`, key);
+      continue;
+    }
+    trueRank = Math.max(trueRank, a0);
+    if (a0 !== b1) {
+      note('shape_mismatch', `${module}: lora_A ${shapeText(a)} and lora_B ${shapeText(b)} disagree on the rank (${a0} vs ${b1}); lora_A must be [r, in] and lora_B [out, r] with the same r: vLLM loads the pair without checking and serves outputs unlike the trained adapter (or fails when a dimension exceeds max_lora_rank); the weights are corrupt or mixed from two adapters`, key);
+    }
+    if (dims !== undefined && (a1 !== dims[0] || b0 !== dims[1])) {
+      note('shape_mismatch', `${module}: ${model} has ${module} [in ${dims[0]}, out ${dims[1]}], so lora_A must be [r, ${dims[0]}] and lora_B [${dims[1]}, r], but they are ${shapeText(a)} and ${shapeText(b)}: vLLM fails to load a larger dimension and silently serves a smaller one with outputs unlike the training; the adapter was trained on another base model`, key);
+    }
+  }
+  for (const { code, message, first, count } of found.values()) {
+    add(code, 'error', `${message} (${first}${count > 1 ? ` and ${count - 1} more` : ''})`, SAFETENSORS);
+  }
+  return trueRank;
 }
 
 async function exists(path: string): Promise<boolean> {

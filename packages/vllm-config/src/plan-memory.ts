@@ -1,4 +1,5 @@
 import { VllmConfigError } from './errors.js';
+import { moduleDims } from './internal/module-dims.js';
 import { findModelShape, MODEL_SHAPES, type ModelShape } from './model-shapes.js';
 import { parseServeConfig, type ServeConfigInput } from './serve-config-schema.js';
 
@@ -38,21 +39,6 @@ const PACKED: Readonly<Record<string, readonly string[]>> = {
 };
 const DTYPE_BYTES: Readonly<Record<string, number>> = { float16: 2, bfloat16: 2, float32: 4 };
 
-function dims(shape: ModelShape, module: string): [number, number] | undefined {
-  const attn = shape.numHeads * shape.headDim;
-  const kv = shape.numKvHeads * shape.headDim;
-  switch (module) {
-    case 'q_proj': return [shape.hiddenSize, attn];
-    case 'k_proj':
-    case 'v_proj': return [shape.hiddenSize, kv];
-    case 'o_proj': return [attn, shape.hiddenSize];
-    case 'gate_proj':
-    case 'up_proj': return [shape.hiddenSize, shape.intermediateSize];
-    case 'down_proj': return [shape.intermediateSize, shape.hiddenSize];
-    default: return undefined;
-  }
-}
-
 /** Formats a byte count with binary units (B, KiB, MiB, GiB, TiB) and one decimal. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -85,7 +71,7 @@ export function planMemory(config: ServeConfigInput, modelShape: ModelShape | st
   }
   const targeted = (c.lora.targetModules ?? ALL_MODULES).flatMap((m) => PACKED[m] ?? [m]);
   const modules: PlannedModule[] = [...new Set(targeted)].map((name) => {
-    const d = dims(shape, name);
+    const d = moduleDims(shape, name);
     if (d === undefined) {
       throw new VllmConfigError('VLLM_MODEL_SHAPE_UNKNOWN', `cannot size module "${name}" for ${shape.architecture}; known: ${ALL_MODULES.join(', ')}, qkv_proj, gate_up_proj`);
     }

@@ -8,9 +8,11 @@ import { readSafetensorsHeader } from './read-safetensors-header.js';
 /**
  * The rank an adapter directory needs from `--max-lora-rank`: the largest of `r`, the `rank_pattern` values and
  * the first dimension of every `lora_A` tensor (read from the safetensors header only). Fill `adapters[].rank`
- * with it so `ServeConfigSchema` derives a `--max-lora-rank` that vLLM accepts. Undefined when the directory has
- * neither a readable config nor safetensors weights; run {@link checkAdapter} to learn why.
- * @throws VllmConfigError `VLLM_ADAPTER_UNREADABLE` on I/O errors other than a missing file.
+ * with it so `ServeConfigSchema` derives a `--max-lora-rank` that vLLM accepts. Without `adapter_model.safetensors`
+ * the config alone decides; undefined when the directory has neither a readable config nor safetensors weights;
+ * run {@link checkAdapter} to learn why.
+ * @throws VllmConfigError `VLLM_SAFETENSORS_INVALID` when `adapter_model.safetensors` exists but is malformed (what
+ * `checkAdapter` reports as `weights_invalid`); `VLLM_ADAPTER_UNREADABLE` on I/O errors other than a missing file.
  * @example
  * const adapters = await Promise.all(dirs.map(async ([name, path]) => ({ name, path, rank: await readAdapterRank(path) })));
  */
@@ -26,14 +28,14 @@ export async function readAdapterRank(dir: string): Promise<number | undefined> 
   }
   const peft = text === undefined ? undefined : parsePeftConfig(text);
   if (peft?.success === true) rank = Math.max(peft.data.r ?? 0, ...Object.values(peft.data.rank_pattern ?? {}));
+  // Only a missing weights file falls back to the config: a corrupt one is what vLLM fails on, and a rank read
+  // from the config beside it would hide that.
   try {
     for (const t of (await readSafetensorsHeader(join(dir, 'adapter_model.safetensors'))).tensors) {
       if (LORA_A.test(t.name)) rank = Math.max(rank, t.shape[0] ?? 0);
     }
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const missing = ((error as { cause?: { code?: unknown } }).cause?.code) === 'ENOENT';
-    if (code !== 'VLLM_SAFETENSORS_INVALID' && !missing) throw error;
+    if (((error as { cause?: { code?: unknown } }).cause?.code) !== 'ENOENT') throw error;
   }
   return rank > 0 ? rank : undefined;
 }

@@ -47,6 +47,38 @@ describe('readSafetensorsHeader', () => {
     await expect(readSafetensorsHeader(truncated)).rejects.toThrow(/"x" data_offsets \[0, 32\] do not fit/);
   });
 
+  it('rejects what the safetensors library rejects: trailing bytes, gaps or overlaps between tensors, non-string metadata', async () => {
+    const raw = async (name: string, header: Record<string, unknown>, dataBytes: number): Promise<string> => {
+      const json = Buffer.from(JSON.stringify(header));
+      const prefix = Buffer.alloc(8);
+      prefix.writeBigUInt64LE(BigInt(json.length));
+      const path = join(dir, name);
+      await writeFile(path, Buffer.concat([prefix, json, Buffer.alloc(dataBytes)]));
+      return path;
+    };
+    const a = { dtype: 'F16', shape: [4], data_offsets: [0, 8] };
+
+    const trailing = join(dir, 'trailing.safetensors');
+    await writeSafetensors(trailing, [{ name: 'x', shape: [4, 4] }]);
+    await writeFile(trailing, Buffer.concat([await readFile(trailing), Buffer.alloc(3)]));
+    await expect(readSafetensorsHeader(trailing)).rejects.toThrow(/tensor data ends at offset 32 but the file holds 35 data bytes: 3 trailing bytes/);
+
+    const gap = await raw('gap.safetensors', { a, b: { dtype: 'F16', shape: [4], data_offsets: [16, 24] } }, 24);
+    await expect(readSafetensorsHeader(gap)).rejects.toThrow(/tensor "b" data starts at offset 16 but the previous tensor ends at 8: 8 bytes of gap/);
+    const overlap = await raw('overlap.safetensors', { a, b: { dtype: 'F16', shape: [4], data_offsets: [4, 12] } }, 12);
+    await expect(readSafetensorsHeader(overlap)).rejects.toThrow(/tensor "b" data starts at offset 4 but the previous tensor ends at 8: overlapping data/);
+    const late = await raw('late.safetensors', { a: { dtype: 'F16', shape: [4], data_offsets: [8, 16] } }, 16);
+    await expect(readSafetensorsHeader(late)).rejects.toThrow(/tensor "a" data starts at offset 8 but the previous tensor ends at 0/);
+
+    const numeric = await raw('numeric.safetensors', { __metadata__: { format: 'pt', step: 3 }, a }, 8);
+    await expect(readSafetensorsHeader(numeric)).rejects.toThrow(/__metadata__ "step" is 3, not a string/);
+    const list = await raw('list.safetensors', { __metadata__: ['pt'], a }, 8);
+    await expect(readSafetensorsHeader(list)).rejects.toMatchObject({ code: 'VLLM_SAFETENSORS_INVALID' });
+
+    const ok = await raw('ok-raw.safetensors', { __metadata__: { format: 'pt' }, b: { dtype: 'F16', shape: [4], data_offsets: [8, 16] }, a }, 16);
+    expect((await readSafetensorsHeader(ok)).tensors.map((t) => t.name)).toEqual(['a', 'b']);
+  });
+
   it('throws VLLM_ADAPTER_UNREADABLE for a missing file', async () => {
     await expect(readSafetensorsHeader(join(dir, 'missing.safetensors'))).rejects.toMatchObject({ code: 'VLLM_ADAPTER_UNREADABLE' });
   });

@@ -83,6 +83,11 @@ function parseHeader(path: string, json: unknown, dataBytes: number): Safetensor
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(json)) {
     if (name === '__metadata__') {
+      // The library reads __metadata__ as a string-to-string map and refuses the file otherwise.
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw invalid(path, '__metadata__ is not a JSON object of strings');
+      for (const [key, value] of Object.entries(entry)) {
+        if (typeof value !== 'string') throw invalid(path, `__metadata__ "${key}" is ${JSON.stringify(value)}, not a string`);
+      }
       metadata = entry as Record<string, string>;
       continue;
     }
@@ -103,6 +108,19 @@ function parseHeader(path: string, json: unknown, dataBytes: number): Safetensor
     }
     tensors.push({ name, dtype: e.dtype as string, shape: e.shape as number[], dataOffsets: [begin, end] });
   }
-  tensors.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0]);
+  // As the library (Metadata::validate): sorted by offsets, each tensor starts where the previous one ended, and the
+  // last one ends at the end of the file; a gap, an overlap or trailing bytes make safe_open (and so vLLM) refuse it.
+  tensors.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
+  let next = 0;
+  for (const t of tensors) {
+    const [begin] = t.dataOffsets;
+    if (begin !== next) {
+      throw invalid(path, `tensor "${t.name}" data starts at offset ${begin} but the previous tensor ends at ${next}: ${begin > next ? `${begin - next} bytes of gap` : 'overlapping data'}; safetensors requires contiguous tensor data`);
+    }
+    next = t.dataOffsets[1];
+  }
+  if (next !== dataBytes) {
+    throw invalid(path, `tensor data ends at offset ${next} but the file holds ${dataBytes} data bytes: ${dataBytes - next} trailing bytes; safetensors requires the last tensor to end the file`);
+  }
   return { tensors, metadata };
 }

@@ -8,3 +8,5 @@ export const LORA_TENSOR = /(?:^|\.)([^.]+)\.(?:lora_[AB](?:\.[^.]+)?\.(?:weight
 export const LORA_KEY_SUFFIX = /\.(?:lora_[AB](?:\.[^.]+)?\.(?:weight|bias)|lora_embedding_[AB](?:\.[^.]+)?)$/;
 /** An `A` matrix, whose first dimension is the rank. */
 export const LORA_A = /\.(?:lora_A(?:\.[^.]+)?\.weight|lora_embedding_A(?:\.[^.]+)?)$/;
+/** A `B` matrix weight, whose second dimension is the rank (a `lora_B.bias` is not one). */
+export const LORA_B = /\.(?:lora_B(?:\.[^.]+)?\.weight|lora_embedding_B(?:\.[^.]+)?)$/;
