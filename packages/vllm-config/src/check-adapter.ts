@@ -90,7 +90,8 @@ const CLASSIFIER_HEADS = new Set(['classifier', 'score']);
  * data: reads `adapter_config.json`, the safetensors header (names, shapes), and `adapter_metadata.json` when
  * present, and reports every cause vLLM rejects at load (rank above `--max-lora-rank`, DoRA, bias, lora_bias,
  * modules_to_save, PiSSA/OLoRA/CorDA/LoftQ init, missing r/lora_alpha/target_modules, missing weights, full
- * `lm_head`/`embed_tokens`/DoRA/trainable-token tensors), a base model other than the served one, target modules
+ * `lm_head`/`embed_tokens`/DoRA/trainable-token tensors, lora_A/lora_B shapes that disagree, are transposed or do not
+ * fit the served model's projections), a base model other than the served one, target modules
  * the architecture cannot serve, and a `--lora-target-modules` restriction that leaves it inert.
  * @throws VllmConfigError `VLLM_ADAPTER_UNREADABLE` when `dir` is not a readable directory; `VLLM_CONFIG_INVALID`
  * when the serve config is invalid.
