@@ -39,17 +39,96 @@ describe('checkConstrainedDecoding', () => {
     expect(checkConstrainedDecoding(schema, 'outlines')).toMatchObject({ compatible: false, accepted: false });
   });
 
-  it('xgrammar: unsupported keywords and formats as vLLM screens them', () => {
-    expect(summary('xgrammar')).toEqual([
-      'unsupported #/properties/confidence/multipleOf',
-      'unsupported #/properties/labels/patternProperties',
+  it('outlines: rejects a typeless schema, joins allOf branches, bounds object keys', () => {
+    const report = checkConstrainedDecoding(
+      {
+        type: 'object',
+        properties: {
+          any: { description: 'anything' },
+          both: { allOf: [{ type: 'string' }, { type: 'string', maxLength: 5 }] },
+          map: { type: 'object', minProperties: 1, additionalProperties: { type: 'string' } },
+        },
+        allOf: [{ properties: { x: { minLength: 1 } } }, { required: ['x'] }],
+      },
+      'outlines',
+    );
+    expect(report.findings.map((f) => `${f.severity} ${f.schemaPath}`)).toEqual([
+      'ignored #/allOf',
+      'unsupported #/properties/any/type',
+      'ignored #/properties/both/allOf',
     ]);
   });
 
-  it('guidance: patternProperties, a oneOf that is not provably exclusive, unsupported formats', () => {
-    expect(summary('guidance')).toEqual([
+  it('xgrammar: unsupported keywords and formats as vLLM screens them, oneOf read as anyOf', () => {
+    expect(summary('xgrammar')).toEqual([
+      'unsupported #/properties/confidence/multipleOf',
       'unsupported #/properties/labels/patternProperties',
-      'unsupported #/properties/kind/oneOf',
+      'ignored #/properties/kind/oneOf',
+    ]);
+  });
+
+  it('xgrammar: warns about keywords it does not enforce, a multi-branch allOf and an overlapping oneOf', () => {
+    const report = checkConstrainedDecoding(
+      {
+        type: 'object',
+        minProperties: 1,
+        properties: {
+          a: { oneOf: [{ type: 'string' }, { type: 'string', minLength: 2 }] },
+          b: { allOf: [{ type: 'integer' }, { minimum: 3 }] },
+          c: { type: 'integer', not: { const: 0 } },
+          d: { type: 'string', if: { minLength: 3 }, then: { pattern: '^x' } },
+        },
+        dependentRequired: { a: ['b'] },
+      },
+      'xgrammar',
+    );
+    expect(report.findings.map((f) => `${f.severity} ${f.schemaPath}`)).toEqual([
+      'ignored #/dependentRequired',
+      'ignored #/properties/a/oneOf',
+      'ignored #/properties/b/allOf',
+      'ignored #/properties/c/not',
+      'ignored #/properties/d/if',
+      'ignored #/properties/d/then',
+    ]);
+    expect(report).toMatchObject({ compatible: false, accepted: true });
+  });
+
+  it('guidance: a oneOf that is not provably exclusive, every keyword outside its supported list', () => {
+    expect(summary('guidance')).toEqual(['unsupported #/properties/kind/oneOf']);
+    const report = checkConstrainedDecoding(
+      {
+        type: 'object',
+        properties: {
+          tags: { type: 'array', uniqueItems: true, contains: { const: 'x' } },
+          n: { type: 'integer', not: { const: 0 } },
+          s: { type: 'string', if: { minLength: 3 }, then: { pattern: '^x' } },
+          m: { type: 'object', propertyNames: { pattern: '^[a-z]+$' } },
+          link: { type: 'string', format: 'uri' },
+          headers: { type: 'object', patternProperties: { '^x-': { type: 'string' } }, additionalProperties: false },
+        },
+        dependentRequired: { n: ['s'] },
+        unevaluatedProperties: false,
+      },
+      'guidance',
+    );
+    expect(report.findings.map((f) => `${f.severity} ${f.schemaPath}`)).toEqual([
+      'unsupported #/dependentRequired',
+      'unsupported #/unevaluatedProperties',
+      'unsupported #/properties/tags/uniqueItems',
+      'unsupported #/properties/tags/contains',
+      'unsupported #/properties/n/not',
+      'unsupported #/properties/s/if',
+      'unsupported #/properties/s/then',
+      'unsupported #/properties/m/propertyNames',
+    ]);
+    expect(report.accepted).toBe(false);
+  });
+
+  it('guidance: minProperties only when every listed property is required', () => {
+    const bounded = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], minProperties: 2 };
+    expect(checkConstrainedDecoding(bounded, 'guidance').findings).toEqual([]);
+    expect(checkConstrainedDecoding({ ...bounded, required: [] }, 'guidance').findings.map((f) => f.schemaPath)).toEqual([
+      '#/minProperties',
     ]);
   });
 

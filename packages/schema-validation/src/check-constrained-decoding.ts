@@ -35,17 +35,49 @@ const SUBSCHEMA_ONE = [
   'if', 'then', 'else', 'additionalItems',
 ];
 
+// outlines-core's converter (github.com/dottxt-ai/outlines-core, src/json_schema/parsing.rs at 0773cae, `to_regex`):
+// a schema is read through the first of these keys; a non-empty schema with none of them is an error.
 const OUTLINES_DISPATCH = ['properties', 'allOf', 'anyOf', 'oneOf', 'prefixItems', 'enum', 'const', '$ref', 'type'];
+// Same repository, src/json_schema/types.rs, `FormatType::from_str`.
 const OUTLINES_FORMATS = new Set(['date-time', 'date', 'time', 'uuid', 'uri', 'email']);
+// vLLM screens schemas before handing them to xgrammar and refuses these (vllm/v1/structured_output/backend_xgrammar.py,
+// has_xgrammar_unsupported_json_features).
 const XGRAMMAR_UNSUPPORTED = ['multipleOf', 'uniqueItems', 'contains', 'minContains', 'maxContains', 'patternProperties', 'propertyNames'];
+// What xgrammar enforces, from its "Supported JSON Schema" page (github.com/mlc-ai/xgrammar,
+// docs/xgrammar_features/json_schema.md at 851819b): any other keyword is not enforced. oneOf is "regarded as anyOf"
+// and allOf supports "only one schema"; both are checked separately.
+const XGRAMMAR_ENFORCED = new Set([
+  'type', 'enum', 'const', 'anyOf', 'oneOf', 'allOf', '$ref', 'minLength', 'maxLength', 'pattern', 'format', 'minimum',
+  'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'items', 'prefixItems', 'minItems', 'maxItems', 'unevaluatedItems',
+  'properties', 'required', 'additionalProperties', 'unevaluatedProperties', 'minProperties', 'maxProperties',
+  ...XGRAMMAR_UNSUPPORTED,
+]);
+// Same page: "All formats are supported, including" this list.
 const XGRAMMAR_FORMATS = new Set([
   'email', 'date', 'time', 'date-time', 'duration', 'ipv4', 'ipv6', 'hostname', 'uuid', 'uri', 'uri-reference',
   'uri-template', 'json-pointer', 'relative-json-pointer',
 ]);
-const GUIDANCE_FORMATS = new Set(['date-time', 'time', 'date', 'duration', 'email', 'hostname', 'ipv4', 'ipv6', 'uuid']);
+// llguidance's "Supported JSON schema features" (github.com/guidance-ai/llguidance, docs/json_schema.md at 0bc7a5f):
+// it "aims to either produce a grammar conformant to the JSON schema semantics ... or give an error", and ignores
+// unsupported keywords only with `lenient` (off by default), so any keyword not listed here is rejected.
+const GUIDANCE_SUPPORTED = new Set([
+  'anyOf', 'oneOf', 'allOf', '$ref', 'const', 'enum', 'type', 'items', 'prefixItems', 'minItems', 'maxItems',
+  'properties', 'additionalProperties', 'patternProperties', 'required', 'minProperties', 'maxProperties', 'minLength',
+  'maxLength', 'pattern', 'format', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf',
+  'x-guidance',
+]);
+// Same page: "format (74%), with the following formats".
+const GUIDANCE_FORMATS = new Set(['date-time', 'time', 'date', 'duration', 'email', 'hostname', 'ipv4', 'ipv6', 'uuid', 'uri']);
 
 type Obj = Record<string, unknown>;
-type Emit = (path: string, keyword: string, severity: ConstrainedDecodingFinding['severity'], message: string) => void;
+/** `whole`: the backend ignores the keyword with everything inside it, so its subschemas are not checked. */
+type Emit = (
+  path: string,
+  keyword: string,
+  severity: ConstrainedDecodingFinding['severity'],
+  message: string,
+  whole?: boolean,
+) => void;
 
 function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -62,7 +94,8 @@ function outlinesTypeKeywords(node: Obj): Set<string> {
     else if ('format' in node) used.add('format');
   }
   if (types.includes('array')) used.add('items').add('minItems').add('maxItems');
-  if (types.includes('object')) used.add('additionalProperties');
+  // parse_object_type bounds the number of keys.
+  if (types.includes('object')) used.add('additionalProperties').add('minProperties').add('maxProperties');
   return used;
 }
 
@@ -77,8 +110,11 @@ function checkOutlines(node: Obj, path: string, emit: Emit): void {
       used = outlinesTypeKeywords(node);
       break;
     case undefined:
-      used = new Set();
-      break;
+      if (Object.keys(node).length > 0) {
+        emit(`${path}/type`, 'type', 'unsupported',
+          'outlines rejects a schema without properties/allOf/anyOf/oneOf/prefixItems/enum/const/$ref/type (only {} means any value): add a "type"');
+      }
+      return;
     default:
       used = new Set([dispatch, 'type']);
   }
@@ -87,13 +123,15 @@ function checkOutlines(node: Obj, path: string, emit: Emit): void {
     const why =
       keyword === 'additionalProperties' && dispatch === 'properties'
         ? 'outlines ignores additionalProperties next to properties'
-        : dispatch === undefined
-          ? `outlines ignores "${keyword}" in a schema without properties/allOf/anyOf/oneOf/prefixItems/enum/const/$ref/type`
-          : `outlines reads this schema through "${dispatch}" and ignores "${keyword}"`;
+        : `outlines reads this schema through "${dispatch}" and ignores "${keyword}"`;
     emit(`${path}/${escapeToken(keyword)}`, keyword, 'ignored', why);
   }
   if (dispatch === 'oneOf') {
-    emit(`${path}/oneOf`, 'oneOf', 'ignored', 'outlines treats oneOf as anyOf: exclusivity is not enforced');
+    emit(`${path}/oneOf`, 'oneOf', 'ignored', 'outlines treats oneOf as anyOf: exclusivity is not enforced', false);
+  }
+  if (dispatch === 'allOf' && Array.isArray(node['allOf']) && node['allOf'].length > 1) {
+    emit(`${path}/allOf`, 'allOf', 'ignored',
+      'outlines joins the allOf schemas one after the other instead of intersecting them: use a single schema', false);
   }
   if (used.has('format') && typeof node['format'] === 'string' && !OUTLINES_FORMATS.has(node['format'])) {
     emit(`${path}/format`, 'format', 'unsupported', `outlines rejects format "${node['format']}" (supported: ${[...OUTLINES_FORMATS].join(', ')})`);
@@ -106,6 +144,16 @@ function checkOutlines(node: Obj, path: string, emit: Emit): void {
 function checkXgrammar(node: Obj, path: string, emit: Emit): void {
   for (const keyword of XGRAMMAR_UNSUPPORTED) {
     if (keyword in node) emit(`${path}/${keyword}`, keyword, 'unsupported', `xgrammar (as screened by vLLM) does not support "${keyword}"`);
+  }
+  for (const keyword of Object.keys(node)) {
+    if (XGRAMMAR_ENFORCED.has(keyword) || ANNOTATIONS.has(keyword)) continue;
+    emit(`${path}/${escapeToken(keyword)}`, keyword, 'ignored', `xgrammar does not enforce "${keyword}": generated output may violate it`);
+  }
+  if (Array.isArray(node['oneOf']) && !provablyDisjoint(node['oneOf'])) {
+    emit(`${path}/oneOf`, 'oneOf', 'ignored', 'xgrammar treats oneOf as anyOf: exclusivity is not enforced', false);
+  }
+  if (Array.isArray(node['allOf']) && node['allOf'].length > 1) {
+    emit(`${path}/allOf`, 'allOf', 'ignored', 'xgrammar supports allOf with one schema only: the others may not be enforced', false);
   }
   if (typeof node['format'] === 'string' && !XGRAMMAR_FORMATS.has(node['format'])) {
     emit(`${path}/format`, 'format', 'unsupported', `xgrammar does not support format "${node['format']}"`);
@@ -140,13 +188,27 @@ function provablyDisjoint(branches: unknown[]): boolean {
   return false;
 }
 
+/** llguidance bounds the property count only when every listed property is required (docs/json_schema.md). */
+function guidanceBoundsProperties(node: Obj): boolean {
+  const props = isObj(node['properties']) ? Object.keys(node['properties']) : [];
+  const required = Array.isArray(node['required']) ? node['required'] : [];
+  return props.every((p) => required.includes(p));
+}
+
 function checkGuidance(node: Obj, path: string, emit: Emit): void {
-  if ('patternProperties' in node) {
-    emit(`${path}/patternProperties`, 'patternProperties', 'unsupported', 'llguidance does not support patternProperties');
+  for (const keyword of Object.keys(node)) {
+    if (GUIDANCE_SUPPORTED.has(keyword) || ANNOTATIONS.has(keyword)) continue;
+    emit(`${path}/${escapeToken(keyword)}`, keyword, 'unsupported', `llguidance does not support "${keyword}" and rejects the schema`);
   }
   if (Array.isArray(node['oneOf']) && !provablyDisjoint(node['oneOf'])) {
     emit(`${path}/oneOf`, 'oneOf', 'unsupported',
       'llguidance accepts oneOf only when it is equivalent to anyOf (branches that cannot both match, e.g. a const discriminator); use anyOf');
+  }
+  for (const keyword of ['minProperties', 'maxProperties']) {
+    if (keyword in node && !guidanceBoundsProperties(node)) {
+      emit(`${path}/${keyword}`, keyword, 'unsupported',
+        `llguidance supports "${keyword}" only when every property in "properties" is required`);
+    }
   }
   if (typeof node['format'] === 'string' && !GUIDANCE_FORMATS.has(node['format'])) {
     emit(`${path}/format`, 'format', 'unsupported', `llguidance does not support format "${node['format']}"`);
@@ -162,7 +224,8 @@ const CHECKS: Record<ConstrainedDecodingBackend, (node: Obj, path: string, emit:
 /**
  * Lists the keywords of `schema` that a constrained-decoding backend ignores or rejects, with their schema
  * paths, so you know whether the schema you validate training data with can also constrain generation. The
- * facts encoded are those of outlines-core and vLLM's xgrammar / llguidance checks (2026).
+ * facts encoded are those of outlines-core, vLLM's screen plus xgrammar's documented keywords, and llguidance's
+ * documented keywords (without `lenient`); the sources are named next to each table.
  *
  * @throws {SchemaValidationError} `SCHEMA_INVALID_OPTIONS` for an unknown backend.
  * @example
@@ -183,25 +246,29 @@ export function checkConstrainedDecoding(
     );
   }
   const findings: ConstrainedDecodingFinding[] = [];
-  const emit: Emit = (schemaPath, keyword, severity, message) => findings.push({ schemaPath, keyword, severity, message });
+  // A keyword the backend ignores as a whole is reported once; what sits inside it does not matter.
+  let skipped = new Set<string>();
+  const emit: Emit = (schemaPath, keyword, severity, message, whole = severity === 'ignored') => {
+    findings.push({ schemaPath, keyword, severity, message });
+    if (whole) skipped.add(keyword);
+  };
   const visit = (node: unknown, path: string): void => {
     if (!isObj(node)) return;
-    const before = findings.length;
+    skipped = new Set();
     check(node, `#${path}`, emit);
-    // A keyword the backend ignores as a whole is reported once; what sits inside it does not matter.
-    const skipped = new Set(findings.slice(before).filter((f) => f.severity === 'ignored' && f.keyword !== 'oneOf').map((f) => f.keyword));
+    const skip = skipped;
     for (const key of SUBSCHEMA_MAPS) {
-      if (skipped.has(key)) continue;
+      if (skip.has(key)) continue;
       const map = node[key];
       if (isObj(map)) for (const [name, sub] of Object.entries(map)) visit(sub, `${path}/${key}/${escapeToken(name)}`);
     }
     for (const key of SUBSCHEMA_LISTS) {
-      if (skipped.has(key)) continue;
+      if (skip.has(key)) continue;
       const list = node[key];
       if (Array.isArray(list)) list.forEach((sub, i) => visit(sub, `${path}/${key}/${i}`));
     }
     for (const key of SUBSCHEMA_ONE) {
-      if (skipped.has(key)) continue;
+      if (skip.has(key)) continue;
       const sub = node[key];
       if (Array.isArray(sub)) sub.forEach((s, i) => visit(s, `${path}/${key}/${i}`));
       else visit(sub, `${path}/${key}`);

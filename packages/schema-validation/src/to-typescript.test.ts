@@ -1,6 +1,29 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadPeer } from './internal/load-peer.js';
 import { toTypeScript } from './to-typescript.js';
+
+/** Type-checks `source` with `tsc --noEmit --strict`; resolves to tsc's output, empty when it compiles. */
+async function typeCheck(source: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'lorakit-to-typescript-'));
+  try {
+    await writeFile(join(dir, 'check.ts'), source);
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    const args = [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', join(dir, 'check.ts')];
+    // Run in the temporary directory so tsc picks up no tsconfig.json of the workspace.
+    return await promisify(execFile)(process.execPath, args, { cwd: dir }).then(
+      (r) => r.stdout,
+      (error: { stdout: string }) => error.stdout,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 describe('toTypeScript', () => {
   it('declares an interface with required and optional fields, enums and local $refs', async () => {
@@ -22,6 +45,41 @@ describe('toTypeScript', () => {
     expect(source).toMatch(/lang\?: "de" \| "en";/);
     expect(source).toMatch(/role: "user";/);
     expect(source).not.toMatch(/\[k: string\]/);
+  });
+
+  it('turns prefixItems into TS tuples and resolves $refs to a $anchor', async () => {
+    const source = await toTypeScript(
+      {
+        type: 'object',
+        required: ['tuple', 'open', 'rest', 'item'],
+        properties: {
+          tuple: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }], items: false },
+          open: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }] },
+          rest: { type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'boolean' } },
+          item: { $ref: '#item' },
+        },
+        $defs: { item: { $anchor: 'item', type: 'object', required: ['id'], properties: { id: { type: 'integer' } } } },
+      },
+      { name: 'Row' },
+    );
+    const usage = `${source}
+const row: Row = { tuple: ['a', 1], open: ['a', 1, null, {}], rest: ['a', true, false], item: { id: 1 } };
+// @ts-expect-error a closed tuple takes no third item
+const closed: Row['tuple'] = ['a', 1, 2];
+// @ts-expect-error items after the prefix must be booleans
+const rest: Row['rest'] = ['a', 1];
+// @ts-expect-error the tuple's second item is a number
+const swapped: Row['tuple'] = [1, 'a'];
+export { row, closed, rest, swapped };
+`;
+    expect(await typeCheck(usage)).toBe('');
+  }, 60_000);
+
+  it('names a $ref to an anchor the schema does not have', async () => {
+    await expect(toTypeScript({ properties: { a: { $ref: '#nowhere' } } })).rejects.toMatchObject({
+      code: 'SCHEMA_REF_NOT_FOUND',
+      message: expect.stringContaining('"#nowhere" at #/properties/a/$ref') as unknown,
+    });
   });
 
   it('names the package to install when an optional peer is missing', async () => {
