@@ -20,6 +20,7 @@ const DATA_FAILED = new Set<string>([
   'EXPORT_MAX_ERRORS', // more records failed than max_errors allows
   'EXPORT_RECORD_FAILED', // a record failed with continue_on_error: false
   'VLLM_RANK_TOO_HIGH', // an adapter vLLM cannot serve at any --max-lora-rank
+  'VLLM_SAFETENSORS_INVALID', // an adapter whose weights file vLLM cannot load
 ]);
 const INTERRUPTED = new Set<string>(['CLI_INTERRUPTED', 'EXPORT_ABORTED', 'ABORT_ERR']);
 

@@ -130,7 +130,8 @@ function unsafeIntegerIssues(text: string, value: unknown, line: number): Issue[
   if (literals === null) return undefined;
   const lossy = new Map<number, string>();
   for (const literal of literals) {
-    // Written back as it was read, the literal is kept: true of every integer a JavaScript program wrote.
+    // Written back as it was read, the literal is kept: true of every integer a JavaScript program wrote. Anything
+    // else would come out of the export as other text (1000000000000000000000 as 1e+21, a float to a Python reader).
     const n = Number(literal);
     if (String(n) !== literal) lossy.set(n, literal);
   }

@@ -195,6 +195,12 @@ describe('lorakit export with nothing exported', () => {
     const empty = await runCli(['export', '--output.overwrite'], { cwd });
     expect(empty.code, empty.stderr).toBe(0);
     expect(empty.stderr).toContain('the source held no records');
+
+    // One record, in some other partition of two: this partition is empty, the source is not.
+    writeFileSync(join(cwd, 'records.jsonl'), '{"id":"x","question":"Darf der Vermieter die Kaution verrechnen?","answer":"Ja, nach Ablauf einer angemessenen Prüfungsfrist darf er das."}\n');
+    const notes = await Promise.all([0, 1].map((i) => runCli(['export', '--partition', `${i}/2`, '--output.dir', `part-${i}`], { cwd })));
+    expect(notes.map((n) => n.code)).toEqual([0, 0]);
+    expect(notes.map((n) => n.stderr).join('\n')).toMatch(/partition [01]\/2 holds no records \(all 1 belong to other partitions\)/);
   });
 });
 

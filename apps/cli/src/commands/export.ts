@@ -144,7 +144,12 @@ export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandCo
     const where = dryRun ? 'by stage and code above' : 'in rejects.jsonl of the output';
     out.warn(`${dryRun ? 'would export' : 'exported'} no record: all ${plural(stats.read, 'record')} read were rejected (reasons ${where})`);
   } else if (stats.read === 0) {
-    out.warn('the source held no records: nothing to export');
+    const p = config.partition;
+    out.warn(
+      p && stats.otherPartitions > 0
+        ? `partition ${p.index}/${p.count} holds no records (all ${stats.otherPartitions} belong to other partitions): nothing to export`
+        : 'the source held no records: nothing to export',
+    );
   }
   return gatesFailed || nothingExported ? ExitCode.dataFailed : ExitCode.ok;
 }

@@ -9,7 +9,9 @@ type SchemaValidationModule = typeof SchemaValidation;
 
 /**
  * A schema for records already in memory (init's sample). A sample's lengths and few distinct values say nothing of
- * the records after it, so the schema has no length bounds and no enums: the whole source must pass it.
+ * the records after it, so the schema has no length bounds and no enums. Its types, required fields and string
+ * formats still come from the sample (a database timestamp column is a `date-time` on every row): a field that is
+ * null, missing or fractional only later fails it, a starting point to check with `lorakit validate`.
  */
 export function inferFromRecords(sv: SchemaValidationModule, records: readonly unknown[]): Record<string, unknown> {
   const inferrer = sv.createSchemaInferrer({ lengthBounds: false, enumMaxValues: 0 });
