@@ -3,6 +3,7 @@ import { detectPii, type PiiSpan } from '@lorakit/quality-metrics';
 import type { ExportConfig } from '../export-config.js';
 import { ExportError } from '../errors.js';
 import type { Draft, Turn } from './draft.js';
+import { mapLeaves } from './text.js';
 
 const MIN_HASH_KEY_LENGTH = 16;
 
@@ -82,28 +83,7 @@ export class PiiStage {
    * other value and type. Redaction copies what it changes: the value may be shared with the source record.
    */
   private scanValue(value: unknown): unknown {
-    if (typeof value === 'string') return this.scan(value);
-    if (value === null || typeof value !== 'object') return value;
-    if (Array.isArray(value)) {
-      let out: unknown[] | undefined;
-      for (let i = 0; i < value.length; i++) {
-        const v: unknown = value[i];
-        const n = this.scanValue(v);
-        if (n !== v) (out ??= value.slice())[i] = n;
-      }
-      return out ?? value;
-    }
-    const record = value as Record<string, unknown>;
-    let out: Record<string, unknown> | undefined;
-    for (const key of Object.keys(record)) {
-      const v = record[key];
-      const n = this.scanValue(v);
-      if (n === v) continue;
-      out ??= { ...record };
-      // A '__proto__' key (JSON.parse makes it an own key) must stay data, not replace the prototype.
-      Object.defineProperty(out, key, { value: n, enumerable: true, writable: true, configurable: true });
-    }
-    return out ?? value;
+    return mapLeaves(value, (leaf) => (typeof leaf === 'string' ? this.scan(leaf) : leaf));
   }
 
   private scan(text: string): string {

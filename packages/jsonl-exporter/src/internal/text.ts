@@ -20,13 +20,21 @@ export function isoText(date: Date): string | undefined {
  * later stages (PII, schema validation, digests) see what the line holds. Returns the same value when it has none.
  */
 export function toJsonValue(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  if (value instanceof Date) return isoText(value) ?? null;
+  return mapLeaves(value, (leaf) => (leaf instanceof Date ? (isoText(leaf) ?? null) : leaf));
+}
+
+/**
+ * `value` with `fn` applied to every leaf (anything but a plain array or object; a Date is a leaf), however deep.
+ * Copies only what changes, so a value shared with the source record is never modified; returns `value` itself when
+ * nothing does.
+ */
+export function mapLeaves(value: unknown, fn: (leaf: unknown) => unknown): unknown {
+  if (value === null || typeof value !== 'object' || value instanceof Date) return fn(value);
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const v: unknown = value[i];
-      const n = toJsonValue(v);
+      const n = mapLeaves(v, fn);
       if (n !== v) (out ??= value.slice())[i] = n;
     }
     return out ?? value;
@@ -35,7 +43,7 @@ export function toJsonValue(value: unknown): unknown {
   let out: Record<string, unknown> | undefined;
   for (const key of Object.keys(record)) {
     const v = record[key];
-    const n = toJsonValue(v);
+    const n = mapLeaves(v, fn);
     if (n === v) continue;
     out ??= { ...record };
     // A '__proto__' key (JSON.parse makes it an own key) must stay data, not replace the prototype.
