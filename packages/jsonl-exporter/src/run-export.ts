@@ -5,7 +5,7 @@ import type { ExportStats } from './export-stats.js';
 import { AtomicDir, checkOutputDir } from './internal/atomic-dir.js';
 import { FileWriter, type WrittenFile } from './internal/file-writer.js';
 import type { Outcome, Pipeline } from './internal/pipeline.js';
-import { estimateRecords } from './internal/estimate-records.js';
+import { estimateRecords, expectedRecords } from './internal/estimate-records.js';
 import { pipelineWorkers, transformInParallel, type ParallelStats } from './internal/parallel-jsonl.js';
 import { aborted, preparePipeline } from './internal/run-pipeline.js';
 import { SplitOutput } from './internal/split-output.js';
@@ -90,12 +90,13 @@ export async function runExport(config: ExportConfig, options: ExportOptions = {
   await checkOutputDir(target, { overwrite: config.output.overwrite, inputs: inputPaths(config, cwd), cwds: [cwd, process.cwd()] });
   // Sizes the report's sample and decides on worker threads; undefined where the input size cannot be told.
   const estimated = await estimateRecords(config.source, cwd);
-  const reporter = config.quality_metrics.enabled ? await createReporter(config, estimated) : undefined;
+  const expected = expectedRecords(config, estimated);
+  const reporter = config.quality_metrics.enabled ? await createReporter(config, estimated, expected) : undefined;
   let pipeline: Pipeline;
   let source: Source;
   let dir: AtomicDir | undefined;
   try {
-    pipeline = await preparePipeline(config, { cwd, env, startedAt, sink: reporter });
+    pipeline = await preparePipeline(config, { cwd, env, startedAt, sink: reporter, expectedRecords: expected });
     const sourceOptions: { cwd: string; env: NodeJS.ProcessEnv; stdin?: NodeJS.ReadableStream } = { cwd, env };
     if (options.stdin) sourceOptions.stdin = options.stdin;
     source = await openSource(config.source, sourceOptions);

@@ -227,6 +227,29 @@ describe('merge and JSON state', () => {
     }
   });
 
+  it('expectedSamples only sizes the tables: the same report and state, and shards sized differently merge', () => {
+    const data = corpus();
+    const plain = createQualityAccumulator();
+    const sized = createQualityAccumulator({ expectedSamples: 1_000 });
+    const small = createQualityAccumulator({ expectedSamples: 1 });
+    for (const { sample, line } of data) {
+      plain.add(sample, { line });
+      sized.add(sample, { line });
+      small.add(sample, { line });
+    }
+    expect(withoutTime(sized.report())).toEqual(withoutTime(plain.report()));
+    expect(withoutTime(small.report())).toEqual(withoutTime(plain.report()));
+    const state = (acc: typeof plain) => JSON.stringify({ ...acc.toJSON(), exact: null, conflicts: null });
+    expect(state(sized)).toBe(state(plain));
+    const a = createQualityAccumulator({ expectedSamples: 10 });
+    const b = createQualityAccumulator({ expectedSamples: 100_000 });
+    for (const { sample, line } of data) (line <= 170 ? a : b).add(sample, { line });
+    a.merge(accumulatorFromJSON(JSON.parse(JSON.stringify(b.toJSON()))));
+    expect(a.report().promptConflicts.samples).toBe(plain.report().promptConflicts.samples);
+    expect(a.report().exactDuplicates.duplicates).toBe(plain.report().exactDuplicates.duplicates);
+    expect(() => createQualityAccumulator({ expectedSamples: -1 })).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_OPTIONS' }));
+  });
+
   it('refuses to merge accumulators with different options and rejects foreign JSON', () => {
     const a = createQualityAccumulator();
     expect(() => a.merge(createQualityAccumulator({ maxExamples: 3 }))).toThrow(expect.objectContaining({ code: 'METRICS_INCOMPATIBLE_MERGE' }));

@@ -29,6 +29,7 @@ import { HISTOGRAM_BUCKETS, LengthStats, SKETCH_RELATIVE_ACCURACY, type LengthSt
 import { mtld } from './internal/mtld.js';
 import { TopK } from './internal/top-k.js';
 import { U64Table } from './internal/u64-table.js';
+import { NumberPairs } from './internal/number-pairs.js';
 import { bytesAsBase64, jsonPieces, materialize, packNumbers, unpackNumbers } from './internal/state-json.js';
 import { combine, fmix32, h32 } from './internal/xxhash.js';
 import { countCodePoints } from '@lorakit/schema-validation/count-code-points';
@@ -88,6 +89,12 @@ export interface QualityAccumulatorOptions {
    * @default 1
    */
   sampleRate?: number;
+  /**
+   * About how many samples will be added, when the caller can tell: the duplicate and prompt-conflict tables (12
+   * bytes a slot, one entry per distinct sample) are made that size up front instead of growing as they fill,
+   * which holds up to half as much again, and more while a table grows. A hint only: no result depends on it.
+   */
+  expectedSamples?: number;
 }
 
 /** Per-sample context of {@link QualityAccumulator.add}. */
@@ -117,7 +124,7 @@ export interface QualityAccumulator {
   toJSON(): AccumulatorState;
   /**
    * The text of `JSON.stringify(toJSON())` in chunks, for writing a large state to a file or a stream: the
-   * per-sample tables are encoded a part (under 1 MiB) at a time, so neither they nor the whole text are ever held.
+   * per-sample tables are encoded a part (64 KiB of text) at a time, so neither they nor the whole text are ever held.
    */
   toJSONChunks(): Iterable<string>;
   /** The report of everything added so far. Does not change the accumulator. */
@@ -215,6 +222,8 @@ function resolveOptions(o: QualityAccumulatorOptions): ResolvedOptions {
   if (o.maxSeqLen !== undefined && (!Number.isInteger(o.maxSeqLen) || o.maxSeqLen < 1)) bad('maxSeqLen', 'must be a positive integer');
   const flagThresholds = { ...DEFAULT_FLAG_THRESHOLDS, ...o.flagThresholds };
   for (const [k, v] of Object.entries(flagThresholds)) if (typeof v !== 'number' || !(v >= 0)) bad(`flagThresholds.${k}`, 'must be a number >= 0');
+  const expected = o.expectedSamples;
+  if (expected !== undefined && !(Number.isSafeInteger(expected) && expected >= 0)) bad('expectedSamples', `must be a non-negative integer, got ${String(expected)}`);
   const sampleRate = o.sampleRate ?? 1;
   if (typeof sampleRate !== 'number' || !(sampleRate > 0 && sampleRate <= 1)) bad('sampleRate', `must be a number in (0, 1], got ${String(sampleRate)}`);
   return {
@@ -258,13 +267,14 @@ class Accumulator implements QualityAccumulator {
   samplesOver = 0;
   responseTokens = 0;
   responseTokensLost = 0;
-  exactTable = new U64Table();
+  exactTable: U64Table;
   exactDuplicates = 0;
   exactGroups = new Map<number, LineGroup & { example: string }>();
   nearIndex: NearDupIndexImpl | undefined;
   nearExcerpts = new Map<number, string[]>();
-  promptTable = new U64Table();
-  promptResp: number[] = [];
+  promptTable: U64Table;
+  /** Per prompt-table entry: the response hash and the line of the prompt's first sample. */
+  promptResp: NumberPairs;
   conflictSamples = 0;
   conflictGroups = new Map<number, LineGroup>();
   diversity: Record<'prompt' | 'response', DiversityStats> = { prompt: newDiversity(), response: newDiversity() };
@@ -292,6 +302,10 @@ class Accumulator implements QualityAccumulator {
     this.tokenizer = options.tokenizer;
     this.onSample = options.onSample;
     this.selectBelow = this.opts.sampleRate * 2 ** 32;
+    // A sizing hint, not an option of the results: it stays out of `opts`, which merges compare and states keep.
+    this.exactTable = new U64Table(options.expectedSamples);
+    this.promptTable = new U64Table(options.expectedSamples);
+    this.promptResp = new NumberPairs(options.expectedSamples);
     const withTokens = this.tokenizer !== undefined;
     this.sides = { prompt: newSide(withTokens), response: newSide(withTokens), total: newSide(withTokens) };
     if (this.opts.nearDup !== false) this.nearIndex = new NearDupIndexImpl(this.opts.nearDup);
@@ -395,10 +409,10 @@ class Accumulator implements QualityAccumulator {
     const conflict = digest.conflict;
     if (conflict !== null) {
       const [promptHi, promptLo, responseHash] = conflict;
-      const idx = this.promptTable.putIfAbsent(promptHi, promptLo, this.promptResp.length / 2);
+      const idx = this.promptTable.putIfAbsent(promptHi, promptLo, this.promptResp.length);
       if (idx < 0) this.promptResp.push(responseHash, line);
-      else if (this.promptResp[idx * 2] !== responseHash) {
-        const firstLine = this.promptResp[idx * 2 + 1]!;
+      else if (this.promptResp.first(idx) !== responseHash) {
+        const firstLine = this.promptResp.second(idx);
         this.conflictSamples++;
         let g = this.conflictGroups.get(firstLine);
         if (g === undefined) this.conflictGroups.set(firstLine, (g = { count: 0, lines: [] }));
@@ -656,17 +670,17 @@ class Accumulator implements QualityAccumulator {
     // Prompt conflicts: same rule as exact duplicates, on prompt keys.
     this.conflictSamples += other.conflictSamples;
     for (const [hi, lo, idx] of other.promptTable.entries()) {
-      const rh = other.promptResp[idx * 2]!;
-      const firstLine = other.promptResp[idx * 2 + 1]!;
+      const rh = other.promptResp.first(idx);
+      const firstLine = other.promptResp.second(idx);
       const theirs = other.conflictGroups.get(firstLine);
-      const mine = this.promptTable.putIfAbsent(hi, lo, this.promptResp.length / 2);
+      const mine = this.promptTable.putIfAbsent(hi, lo, this.promptResp.length);
       if (mine < 0) {
         this.promptResp.push(rh, firstLine);
         if (theirs !== undefined) this.conflictGroups.set(firstLine, { count: theirs.count, lines: [...theirs.lines] });
         continue;
       }
-      const myFirst = this.promptResp[mine * 2 + 1]!;
-      const extra = (this.promptResp[mine * 2] !== rh ? 1 : 0);
+      const myFirst = this.promptResp.second(mine);
+      const extra = this.promptResp.first(mine) !== rh ? 1 : 0;
       this.conflictSamples += extra;
       if (extra === 0 && theirs === undefined) continue;
       let g = this.conflictGroups.get(myFirst);
@@ -909,7 +923,7 @@ class Accumulator implements QualityAccumulator {
       truncation: [this.samplesOver, this.responseTokens, this.responseTokensLost],
       exact: { table: this.exactTable.base64Parts(), duplicates: this.exactDuplicates, groups: [...this.exactGroups] },
       near,
-      conflicts: { table: this.promptTable.base64Parts(), resp: packNumbers(this.promptResp), samples: this.conflictSamples, groups: [...this.conflictGroups] },
+      conflicts: { table: this.promptTable.base64Parts(), resp: packNumbers(this.promptResp.flat()), samples: this.conflictSamples, groups: [...this.conflictGroups] },
       diversity: { prompt: divJson(this.diversity.prompt), response: divJson(this.diversity.response) },
       compression: [this.compressRaw, this.compressGz, this.pending],
       mtld: [this.mtldSum, this.mtldN],
@@ -983,7 +997,7 @@ class Accumulator implements QualityAccumulator {
       a.nearExcerpts = new Map(s.near.excerpts);
     }
     a.promptTable.putAllBase64(s.conflicts.table);
-    a.promptResp = unpackNumbers(s.conflicts.resp);
+    a.promptResp = NumberPairs.fromFlat(unpackNumbers(s.conflicts.resp));
     a.conflictSamples = s.conflicts.samples;
     a.conflictGroups = new Map(s.conflicts.groups);
     for (const side of ['prompt', 'response'] as const) {
@@ -1019,7 +1033,8 @@ function round(x: number): number {
 
 /**
  * Creates a streaming quality accumulator. Memory is bounded except for the duplicate and near-duplicate state,
- * which grows per sample: ~40 bytes per sample for exact duplicates and prompt conflicts, plus ~0.8 GB per
+ * which grows per sample: ~50 bytes per sample for exact duplicates and prompt conflicts (up to ~65 unless
+ * `expectedSamples` sized their tables), plus ~0.8 GB per
  * million samples for near duplicates at the defaults (disable with `nearDup: false`). With `sampleRate` below 1,
  * the content metrics (and most of the time per sample) cover only that share of the samples.
  *

@@ -46,3 +46,15 @@ export function autoSampleRate(configured: number | undefined, estimated: number
   if (estimated === undefined || estimated <= AUTO_SAMPLE_TARGET) return 1;
   return AUTO_SAMPLE_TARGET / estimated;
 }
+
+/** Presized tables beyond this many entries would cost too much if the estimate ran high; they grow instead. */
+const MAX_PRESIZED = 1 << 22;
+
+/**
+ * How many records to size the dedup and report tables for up front: this partition's share of the estimate (the
+ * tables hold one entry per kept sample, and growing them holds up to half as much again), at most ~4M.
+ */
+export function expectedRecords(config: ExportConfig, estimated: number | undefined): number | undefined {
+  if (estimated === undefined) return undefined;
+  return Math.min(MAX_PRESIZED, Math.ceil(estimated / (config.partition?.count ?? 1)));
+}

@@ -15,6 +15,17 @@ describe('ExactKeyTable', () => {
     expect(table.size).toBe(n);
   });
 
+  it.each([0, 1, 5_000, 50_000])('finds every key when sized for %s keys up front, probe runs wrapping around', (expected) => {
+    const table = new ExactKeyTable(expected);
+    const n = 20_000;
+    // Keys whose first halves share a remainder crowd into one run of slots, which wraps at the table's end.
+    const key = (i: number) => [i * 16 * 4099 + 15, i] as const;
+    for (let i = 0; i < n; i++) table.add(...key(i), i);
+    for (let i = 0; i < n; i++) expect(table.find(...key(i))).toBe(i);
+    expect(table.find(...key(n))).toBe(-1);
+    expect(table.size).toBe(n);
+  });
+
   it('tells apart keys whose first halves collide', () => {
     const table = new ExactKeyTable();
     table.add(12345, 1, 0);

@@ -121,6 +121,8 @@ export interface PipelineContext {
    * sink. With a sink, digests are always computed; without either, none (exportRecords makes no report).
    */
   digests?: boolean | undefined;
+  /** About how many records will reach dedup, when it can be told: its tables are made that size up front. */
+  expectedRecords?: number | undefined;
 }
 
 /**
@@ -146,7 +148,7 @@ export class Pipeline {
   private readonly digests: boolean;
   private readonly nearDup: NearDupIndex | undefined;
   /** Refs of the samples that reached dedup, by ordinal. */
-  private readonly dedupRefs = new RefTable();
+  private readonly dedupRefs: RefTable;
   private readonly includeRecord: boolean;
   private readonly idField: string | undefined;
   /** The file part of the source's refs (`data/in.jsonl`) when ids name the file differently (`in.jsonl`). */
@@ -170,7 +172,8 @@ export class Pipeline {
     this.validator = ctx.validator;
     this.rejectInvalid = config.structured_gen.reject_invalid_samples;
     this.sink = ctx.sink;
-    this.exactKeys = config.dedup.exact ? new ExactKeyTable() : undefined;
+    this.dedupRefs = new RefTable(ctx.expectedRecords);
+    this.exactKeys = config.dedup.exact ? new ExactKeyTable(ctx.expectedRecords) : undefined;
     this.digests = ctx.sink !== undefined || ctx.digests === true;
     this.nearDup = config.dedup.near ? createNearDupIndex({ threshold: config.dedup.near_threshold }) : undefined;
     this.includeRecord = config.output.rejects_include_record;

@@ -1,15 +1,21 @@
 /**
- * Refs of kept samples by ordinal, at about 8 bytes each instead of a string each: a ref `prefix:line` (every file
+ * Refs of kept samples by ordinal, at 12 bytes each instead of a string each: a ref `prefix:line` (every file
  * source's shape) is stored as an interned prefix id and a line number; other refs are kept as strings. Exact and
  * near dedup need these to name the record a duplicate duplicates, for every kept sample of the run.
  */
 export class RefTable {
   private prefixes: string[] = [];
   private readonly prefixIds = new Map<string, number>();
-  private ids = new Int32Array(1024);
-  private lines = new Float64Array(1024);
+  private ids: Int32Array;
+  private lines: Float64Array;
   private readonly other = new Map<number, string>();
   private size = 0;
+
+  /** @param expected refs to make room for now (the table doubles past them as needed). */
+  constructor(expected = 1024) {
+    this.ids = new Int32Array(Math.max(16, expected));
+    this.lines = new Float64Array(Math.max(16, expected));
+  }
 
   /** Number of refs stored. */
   get length(): number {

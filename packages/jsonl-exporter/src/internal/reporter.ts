@@ -221,8 +221,11 @@ export class Reporter implements SampleSink {
   }
 }
 
-/** Create the reporter of a run; `estimated` (records in the input, if known) sets the automatic sample rate. */
-export async function createReporter(config: ExportConfig, estimated: number | undefined): Promise<Reporter> {
+/**
+ * Create the reporter of a run; `estimated` (records in the input, if known) sets the automatic sample rate, and
+ * `expected` (records of this run, see expectedRecords) sizes the accumulator's tables.
+ */
+export async function createReporter(config: ExportConfig, estimated: number | undefined, expected?: number): Promise<Reporter> {
   const q = config.quality_metrics;
   const options: QualityAccumulatorOptions = { nearDup: q.near_duplicates ? {} : false, sampleRate: autoSampleRate(q.sample_rate, estimated) };
   if (q.expected_languages.length > 0) options.expectedLanguages = q.expected_languages;
@@ -238,6 +241,8 @@ export async function createReporter(config: ExportConfig, estimated: number | u
   // two workers raised peak RSS from ~290 to ~380 MB and were slower (2.25 s against 1.95 s); more workers are an
   // explicit speed-for-memory trade for machines with cores to spare.
   const count = q.worker_threads;
+  // Each worker measures a share of the batches. Set after the gate check: an empty accumulator needs no tables.
+  if (expected !== undefined) options.expectedSamples = Math.ceil(expected / Math.max(1, count));
   const url = count > 0 ? workerUrl('metrics-worker.js') : undefined;
   if (url) {
     // A small young generation: fed digests, the worker allocates little per sample, and V8's default (up to 32 MB)

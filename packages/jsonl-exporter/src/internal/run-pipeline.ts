@@ -14,6 +14,8 @@ export interface PrepareOptions {
   sink?: SampleSink | undefined;
   /** See PipelineContext.digests. */
   digests?: boolean | undefined;
+  /** See PipelineContext.expectedRecords. */
+  expectedRecords?: number | undefined;
 }
 
 async function loadSchema(config: ExportConfig, cwd: string): Promise<Record<string, unknown> | boolean> {
@@ -49,7 +51,14 @@ export async function preparePipeline(config: ExportConfig, options: PrepareOpti
       });
     }
   }
-  return new Pipeline(config, { env: options.env ?? process.env, startedAt: options.startedAt, validator, sink: options.sink, digests: options.digests });
+  return new Pipeline(config, {
+    env: options.env ?? process.env,
+    startedAt: options.startedAt,
+    validator,
+    sink: options.sink,
+    digests: options.digests,
+    expectedRecords: options.expectedRecords,
+  });
 }
 
 /** The error of an aborted run. */

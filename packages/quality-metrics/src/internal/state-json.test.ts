@@ -31,7 +31,7 @@ describe('state JSON in pieces', () => {
     expect(copy.size).toBe(entries);
     expect(copy.get(Math.imul(5, 2654435761) >>> 0, (5 ^ 0x5bd1e995) >>> 0)).toBe(5);
 
-    const numbers = Array.from({ length: PART_BYTES / 8 + 7 }, (_, i) => (i % 3 === 0 ? i * 4294967.5 : -i));
+    const numbers = Float64Array.from({ length: PART_BYTES / 8 + 7 }, (_, i) => (i % 3 === 0 ? i * 4294967.5 : -i));
     const packed = packNumbers(numbers);
     expect([...packed.parts()].length).toBe(2);
     expect(unpackNumbers(packed.toJSON())).toEqual(numbers);

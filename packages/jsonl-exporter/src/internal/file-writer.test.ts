@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileWriter } from './file-writer.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lorakit-file-writer-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+// Many short lines (several buffer reuses), lines of multi-byte text, and one line longer than a chunk.
+const LINES = [
+  ...Array.from({ length: 5000 }, (_, i) => JSON.stringify({ i, text: `line ${i} ${'x'.repeat(i % 97)}` })),
+  JSON.stringify({ text: 'Grüße, 東京, 🦙 '.repeat(20_000) }),
+  ...Array.from({ length: 300 }, (_, i) => JSON.stringify({ i, text: 'ümlaut €'.repeat(i) })),
+];
+const EXPECTED = `${LINES.join('\n')}\n`;
+
+async function writeAll(path: string, compression: 'none' | 'gzip'): Promise<Awaited<ReturnType<FileWriter['close']>>> {
+  const writer = await FileWriter.open(path, compression);
+  for (const line of LINES) await writer.write(line);
+  return writer.close();
+}
+
+describe('FileWriter', () => {
+  it('writes every line, and reports the bytes, records and SHA-256 of the file as written', async () => {
+    const path = join(dir, 'train.jsonl');
+    const written = await writeAll(path, 'none');
+    const bytes = await readFile(path);
+    expect(bytes.toString('utf8')).toBe(EXPECTED);
+    expect(written).toEqual({ path, bytes: bytes.length, records: LINES.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+  });
+
+  it('hashes the compressed bytes of a gzip file, which decompress to the lines', async () => {
+    const path = join(dir, 'train.jsonl.gz');
+    const written = await writeAll(path, 'gzip');
+    const bytes = await readFile(path);
+    expect(gunzipSync(bytes).toString('utf8')).toBe(EXPECTED);
+    expect(written.bytes).toBe(bytes.length);
+    expect(written.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('never writes over an existing file', async () => {
+    const path = join(dir, 'train.jsonl');
+    await writeFile(path, 'keep me\n');
+    await expect(writeAll(path, 'none')).rejects.toMatchObject({ code: 'EXPORT_WRITE_FAILED', message: expect.stringContaining(path) });
+    expect(await readFile(path, 'utf8')).toBe('keep me\n');
+  });
+});
