@@ -102,14 +102,19 @@ class StreamSink implements ByteSink {
   private readonly hash = createHash('sha256');
   private readonly tap = new HashTap(this.hash);
   private readonly done: Promise<void>;
+  private failure: unknown;
 
   constructor(path: string, compressor: Transform) {
     const out = createWriteStream(path, { flags: 'wx', flush: true });
     this.done = (pipeline as (...s: unknown[]) => Promise<void>)(this.input, compressor, this.tap, out);
-    this.done.catch(() => undefined);
+    this.done.catch((error: unknown) => {
+      this.failure = error;
+    });
   }
 
   async write(chunk: string): Promise<void> {
+    // Nothing more goes into a pipeline that failed (its streams are destroyed).
+    if (this.failure) throw this.failure;
     // `done` rejects when any stage of the pipeline fails, so a dead disk cannot leave us waiting for 'drain'.
     if (!this.input.write(chunk)) await Promise.race([once(this.input, 'drain'), this.done]);
   }
