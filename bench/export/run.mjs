@@ -3,8 +3,10 @@
 // same generated JSONL file, each in its own child process so each gets its own peak RSS.
 //
 //   npm run bench:export            (sets up and builds first)
-//   node bench/export/run.mjs [--scale 10] [--keep] [--no-metrics]
+//   node bench/export/run.mjs [--scale 10] [--runs 3] [--keep] [--no-metrics]
 //
+// --runs N runs each child N times, in turn, and prints the median wall and CPU time and the highest peak RSS: on a
+// shared or virtual machine one run can be off by a third.
 // --scale N multiplies the 100k records (~70 MB) by N, to check that peak RSS stays flat as input grows.
 // A second child runs runExport with quality metrics off, to show what the report costs on its own;
 // --no-metrics runs only that one. runExport uses its defaults (automatic worker threads and report sample);
@@ -160,14 +162,27 @@ async function main() {
     await generate(input, records);
     const size = (await stat(input)).size;
     console.log(`input: ${records} records, ${(size / 1e6).toFixed(1)} MB (node ${process.version})`);
+    const runsAt = args.indexOf('--runs');
+    const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 1;
+    if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a positive integer');
+    const kinds = ['plain', 'lorakit-no-metrics', ...(args.includes('--no-metrics') ? [] : ['lorakit'])];
+    const results = new Map(kinds.map((kind) => [kind, []]));
+    // In turn, so that a slow spell of the machine does not fall on one kind only.
+    for (let i = 0; i < runs; i++) for (const kind of kinds) results.get(kind).push(runChild(kind, input, dir));
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+    const summary = (kind) => {
+      const rs = results.get(kind);
+      return { ...rs[0], wallMs: median(rs.map((r) => r.wallMs)), cpuS: median(rs.map((r) => r.cpuS)), maxRssMB: Math.max(...rs.map((r) => r.maxRssMB)) };
+    };
     const fmt = (r) =>
       `${(r.wallMs / 1000).toFixed(2)} s (CPU ${r.cpuS.toFixed(2)} s), ${(records / (r.wallMs / 1000) / 1000).toFixed(1)}k rec/s, peak RSS ${r.maxRssMB.toFixed(0)} MB`;
-    const plain = runChild('plain', input, dir);
+    if (runs > 1) console.log(`${runs} runs each: median wall and CPU, highest peak RSS`);
+    const plain = summary('plain');
     console.log(`plain loop               : ${fmt(plain)}`);
-    const bare = runChild('lorakit-no-metrics', input, dir);
+    const bare = summary('lorakit-no-metrics');
     console.log(`runExport, metrics off   : ${fmt(bare)}  ratio ${(bare.wallMs / plain.wallMs).toFixed(2)}x`);
-    if (!args.includes('--no-metrics')) {
-      const full = runChild('lorakit', input, dir);
+    if (kinds.includes('lorakit')) {
+      const full = summary('lorakit');
       console.log(`runExport, metrics on    : ${fmt(full)}  ratio ${(full.wallMs / plain.wallMs).toFixed(2)}x (exported ${full.exported}, rejected ${full.rejected})`);
     }
     console.log('goal: runExport with metrics <= 1.3x the plain loop; peak RSS < 300 MB and flat at --scale 10');
