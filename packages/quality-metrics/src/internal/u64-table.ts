@@ -28,7 +28,7 @@ export class U64Table {
     this.values = new Int32Array(slots).fill(-1);
   }
 
-  /** Makes room for `entries` in all, growing once now rather than by doubling later. */
+  /** Makes room for `entries` in all, growing once now rather than step by step later. */
   reserve(entries: number): void {
     if (slotsFor(entries) > this.values.length) this.resize(slotsFor(entries));
   }
