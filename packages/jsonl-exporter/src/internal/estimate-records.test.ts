@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExportConfig } from '../export-config.js';
 import { runExport } from '../run-export.js';
-import { AUTO_SAMPLE_TARGET, autoSampleRate, estimateRecords } from './estimate-records.js';
+import { AUTO_SAMPLE_TARGET, autoSampleRate, estimateRecords, expectedRecords } from './estimate-records.js';
 
 let work: string;
 beforeAll(async () => {
@@ -46,6 +46,22 @@ describe('autoSampleRate', () => {
     expect(autoSampleRate(undefined, 100_000)).toBeCloseTo(0.02);
     expect(autoSampleRate(0.5, 100_000)).toBe(0.5);
     expect(autoSampleRate(1, 10_000_000)).toBe(1);
+  });
+});
+
+describe('expectedRecords', () => {
+  const config = (over: Record<string, unknown> = {}) => parseExportConfig({ source: { type: 'jsonl', path: 'x.jsonl' }, output: { dir: 'out' }, ...over });
+
+  it("sizes the tables for this partition's share of the estimate, up to a cap", () => {
+    expect(expectedRecords(config(), 100_000)).toBe(100_000);
+    expect(expectedRecords(config({ partition: { index: 1, count: 3 } }), 100_000)).toBe(33_334);
+    expect(expectedRecords(config(), 1e9)).toBe(1 << 22);
+    expect(expectedRecords(config(), undefined)).toBeUndefined();
+  });
+
+  it('sizes nothing up front behind a filter, which may keep any share of the records', () => {
+    expect(expectedRecords(config({ filter: 'theme == "Umweltrecht"' }), 100_000)).toBeUndefined();
+    expect(expectedRecords(config({ filter: '  ' }), 100_000)).toBe(100_000);
   });
 });
 

@@ -52,9 +52,10 @@ const MAX_PRESIZED = 1 << 22;
 
 /**
  * How many records to size the dedup and report tables for up front: this partition's share of the estimate (the
- * tables hold one entry per kept sample, and growing them holds up to half as much again), at most ~4M.
+ * tables hold one entry per kept sample, and growing them holds up to half as much again), at most ~4M. None with a
+ * filter, which may keep any share of the records: tables sized for all of them would hold memory for nothing.
  */
 export function expectedRecords(config: ExportConfig, estimated: number | undefined): number | undefined {
-  if (estimated === undefined) return undefined;
+  if (estimated === undefined || (config.filter !== undefined && config.filter.trim() !== '')) return undefined;
   return Math.min(MAX_PRESIZED, Math.ceil(estimated / (config.partition?.count ?? 1)));
 }
