@@ -251,6 +251,35 @@ describe('exportRecords: record values', () => {
     expect(sharegpt.lines).toEqual([{ conversations: [{ from: 'human', value: 'multi' }, { from: 'gpt', value: 'ok' }] }]);
   });
 
+  it("sharegpt keeps a conversation's own system prompt as its first turn, where trainers read it, unless a system column is mapped", async () => {
+    const conversation = {
+      messages: [
+        { role: 'system', content: 'You are a tax lawyer.' },
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: 'a' },
+      ],
+      persona: 'You are a judge.',
+    };
+    const plain = { messages: [{ role: 'user', content: 'q2' }, { role: 'assistant', content: 'a2' }] };
+    const own = await run([conversation, plain], { style: 'sharegpt', weighting: { enabled: false } });
+    // LLaMA-Factory reads it with system_tag "system", axolotl with its system role; an unmapped `system` key was dropped.
+    expect(own.lines).toEqual([
+      {
+        conversations: [
+          { from: 'system', value: 'You are a tax lawyer.' },
+          { from: 'human', value: 'q' },
+          { from: 'gpt', value: 'a' },
+        ],
+      },
+      { conversations: [{ from: 'human', value: 'q2' }, { from: 'gpt', value: 'a2' }] },
+    ]);
+    const column = await run([conversation, plain], { style: 'sharegpt', field_mapping: { system_field: 'persona' }, weighting: { enabled: false } });
+    expect(column.lines).toEqual([
+      { conversations: [{ from: 'human', value: 'q' }, { from: 'gpt', value: 'a' }], system: 'You are a tax lawyer.' },
+      { conversations: [{ from: 'human', value: 'q2' }, { from: 'gpt', value: 'a2' }], system: '' },
+    ]);
+  });
+
   it('chat and sharegpt reject conversations that do not alternate from a user turn; openai keeps them', async () => {
     const turns = (...roles: string[]) => ({ messages: roles.map((role, i) => ({ role, content: `${role} ${i}` })) });
     const records = [

@@ -38,7 +38,10 @@ describe('toDatasetInfo (LLaMA-Factory)', () => {
     const chat = toDatasetInfo({ name: 'd', style: 'chat', files: files.slice(0, 1) }) as Record<string, Record<string, unknown>>;
     expect(chat['d']).toMatchObject({ formatting: 'sharegpt', columns: { messages: 'messages' }, tags: { role_tag: 'role', user_tag: 'user' } });
     const share = toDatasetInfo({ name: 'd', style: 'sharegpt', files: files.slice(0, 1) }) as Record<string, Record<string, unknown>>;
-    expect(share['d']).toMatchObject({ columns: { messages: 'conversations' }, tags: { role_tag: 'from', user_tag: 'human', assistant_tag: 'gpt' } });
+    expect(share['d']).toMatchObject({
+      columns: { messages: 'conversations' },
+      tags: { role_tag: 'from', user_tag: 'human', assistant_tag: 'gpt', system_tag: 'system' },
+    });
   });
 
   it('one entry per shard, since file_name takes one file', () => {

@@ -58,7 +58,7 @@ function llamaFactoryEntry(style: ExportStyle, system: boolean): Record<string, 
       return {
         formatting: 'sharegpt',
         columns: { messages: 'conversations', ...systemColumn },
-        tags: { role_tag: 'from', content_tag: 'value', user_tag: 'human', assistant_tag: 'gpt' },
+        tags: { role_tag: 'from', content_tag: 'value', user_tag: 'human', assistant_tag: 'gpt', system_tag: 'system' },
       };
     case 'chat':
     case 'openai':

@@ -1,5 +1,6 @@
 import type { ExportConfig } from '../export-config.js';
 import type { Draft, Turn } from './draft.js';
+import { writesSystemKey } from './mapper.js';
 
 /** Builds the output line of a draft; key order is the documented order of each style, never sorted. */
 export class Renderer {
@@ -8,6 +9,8 @@ export class Renderer {
   private readonly includeWeight: boolean;
   private readonly assistantWeight: boolean;
   private readonly customKeys: string[];
+  /** Lines carry a mapped top-level `system` column (see writesSystemKey). */
+  private readonly systemColumn: boolean;
 
   constructor(config: ExportConfig, customKeys: string[]) {
     this.style = config.style;
@@ -15,6 +18,7 @@ export class Renderer {
     this.includeWeight = config.format.include_weight && config.weighting.enabled;
     this.assistantWeight = config.format.openai_assistant_weight;
     this.customKeys = customKeys;
+    this.systemColumn = writesSystemKey(config);
   }
 
   /** The sample as a JSON-ready object. */
@@ -51,9 +55,12 @@ export class Renderer {
       }
       case 'sharegpt': {
         const conversations: Record<string, unknown>[] = [];
+        // A conversation's own system prompt stays its first turn, where LLaMA-Factory (system_tag) and axolotl (the
+        // system role) read it; a top-level key no trainer config maps would be dropped at training time.
+        if (d.system !== undefined && !this.systemColumn) conversations.push({ from: 'system', value: d.system });
         for (const t of d.turns) conversations.push({ from: t.role === 'user' ? 'human' : 'gpt', value: t.text });
         out = { conversations };
-        if (d.system !== undefined) out['system'] = d.system;
+        if (d.system !== undefined && this.systemColumn) out['system'] = d.system;
         break;
       }
       case 'completion':
