@@ -273,6 +273,11 @@ describe('exportRecords: record values', () => {
       },
       { conversations: [{ from: 'human', value: 'q2' }, { from: 'gpt', value: 'a2' }] },
     ]);
+    // The system prompt is part of the exact-dedup key: another one makes another sample; the same one, a duplicate.
+    const otherSystem = { ...conversation, messages: [{ role: 'system', content: 'You are a judge.' }, ...conversation.messages.slice(1)] };
+    const dedup = await run([conversation, otherSystem, conversation], { style: 'sharegpt', dedup: { exact: true }, weighting: { enabled: false } });
+    expect(dedup.lines).toHaveLength(2);
+    expect(dedup.rejects).toEqual(['dedup/exact_duplicate: exact duplicate of an earlier sample']);
     const column = await run([conversation, plain], { style: 'sharegpt', field_mapping: { system_field: 'persona' }, weighting: { enabled: false } });
     expect(column.lines).toEqual([
       { conversations: [{ from: 'human', value: 'q' }, { from: 'gpt', value: 'a' }], system: 'You are a tax lawyer.' },

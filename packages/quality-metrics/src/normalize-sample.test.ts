@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { canonicalKey } from './canonical-key.js';
 import { normalizeSample } from './normalize-sample.js';
 
 describe('normalizeSample', () => {
@@ -38,6 +39,24 @@ describe('normalizeSample', () => {
       format: 'sharegpt',
       turns: [{ role: 'user', text: 'q' }, { role: 'assistant', text: 'a' }],
     });
+  });
+
+  it("reads a ShareGPT sample's top-level system as its system turn, as LLaMA-Factory does, unless the conversation has one", () => {
+    const turns = [{ from: 'human', value: 'q' }, { from: 'gpt', value: 'a' }];
+    expect(normalizeSample({ conversations: turns, system: 'Be brief.' })?.turns).toEqual([
+      { role: 'system', text: 'Be brief.' },
+      { role: 'user', text: 'q' },
+      { role: 'assistant', text: 'a' },
+    ]);
+    // The same conversation as a system turn, as alpaca and as messages: one exact-duplicate key.
+    const inline = { conversations: [{ from: 'system', value: 'Be brief.' }, ...turns] };
+    expect(canonicalKey({ conversations: turns, system: 'Be brief.' })).toBe(canonicalKey(inline));
+    expect(canonicalKey(inline)).toBe(canonicalKey({ system: 'Be brief.', instruction: 'q', output: 'a' }));
+    expect(normalizeSample({ conversations: [{ from: 'system', value: 'Own.' }, ...turns], system: 'Column.' })?.turns[0]).toEqual({
+      role: 'system',
+      text: 'Own.',
+    });
+    expect(normalizeSample({ conversations: turns, system: '' })?.turns).toHaveLength(2);
   });
 
   it('reads prompt/completion and text', () => {

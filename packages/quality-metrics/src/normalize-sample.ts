@@ -77,8 +77,8 @@ function chatTurns(list: unknown[], roleKey: string, textKey: string, roles: Rea
 /**
  * Normalises a training sample to role-tagged turns.
  *
- * Recognised shapes, tried in this order: `messages: [{ role, content }]`, ShareGPT `conversations: [{ from, value }]`,
- * alpaca `instruction` / `input?` / `output` (with an optional `system`), `prompt` / `completion`, and `text`.
+ * Recognised shapes, tried in this order: `messages: [{ role, content }]`, ShareGPT `conversations: [{ from, value }]`
+ * (with an optional top-level `system`, used when the conversation does not open with a system turn), alpaca `instruction` / `input?` / `output` (with an optional `system`), `prompt` / `completion`, and `text`.
  * Alpaca's `input` is appended to the instruction after a blank line; a bare `text` sample is one assistant turn
  * (all of it is trained on). Returns `undefined` when the sample matches none of them.
  *
@@ -96,7 +96,11 @@ export function normalizeSample(sample: unknown): NormalizedSample | undefined {
   const conversations = sample['conversations'];
   if (Array.isArray(conversations)) {
     const turns = chatTurns(conversations, 'from', 'value', SHAREGPT_ROLES);
-    return turns === undefined ? undefined : { format: 'sharegpt', turns };
+    if (turns === undefined) return undefined;
+    // A top-level system is the conversation's system prompt unless it opens with its own (LLaMA-Factory's rule).
+    const system = sample['system'];
+    if (typeof system === 'string' && system !== '' && turns[0]?.role !== 'system') turns.unshift({ role: 'system', text: system });
+    return { format: 'sharegpt', turns };
   }
   const instruction = sample['instruction'];
   const output = sample['output'];

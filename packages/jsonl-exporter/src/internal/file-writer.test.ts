@@ -46,6 +46,23 @@ describe('FileWriter', () => {
     expect(written.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 
+  it('keeps many files apart when their writes interleave (they share write buffers)', async () => {
+    const writers = await Promise.all(Array.from({ length: 40 }, (_, f) => FileWriter.open(join(dir, `bucket-${f}.txt`), 'none')));
+    const expected = writers.map(() => '');
+    for (let i = 0; i < 8000; i++) {
+      const f = (i * 7) % writers.length;
+      const line = `${f}:${i}:${'é'.repeat(i % 500)}`;
+      expected[f] += `${line}\n`;
+      await (writers[f] as FileWriter).write(line);
+    }
+    const written = await Promise.all(writers.map((w) => w.close()));
+    for (const [f, file] of written.entries()) {
+      const bytes = await readFile(file.path);
+      expect(bytes.toString('utf8')).toBe(expected[f]);
+      expect(file.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    }
+  });
+
   it('never writes over an existing file', async () => {
     const path = join(dir, 'train.jsonl');
     await writeFile(path, 'keep me\n');

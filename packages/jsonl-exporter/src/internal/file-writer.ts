@@ -48,29 +48,49 @@ interface ByteSink {
 }
 
 /**
- * Uncompressed output, written with one reused buffer: each chunk is encoded into it, hashed, and written while the
- * next chunk's lines gather. A stream turned every chunk into a new Buffer, and those waited for the garbage
- * collector: tens of MB of the export's peak RSS (measured: main-thread array buffers swung between 20 and 100 MB).
+ * Bytes of a standard write buffer: a chunk is flushed once it reaches CHUNK_CHARS, so one holding lines shorter
+ * than that is under twice as long, and a UTF-16 unit is at most 3 UTF-8 bytes.
+ */
+const BUFFER_BYTES = 6 * CHUNK_CHARS;
+/**
+ * Write buffers of finished writes, shared by every file of the thread: a handful, however many files are open (a
+ * shuffled export holds up to 4096 bucket files; a buffer of its own each held up to 800 MB).
+ */
+const spareBuffers: Buffer[] = [];
+const MAX_SPARE_BUFFERS = 4;
+
+function takeBuffer(bytes: number): Buffer {
+  if (bytes <= BUFFER_BYTES) return spareBuffers.pop() ?? Buffer.allocUnsafeSlow(BUFFER_BYTES);
+  // A chunk holding a longer line: a buffer of its own, not kept.
+  return Buffer.allocUnsafeSlow(bytes);
+}
+
+function giveBack(buf: Buffer): void {
+  if (buf.length === BUFFER_BYTES && spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buf);
+}
+
+/**
+ * Uncompressed output, written with reused buffers: each chunk is encoded into one, hashed, and written while the
+ * next chunk's lines gather; the buffer goes back once the write finished. A stream turned every chunk into a new
+ * Buffer, and those waited for the garbage collector: tens of MB of the export's peak RSS (measured: main-thread
+ * array buffers swung between 20 and 100 MB).
  */
 class FileSink implements ByteSink {
-  private buf: Buffer | undefined;
   private writing: Promise<void> | undefined;
   private bytes = 0;
   private readonly hash = createHash('sha256');
 
   constructor(private readonly file: FileHandle) {}
 
-  /** Callers await each write before the next (FileWriter does): the buffer is reused. */
+  /** Callers await each write before the next (FileWriter does): writes to one file go out in order. */
   async write(chunk: string): Promise<void> {
-    // The buffer is free again once its last write finished.
     await this.writing;
-    // A UTF-16 unit is at most 3 UTF-8 bytes; a chunk is larger than usual only when it holds a longer line.
-    if (this.buf === undefined || this.buf.length < 3 * chunk.length) this.buf = Buffer.allocUnsafeSlow(3 * Math.max(chunk.length, CHUNK_CHARS));
-    const n = this.buf.write(chunk, 0, 'utf8');
-    const bytes = this.buf.subarray(0, n);
+    const buf = takeBuffer(3 * chunk.length);
+    const n = buf.write(chunk, 0, 'utf8');
+    const bytes = buf.subarray(0, n);
     this.hash.update(bytes);
     this.bytes += n;
-    this.writing = writeAll(this.file, bytes);
+    this.writing = writeAll(this.file, bytes).finally(() => giveBack(buf));
     // Its failure surfaces at the next write or at close, not as an unhandled rejection meanwhile.
     this.writing.catch(() => undefined);
   }
