@@ -49,6 +49,19 @@ describe('autoSampleRate', () => {
   });
 });
 
+describe('estimateRecords on uneven files', () => {
+  it('takes the lowest density of its probes, so short first lines do not multiply the count', async () => {
+    const short = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ i }));
+    const long = Array.from({ length: 300 }, (_, i) => JSON.stringify({ i, text: 'x'.repeat(10_000) }));
+    const path = join(work, 'uneven.jsonl');
+    await writeFile(path, `${[...short, ...long].join('\n')}\n`);
+    const estimate = (await estimateRecords({ type: 'jsonl', path, compression: 'auto' }, work)) as number;
+    // 2,300 records; the first 64 KiB alone (all short lines) said ~330,000.
+    expect(estimate).toBeGreaterThan(150);
+    expect(estimate).toBeLessThan(2 * 2300);
+  });
+});
+
 describe('expectedRecords', () => {
   const config = (over: Record<string, unknown> = {}) => parseExportConfig({ source: { type: 'jsonl', path: 'x.jsonl' }, output: { dir: 'out' }, ...over });
 

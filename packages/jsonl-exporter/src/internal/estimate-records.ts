@@ -8,8 +8,10 @@ const HEAD_BYTES = 1 << 16;
 
 /**
  * Roughly how many records a source holds, without reading it: for uncompressed JSONL and CSV files, the file size
- * times the line density of its first 64 KiB (exact for smaller files). Undefined where that cannot be told
- * cheaply (compressed files, JSON arrays, Parquet, databases, stdin).
+ * times the lowest line density of three 64 KiB probes, at its start, middle and end (exact for files of one probe).
+ * The lowest, because an estimate too high costs memory (tables sized for records that never come) and one too low
+ * only growth: a file whose first lines are far shorter than the rest would otherwise count many times its records.
+ * Undefined where that cannot be told cheaply (compressed files, JSON arrays, Parquet, databases, stdin).
  */
 export async function estimateRecords(source: ExportConfig['source'], cwd: string): Promise<number | undefined> {
   if (source.type !== 'jsonl' && source.type !== 'csv') return undefined;
@@ -27,11 +29,19 @@ export async function estimateRecords(source: ExportConfig['source'], cwd: strin
     // A directory opens but cannot be read (EISDIR): the source names it in its own error.
     if (!info.isFile()) return undefined;
     const size = info.size;
-    const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, size));
-    const { bytesRead } = await file.read(head, 0, head.length, 0);
-    const lines = countNewlines(head, bytesRead);
-    if (bytesRead >= size) return lines + (bytesRead > 0 && head[bytesRead - 1] !== 10 ? 1 : 0);
-    return lines === 0 ? undefined : Math.round((size * lines) / bytesRead);
+    const probe = Buffer.allocUnsafe(Math.min(HEAD_BYTES, size));
+    const { bytesRead } = await file.read(probe, 0, probe.length, 0);
+    const lines = countNewlines(probe, bytesRead);
+    if (bytesRead >= size) return lines + (bytesRead > 0 && probe[bytesRead - 1] !== 10 ? 1 : 0);
+    if (lines === 0) return undefined;
+    let estimate = (size * lines) / bytesRead;
+    for (const at of [Math.floor((size - HEAD_BYTES) / 2), size - HEAD_BYTES]) {
+      if (at < HEAD_BYTES) continue;
+      const read = (await file.read(probe, 0, HEAD_BYTES, at)).bytesRead;
+      // A probe inside one long line holds at most one line's end.
+      if (read > 0) estimate = Math.min(estimate, (size * Math.max(1, countNewlines(probe, read))) / read);
+    }
+    return Math.round(estimate);
   } finally {
     await file.close();
   }
