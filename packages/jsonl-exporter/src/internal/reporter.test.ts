@@ -71,6 +71,31 @@ describe('Reporter with a worker', () => {
     expect(result.stateFile).toEqual({ bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') });
   });
 
+  it('waits on the characters of the samples in flight, not only on their batches', async () => {
+    const acc = createQualityAccumulator({ nearDup: false });
+    const workers = [new Worker(FAKE_WORKER, { eval: true, workerData: { state: acc.toJSON() } })];
+    // Sample rate 1: every sample goes to the worker whole. 100 samples of 200k characters are 20M characters in
+    // well under one batch of 512: only the character budget can hold them back.
+    const reporter = new Reporter(config, { workers }, 1);
+    const long = 'x'.repeat(200_000);
+    let waits = 0;
+    for (let i = 0; i < 100; i++) {
+      const s = { instruction: `q${i}`, input: '', output: `${long}${i}` };
+      reporter.add(s, JSON.stringify(s), digestSample(s), { line: i + 1 });
+      const behind = reporter.backpressure();
+      if (behind) {
+        waits++;
+        await behind;
+      }
+    }
+    expect(waits).toBeGreaterThan(0);
+    const stats = createExportStats();
+    stats.read = stats.exported = 100;
+    const result = await reporter.finish(stats);
+    // The one worker counted every sample (its report).
+    expect(result.report?.counts.samples).toBe(100);
+  });
+
   it('lets a single worker send its report and write its state itself, sending whole only the sampled samples', async () => {
     const acc = createQualityAccumulator({ nearDup: false });
     const worker = new Worker(FAKE_WORKER, { eval: true, workerData: { state: acc.toJSON() } });
