@@ -75,12 +75,17 @@ function giveBack(buf: Buffer): void {
  * Buffer, and those waited for the garbage collector: tens of MB of the export's peak RSS (measured: main-thread
  * array buffers swung between 20 and 100 MB).
  */
-class FileSink implements ByteSink {
+export class FileSink implements ByteSink {
   private writing: Promise<void> | undefined;
   private bytes = 0;
   private readonly hash = createHash('sha256');
 
   constructor(private readonly file: FileHandle) {}
+
+  /** A sink for a new file (it must not exist). */
+  static async open(path: string): Promise<FileSink> {
+    return new FileSink(await open(path, 'wx'));
+  }
 
   /** Callers await each write before the next (FileWriter does): writes to one file go out in order. */
   async write(chunk: string): Promise<void> {
@@ -112,7 +117,7 @@ class FileSink implements ByteSink {
 }
 
 /** Writes all of `bytes` at the file's position (a write may take fewer). */
-export async function writeAll(file: FileHandle, bytes: Uint8Array): Promise<void> {
+async function writeAll(file: FileHandle, bytes: Uint8Array): Promise<void> {
   for (let at = 0; at < bytes.length; ) at += (await file.write(bytes, at, bytes.length - at)).bytesWritten;
 }
 
@@ -174,7 +179,7 @@ export class FileWriter {
     try {
       if (compression === 'gzip') out = new StreamSink(path, createGzip());
       else if (compression === 'zstd') out = new StreamSink(path, await createZstdCompressStream());
-      else out = new FileSink(await open(path, 'wx'));
+      else out = await FileSink.open(path);
     } catch (error) {
       if (error instanceof ExportError) throw error;
       throw new ExportError('EXPORT_WRITE_FAILED', `cannot write ${path}: ${(error as Error).message}`, { cause: error });

@@ -39,24 +39,28 @@ function sample(i: number) {
   return { instruction: `q${i}`, input: '', output: `a${i}` };
 }
 
+/** Adds the samples as the export does, waiting whenever the reporter says so; returns how often it did. */
+async function feed(reporter: Reporter, samples: Record<string, unknown>[]): Promise<number> {
+  let waits = 0;
+  for (const [i, s] of samples.entries()) {
+    reporter.add(s, JSON.stringify(s), digestSample(s), { line: i + 1 });
+    const behind = reporter.backpressure();
+    if (behind) {
+      waits++;
+      await behind;
+    }
+  }
+  return waits;
+}
+
 describe('Reporter with a worker', () => {
   it('spreads batches over the workers with backpressure and merges the states they return', async () => {
     const acc = createQualityAccumulator({ nearDup: false });
     acc.add(sample(1), { line: 1 });
     const workers = [0, 1].map(() => new Worker(FAKE_WORKER, { eval: true, workerData: { state: acc.toJSON() } }));
     const reporter = new Reporter(config, { workers });
-    let waits = 0;
     // More batches than the workers may have in flight together, so the pipeline must wait.
-    for (let i = 0; i < 100_000; i++) {
-      const s = sample(i);
-      reporter.add(s, JSON.stringify(s), digestSample(s), { line: i + 1 });
-      const behind = reporter.backpressure();
-      if (behind) {
-        waits++;
-        await behind;
-      }
-    }
-    expect(waits).toBeGreaterThan(0);
+    expect(await feed(reporter, Array.from({ length: 100_000 }, (_, i) => sample(i)))).toBeGreaterThan(0);
     const stats = createExportStats();
     stats.read = 100_000;
     stats.exported = 100_000;
@@ -78,17 +82,7 @@ describe('Reporter with a worker', () => {
     // well under one batch of 512: only the character budget can hold them back.
     const reporter = new Reporter(config, { workers }, 1);
     const long = 'x'.repeat(200_000);
-    let waits = 0;
-    for (let i = 0; i < 100; i++) {
-      const s = { instruction: `q${i}`, input: '', output: `${long}${i}` };
-      reporter.add(s, JSON.stringify(s), digestSample(s), { line: i + 1 });
-      const behind = reporter.backpressure();
-      if (behind) {
-        waits++;
-        await behind;
-      }
-    }
-    expect(waits).toBeGreaterThan(0);
+    expect(await feed(reporter, Array.from({ length: 100 }, (_, i) => ({ instruction: `q${i}`, input: '', output: `${long}${i}` })))).toBeGreaterThan(0);
     const stats = createExportStats();
     stats.read = stats.exported = 100;
     const result = await reporter.finish(stats);

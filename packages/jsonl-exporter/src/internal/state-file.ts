@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
-import { writeAll } from './file-writer.js';
+import { FileSink } from './file-writer.js';
 
 const SLICE_CHARS = 1 << 16;
 
@@ -12,36 +10,29 @@ export interface WrittenState {
 
 /**
  * Writes the JSON text of an accumulator state (the accumulator's `toJSONChunks()`) and a newline to a new file,
- * synced, with its size and SHA-256. The chunks are written as they come, a large one in slices, so the state's
- * text is never whole in memory: at a million samples its tables are tens of MB of base64 each, and one text of them
- * all plus its UTF-8 copy raised the export's peak RSS at its very end by ~100 MB, and a Buffer per slice still ~30 MB
- * (measured). The export's temp directory makes the file atomic.
+ * synced, with its size and SHA-256. The chunks are written as they come, a large one in slices, through the
+ * output files' reused write buffers, so the state's text is never whole in memory: at a million samples its tables
+ * are tens of MB of base64 each, and one text of them all plus its UTF-8 copy raised the export's peak RSS at its very
+ * end by ~100 MB, and a Buffer per slice still ~30 MB (measured). The export's temp directory makes the file atomic.
  */
 export async function writeStateFile(path: string, chunks: Iterable<string>): Promise<WrittenState> {
-  const file = await open(path, 'wx');
-  const hash = createHash('sha256');
-  let bytes = 0;
-  // Every slice is encoded into this one buffer: a new Buffer per slice waited for the garbage collector.
-  const scratch = Buffer.allocUnsafeSlow(3 * SLICE_CHARS);
+  const sink = await FileSink.open(path);
   const put = async (text: string) => {
     // A slice never ends between the halves of a surrogate pair (each half alone would be written as U+FFFD).
     for (let at = 0; at < text.length; ) {
       let end = Math.min(text.length, at + SLICE_CHARS);
       const last = text.charCodeAt(end - 1);
       if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
-      const n = scratch.write(at === 0 && end === text.length ? text : text.slice(at, end), 0, 'utf8');
-      hash.update(scratch.subarray(0, n));
-      bytes += n;
-      await writeAll(file, scratch.subarray(0, n));
+      await sink.write(at === 0 && end === text.length ? text : text.slice(at, end));
       at = end;
     }
   };
   try {
     for (const chunk of chunks) await put(chunk);
     await put('\n');
-    await file.sync();
-  } finally {
-    await file.close();
+  } catch (error) {
+    await sink.destroy();
+    throw error;
   }
-  return { bytes, sha256: hash.digest('hex') };
+  return sink.close();
 }
