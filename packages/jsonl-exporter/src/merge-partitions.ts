@@ -10,7 +10,7 @@ import { createExportStats, EXPORT_STAGES, type ExportStats } from './export-sta
 import { ACCUMULATOR_FILE, MANIFEST_FILE, MANIFEST_FORMAT, type ExportManifest, type ManifestFile } from './export-manifest.js';
 import { buildAdapterMetadata } from './internal/artifacts.js';
 import { writesSystemKey } from './internal/mapper.js';
-import { AtomicDir, checkOutputDir } from './internal/atomic-dir.js';
+import { AtomicDir, checkOutputDir, OutputLock } from './internal/atomic-dir.js';
 import { sha256Hex } from './internal/hash.js';
 import { withoutThreads } from './internal/redact-config.js';
 import { Reporter } from './internal/reporter.js';
@@ -126,12 +126,21 @@ function addStats(into: ExportStats, s: ExportStats): void {
  * ```
  */
 export async function mergePartitions(dirs: string[], outDir: string, options: { signal?: AbortSignal } = {}): Promise<MergePartitionsResult> {
-  const check = () => {
-    if (options.signal?.aborted) throw aborted();
-  };
   if (dirs.length === 0) throw new ExportError('EXPORT_MERGE_INVALID', 'mergePartitions needs at least one directory');
   const target = resolve(outDir);
   await checkOutputDir(target, { overwrite: true, inputs: dirs.map((d) => resolve(d)), cwds: [process.cwd()] });
+  const lock = await OutputLock.acquire(target);
+  try {
+    return await mergeInto(target, dirs, options.signal, lock);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function mergeInto(target: string, dirs: string[], signal: AbortSignal | undefined, lock: OutputLock): Promise<MergePartitionsResult> {
+  const check = () => {
+    if (signal?.aborted) throw aborted();
+  };
   const manifests: { dir: string; manifest: ExportManifest }[] = [];
   for (const d of dirs) manifests.push({ dir: resolve(d), manifest: await readManifest(resolve(d)) });
 
@@ -224,6 +233,7 @@ export async function mergePartitions(dirs: string[], outDir: string, options: {
     };
     await dir.writeFile(MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`);
     check();
+    lock.check();
     await dir.commit();
     const result: MergePartitionsResult = { manifest, stats, outputDir: target };
     if (report) result.report = report;

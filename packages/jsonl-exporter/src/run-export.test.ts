@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { PassThrough } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseExportConfig, type ExportConfigInput } from './export-config.js';
@@ -291,6 +292,31 @@ describe('runExport', () => {
     await expect(pending).rejects.toMatchObject({ code: 'EXPORT_ABORTED' });
     expect(await readFile(join(work, 'out', 'train.jsonl'), 'utf8')).toBe(before);
     expect((await readdir(work)).filter((n) => n.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('refuses a second export into a directory another one is writing, at once, and takes over a lock left by a dead run', async () => {
+    const stdin = new PassThrough();
+    stdin.write(`${JSON.stringify(record(1))}\n`);
+    const first = runExport(config({ source: { type: 'stdin' } }), { cwd: work, stdin });
+    while (!(await readdir(work)).includes('out.lock')) await new Promise((r) => setTimeout(r, 1));
+    await writeJsonl('in.jsonl', [record(2)]);
+    await expect(runExport(config(), { cwd: work })).rejects.toMatchObject({
+      code: 'EXPORT_OUTPUT_LOCKED',
+      message: expect.stringContaining(`${join(work, 'out')} is being written by another export`),
+    });
+    // A dry run writes nothing and is not refused.
+    expect((await runExport(config(), { cwd: work, dryRun: true })).stats.exported).toBe(1);
+    stdin.end(`${JSON.stringify(record(3))}\n`);
+    expect((await first).stats.exported).toBe(2);
+    expect(await readdir(work)).not.toContain('out.lock');
+
+    // A lock whose run died stops being refreshed; once stale it is taken over.
+    await mkdir(join(work, 'out.lock'));
+    await expect(runExport(config(), { cwd: work })).rejects.toMatchObject({ code: 'EXPORT_OUTPUT_LOCKED' });
+    const old = new Date(Date.now() - 60_000);
+    await utimes(join(work, 'out.lock'), old, old);
+    expect((await run(config(), { cwd: work })).stats.exported).toBe(1);
+    expect(await readdir(work)).toEqual(['in.jsonl', 'out']);
   });
 
   it('rejects at the source, naming the line, an integer it cannot keep exactly and a record too deep to process', async () => {

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import type { ExportConfig } from './export-config.js';
 import type { ExportStats } from './export-stats.js';
-import { AtomicDir, checkOutputDir } from './internal/atomic-dir.js';
+import { AtomicDir, checkOutputDir, OutputLock } from './internal/atomic-dir.js';
 import { FileWriter, type WrittenFile } from './internal/file-writer.js';
 import type { Outcome, Pipeline } from './internal/pipeline.js';
 import { estimateRecords, expectedRecords } from './internal/estimate-records.js';
@@ -84,10 +84,20 @@ const SPLITS = ['train', 'validation', 'test'] as const;
 export async function runExport(config: ExportConfig, options: ExportOptions = {}): Promise<ExportResult> {
   const startedAt = Date.now();
   const cwd = options.cwd ?? process.cwd();
-  const env = options.env ?? process.env;
   const target = resolve(cwd, config.output.dir);
-  // A dry run checks it too: it must not pass where the real run would refuse.
+  // A dry run checks it too: it must not pass where the real run would refuse. It writes nothing, so takes no lock.
   await checkOutputDir(target, { overwrite: config.output.overwrite, inputs: inputPaths(config, cwd), cwds: [cwd, process.cwd()] });
+  const lock = options.dryRun ? undefined : await OutputLock.acquire(target);
+  try {
+    return await exportTo(target, config, options, startedAt, lock);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function exportTo(target: string, config: ExportConfig, options: ExportOptions, startedAt: number, lock: OutputLock | undefined): Promise<ExportResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
   // Sizes the report's sample and decides on worker threads; undefined where the input size cannot be told.
   const estimated = await estimateRecords(config.source, cwd);
   const expected = expectedRecords(config, estimated);
@@ -198,6 +208,7 @@ export async function runExport(config: ExportConfig, options: ExportOptions = {
       source,
     });
     if (options.signal?.aborted) throw aborted();
+    lock?.check();
     await dir.commit();
     const files: ExportFile[] = [
       ...written.map(({ split, file }) => ({ ...file, split, path: resolve(target, relative(dir.tmp, file.path)) })),

@@ -74,6 +74,8 @@ describe('readJsonl', () => {
         '{"id":9007199254740992,"big":"12345678901234567891 in text","f":0.7295890000000001,"e":1.5e300}',
         '{"x":{"a/b":123456789012345678901234567890}}',
         '{"__proto__":{"n":-9007199254740995},"big":1e300,"safe":-41923434989976090}',
+        // Both parse to 2^53; only the first literal is changed. Digits in a string before them do not count.
+        '{"s":"9007199254740992","a":9007199254740993,"b":[9007199254740992,9007199254740993]}',
       ].join('\n'),
     ]);
     const records = await collect(reader);
@@ -82,6 +84,7 @@ describe('readJsonl', () => {
       [],
       ['3 /x/a~1b unsafe_integer'],
       ['4 /__proto__/n unsafe_integer'],
+      ['5 /a unsafe_integer', '5 /b/1 unsafe_integer'],
     ]);
     expect(records[0]?.issues[0]?.message).toBe(
       'integer 9007199254740993 cannot be kept exactly as a JSON number (it would become 9007199254740992); quote it as a string',
@@ -89,7 +92,7 @@ describe('readJsonl', () => {
     expect(records[0]?.value).toBeUndefined();
     // 2^53 itself is exact; a float's digits are rounded as JSON numbers always are.
     expect(records[1]?.value).toEqual({ id: 9007199254740992, big: '12345678901234567891 in text', f: Number('0.7295890000000001'), e: 1.5e300 });
-    expect(reader.summary()).toMatchObject({ valid: 1, invalid: 3, byCode: { unsafe_integer: 4 } });
+    expect(reader.summary()).toMatchObject({ valid: 1, invalid: 4, byCode: { unsafe_integer: 6 } });
   });
 
   it('reads Node streams and URLs, and throws JSONL_SOURCE_UNREADABLE for a missing file', async () => {

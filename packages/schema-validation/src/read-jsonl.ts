@@ -74,8 +74,9 @@ function isBlank(text: string): boolean {
 
 const CHUNK = 256 * 1024;
 
-// Integer literals only: a run with a fraction or exponent is a float, which JSON numbers round by definition.
-const INTEGER_LITERAL = /(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/g;
+// Integer literals only (group 1): a run with a fraction or exponent is a float, which JSON numbers round by
+// definition. Strings are matched whole, so digits inside them are skipped.
+const INTEGER_LITERAL = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])(-?\d{16,})(?![\d.eE])/g;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 // Reused by every call: the per-line check allocates nothing.
 const pending: unknown[] = [];
@@ -126,24 +127,30 @@ function mayHoldUnsafeInteger(value: unknown): boolean {
  * their paths in the parsed value, so a float such as 1.5e300 or an exactly kept 9007199254740992 is no issue.
  */
 function unsafeIntegerIssues(text: string, value: unknown, line: number): Issue[] | undefined {
-  const literals = text.match(INTEGER_LITERAL);
-  if (literals === null) return undefined;
-  const lossy = new Map<number, string>();
+  const literals: string[] = [];
+  for (const match of text.matchAll(INTEGER_LITERAL)) if (match[1] !== undefined) literals.push(match[1]);
+  // Written back as it was read, a literal is kept: true of every integer a JavaScript program wrote. Anything
+  // else would come out of the export as other text (1000000000000000000000 as 1e+21, a float to a Python reader).
+  // For each value some literal could not keep: all its literals, in the order of the text.
+  const byValue = new Map<number, { literals: string[]; next: number }>();
   for (const literal of literals) {
-    // Written back as it was read, the literal is kept: true of every integer a JavaScript program wrote. Anything
-    // else would come out of the export as other text (1000000000000000000000 as 1e+21, a float to a Python reader).
     const n = Number(literal);
-    if (String(n) !== literal) lossy.set(n, literal);
+    if (String(n) !== literal) byValue.set(n, { literals: [], next: 0 });
   }
-  if (lossy.size === 0) return undefined;
+  if (byValue.size === 0) return undefined;
+  for (const literal of literals) byValue.get(Number(literal))?.literals.push(literal);
   const issues: Issue[] = [];
   // Iterative, so a deeply nested value cannot overflow the stack here.
   const stack: [unknown, string][] = [[value, '']];
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     const [node, path] = next;
     if (typeof node === 'number') {
-      const literal = lossy.get(node);
-      if (literal !== undefined) {
+      const seen = byValue.get(node);
+      // The walk meets numbers in the order of the text, so this one is its value's next literal: 9007199254740993
+      // and 9007199254740992 both parse to 2^53, and only the first is lossy. Past the last (the order could not be
+      // told: an exponent form, a duplicate key, an index-like key read first) it counts as lossy.
+      const literal = seen === undefined ? undefined : (seen.literals[seen.next++] ?? seen.literals.find((l) => l !== String(node)));
+      if (literal !== undefined && literal !== String(node)) {
         const message = `integer ${literal} cannot be kept exactly as a JSON number (it would become ${String(node)}); quote it as a string`;
         issues.push({ code: 'unsafe_integer', path, message, line });
       }

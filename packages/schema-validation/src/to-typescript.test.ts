@@ -75,6 +75,31 @@ export { row, closed, rest, swapped };
     expect(await typeCheck(usage)).toBe('');
   }, 60_000);
 
+  it('follows JSON-pointer $refs into a tuple to where the rewrite puts its items', async () => {
+    const source = await toTypeScript(
+      {
+        type: 'object',
+        required: ['pair', 'first', 'extra'],
+        properties: {
+          pair: { $ref: '#/$defs/pair' },
+          first: { $ref: '#/$defs/pair/prefixItems/0' },
+          extra: { $ref: '#/$defs/pair/items' },
+        },
+        $defs: { pair: { type: 'array', prefixItems: [{ type: 'string', enum: ['a', 'b'] }, { type: 'number' }], items: { type: 'boolean' } } },
+      },
+      { name: 'Row' },
+    );
+    const usage = `${source}
+const row: Row = { pair: ['a', 1, true], first: 'b', extra: false };
+// @ts-expect-error first is the tuple's first item, "a" or "b"
+const first: Row['first'] = 'c';
+// @ts-expect-error extra is the tuple's rest item, a boolean
+const extra: Row['extra'] = 1;
+export { row, first, extra };
+`;
+    expect(await typeCheck(usage)).toBe('');
+  }, 60_000);
+
   it('names a $ref to an anchor the schema does not have', async () => {
     await expect(toTypeScript({ properties: { a: { $ref: '#nowhere' } } })).rejects.toMatchObject({
       code: 'SCHEMA_REF_NOT_FOUND',

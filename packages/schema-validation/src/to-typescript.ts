@@ -46,6 +46,15 @@ function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** A URI fragment as a JSON pointer (`%20` is a space); itself when it is not valid percent-encoding. */
+function decodeFragment(fragment: string): string {
+  try {
+    return decodeURIComponent(fragment);
+  } catch {
+    return fragment;
+  }
+}
+
 function resolveUri(ref: string, base: string): string | undefined {
   try {
     return new URL(ref, base).href;
@@ -57,13 +66,19 @@ function resolveUri(ref: string, base: string): string | undefined {
 /**
  * Rewrites, in place, what json-schema-to-typescript 16 does not read: 2020-12 tuples (`prefixItems` + `items`)
  * become the draft-07 form it turns into TS tuples (`items: [...]` + `additionalItems`, `true` when the tuple is
- * open), and `$ref`s to a `$anchor` become JSON pointers (its ref parser knows no anchors).
+ * open), and `$ref`s to a `$anchor` become JSON pointers (its ref parser knows no anchors). JSON-pointer `$ref`s
+ * into a tuple (`#/$defs/pair/prefixItems/0`) follow the subschema they name to its new place.
  */
 function prepareSchema(root: Obj): void {
   const anchors = new Map<string, string>();
   const anchorRefs: { node: Obj; uri: string; at: string }[] = [];
-  const visit = (node: unknown, base: string, path: string): void => {
+  // Root-document pointers of the subschemas a tuple rewrite moves: old pointer to new.
+  const moved = new Map<string, string>();
+  const pointerRefs: { node: Obj; pointer: string }[] = [];
+  // `path` is where the node will be, `was` where it is: they differ below a rewritten tuple.
+  const visit = (node: unknown, base: string, path: string, was: string): void => {
     if (!isObj(node)) return;
+    if (was !== path) moved.set(was, path);
     let here = base;
     if (typeof node['$id'] === 'string' && !node['$id'].startsWith('#')) here = resolveUri(node['$id'], base) ?? base;
     if (typeof node['$anchor'] === 'string') anchors.set(`${here}#${node['$anchor']}`, `#${path}`);
@@ -71,20 +86,24 @@ function prepareSchema(root: Obj): void {
     if (typeof ref === 'string' && !/#(\/|$)/.test(ref) && ref.includes('#')) {
       const uri = resolveUri(ref, here);
       if (uri !== undefined) anchorRefs.push({ node, uri, at: `#${path}/$ref` });
+    } else if (typeof ref === 'string' && ref.startsWith('#/') && here === ROOT_URI) {
+      pointerRefs.push({ node, pointer: ref.slice(1) });
     }
     const tuple = Array.isArray(node['prefixItems']) ? node['prefixItems'] : undefined;
     for (const [key, value] of Object.entries(node)) {
-      const at = `${path}/${escapeToken(key)}`;
+      const token = escapeToken(key);
+      const at = `${path}/${token}`;
+      const wasAt = `${was}/${token}`;
       if (SUBSCHEMA_MAPS.has(key) && isObj(value)) {
-        for (const [name, sub] of Object.entries(value)) visit(sub, here, `${at}/${escapeToken(name)}`);
+        for (const [name, sub] of Object.entries(value)) visit(sub, here, `${at}/${escapeToken(name)}`, `${wasAt}/${escapeToken(name)}`);
       } else if (key === 'prefixItems' && tuple !== undefined) {
-        tuple.forEach((sub, i) => visit(sub, here, `${path}/items/${i}`));
+        tuple.forEach((sub, i) => visit(sub, here, `${path}/items/${i}`, `${wasAt}/${i}`));
       } else if (key === 'items' && tuple !== undefined) {
-        visit(value, here, `${path}/additionalItems`);
+        visit(value, here, `${path}/additionalItems`, wasAt);
       } else if ((SUBSCHEMA_LISTS.has(key) || key === 'items') && Array.isArray(value)) {
-        value.forEach((sub, i) => visit(sub, here, `${at}/${i}`));
+        value.forEach((sub, i) => visit(sub, here, `${at}/${i}`, `${wasAt}/${i}`));
       } else if (SUBSCHEMA_ONE.has(key) || key === 'items') {
-        visit(value, here, at);
+        visit(value, here, at, wasAt);
       }
     }
     if (tuple !== undefined) {
@@ -93,7 +112,11 @@ function prepareSchema(root: Obj): void {
       delete node['prefixItems'];
     }
   };
-  visit(root, ROOT_URI, '');
+  visit(root, ROOT_URI, '', '');
+  for (const { node, pointer } of pointerRefs) {
+    const to = moved.get(decodeFragment(pointer));
+    if (to !== undefined) node['$ref'] = `#${to}`;
+  }
   for (const { node, uri, at } of anchorRefs) {
     const pointer = anchors.get(uri);
     if (pointer === undefined) {

@@ -281,6 +281,8 @@ describe('checkAdapter: lora_A/lora_B shapes', () => {
     // Without the model's shape, a "rank" above both the layer's input and output is read as a transposed pair too.
     const unknown = await checkAdapter(await adapter({ config: { base_model_name_or_path: 'acme/secret-7b' }, tensors }), { model: 'acme/secret-7b' });
     expect(codes(unknown, 'error')).toEqual(['transposed_lora', 'transposed_lora']);
+    // readAdapterRank reads the same rank, so a --max-lora-rank derived from it is not 4096.
+    expect(await readAdapterRank(await adapter({ tensors }))).toBe(16);
   });
 });
 

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parsePeftConfig, readAdapterMetadata, type AdapterMetadata, type PeftLoraConfig } from '@lorakit/adapter-metadata';
 import { VllmConfigError } from './errors.js';
-import { LORA_A, LORA_B, LORA_KEY_SUFFIX, LORA_TENSOR } from './internal/lora-tensors.js';
+import { isTransposedPair, LORA_KEY_SUFFIX, LORA_TENSOR, pairLoraTensors, type LoraPair } from './internal/lora-tensors.js';
 import { moduleDims } from './internal/module-dims.js';
 import {
   allowedByDeployRestriction,
@@ -240,7 +240,6 @@ async function inspectWeights(dir: string, report: ServabilityReport, config: Se
     list.push(name);
     foreign.set(kind, list);
   };
-  const pairs = new Map<string, { module: string; a?: number[]; b?: number[] }>();
   const biasAllowed = config.lora.enableLoraBias;
   for (const t of tensors) {
     const module = moduleOf(t.name);
@@ -254,16 +253,8 @@ async function inspectWeights(dir: string, report: ServabilityReport, config: Se
     }
     modules.add(module);
     if (t.name.endsWith('.bias') && !biasAllowed && peft?.lora_bias !== true) note('LoRA bias tensors', t.name);
-    const isA = LORA_A.test(t.name);
-    if (isA || LORA_B.test(t.name)) {
-      const key = t.name.replace(LORA_KEY_SUFFIX, '');
-      const pair = pairs.get(key) ?? { module };
-      if (isA) pair.a = t.shape;
-      else pair.b = t.shape;
-      pairs.set(key, pair);
-    }
   }
-  const trueRank = checkShapes(pairs, config.model, add);
+  const trueRank = checkShapes(pairLoraTensors(tensors), config.model, add);
   if (trueRank > 0) report.trueRank = trueRank;
   report.modules = [...modules].sort();
   for (const [kind, names] of foreign) {
@@ -290,7 +281,7 @@ const shapeText = (shape: readonly number[] | undefined) => (shape === undefined
  * adapter is served with outputs unlike its training. A/B disagreeing on the rank loads the same way (the extra
  * columns meet zeros), and PEFT itself refuses such weights. So each case is an error here.
  */
-function checkShapes(pairs: Map<string, { module: string; a?: number[]; b?: number[] }>, model: string, add: Add): number {
+function checkShapes(pairs: Map<string, LoraPair>, model: string, add: Add): number {
   const shape = findModelShape(model);
   const found = new Map<string, { code: ServabilityCode; message: string; first: string; count: number }>();
   const note = (code: ServabilityCode, message: string, key: string) => {
@@ -307,13 +298,7 @@ function checkShapes(pairs: Map<string, { module: string; a?: number[]; b?: numb
     }
     const [a0, a1] = a as [number, number];
     const [b0, b1] = b as [number, number];
-    // Stored as A [in, r] and B [r, out]: with the model's dims that reading is the one that fits; without them, a
-    // "rank" larger than both the input and the output of the layer is no low-rank adapter, so the small shared
-    // dimension is the rank.
-    const transposed = a1 === b0 && (dims === undefined
-      ? a1 < a0 && b0 < b1
-      : a0 === dims[0] && b1 === dims[1] && !(a1 === dims[0] && b0 === dims[1]));
-    if (transposed) {
+    if (isTransposedPair([a0, a1], [b0, b1], dims)) {
       trueRank = Math.max(trueRank, a1);
       note('transposed_lora', `${module}: lora_A is ${shapeText(a)} and lora_B ${shapeText(b)}, stored transposed (rank ${a1}; PEFT writes lora_A as [r, in] and lora_B as [out, r]): vLLM copies lora_A into its [max_lora_rank, in] buffer and fails to load the adapter; save lora_A and lora_B transposed back`, key);
       continue;

@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parsePeftConfig } from '@lorakit/adapter-metadata';
 import { VllmConfigError } from './errors.js';
-import { LORA_A } from './internal/lora-tensors.js';
+import { loraRanks } from './internal/lora-tensors.js';
 import { readSafetensorsHeader } from './read-safetensors-header.js';
 
 /**
  * The rank an adapter directory needs from `--max-lora-rank`: the largest of `r`, the `rank_pattern` values and
- * the first dimension of every `lora_A` tensor (read from the safetensors header only). Fill `adapters[].rank`
+ * the rank of every `lora_A` tensor (its first dimension, or its second in a pair stored transposed, as
+ * {@link checkAdapter} reads it; from the safetensors header only). Fill `adapters[].rank`
  * with it so `ServeConfigSchema` derives a `--max-lora-rank` that vLLM accepts. Without `adapter_model.safetensors`
  * the config alone decides; undefined when the directory has neither a readable config nor safetensors weights;
  * run {@link checkAdapter} to learn why.
@@ -31,9 +32,7 @@ export async function readAdapterRank(dir: string): Promise<number | undefined> 
   // Only a missing weights file falls back to the config: a corrupt one is what vLLM fails on, and a rank read
   // from the config beside it would hide that.
   try {
-    for (const t of (await readSafetensorsHeader(join(dir, 'adapter_model.safetensors'))).tensors) {
-      if (LORA_A.test(t.name)) rank = Math.max(rank, t.shape[0] ?? 0);
-    }
+    for (const r of loraRanks((await readSafetensorsHeader(join(dir, 'adapter_model.safetensors'))).tensors)) rank = Math.max(rank, r);
   } catch (error) {
     if (((error as { cause?: { code?: unknown } }).cause?.code) !== 'ENOENT') throw error;
   }

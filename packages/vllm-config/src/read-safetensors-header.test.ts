@@ -74,6 +74,9 @@ describe('readSafetensorsHeader', () => {
     await expect(readSafetensorsHeader(numeric)).rejects.toThrow(/__metadata__ "step" is 3, not a string/);
     const list = await raw('list.safetensors', { __metadata__: ['pt'], a }, 8);
     await expect(readSafetensorsHeader(list)).rejects.toMatchObject({ code: 'VLLM_SAFETENSORS_INVALID' });
+    // The library reads it as Option<map>: null is a file without metadata, which it loads.
+    const none = await raw('null-metadata.safetensors', { __metadata__: null, a }, 8);
+    expect(await readSafetensorsHeader(none)).toMatchObject({ metadata: {}, tensors: [{ name: 'a' }] });
 
     const ok = await raw('ok-raw.safetensors', { __metadata__: { format: 'pt' }, b: { dtype: 'F16', shape: [4], data_offsets: [8, 16] }, a }, 16);
     expect((await readSafetensorsHeader(ok)).tensors.map((t) => t.name)).toEqual(['a', 'b']);

@@ -83,8 +83,10 @@ function parseHeader(path: string, json: unknown, dataBytes: number): Safetensor
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(json)) {
     if (name === '__metadata__') {
-      // The library reads __metadata__ as a string-to-string map and refuses the file otherwise.
-      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw invalid(path, '__metadata__ is not a JSON object of strings');
+      // The library reads __metadata__ as an optional string-to-string map (`Option<BTreeMap<String, String>>`):
+      // null is no metadata, anything else but such a map is refused.
+      if (entry === null) continue;
+      if (typeof entry !== 'object' || Array.isArray(entry)) throw invalid(path, '__metadata__ is not a JSON object of strings');
       for (const [key, value] of Object.entries(entry)) {
         if (typeof value !== 'string') throw invalid(path, `__metadata__ "${key}" is ${JSON.stringify(value)}, not a string`);
       }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { lock } from 'proper-lockfile';
 import { ExportError } from '../errors.js';
 import { MANIFEST_FILE, MANIFEST_FORMAT, type ExportManifest } from '../export-manifest.js';
 
@@ -97,6 +98,65 @@ async function exportManifestFiles(path: string): Promise<Set<string> | undefine
   if (manifest?.format !== MANIFEST_FORMAT || manifest.tool?.name !== '@lorakit/jsonl-exporter') return undefined;
   const paths = [...(manifest.files ?? []), ...(manifest.artifacts ?? [])].map((f) => f.path.split(/[\\/]/)[0] ?? '');
   return new Set(paths);
+}
+
+/** A lock not refreshed for this long is taken to belong to a run that died (killed, machine off). */
+const LOCK_STALE_MS = 30_000;
+
+/**
+ * `<dir>.lock` beside an output directory, held from the check of the directory to its swap, so that two runs into
+ * one directory cannot both pass the check and the later one is refused at once instead of at its end
+ * (proper-lockfile: a directory created atomically, its mtime refreshed while held, removed on exit).
+ */
+export class OutputLock {
+  private lost: Error | undefined;
+
+  private constructor(
+    readonly path: string,
+    private readonly unlock: () => Promise<void>,
+  ) {}
+
+  /** Take the lock of `target`, creating its parent directory; refused while another live run holds it. */
+  static async acquire(target: string): Promise<OutputLock> {
+    const path = `${target}.lock`;
+    let held: OutputLock | undefined;
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      const unlock = await lock(target, {
+        lockfilePath: path,
+        realpath: false,
+        stale: LOCK_STALE_MS,
+        onCompromised: (error) => {
+          if (held) held.lost = error;
+        },
+      });
+      held = new OutputLock(path, unlock);
+      return held;
+    } catch (cause) {
+      if ((cause as { code?: unknown }).code === 'ELOCKED') {
+        throw new ExportError(
+          'EXPORT_OUTPUT_LOCKED',
+          `${target} is being written by another export (its lock ${path} is held); wait for that run to end. A lock left by a run that died is taken over once it is ${LOCK_STALE_MS / 1000} s old`,
+          { cause },
+        );
+      }
+      throw new ExportError('EXPORT_WRITE_FAILED', `cannot create the lock ${path}: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  /** Throws when the lock was lost (removed or taken over as stale): the output must not be swapped in then. */
+  check(): void {
+    if (this.lost !== undefined) {
+      throw new ExportError('EXPORT_OUTPUT_LOCKED', `the lock ${this.path} was lost while the export ran (${this.lost.message}); the output was not replaced`, {
+        cause: this.lost,
+      });
+    }
+  }
+
+  /** Release the lock (once; errors of a lost lock are ignored). */
+  async release(): Promise<void> {
+    if (this.lost === undefined) await this.unlock().catch(() => undefined);
+  }
 }
 
 /**

@@ -25,11 +25,11 @@ interface Breaks {
   pairs: number;
 }
 
-function countBreaks(record: Record<string, unknown>, into: Breaks): void {
+function countBreaks(record: Record<string, unknown> | readonly unknown[], into: Breaks): void {
   into.chars = 0;
   into.pairs = 0;
   for (const key in record) {
-    const value = record[key];
+    const value = (record as Record<string, unknown>)[key];
     if (typeof value !== 'string') continue;
     for (let i = value.indexOf('\n'); i !== -1; i = value.indexOf('\n', i + 1)) {
       into.chars++;
@@ -91,7 +91,12 @@ export async function* csvItems(
       const { info } = parser;
       const line = lastEnd + 1 + (info.empty_lines - emptyAt) + (info.comment_lines - commentAt);
       if (error.code === 'CSV_QUOTE_NOT_CLOSED') unclosedQuote = true;
-      lastEnd = Math.max(line, info.lines - drift);
+      // A row skipped for its field count comes with its fields, whose CRLFs csv-parse counted twice as well.
+      const fields = (error as { record?: unknown }).record;
+      if (Array.isArray(fields)) countBreaks(fields, breaks);
+      else breaks.chars = breaks.pairs = 0;
+      lastEnd = Math.max(line + breaks.chars - breaks.pairs, info.lines - drift - breaks.pairs);
+      drift += breaks.pairs;
       emptyAt = info.empty_lines;
       commentAt = info.comment_lines;
       skipped.push({ ref: `${prefix}:${line}`, line, issue: { code: 'parse', path: '', line, message: error.message } });

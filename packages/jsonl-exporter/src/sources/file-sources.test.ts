@@ -160,9 +160,10 @@ describe('SourceConfigSchema', () => {
 });
 
 describe('csv refs (property)', () => {
-  it('gives each record the physical line it starts on, whatever the line ends, blank lines or chunking', async () => {
+  it('gives each record, and each row skipped for its field count, the physical line it starts on, whatever the line ends, blank lines or chunking', async () => {
     const cell = fc.array(fc.constantFrom('x', 'ü', ',', '"', ' ', '\n'), { maxLength: 8 }).map((parts) => parts.join(''));
-    const row = fc.record({ a: cell, b: cell, blanksBefore: fc.integer({ min: 0, max: 2 }) });
+    // `extra`: a third field, so csv-parse skips the row (a parse issue at its line).
+    const row = fc.record({ a: cell, b: cell, blanksBefore: fc.integer({ min: 0, max: 2 }), extra: fc.option(cell, { freq: 4 }) });
     await fc.assert(
       fc.asyncProperty(
         fc.array(row, { maxLength: 15 }),
@@ -175,13 +176,13 @@ describe('csv refs (property)', () => {
           const starts: number[] = [];
           let line = 2;
           let blanks = 0;
-          for (const [i, { a, b, blanksBefore }] of rows.entries()) {
+          for (const [i, { a, b, blanksBefore, extra }] of rows.entries()) {
             text += eol.repeat(blanksBefore);
             line += blanksBefore;
             blanks += blanksBefore;
             starts.push(line);
-            text += `${quote(a)},${quote(b)}${i < rows.length - 1 || finalNewline ? eol : ''}`;
-            line += 1 + a.split('\n').length - 1 + b.split('\n').length - 1;
+            text += `${quote(a)},${quote(b)}${extra === null ? '' : `,${quote(extra)}`}${i < rows.length - 1 || finalNewline ? eol : ''}`;
+            line += 1 + a.split('\n').length - 1 + b.split('\n').length - 1 + (extra ?? '').split('\n').length - 1;
           }
           const bytes = Buffer.from(text);
           const chunks: Buffer[] = [];
@@ -194,7 +195,9 @@ describe('csv refs (property)', () => {
           if (at < bytes.length) chunks.push(bytes.subarray(at));
           const source = await openSource({ type: 'stdin', format: 'csv', compression: 'none' }, { stdin: Readable.from(chunks) });
           const items = await collect(source);
-          expect(items.map((item) => item.record)).toEqual(rows.map(({ a, b }) => ({ a: a.replaceAll('\n', eol), b: b.replaceAll('\n', eol) })));
+          expect(items.map((item) => item.record ?? item.issue?.code)).toEqual(
+            rows.map(({ a, b, extra }) => (extra === null ? { a: a.replaceAll('\n', eol), b: b.replaceAll('\n', eol) } : 'parse')),
+          );
           expect(items.map((item) => item.line)).toEqual(starts);
           expect(source.stats().blankLines).toBe(blanks);
         },
