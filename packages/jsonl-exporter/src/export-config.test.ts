@@ -22,6 +22,16 @@ describe('parseExportConfig', () => {
     expect(config.output.compression).toBe('none');
   });
 
+  it('refuses settings that would silently do nothing: a misspelt PII type, gates without the report', () => {
+    // As a filter, "emails" would match no detected type: redaction off, and "samples with PII: 0".
+    expect(() => parseExportConfig({ source, pii: { policy: 'redact', types: ['emails', 'phone'] } })).toThrow(/pii\.types\.0: .*"email"/);
+    expect(parseExportConfig({ source, pii: { types: ['email', 'ipv6'] } }).pii.types).toEqual(['email', 'ipv6']);
+    expect(() => parseExportConfig({ source, quality_metrics: { enabled: false, gates: ['piiRate == 0'] } })).toThrow(
+      'quality_metrics.gates: gates are evaluated on the quality report: set quality_metrics.enabled to true, or remove the gates',
+    );
+    expect(parseExportConfig({ source, quality_metrics: { enabled: false } }).quality_metrics.gates).toEqual([]);
+  });
+
   it('names the file and every bad key path in one EXPORT_CONFIG_INVALID error', () => {
     let error: unknown;
     try {

@@ -1,7 +1,14 @@
+import type { PiiType } from '@lorakit/quality-metrics';
 import { z } from 'zod';
 import { ExportError } from './errors.js';
 import { SourceConfigSchema } from './sources/index.js';
 import { parseIsoInstant } from './select/compare-values.js';
+
+// The types detectPii finds. A misspelt one must fail the config: as a filter it would switch redaction off.
+const PII_TYPES = ['email', 'phone', 'iban', 'card', 'ipv4', 'ipv6'] as const satisfies readonly PiiType[];
+// Fails to compile when quality-metrics gains a type this list lacks.
+const ALL_PII_TYPES: Exclude<PiiType, (typeof PII_TYPES)[number]> extends never ? true : never = true;
+void ALL_PII_TYPES;
 
 /** Output styles: the shape each exported line takes, one per trainer family. */
 export const ExportStyleSchema = z
@@ -167,9 +174,9 @@ const PiiSchema = z
       .default(['prompt', 'response'])
       .describe('Which parts of the sample are scanned.'),
     types: z
-      .array(z.string().min(1))
+      .array(z.enum(PII_TYPES))
       .default([])
-      .describe('PII types to act on (as named by quality-metrics detectPii, e.g. email, phone). Empty: all.'),
+      .describe(`PII types to act on, as quality-metrics detectPii names them (${PII_TYPES.join(', ')}). Empty: all.`),
     strategy: z
       .enum(['mask', 'remove', 'hash', 'partial'])
       .default('remove')
@@ -341,9 +348,14 @@ const QualityMetricsConfigSchema = z
         ]),
       )
       .default([])
-      .describe('Quality gates on the report, e.g. "complianceRate >= 0.99"; verdicts are in the result (the CLI exits non-zero when one fails).'),
+      .describe('Quality gates on the report, e.g. "complianceRate >= 0.99"; verdicts are in the result (the CLI exits non-zero when one fails). Need `enabled: true`.'),
   })
   .strict()
+  // Gates are verdicts on the report: without it they would pass silently, and a CI gate would be bypassed.
+  .refine((q) => q.enabled || q.gates.length === 0, {
+    message: 'gates are evaluated on the quality report: set quality_metrics.enabled to true, or remove the gates',
+    path: ['gates'],
+  })
   .describe('Quality report of what was exported.');
 
 const PartitionSchema = z

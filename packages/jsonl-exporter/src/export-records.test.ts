@@ -53,11 +53,36 @@ describe('exportRecords', () => {
     expect((await collect(exportRecords(sourceFromIterable(records), config()))).map((e) => e.kind)).toEqual(['line', 'stats']);
   });
 
+  it('refuses an object or array as the input or system text instead of writing it as JSON text', async () => {
+    const records = [
+      { instruction: 'q', output: 'a', input: { doc: 'x' } },
+      { instruction: 'q', output: 'a', sys: ['a', 'b'] },
+      { instruction: 'q', output: 'a', input: 7, sys: 'Be brief.' },
+    ];
+    const events = await collect(exportRecords(sourceFromIterable(records), config({ field_mapping: { system_field: 'sys' } })));
+    expect(events.slice(0, 2)).toMatchObject([
+      { kind: 'reject', reject: { stage: 'map', code: 'invalid_field', message: 'field "input" must be text, got an object' } },
+      { kind: 'reject', reject: { stage: 'map', code: 'invalid_field', message: 'field "sys" must be text, got an array' } },
+    ]);
+    expect(events[2]).toMatchObject({ kind: 'line', line: '{"system":"Be brief.","instruction":"q","input":"7","output":"a","weight":1.0005}' });
+  });
+
   it('rejects a record whose required field is excluded at stage select', async () => {
     const events = await collect(
       exportRecords(sourceFromIterable([{ instruction: 'a', output: 'b', secret: 1 }]), config({ exclude_fields: ['output'] })),
     );
     expect(events[0]).toMatchObject({ kind: 'reject', reject: { stage: 'select', code: 'required_field_excluded' } });
+    // Left out of include_fields alike: a config mistake, which counts against no error limit.
+    const included = await collect(
+      exportRecords(sourceFromIterable([{ instruction: 'a', output: 'b' }]), config({ include_fields: ['instruction'], continue_on_error: false })),
+    );
+    expect(included[0]).toMatchObject({
+      kind: 'reject',
+      reject: { stage: 'select', code: 'required_field_excluded', message: 'field "output" is required by style "instruction" but not listed in include_fields' },
+    });
+    // A field the record does not have is missing, whatever the lists say.
+    const absent = await collect(exportRecords(sourceFromIterable([{ instruction: 'a' }]), config({ include_fields: ['instruction'] })));
+    expect(absent[0]).toMatchObject({ kind: 'reject', reject: { stage: 'map', code: 'missing_field' } });
   });
 
   it('puts exactly one partition in charge of each record', async () => {

@@ -294,6 +294,17 @@ describe('runExport', () => {
     expect((await readdir(work)).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 
+  it('warns of a schema that validates nothing and of trainer configs it cannot write for compressed files', async () => {
+    await writeJsonl('in.jsonl', [record(1)]);
+    const schema = { type: 'object', required: ['missing'] };
+    const plain = await run(config({ structured_gen: { json_schema: schema } }), { cwd: work });
+    expect(plain.stats.exported).toBe(1);
+    expect(plain.warnings).toContain('structured_gen.json_schema is set but structured_gen.enabled is false: no sample was validated against it; set structured_gen.enabled to true to validate');
+    const gz = await run(config({ output: { compression: 'gzip' } }), { cwd: work });
+    expect(gz.warnings).toContain('dataset_info.json is not written: LLaMA-Factory does not read gzip files; export with output.compression none for it');
+    expect(await readdir(join(work, 'out'))).not.toContain('dataset_info.json');
+  });
+
   it('refuses a second export into a directory another one is writing, at once, and takes over a lock left by a dead run', async () => {
     const stdin = new PassThrough();
     stdin.write(`${JSON.stringify(record(1))}\n`);

@@ -181,7 +181,7 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
 
     if (!dir) {
       finishStats(stats, startedAt);
-      const result: ExportResult = { stats, files: [], warnings: [] };
+      const result: ExportResult = { stats, files: [], warnings: configWarnings(config) };
       if (reporter) Object.assign(result, await reporter.finish(stats));
       return result;
     }
@@ -214,7 +214,7 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
       ...written.map(({ split, file }) => ({ ...file, split, path: resolve(target, relative(dir.tmp, file.path)) })),
       { ...rejectsFile, split: 'rejects', path: resolve(target, 'rejects.jsonl') },
     ];
-    return { stats, outputDir: target, files, warnings: artifacts.warnings, ...artifacts.result };
+    return { stats, outputDir: target, files, warnings: [...configWarnings(config), ...artifacts.warnings], ...artifacts.result };
   } catch (error) {
     await rejects?.destroy();
     await reporter?.destroy();
@@ -224,6 +224,16 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
   } finally {
     await source.close();
   }
+}
+
+/** Settings that do nothing as given, which the user most likely meant to take effect. */
+function configWarnings(config: ExportConfig): string[] {
+  const warnings: string[] = [];
+  // structured_gen.enabled defaults to false, as in the system lorakit replaces; a schema alone validates nothing.
+  if (!config.structured_gen.enabled && config.structured_gen.json_schema !== undefined) {
+    warnings.push('structured_gen.json_schema is set but structured_gen.enabled is false: no sample was validated against it; set structured_gen.enabled to true to validate');
+  }
+  return warnings;
 }
 
 /** The files a run reads, which its output directory must not hold. */

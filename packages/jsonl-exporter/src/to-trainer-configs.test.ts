@@ -45,8 +45,14 @@ describe('toDatasetInfo (LLaMA-Factory)', () => {
   });
 
   it('one entry per shard, since file_name takes one file', () => {
-    const shards = [0, 1].map((i) => ({ path: `train-0000${i}-of-00002.jsonl.gz`, split: 'train' }));
+    const shards = [0, 1].map((i) => ({ path: `train-0000${i}-of-00002.jsonl`, split: 'train' }));
     expect(Object.keys(toDatasetInfo({ name: 'd', style: 'completion', files: shards }) ?? {})).toEqual(['d_00000', 'd_00001']);
+  });
+
+  it('nothing for gzip or zstd files, which LLaMA-Factory cannot load', () => {
+    for (const ext of ['gz', 'zst']) {
+      expect(toDatasetInfo({ name: 'd', style: 'instruction', files: [{ path: `train.jsonl.${ext}`, split: 'train' }] })).toBeUndefined();
+    }
   });
 
   it('nothing for the custom style', () => {
@@ -81,5 +87,18 @@ describe('toDatasetCard', () => {
     });
     expect(card).toContain('load_dataset("json", data_files={"train": ["train.jsonl"], "validation": ["validation.jsonl"]})');
     expect(card).toContain('SFTTrainer');
+  });
+
+  it('maps alpaca and ShareGPT rows to messages before SFTTrainer, which reads neither; its own formats go as they are', () => {
+    const alpaca = toDatasetCard({ name: 'd', style: 'instruction', files });
+    expect(alpaca).toContain('def to_messages(row):');
+    expect(alpaca).toContain('row["instruction"] + ("\\n\\n" + row["input"] if row.get("input") else "")');
+    expect(alpaca.indexOf('dataset = dataset.map(to_messages')).toBeLessThan(alpaca.indexOf('trainer = SFTTrainer'));
+    const sharegpt = toDatasetCard({ name: 'd', style: 'sharegpt', files });
+    expect(sharegpt).toContain('ROLES = {"system": "system", "human": "user", "gpt": "assistant"}');
+    expect(sharegpt).toContain('dataset = dataset.map(to_messages');
+    for (const style of ['chat', 'openai', 'completion', 'text'] as const) {
+      expect(toDatasetCard({ name: 'd', style, files })).not.toContain('dataset.map');
+    }
   });
 });

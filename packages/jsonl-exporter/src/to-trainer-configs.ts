@@ -27,7 +27,10 @@ export interface TrainerConfigInput {
 
 /** The trainer configs {@link toTrainerConfigs} builds, by file name. */
 export interface TrainerConfigs {
-  /** `dataset_info.json` for LLaMA-Factory (undefined for the custom style, whose columns only the user knows). */
+  /**
+   * `dataset_info.json` for LLaMA-Factory; undefined for the custom style, whose columns only the user knows, and for
+   * gzip/zstd files, which LLaMA-Factory does not read.
+   */
   'dataset_info.json': string | undefined;
   /** `axolotl.yaml`: a `datasets:` / `test_datasets:` snippet (undefined for the custom style). */
   'axolotl.yaml': string | undefined;
@@ -73,12 +76,21 @@ function llamaFactoryEntry(style: ExportStyle, system: boolean): Record<string, 
 }
 
 /**
+ * LLaMA-Factory picks the loader by a file's last extension and knows no `gz` or `zst` ("Allowed file types:
+ * arrow,csv,json,jsonl,parquet,txt"), so compressed files get no dataset_info.json.
+ */
+export function isCompressed(path: string): boolean {
+  return /\.(?:gz|zst)$/.test(path);
+}
+
+/**
  * LLaMA-Factory `dataset_info.json`: one entry per split (`<name>`, `<name>_validation`, ...) with the `formatting`,
- * `columns` and `tags` of the style (`system` only with `input.system`). Undefined for the custom style.
+ * `columns` and `tags` of the style (`system` only with `input.system`). Undefined for the custom style and for
+ * compressed files (see {@link isCompressed}).
  */
 export function toDatasetInfo(input: TrainerConfigInput): Record<string, unknown> | undefined {
   const entry = llamaFactoryEntry(input.style, input.system === true);
-  if (!entry) return undefined;
+  if (!entry || input.files.some((f) => isCompressed(f.path))) return undefined;
   const info: Record<string, unknown> = {};
   for (const [split, paths] of splitsOf(input.files)) {
     const key = split === 'train' ? input.name : `${input.name}_${split}`;
@@ -132,6 +144,47 @@ export function toAxolotlConfig(input: TrainerConfigInput, dir = '.'): string | 
   return YAML.stringify(doc);
 }
 
+/**
+ * Python lines turning the loaded `dataset` into a format TRL's SFTTrainer reads: `text`, `prompt`/`completion` or
+ * `messages` with role/content. Alpaca and ShareGPT columns are neither, so those styles are mapped to messages.
+ */
+function trlConversion(style: ExportStyle): string[] {
+  switch (style) {
+    case 'instruction':
+      return [
+        '',
+        '# SFTTrainer reads text, prompt/completion or messages: alpaca rows become messages.',
+        'def to_messages(row):',
+        '    user = row["instruction"] + ("\\n\\n" + row["input"] if row.get("input") else "")',
+        '    messages = [{"role": "user", "content": user}, {"role": "assistant", "content": row["output"]}]',
+        '    if row.get("system"):',
+        '        messages.insert(0, {"role": "system", "content": row["system"]})',
+        '    return {"messages": messages}',
+        '',
+        'dataset = dataset.map(to_messages, remove_columns=dataset["train"].column_names)',
+      ];
+    case 'sharegpt':
+      return [
+        '',
+        '# SFTTrainer reads messages with role/content: ShareGPT turns (from/value) are renamed.',
+        'ROLES = {"system": "system", "human": "user", "gpt": "assistant"}',
+        '',
+        'def to_messages(row):',
+        '    messages = [{"role": ROLES[t["from"]], "content": t["value"]} for t in row["conversations"]]',
+        '    if row.get("system"):',
+        '        messages.insert(0, {"role": "system", "content": row["system"]})',
+        '    return {"messages": messages}',
+        '',
+        'dataset = dataset.map(to_messages, remove_columns=dataset["train"].column_names)',
+      ];
+    case 'custom':
+      return ['# style "custom": map the columns to text, prompt/completion or messages before training.'];
+    default:
+      // chat/openai (messages), completion (prompt/completion) and text are SFTTrainer's own formats.
+      return [];
+  }
+}
+
 /** A Hugging Face dataset card: front matter with `configs`/`data_files` per split, a summary and a TRL snippet. */
 export function toDatasetCard(input: TrainerConfigInput): string {
   const bySplit = splitsOf(input.files);
@@ -158,6 +211,7 @@ export function toDatasetCard(input: TrainerConfigInput): string {
     'from trl import SFTConfig, SFTTrainer',
     '',
     `dataset = load_dataset("json", data_files={${filesArg}})`,
+    ...trlConversion(input.style),
     'trainer = SFTTrainer(model="<base model>", train_dataset=dataset["train"], args=SFTConfig(output_dir="out"))',
     'trainer.train()',
     '```',

@@ -11,6 +11,7 @@ export {
   type JsonlSummary,
   type ReadJsonlOptions,
 } from './read-jsonl.js';
+export { findUnsafeNumbers, mayHoldUnsafeNumber, type UnsafeNumber } from './find-unsafe-numbers.js';
 export { validateJsonl } from './validate-jsonl.js';
 export {
   createSchemaInferrer,

@@ -76,6 +76,8 @@ describe('readJsonl', () => {
         '{"__proto__":{"n":-9007199254740995},"big":1e300,"safe":-41923434989976090}',
         // Both parse to 2^53; only the first literal is changed. Digits in a string before them do not count.
         '{"s":"9007199254740992","a":9007199254740993,"b":[9007199254740992,9007199254740993]}',
+        // Beyond a double: Infinity, which JSON.stringify writes as null. 1.5e300 is a double.
+        '{"x":1e400,"y":[-1E999],"z":1.5e300}',
       ].join('\n'),
     ]);
     const records = await collect(reader);
@@ -85,6 +87,7 @@ describe('readJsonl', () => {
       ['3 /x/a~1b unsafe_integer'],
       ['4 /__proto__/n unsafe_integer'],
       ['5 /a unsafe_integer', '5 /b/1 unsafe_integer'],
+      ['6 /x unsafe_integer', '6 /y/0 unsafe_integer'],
     ]);
     expect(records[0]?.issues[0]?.message).toBe(
       'integer 9007199254740993 cannot be kept exactly as a JSON number (it would become 9007199254740992); quote it as a string',
@@ -92,7 +95,8 @@ describe('readJsonl', () => {
     expect(records[0]?.value).toBeUndefined();
     // 2^53 itself is exact; a float's digits are rounded as JSON numbers always are.
     expect(records[1]?.value).toEqual({ id: 9007199254740992, big: '12345678901234567891 in text', f: Number('0.7295890000000001'), e: 1.5e300 });
-    expect(reader.summary()).toMatchObject({ valid: 1, invalid: 4, byCode: { unsafe_integer: 6 } });
+    expect(reader.summary()).toMatchObject({ valid: 1, invalid: 5, byCode: { unsafe_integer: 8 } });
+    expect(records[5]?.issues[0]?.message).toBe('number too large for a JSON number (it would be written as null); quote it as a string');
   });
 
   it('reads Node streams and URLs, and throws JSONL_SOURCE_UNREADABLE for a missing file', async () => {
@@ -196,5 +200,22 @@ describe('validateJsonl', () => {
       [3, ['invalid_type']],
     ]);
     expect(records[1]?.issues[0]).toMatchObject({ line: 2, path: '' });
+  });
+
+  it('reports a value too deep as too_deep on the compliant engine too', async () => {
+    const validator = await compileSchema({
+      $defs: { n: { anyOf: [{ type: 'array', items: { $ref: '#/$defs/n' } }, { type: 'object' }] } },
+      $ref: '#/$defs/n',
+      unevaluatedProperties: true,
+    });
+    expect(validator.engine).toBe('hyperjump');
+    const depth = 200_000;
+    const deep = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    const records = await collect(validateJsonl([`[[{}]]\n${deep}\n{}\n`], validator));
+    expect(records.map((r) => [r.line, r.issues.map((i) => i.code)])).toEqual([
+      [1, []],
+      [2, ['too_deep']],
+      [3, []],
+    ]);
   });
 });

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { SchemaValidationError } from './errors.js';
 import type { Issue } from './issue.js';
 import type { Validator } from './compile-schema.js';
-import { escapeToken } from './internal/json-pointer.js';
+import { findUnsafeNumbers, mayHoldUnsafeNumber } from './find-unsafe-numbers.js';
 import { isStackOverflow } from './internal/stack-overflow.js';
 
 /**
@@ -73,99 +73,6 @@ function isBlank(text: string): boolean {
 }
 
 const CHUNK = 256 * 1024;
-
-// Integer literals only (group 1): a run with a fraction or exponent is a float, which JSON numbers round by
-// definition. Strings are matched whole, so digits inside them are skipped.
-const INTEGER_LITERAL = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])(-?\d{16,})(?![\d.eE])/g;
-const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-// Reused by every call: the per-line check allocates nothing.
-const pending: unknown[] = [];
-
-function isUnsafeInteger(v: number): boolean {
-  return (v > MAX_SAFE || v < -MAX_SAFE) && Number.isInteger(v);
-}
-
-/**
- * Whether a parsed value holds a number JSON.parse may have rounded (an integer beyond 2^53), the quick check run on
- * every line: a walk of the parsed value, cheaper than scanning the text for long digit runs (which every float with
- * 16 digits has). Iterative, so a deeply nested value cannot overflow the stack.
- */
-function mayHoldUnsafeInteger(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return typeof value === 'number' && isUnsafeInteger(value);
-  pending.push(value);
-  while (pending.length > 0) {
-    const node = pending.pop() as object;
-    if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i++) {
-        const v: unknown = node[i];
-        if (typeof v === 'number') {
-          if (isUnsafeInteger(v)) {
-            pending.length = 0;
-            return true;
-          }
-        } else if (typeof v === 'object' && v !== null) pending.push(v);
-      }
-    } else {
-      for (const key in node) {
-        // JSON.parse makes `__proto__` an own key; reading it with [] would give the prototype instead.
-        const v: unknown = key === '__proto__' ? Object.getOwnPropertyDescriptor(node, key)?.value : (node as Record<string, unknown>)[key];
-        if (typeof v === 'number') {
-          if (isUnsafeInteger(v)) {
-            pending.length = 0;
-            return true;
-          }
-        } else if (typeof v === 'object' && v !== null) pending.push(v);
-      }
-    }
-  }
-  return false;
-}
-
-/**
- * Issues for the integers of `value` whose literal in `text` JSON.parse could not keep exactly (beyond 2^53 it
- * rounds them: 9007199254740993 becomes 9007199254740992), or undefined. The literals are found in the text, then
- * their paths in the parsed value, so a float such as 1.5e300 or an exactly kept 9007199254740992 is no issue.
- */
-function unsafeIntegerIssues(text: string, value: unknown, line: number): Issue[] | undefined {
-  const literals: string[] = [];
-  for (const match of text.matchAll(INTEGER_LITERAL)) if (match[1] !== undefined) literals.push(match[1]);
-  // Written back as it was read, a literal is kept: true of every integer a JavaScript program wrote. Anything
-  // else would come out of the export as other text (1000000000000000000000 as 1e+21, a float to a Python reader).
-  // For each value some literal could not keep: all its literals, in the order of the text.
-  const byValue = new Map<number, { literals: string[]; next: number }>();
-  for (const literal of literals) {
-    const n = Number(literal);
-    if (String(n) !== literal) byValue.set(n, { literals: [], next: 0 });
-  }
-  if (byValue.size === 0) return undefined;
-  for (const literal of literals) byValue.get(Number(literal))?.literals.push(literal);
-  const issues: Issue[] = [];
-  // Iterative, so a deeply nested value cannot overflow the stack here.
-  const stack: [unknown, string][] = [[value, '']];
-  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-    const [node, path] = next;
-    if (typeof node === 'number') {
-      const seen = byValue.get(node);
-      // The walk meets numbers in the order of the text, so this one is its value's next literal: 9007199254740993
-      // and 9007199254740992 both parse to 2^53, and only the first is lossy. Past the last (the order could not be
-      // told: an exponent form, a duplicate key, an index-like key read first) it counts as lossy.
-      const literal = seen === undefined ? undefined : (seen.literals[seen.next++] ?? seen.literals.find((l) => l !== String(node)));
-      if (literal !== undefined && literal !== String(node)) {
-        const message = `integer ${literal} cannot be kept exactly as a JSON number (it would become ${String(node)}); quote it as a string`;
-        issues.push({ code: 'unsafe_integer', path, message, line });
-      }
-    } else if (Array.isArray(node)) {
-      for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], `${path}/${i}`]);
-    } else if (node !== null && typeof node === 'object') {
-      const entries = Object.entries(node);
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const [key, v] = entries[i] as [string, unknown];
-        stack.push([v, `${path}/${escapeToken(key)}`]);
-      }
-    }
-  }
-  return issues.length > 0 ? issues : undefined;
-}
 
 // Reads a file with one read always in flight: the next chunk loads while the caller parses this one.
 async function* fileChunks(path: string | URL): AsyncGenerator<Uint8Array> {
@@ -266,9 +173,9 @@ export function createJsonlReader(
     } catch (error) {
       return record(line, [{ code: 'parse', path: '', message: `invalid JSON: ${(error as Error).message}`, line }], undefined, false);
     }
-    if (mayHoldUnsafeInteger(value)) {
-      const unsafe = unsafeIntegerIssues(lineText, value, line);
-      if (unsafe !== undefined) return record(line, unsafe, undefined, false);
+    if (mayHoldUnsafeNumber(value)) {
+      const unsafe = findUnsafeNumbers(lineText, value);
+      if (unsafe.length > 0) return record(line, unsafe.map((u) => ({ code: 'unsafe_integer', path: u.path, message: u.message, line })), undefined, false);
     }
     if (validator === undefined) return record(line, [], value, true);
     let result: ReturnType<Validator['validate']>;

@@ -51,6 +51,15 @@ describe('lorakit export', () => {
     expect(JSON.parse(train.split('\n')[0] ?? '')).toMatchObject({ instruction: expect.any(String), output: expect.any(String) });
   });
 
+  it('--source.path - reads stdin in the source\'s format', async () => {
+    const cwd = workspace();
+    const stdin = readFileSync(join(cwd, 'records.jsonl'), 'utf8');
+    const r = await runCli(['export', '--source.path', '-', '--output.dir', 'piped'], { cwd, stdin });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^read 5 records, exported 3 /m);
+    expect(readFileSync(join(cwd, 'piped', 'rejects.jsonl'), 'utf8')).toContain('"ref":"stdin:');
+  });
+
   it('flags override the config file, key by key', async () => {
     const cwd = workspace();
     const r = await runCli(['export', '--output.dir', 'elsewhere', '--dedup.exact', 'false', '--style', 'chat'], { cwd });

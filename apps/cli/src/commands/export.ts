@@ -61,6 +61,14 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** `-` reads stdin, as in every command: a file source whose path is `-` becomes a stdin source of its format. */
+function stdinForDash(raw: Record<string, unknown>): void {
+  const source = raw['source'];
+  if (typeof source !== 'object' || source === null) return;
+  const { path, type, ...rest } = source as Record<string, unknown>;
+  if (path === '-' && (type === 'jsonl' || type === 'json' || type === 'csv')) raw['source'] = { ...rest, type: 'stdin', format: type };
+}
+
 /** `lorakit export`: runs the export pipeline from lorakit.yaml and flags; prints the funnel and the outputs. */
 export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandContext, flags: readonly ConfigFlag[]): Promise<number> {
   const { io, out } = ctx;
@@ -77,9 +85,10 @@ export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandCo
     // The export resolves paths against the config file's folder; a path typed on the command line means the
     // current directory, as in every other command. Made relative to that folder, not absolute, so that refs in
     // rejects.jsonl and the manifest name the file as briefly as the config's own paths do.
-    if (yaml === undefined || !PATH_KEYS.has(key) || typeof value !== 'string' || isAbsolute(value)) return value;
+    if (yaml === undefined || !PATH_KEYS.has(key) || typeof value !== 'string' || value === '-' || isAbsolute(value)) return value;
     return relative(dirname(resolvePath(io, yaml.file)), resolvePath(io, value)) || '.';
   });
+  stdinForDash(raw);
   if (typeof opts['partition'] === 'string') {
     raw['partition'] = parsePartition(opts['partition']);
     fromFlags.add('partition');

@@ -138,6 +138,9 @@ export async function writeArtifacts(input: ArtifactInput): Promise<{ result: Ar
     if (trainer['axolotl.yaml'] !== undefined) await add('axolotl.yaml', trainer['axolotl.yaml']);
     await add('README.md', trainer['README.md']);
     if (config.style === 'custom') warnings.push('style "custom": dataset_info.json and axolotl.yaml are not written (only you know the columns)');
+    else if (config.output.compression !== 'none') {
+      warnings.push(`dataset_info.json is not written: LLaMA-Factory does not read ${config.output.compression} files; export with output.compression none for it`);
+    }
   }
 
   const manifest: ExportManifest = {

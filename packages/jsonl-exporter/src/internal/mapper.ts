@@ -135,8 +135,8 @@ export class Mapper {
       default:
         failure = this.mapConversation(record, draft);
     }
+    if (!failure && this.style !== 'custom' && draft.system === undefined) failure = this.mapSystem(record, draft);
     if (failure) return failure;
-    if (this.style !== 'custom' && draft.system === undefined) this.mapSystem(record, draft);
     if (this.metadataFields.length > 0 && this.style !== 'openai' && this.style !== 'custom') {
       const metadata: Record<string, unknown> = {};
       for (const path of this.metadataFields) {
@@ -149,10 +149,13 @@ export class Mapper {
   }
 
   private requiredText(record: Record<string, unknown>, field: string): string | MapFailure {
+    return this.optionalText(record, field) ?? { code: 'missing_field', field, message: `field "${field}" is missing` };
+  }
+
+  /** A text field that may be absent (undefined). An object or array is refused: it would be written as JSON text. */
+  private optionalText(record: Record<string, unknown>, field: string): string | MapFailure | undefined {
     const value = getPath(record, field);
-    if (value === undefined || value === null) {
-      return { code: 'missing_field', field, message: `field "${field}" is missing` };
-    }
+    if (value === undefined || value === null) return undefined;
     if (value instanceof Date) {
       return isoText(value) ?? { code: 'invalid_field', field, message: `field "${field}" is an invalid date` };
     }
@@ -162,10 +165,12 @@ export class Mapper {
     return toText(value) as string;
   }
 
-  private mapSystem(record: Record<string, unknown>, draft: Draft): void {
+  private mapSystem(record: Record<string, unknown>, draft: Draft): MapFailure | undefined {
     const field = this.fm.system_field;
-    const fromRecord = field ? toText(getPath(record, field)) : undefined;
+    const fromRecord = field ? this.optionalText(record, field) : undefined;
+    if (typeof fromRecord === 'object') return fromRecord;
     draft.system = fromRecord !== undefined && fromRecord !== '' ? fromRecord : this.noSystem;
+    return undefined;
   }
 
   private mapInstruction(record: Record<string, unknown>, draft: Draft): MapFailure | undefined {
@@ -174,7 +179,9 @@ export class Mapper {
     const output = this.requiredText(record, this.fm.output_field);
     if (typeof output !== 'string') return output;
     // A CSV whose question column is called `input` maps instruction_field to it; it must not repeat as the input.
-    draft.input = this.fm.input_field === this.fm.instruction_field ? '' : (toText(getPath(record, this.fm.input_field)) ?? '');
+    const input = this.fm.input_field === this.fm.instruction_field ? '' : this.optionalText(record, this.fm.input_field);
+    if (typeof input === 'object') return input;
+    draft.input = input ?? '';
     draft.turns.push({ role: 'user', text: instruction }, { role: 'assistant', text: output });
     return undefined;
   }

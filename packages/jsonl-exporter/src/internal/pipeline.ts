@@ -240,13 +240,15 @@ export class Pipeline {
     // 3. Map
     const mapped = this.mapper.map(selected);
     if (!isDraft(mapped)) {
-      if (mapped.code === 'missing_field' && this.exclude && this.isExcluded(mapped.field)) {
+      if (mapped.code === 'missing_field' && selected !== record && getPath(record, mapped.field) !== undefined) {
+        // The record has the field; include/exclude_fields took it away: a config mistake, not a bad record.
+        const why = this.isExcluded(mapped.field) ? 'listed in exclude_fields' : 'not listed in include_fields';
         return this.rejected(
           item,
           record,
           'select',
           'required_field_excluded',
-          `field "${mapped.field}" is required by style "${this.config.style}" but listed in exclude_fields`,
+          `field "${mapped.field}" is required by style "${this.config.style}" but ${why}`,
         );
       }
       return this.rejected(item, record, 'map', mapped.code, mapped.message);

@@ -65,6 +65,9 @@ export async function* csvItems(
   let emptyAt = 0;
   let commentAt = 0;
   let unclosedQuote = false;
+  // csv-parse calls on_skip once per error, and a row can have several (one per stray quote): the line the last
+  // skip was reported at, so one row gives one skipped item. A record in between resets it.
+  let skippedAt = -1;
   const parser = parse({
     delimiter: options.delimiter,
     quote: options.quote,
@@ -84,11 +87,14 @@ export async function* csvItems(
       lastEnd = line + breaks.chars - breaks.pairs;
       emptyAt = info.empty_lines;
       commentAt = info.comment_lines;
+      skippedAt = -1;
       return { record, line };
     },
     on_skip: (error: CsvError | undefined) => {
       if (error === undefined) return undefined;
       const { info } = parser;
+      if (info.lines === skippedAt) return undefined;
+      skippedAt = info.lines;
       const line = lastEnd + 1 + (info.empty_lines - emptyAt) + (info.comment_lines - commentAt);
       if (error.code === 'CSV_QUOTE_NOT_CLOSED') unclosedQuote = true;
       // A row skipped for its field count comes with its fields, whose CRLFs csv-parse counted twice as well.

@@ -220,6 +220,16 @@ describe('csv refs (property)', () => {
     ]);
     expect(unclosed.stats().blankLines).toBe(1);
   });
+
+  it('gives a row with several errors (stray quotes) one parse issue, so the records after it keep their refs', async () => {
+    writeFileSync(join(dir, 'quotes.csv'), 'id,instruction,output\n1,Q1,A1\n2,He said "hi" there,A2\n3,Q3,A3\n');
+    const items = await collect(await openSource({ type: 'csv', path: 'quotes.csv' }, { cwd: dir }));
+    expect(items.map((item) => [item.ref, item.issue?.code ?? item.record?.['id']])).toEqual([
+      ['quotes.csv:2', '1'],
+      ['quotes.csv:3', 'parse'],
+      ['quotes.csv:4', '3'],
+    ]);
+  });
 });
 
 describe('zstd round trip with the writer side', () => {

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { findUnsafeNumbers, mayHoldUnsafeNumber, type UnsafeNumber } from '@lorakit/schema-validation';
 import { ExportError } from '../errors.js';
 import { isRecord, notObjectItem } from './base-source.js';
 import type { SourceItem, SourceStats } from './source.js';
@@ -18,7 +19,13 @@ function lineAndColumn(text: string, position: number): { line: number; column: 
   return { line, column: position - lineStart + 1 };
 }
 
-async function readArray(stream: Readable, where: string): Promise<unknown[]> {
+/** The array of a JSON document, and the numbers JSON.parse changed, by element index. */
+interface ParsedArray {
+  document: unknown[];
+  unsafe: Map<number, UnsafeNumber[]>;
+}
+
+async function readArray(stream: Readable, where: string): Promise<ParsedArray> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
@@ -55,7 +62,18 @@ async function readArray(stream: Readable, where: string): Promise<unknown[]> {
       `${where}: expected a JSON array of records at the top level, got ${kind}; use type "jsonl" for one object per line`,
     );
   }
-  return document;
+  // As the JSONL reader does: a record whose number JSON.parse changed is not exported with another number.
+  const unsafe = new Map<number, UnsafeNumber[]>();
+  if (mayHoldUnsafeNumber(document)) {
+    for (const found of findUnsafeNumbers(text, document)) {
+      const slash = found.path.indexOf('/', 1);
+      const index = Number(found.path.slice(1, slash < 0 ? undefined : slash));
+      const list = unsafe.get(index) ?? [];
+      list.push({ path: slash < 0 ? '' : found.path.slice(slash), message: found.message });
+      unsafe.set(index, list);
+    }
+  }
+  return { document, unsafe };
 }
 
 /**
@@ -70,18 +88,23 @@ export async function* jsonItems(
   raw: { bytesRead: number },
 ): AsyncGenerator<SourceItem, void, undefined> {
   // Parsed in a helper so the document's text is garbage once the array exists.
-  let document: unknown[];
+  let parsed: ParsedArray;
   try {
-    document = await readArray(stream, where);
+    parsed = await readArray(stream, where);
   } finally {
     stream.destroy();
   }
+  const { document, unsafe } = parsed;
   stats.bytesRead = raw.bytesRead;
   for (let i = 0; i < document.length; i++) {
     const value: unknown = document[i];
     // Drop each element once handed out, so memory shrinks as the export proceeds.
     document[i] = undefined;
     const ref = `${prefix}[${i}]`;
-    yield isRecord(value) ? { ref, record: value } : notObjectItem(ref, value);
+    const changed = unsafe.get(i);
+    if (changed !== undefined) {
+      const message = changed.map((u) => `${u.path || '/'}: ${u.message}`).join('; ');
+      yield { ref, issue: { code: 'unsafe_integer', path: changed[0]?.path ?? '', message } };
+    } else yield isRecord(value) ? { ref, record: value } : notObjectItem(ref, value);
   }
 }

@@ -271,6 +271,18 @@ describe('file sources', () => {
     });
   });
 
+  it('marks array elements whose numbers JSON.parse changed as unsafe_integer issues, as the JSONL source does', async () => {
+    writeFileSync(join(dir, 'numbers.json'), '[{"n":123456789012345678901}, {"n":9007199254740992}, {"x":{"y":1e400}}, {"n":1.5}]');
+    const items = await collect(await openSource({ type: 'json', path: 'numbers.json' }, { cwd: dir }));
+    expect(items.map((item) => [item.ref, item.issue?.code ?? 'ok', item.issue?.path])).toEqual([
+      ['numbers.json[0]', 'unsafe_integer', '/n'],
+      ['numbers.json[1]', 'ok', undefined],
+      ['numbers.json[2]', 'unsafe_integer', '/x/y'],
+      ['numbers.json[3]', 'ok', undefined],
+    ]);
+    expect(items[0]?.issue?.message).toContain('integer 123456789012345678901 cannot be kept exactly');
+  });
+
   it('marks array elements that are not objects as not_object issues', async () => {
     writeFileSync(join(dir, 'mixed.json'), '[{"a":1}, 2, null, {"a":3}]');
     const source = await openSource({ type: 'json', path: 'mixed.json' }, { cwd: dir });

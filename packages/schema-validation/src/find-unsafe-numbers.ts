@@ -1,0 +1,110 @@
+import { escapeToken } from './internal/json-pointer.js';
+
+/** A number JSON.parse did not keep as written, at its JSON pointer in the parsed value. */
+export interface UnsafeNumber {
+  path: string;
+  message: string;
+}
+
+// Integer literals only (group 1): a run with a fraction or exponent is a float, which JSON numbers round by
+// definition. Strings are matched whole, so digits inside them are skipped.
+const INTEGER_LITERAL = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])(-?\d{16,})(?![\d.eE])/g;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+// Reused by every call: the per-line check allocates nothing.
+const pending: unknown[] = [];
+
+// Beyond 2^53 integers may be rounded; beyond a double's range (1e400) JSON.parse gives Infinity, written as null.
+function isUnsafeNumber(v: number): boolean {
+  return !(v <= MAX_SAFE && v >= -MAX_SAFE) && (Number.isInteger(v) || !Number.isFinite(v));
+}
+
+/**
+ * Whether a parsed value holds a number JSON.parse may have changed (an integer beyond 2^53, or one too large for a
+ * double), the quick check to run before {@link findUnsafeNumbers}: a walk of the parsed value, cheaper than
+ * scanning the text for long digit runs (which every float with 16 digits has). Iterative, so a deeply nested value
+ * cannot overflow the stack.
+ */
+export function mayHoldUnsafeNumber(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return typeof value === 'number' && isUnsafeNumber(value);
+  pending.push(value);
+  while (pending.length > 0) {
+    const node = pending.pop() as object;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const v: unknown = node[i];
+        if (typeof v === 'number') {
+          if (isUnsafeNumber(v)) {
+            pending.length = 0;
+            return true;
+          }
+        } else if (typeof v === 'object' && v !== null) pending.push(v);
+      }
+    } else {
+      for (const key in node) {
+        // JSON.parse makes `__proto__` an own key; reading it with [] would give the prototype instead.
+        const v: unknown = key === '__proto__' ? Object.getOwnPropertyDescriptor(node, key)?.value : (node as Record<string, unknown>)[key];
+        if (typeof v === 'number') {
+          if (isUnsafeNumber(v)) {
+            pending.length = 0;
+            return true;
+          }
+        } else if (typeof v === 'object' && v !== null) pending.push(v);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * The numbers of `value` (JSON.parse of `text`) that would not be written back as they were read: integers beyond
+ * 2^53 that JSON.parse rounded (9007199254740993 becomes 9007199254740992), and numbers too large for a double
+ * (1e400 becomes Infinity, which JSON.stringify writes as null). The integer literals are found in the text, then
+ * their paths in the parsed value, so a float such as 1.5e300 or an exactly kept 9007199254740992 is no issue.
+ * A reader calls it when {@link mayHoldUnsafeNumber} says so; the JSONL reader reports each as `unsafe_integer`.
+ *
+ * @example
+ * findUnsafeNumbers('{"id":9007199254740993}', JSON.parse('{"id":9007199254740993}'));
+ * // [{ path: '/id', message: 'integer 9007199254740993 cannot be kept exactly as a JSON number (it would become 9007199254740992); quote it as a string' }]
+ */
+export function findUnsafeNumbers(text: string, value: unknown): UnsafeNumber[] {
+  const literals: string[] = [];
+  for (const match of text.matchAll(INTEGER_LITERAL)) if (match[1] !== undefined) literals.push(match[1]);
+  // Written back as it was read, a literal is kept: true of every integer a JavaScript program wrote. Anything
+  // else would come out of an export as other text (1000000000000000000000 as 1e+21, a float to a Python reader).
+  // For each value some literal could not keep: all its literals, in the order of the text.
+  const byValue = new Map<number, { literals: string[]; next: number }>();
+  for (const literal of literals) {
+    const n = Number(literal);
+    if (String(n) !== literal) byValue.set(n, { literals: [], next: 0 });
+  }
+  for (const literal of literals) byValue.get(Number(literal))?.literals.push(literal);
+  const found: UnsafeNumber[] = [];
+  // Iterative, so a deeply nested value cannot overflow the stack here.
+  const stack: [unknown, string][] = [[value, '']];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [node, path] = next;
+    if (typeof node === 'number') {
+      if (!Number.isFinite(node)) {
+        found.push({ path, message: 'number too large for a JSON number (it would be written as null); quote it as a string' });
+        continue;
+      }
+      const seen = byValue.get(node);
+      // The walk meets numbers in the order of the text, so this one is its value's next literal: 9007199254740993
+      // and 9007199254740992 both parse to 2^53, and only the first is lossy. Past the last (the order could not be
+      // told: an exponent form, a duplicate key, an index-like key read first) it counts as lossy.
+      const literal = seen === undefined ? undefined : (seen.literals[seen.next++] ?? seen.literals.find((l) => l !== String(node)));
+      if (literal !== undefined && literal !== String(node)) {
+        found.push({ path, message: `integer ${literal} cannot be kept exactly as a JSON number (it would become ${String(node)}); quote it as a string` });
+      }
+    } else if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], `${path}/${i}`]);
+    } else if (node !== null && typeof node === 'object') {
+      const entries = Object.entries(node);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, v] = entries[i] as [string, unknown];
+        stack.push([v, `${path}/${escapeToken(key)}`]);
+      }
+    }
+  }
+  return found;
+}
