@@ -105,6 +105,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
         .argument('<data...>', 'JSONL files (- for stdin)')
         .option('-s, --schema <file>', 'JSON Schema file (draft-07, 2019-09 or 2020-12)')
         .option('--infer', 'infer the schema from the data itself (with --schema: write the inferred schema there)')
+        .option('--force', 'with --infer: replace an existing --schema file')
         .option('--max-issues <n>', 'print at most N issues (0: all); all are counted', int('--max-issues'), 100)
         .addHelpText(
           'after',
@@ -112,6 +113,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
             'lorakit validate --schema examples/legal-qa.schema.json examples/legal-qa.jsonl',
             'cat data.jsonl | lorakit validate --schema schema.json - --format json',
             'lorakit validate --infer data.jsonl',
+            'lorakit validate --infer --schema inferred.schema.json --force data.jsonl',
           ),
         ),
     ),
@@ -315,7 +317,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
           .command('lineage')
           .description('the chain of parent adapters, from a folder of adapter_metadata.json files')
           .argument('<id>', 'adapter id')
-          .requiredOption('--dir <dir>', 'folder searched for adapter metadata (recursively)')
+          .requiredOption('--dir <dir>', 'folder of adapter metadata: its own *.json files, and adapter_metadata.json in subfolders down to 8 levels (not hidden ones or node_modules)')
           .option('--adapter-version <version>', 'start from this version (default: the latest)')
           .addHelpText('after', examples('lorakit adapter lineage legal-qa-de-en --dir adapters/')),
       ),
@@ -328,7 +330,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
           .description('the next adapter version: data -> MINOR, fix -> PATCH, base-model -> MAJOR')
           .argument('<meta>', 'adapter_metadata.json')
           .addOption(new Option('--change <kind>', 'what changed').choices(['data', 'fix', 'base-model']).makeOptionMandatory())
-          .option('--write', 'also write the new version into the file (atomically)')
+          .option('--write', 'also write the new version into the file (atomically; nothing else in it changes)')
           .addHelpText('after', examples('lorakit adapter bump out/adapter_metadata.json --change data', 'lorakit adapter bump meta.json --change fix --write')),
       ),
       async () => (await import('./commands/adapter.js')).adapterBumpCommand,

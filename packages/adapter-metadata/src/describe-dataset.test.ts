@@ -55,6 +55,14 @@ describe('describeDataset', () => {
     expect(entry).not.toHaveProperty('split');
   });
 
+  it('counts a first line holding only a UTF-8 BOM as blank, as readJsonl does', async () => {
+    const path = join(dir, 'bom.jsonl');
+    await writeFile(path, '\ufeff\n{"a":1}\n');
+    const gz = join(dir, 'bom.jsonl.gz');
+    await writeFile(gz, gzipSync('\ufeff\n{"a":1}\n'));
+    expect((await describeDataset([path, gz])).map((e) => e.records)).toEqual([1, 1]);
+  });
+
   it('guesses the split from the file name', async () => {
     const names = ['train.jsonl', 'validation.jsonl', 'data-test.jsonl', 'eval_set.jsonl'];
     for (const name of names) await writeFile(join(dir, name), '{}\n');

@@ -7,51 +7,13 @@ import { createGunzip } from 'node:zlib';
 import type { z } from 'zod';
 import type { DatasetFileSchema } from './adapter-metadata-schema.js';
 import { AdapterMetadataError } from './errors.js';
+import { LineCounter } from './internal/line-counter.js';
 
 /** One `provenance.datasets` entry. */
 export type DatasetFile = z.infer<typeof DatasetFileSchema>;
 
 /** A training file to describe: a path, or a path with its split. */
 export type DatasetInput = string | { path: string; split?: string };
-
-const NEWLINE = 10;
-const SPACE = 32;
-const TAB = 9;
-const CR = 13;
-
-// Counts lines holding anything but whitespace, across chunk boundaries. Newlines are found with Buffer#indexOf
-// (memchr); within a line the scan stops at the first non-whitespace byte, which for JSONL is the first byte.
-// UTF-8 continuation bytes are never ASCII whitespace or newline, so no decoding is needed.
-class LineCounter {
-  records = 0;
-  private content = false;
-
-  add(chunk: Buffer): void {
-    let content = this.content;
-    let records = this.records;
-    let start = 0;
-    for (;;) {
-      const newline = chunk.indexOf(NEWLINE, start);
-      const end = newline === -1 ? chunk.length : newline;
-      for (let i = start; !content && i < end; i += 1) {
-        const byte = chunk[i] as number;
-        if (byte !== SPACE && byte !== TAB && byte !== CR) content = true;
-      }
-      if (newline === -1) break;
-      if (content) records += 1;
-      content = false;
-      start = newline + 1;
-    }
-    this.content = content;
-    this.records = records;
-  }
-
-  finish(): number {
-    if (this.content) this.records += 1;
-    this.content = false;
-    return this.records;
-  }
-}
 
 async function isGzip(path: string): Promise<boolean> {
   const handle = await open(path, 'r');
@@ -105,8 +67,9 @@ async function describeOne(input: DatasetInput): Promise<DatasetFile> {
 
 /**
  * The `provenance.datasets` entries for training files: SHA-256 and size of the bytes on disk, and the record
- * count (non-blank JSONL lines, after decompression for gzip files). Each file is read once, streamed. The split
- * is taken from the input or guessed from the file name (train / validation / test). Throws `METADATA_READ_FAILED`.
+ * count (non-blank JSONL lines, after decompression for gzip files; a UTF-8 BOM at the start is not content, as
+ * in `readJsonl`). Each file is read once, streamed. The split is taken from the input or guessed from the file
+ * name (train / validation / test). Throws `METADATA_READ_FAILED`.
  *
  * @example
  * ```ts

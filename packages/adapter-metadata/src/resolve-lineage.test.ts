@@ -78,6 +78,56 @@ describe('createDirectoryLookup', () => {
     expect(chain.map((m) => `${m.adapter_id}@${m.adapter_version}`)).toEqual(['child@1.0.0', 'base@1.0.0']);
   });
 
+  it('reads a parent file that starts with a UTF-8 BOM', async () => {
+    const reg = await mkdtemp(join(tmpdir(), 'lorakit-lineage-bom-'));
+    const bom = (m: AdapterMetadata) => `\ufeff${JSON.stringify(m)}`;
+    await writeFile(join(reg, 'parent.json'), bom(meta('parent', 'grandparent')));
+    await mkdir(join(reg, 'grandparent'));
+    await writeFile(join(reg, 'grandparent', 'adapter_metadata.json'), bom(meta('grandparent')));
+    await writeAdapterMetadata(join(reg, 'child.json'), meta('child', 'parent'));
+    const chain = await resolveLineage('child', createDirectoryLookup(reg));
+    expect(chain.map((m) => `${m.adapter_id}@${m.adapter_version}`)).toEqual(['child@1.0.0', 'parent@1.0.0', 'grandparent@1.0.0']);
+    await rm(reg, { recursive: true, force: true });
+  });
+
+  it('refuses a broken JSON file that may be the parent, naming the file and line, instead of hiding it', async () => {
+    const broken = '{\n  "adapter_id": "parent",\n  "adapter_version": "1.0.0",,\n  "base_model": {"name": "gpt2"}\n}\n';
+    for (const name of ['parent.json', join('parent', 'adapter_metadata.json')]) {
+      const reg = await mkdtemp(join(tmpdir(), 'lorakit-lineage-broken-'));
+      await writeAdapterMetadata(join(reg, 'child.json'), meta('child', 'parent'));
+      await mkdir(join(reg, 'parent'));
+      await writeFile(join(reg, name), broken);
+      const error = await resolveLineage('child', createDirectoryLookup(reg)).catch((e: unknown) => e);
+      expect(error, name).toMatchObject({ code: 'METADATA_JSON_PARSE', file: join(reg, name), issues: [{ line: 3 }] });
+      expect((error as Error).message).toContain(`${join(reg, name)}:3: not valid JSON`);
+      await rm(reg, { recursive: true, force: true });
+    }
+  });
+
+  it('searches adapter_metadata.json in nested folders, not in hidden folders, node_modules or past 8 levels', async () => {
+    const reg = await mkdtemp(join(tmpdir(), 'lorakit-lineage-deep-'));
+    const put = async (folder: string, m: AdapterMetadata) => {
+      await mkdir(join(reg, folder), { recursive: true });
+      await writeAdapterMetadata(join(reg, folder, 'adapter_metadata.json'), m);
+    };
+    await put('base/1.0.0', meta('base'));
+    await put('base/2.0.0', meta('base', undefined, '2.0.0'));
+    await put('.git/x', meta('hidden'));
+    await put('node_modules/x', meta('vendored'));
+    await put('1/2/3/4/5/6/7/8', meta('deepest'));
+    await put('1/2/3/4/5/6/7/8/9', meta('too-deep'));
+    // Only files directly in the folder are read as metadata by their content: nested other JSON is never opened.
+    await writeFile(join(reg, 'base', 'notes.json'), 'not json');
+    const lookup = createDirectoryLookup(reg);
+    expect((await lookup('base'))?.adapter_version).toBe('2.0.0');
+    expect((await lookup('base', '1.0.0'))?.adapter_version).toBe('1.0.0');
+    expect(await lookup('deepest')).toBeDefined();
+    expect(await lookup('too-deep')).toBeUndefined();
+    expect(await lookup('hidden')).toBeUndefined();
+    expect(await lookup('vendored')).toBeUndefined();
+    await rm(reg, { recursive: true, force: true });
+  });
+
   it('refuses an invalid metadata file instead of hiding it', async () => {
     const bad = await mkdtemp(join(tmpdir(), 'lorakit-lineage-bad-'));
     await writeFile(join(bad, 'x.json'), JSON.stringify({ adapter_id: 'x', base_model: { name: 'gpt2' }, training: { lora_rank: 0 } }));

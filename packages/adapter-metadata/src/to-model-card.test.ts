@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +56,16 @@ describe('toModelCard', () => {
     expect(body).toContain('vllm serve mistralai/Mistral-7B-v0.1 --enable-lora --max-lora-rank 16 \\\n  --lora-modules support-bot=./support-bot');
     expect(body).toContain('model: "support-bot"');
     expect(body).toContain('"model":"support-bot"');
+  });
+
+  it('shell-quotes the vllm serve arguments that need it, so the command runs as shown', () => {
+    const card = toModelCard({ adapter_id: 'legal-qa', base_model: { name: 'Qwen/Qwen2.5-7B', serving_name: "/models/my qwen's" } },
+      { adapterPath: 'adapters/legal qa' });
+    const command = /```sh\n(vllm serve [\s\S]*?)\n```/.exec(split(card.markdown).body)?.[1] ?? '';
+    expect(command).toBe("vllm serve '/models/my qwen'\\''s' --enable-lora --max-lora-rank 8 \\\n  --lora-modules 'legal-qa=adapters/legal qa'");
+    // What a POSIX shell hands vLLM: one argument per word, spaces and quotes kept.
+    const argv = execFileSync('sh', ['-c', command.replace(/^vllm/, "printf '%s\\n'")], { encoding: 'utf8' });
+    expect(argv.split('\n')).toEqual(['serve', "/models/my qwen's", '--enable-lora', '--max-lora-rank', '8', '--lora-modules', 'legal-qa=adapters/legal qa', '']);
   });
 
   it('warns about a local path, a quantised repo and a missing license', () => {

@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import type { AdapterMetadata, AdapterMetadataInput } from './adapter-metadata-schema.js';
 import { lintBaseModel } from './internal/base-model-lint.js';
 import type { Issue } from './internal/issue.js';
+import { shellQuote } from './internal/shell-quote.js';
 import { parseAdapterMetadata } from './parse-adapter-metadata.js';
 
 /** Options of {@link toModelCard}. */
@@ -159,8 +160,8 @@ function body(meta: AdapterMetadata, options: ToModelCardOptions): string {
   parts.push('', '## Serving with vLLM', '',
     'Start vLLM with the base model and this adapter (the adapter\'s `base_model_name_or_path` must equal the served model):',
     '', '```sh',
-    `vllm serve ${served} --enable-lora --max-lora-rank ${maxLoraRank(meta)} \\`,
-    `  --lora-modules ${meta.adapter_id}=${path}`,
+    `vllm serve ${shellQuote(served)} --enable-lora --max-lora-rank ${maxLoraRank(meta)} \\`,
+    `  --lora-modules ${shellQuote(`${meta.adapter_id}=${path}`)}`,
     '```', '', `Then select the adapter by name in requests, with \`model: "${meta.adapter_id}"\`:`, '', '```sh',
     'curl http://localhost:8000/v1/chat/completions -H "Content-Type: application/json" \\',
     `  -d '${JSON.stringify({ model: meta.adapter_id, messages: [{ role: 'user', content: 'Hello' }] })}'`,

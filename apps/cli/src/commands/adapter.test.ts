@@ -62,6 +62,27 @@ describe('lorakit adapter', () => {
     expect((JSON.parse(readFileSync(join(dir, 'adapter_metadata.json'), 'utf8')) as { adapter_version: string }).adapter_version).toBe('1.1.0');
   });
 
+  it('bump --write changes only adapter_version: no defaults added, keys kept in the user\'s order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-bump-'));
+    const file = join(dir, 'adapter_metadata.json');
+    // Hand-written: no lora_alpha or lora_dropout, so `adapter peft` must keep refusing after the bump.
+    const hand = { base_model: { name: 'org/base' }, adapter_id: 'hand', adapter_version: '1.0.0', notes: 'mine',
+      training: { target_modules: ['q_proj', 'v_proj'], lora_rank: 32 } };
+    writeFileSync(file, JSON.stringify(hand));
+    const r = await runCli(['adapter', 'bump', 'adapter_metadata.json', '--change', 'fix', '--write'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify({ ...hand, adapter_version: '1.0.1' }, null, 2)}\n`);
+    const peft = await runCli(['adapter', 'peft', 'adapter_metadata.json'], { cwd: dir });
+    expect(peft.code).toBe(2);
+    expect(peft.stderr).toContain('has no training.lora_alpha, training.lora_dropout');
+
+    // A file without adapter_version (1.0.0 by default) gets it after adapter_id.
+    writeFileSync(file, JSON.stringify({ adapter_id: 'hand', base_model: { name: 'org/base' } }));
+    expect((await runCli(['adapter', 'bump', 'adapter_metadata.json', '--change', 'data', '--write'], { cwd: dir })).code).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toStrictEqual({ adapter_id: 'hand', adapter_version: '1.1.0', base_model: { name: 'org/base' } });
+    expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')) as object)).toEqual(['adapter_id', 'adapter_version', 'base_model']);
+  });
+
   it('check: an adapter without weights is unservable: exit 1 with the reason', async () => {
     const r = await runCli(['adapter', 'check', 'adapters/legal-v1'], { cwd });
     expect(r.code).toBe(1);

@@ -175,10 +175,15 @@ export async function adapterBumpCommand(args: unknown[], opts: Opts, ctx: Comma
   if (change === undefined) throw new CliError('CLI_USAGE', '--change must be data, fix or base-model');
   const { metadata } = await readMetadata(ctx, file);
   const am = await import('@lorakit/adapter-metadata');
-  const path = resolvePath(ctx.io, file);
   const next = am.nextVersion(metadata, change);
   if (opts['write'] === true) {
-    await am.writeAdapterMetadata(path, { ...metadata, adapter_version: next });
+    // Only adapter_version changes, in place. Writing the parsed metadata would add the model's defaults, and a
+    // lora_alpha or lora_dropout written that way makes `adapter peft` put made-up values in adapter_config.json.
+    const raw = (await readJsonFile(ctx.io, file)) as Record<string, unknown>;
+    const bumped = Object.hasOwn(raw, 'adapter_version')
+      ? { ...raw, adapter_version: next }
+      : { adapter_id: raw['adapter_id'], adapter_version: next, ...raw };
+    await writeTextAtomic(ctx.io, file, `${JSON.stringify(bumped, null, 2)}\n`, { force: true });
     ctx.out.info(`${file}: adapter_version ${metadata.adapter_version} -> ${next}`);
   }
   if (ctx.out.format === 'json') ctx.out.json({ adapter_id: metadata.adapter_id, from: metadata.adapter_version, to: next, written: opts['write'] === true });

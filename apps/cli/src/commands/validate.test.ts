@@ -160,4 +160,18 @@ describe('lorakit validate', () => {
     expect(schema.type).toBe('object');
     expect(schema.required).toEqual(expect.arrayContaining(['instruction', 'output']));
   });
+
+  it('--infer never replaces an existing --schema file without --force', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-cli-'));
+    const out = join(dir, 'schema.json');
+    writeFileSync(out, '{"mine": true}\n');
+    const r = await runCli(['validate', '--infer', '--schema', out, 'valid.jsonl'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`lorakit: ${out}: already exists (pass --force to replace it)\n`);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(out, 'utf8')).toBe('{"mine": true}\n');
+    const forced = await runCli(['validate', '--infer', '--schema', out, '--force', 'valid.jsonl'], { cwd });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toHaveProperty('type', 'object');
+  });
 });

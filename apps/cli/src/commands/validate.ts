@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Issue, Validator } from '@lorakit/schema-validation';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-code.js';
@@ -20,7 +21,10 @@ interface PrintedIssue extends Issue {
   file: string;
 }
 
-/** `lorakit validate [--schema S | --infer] DATA...`: exit 0 when every record is valid, 1 otherwise. */
+/**
+ * `lorakit validate [--schema S | --infer [--schema OUT [--force]]] DATA...`: exit 0 when every record is valid, 1
+ * otherwise. With --infer an existing --schema file is replaced only with --force.
+ */
 export async function validateCommand(args: unknown[], opts: Opts, ctx: CommandContext): Promise<number> {
   const files = args[0] as string[];
   const schemaPath = opts['schema'] as string | undefined;
@@ -35,6 +39,10 @@ export async function validateCommand(args: unknown[], opts: Opts, ctx: CommandC
   if (infer && files.includes('-')) {
     throw new CliError('CLI_USAGE', '--infer reads the data twice and cannot read stdin (-); save it to a file first');
   }
+  // Checked before inference, which reads all the data, rather than only when writing the schema after it.
+  if (infer && schemaPath !== undefined && opts['force'] !== true && existsSync(resolvePath(io, schemaPath))) {
+    throw new CliError('CLI_FILE_EXISTS', `${schemaPath}: already exists (pass --force to replace it)`);
+  }
   for (const file of files) {
     await assertReadableFile(io, file);
     if (file !== '-') await assertJsonl(resolvePath(io, file), displayName(file), 'lorakit validate');
@@ -45,7 +53,7 @@ export async function validateCommand(args: unknown[], opts: Opts, ctx: CommandC
   if (infer) {
     schema = await inferFromFiles(sv, files, ctx);
     if (schemaPath !== undefined) {
-      await writeTextAtomic(io, schemaPath, `${JSON.stringify(schema, null, 2)}\n`, { force: true });
+      await writeTextAtomic(io, schemaPath, `${JSON.stringify(schema, null, 2)}\n`, { force: opts['force'] === true });
       out.info(`inferred schema written to ${schemaPath}`);
     }
   } else {
