@@ -215,7 +215,10 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
           .option('--html <file>', 'write the HTML report here')
           .option('--gate <expr>', 'a gate (repeatable); exit 1 when one fails', collect)
           .option('--force', 'replace an existing output file')
-          .addHelpText('after', examples('lorakit report merge out/part-0/quality_accumulator.json out/part-1/quality_accumulator.json -o merged.json')),
+          .addHelpText(
+            'after',
+            `\nLine numbers (in groups, examples and counts.lines, the highest seen) are those the states were measured with: the\npartitions of one export share the input's numbering, but states of separate files each count from 1, so their\nline lists cannot be told apart (counts and rates still add up).\n${examples('lorakit report merge out/part-0/quality_accumulator.json out/part-1/quality_accumulator.json -o merged.json')}`,
+          ),
       ),
       async () => (await import('./commands/report.js')).reportMergeCommand,
     );

@@ -39,6 +39,19 @@ describe('checkConstrainedDecoding', () => {
     expect(checkConstrainedDecoding(schema, 'outlines')).toMatchObject({ compatible: false, accepted: false });
   });
 
+  it('every backend accepts a oneOf whose branches provably exclude each other', () => {
+    const exclusive = {
+      type: 'object',
+      properties: {
+        id: { oneOf: [{ type: 'string' }, { type: 'integer' }] },
+        shape: schema.properties.shape,
+      },
+    };
+    for (const backend of ['outlines', 'xgrammar', 'guidance'] as const) {
+      expect(checkConstrainedDecoding(exclusive, backend)).toMatchObject({ compatible: true, findings: [] });
+    }
+  });
+
   it('outlines: rejects a typeless schema, joins allOf branches, bounds object keys', () => {
     const report = checkConstrainedDecoding(
       {

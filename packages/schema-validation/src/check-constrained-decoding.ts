@@ -126,7 +126,8 @@ function checkOutlines(node: Obj, path: string, emit: Emit): void {
         : `outlines reads this schema through "${dispatch}" and ignores "${keyword}"`;
     emit(`${path}/${escapeToken(keyword)}`, keyword, 'ignored', why);
   }
-  if (dispatch === 'oneOf') {
+  // Reading oneOf as anyOf is exact when no value can match two branches.
+  if (dispatch === 'oneOf' && Array.isArray(node['oneOf']) && !provablyDisjoint(node['oneOf'])) {
     emit(`${path}/oneOf`, 'oneOf', 'ignored', 'outlines treats oneOf as anyOf: exclusivity is not enforced', false);
   }
   if (dispatch === 'allOf' && Array.isArray(node['allOf']) && node['allOf'].length > 1) {

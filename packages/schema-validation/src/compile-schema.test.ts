@@ -141,6 +141,14 @@ describe('compileSchema', () => {
     ).rejects.toMatchObject({ code: 'SCHEMA_REF_NOT_FOUND' });
   });
 
+  it('reports invalid data whose property name has a lone surrogate instead of throwing, on both engines', async () => {
+    for (const engine of ['ajv', 'hyperjump'] as const) {
+      const v = await compileSchema({ type: 'object', additionalProperties: { type: 'string' } }, { engine });
+      expect(v.validate({ '\ud800': 'x' }).success).toBe(true);
+      expect(v.validate({ '\ud800': 1 }).success).toBe(false);
+    }
+  });
+
   it('rejects an unknown $schema with SCHEMA_UNSUPPORTED_DRAFT', async () => {
     await expect(compileSchema({ $schema: 'http://json-schema.org/draft-04/schema#' })).rejects.toMatchObject({
       code: 'SCHEMA_UNSUPPORTED_DRAFT',
@@ -174,6 +182,21 @@ describe('hostile patterns', () => {
       code: 'SCHEMA_UNSAFE_PATTERN',
       message: expect.stringContaining('#/pattern') as unknown,
     });
+  });
+
+  it('stops `.` at every line terminator, as JavaScript does, on both engines', async () => {
+    for (const extra of [{}, { unevaluatedProperties: false }]) {
+      // Neither pattern is provably linear, so both run on RE2.
+      const v = await compileSchema({
+        properties: { title: { type: 'string', pattern: '^[A-Z].*[.!?]$' }, dots: { type: 'string', pattern: '^(a+)+\\.[.]$' } },
+        ...extra,
+      });
+      expect(v.engine).toBe('unevaluatedProperties' in extra ? 'hyperjump' : 'ajv');
+      expect(v.validate({ title: 'Hello world.' }).success).toBe(true);
+      for (const eol of ['\n', '\r', '\u2028', '\u2029']) expect(v.validate({ title: `Hello${eol}world.` }).success).toBe(false);
+      expect(v.validate({ dots: 'aa..' }).success).toBe(true);
+      expect(v.validate({ dots: 'aaxx' }).success).toBe(false);
+    }
   });
 
   it('follows JavaScript semantics for \\uXXXX escapes and Unicode \\s', async () => {

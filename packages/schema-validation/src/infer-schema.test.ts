@@ -65,6 +65,30 @@ describe('inferSchema', () => {
     for (const row of rows) expect(validator.validate(JSON.parse(JSON.stringify(row))).success).toBe(true);
   });
 
+  it('describes a "__proto__" property of parsed JSON like any other', async () => {
+    const schema = inferSchema([JSON.parse('{"__proto__":{"x":1},"a":"s"}')], { lengthBounds: false });
+    expect(JSON.parse(JSON.stringify(schema))).toMatchObject({
+      required: ['__proto__', 'a'],
+      properties: { ['__proto__']: { type: 'object', required: ['x'], properties: { x: { type: 'integer' } } } },
+    });
+    const validator = await compileSchema(schema);
+    expect(validator.validate(JSON.parse('{"__proto__":{"x":2},"a":"t"}')).success).toBe(true);
+    const result = validator.validate(JSON.parse('{"__proto__":"no object","a":"t"}'));
+    expect(result.success ? [] : result.issues.map((i) => [i.code, i.path])).toEqual([['invalid_type', '/__proto__']]);
+  });
+
+  it('leaves out a property whose name has a lone surrogate, so the schema still compiles on both engines', async () => {
+    const rows = [{ '\ud800': 1, a: 'x' }];
+    const schema = inferSchema(rows, { lengthBounds: false });
+    expect(schema).toMatchObject({ properties: { a: { type: 'string' } }, required: ['a'] });
+    expect(Object.keys(schema['properties'] as object)).toEqual(['a']);
+    expect(schema['$comment']).toContain('"\\ud800"');
+    for (const engine of ['ajv', 'hyperjump'] as const) {
+      const validator = await compileSchema(schema, { engine });
+      expect(validator.validate(rows[0]).success).toBe(true);
+    }
+  });
+
   it('describes values nested deeper than 64 levels as anything, however deep', async () => {
     let deep: unknown = 'leaf';
     for (let i = 0; i < 10_000; i++) deep = [deep];

@@ -60,6 +60,8 @@ export interface SchemaInferrer {
 // and describing it recursively would overflow the stack.
 const MAX_DEPTH = 64;
 
+const LONE_SURROGATE = /\p{Cs}/u;
+
 const FORMATS = ['uuid', 'date-time', 'date', 'email', 'uri'] as const;
 type DetectedFormat = (typeof FORMATS)[number];
 
@@ -219,14 +221,25 @@ export function createSchemaInferrer(options: InferSchemaOptions = {}): SchemaIn
     if (types.length === 0) return {};
     out['type'] = types.length === 1 ? types[0] : types;
     if (node.objects > 0) {
-      const properties: Record<string, JsonSchemaObject> = {};
+      const properties: [string, JsonSchemaObject][] = [];
       const required: string[] = [];
+      const unlisted: string[] = [];
       for (const [key, child] of node.properties) {
-        properties[key] = describe(child);
+        // ajv and hyperjump put property names into URIs and throw on a lone surrogate, so a schema naming one
+        // cannot be compiled; the object stays open to it instead.
+        if (LONE_SURROGATE.test(key)) {
+          unlisted.push(JSON.stringify(key));
+          continue;
+        }
+        properties.push([key, describe(child)]);
         if (child.count / node.objects >= requiredThreshold) required.push(key);
       }
-      out['properties'] = properties;
+      // fromEntries defines each key as an own property; assigning `__proto__` would set the prototype instead.
+      out['properties'] = Object.fromEntries(properties);
       if (required.length > 0) out['required'] = required;
+      if (unlisted.length > 0) {
+        out['$comment'] = `not listed (lone surrogate in the name, which JSON Schema validators cannot address): ${unlisted.join(', ')}`;
+      }
     }
     if (node.arrays > 0 && node.items !== undefined && node.items.count > 0) out['items'] = describe(node.items);
     const s = node.strings;

@@ -100,6 +100,73 @@ export { row, first, extra };
     expect(await typeCheck(usage)).toBe('');
   }, 60_000);
 
+  it('resolves $refs inside an embedded $id resource against that resource, not the document root', async () => {
+    const source = await toTypeScript({
+      $id: 'https://ex.com/root.json',
+      title: 'Root',
+      type: 'object',
+      required: ['name', 'sub', 'viaUri', 'odd'],
+      properties: {
+        name: { $ref: '#/$defs/t' },
+        sub: {
+          $id: 'sub.json',
+          $defs: { t: { type: 'integer' } },
+          type: 'object',
+          required: ['v'],
+          properties: { v: { $ref: '#/$defs/t' } },
+        },
+        viaUri: { $ref: 'sub.json#/$defs/t' },
+        odd: { $ref: '#/$defs/a%20b%25' },
+      },
+      $defs: { t: { type: 'string' }, 'a b%': { enum: ['x'] } },
+    });
+    const usage = `${source}
+const root: Root = { name: 'n', sub: { v: 1 }, viaUri: 2, odd: 'x' };
+// @ts-expect-error v is sub.json's t, an integer
+const v: Root['sub']['v'] = 'n';
+// @ts-expect-error viaUri is sub.json's t too
+const viaUri: Root['viaUri'] = 'n';
+// @ts-expect-error name is the root's t, a string
+const name: Root['name'] = 1;
+export { root, v, viaUri, name };
+`;
+    expect(await typeCheck(usage)).toBe('');
+  }, 60_000);
+
+  it('names the root type after the name option, not its $id; the title still wins', async () => {
+    const schema = {
+      $id: 'https://ex.com/record.json',
+      type: 'object',
+      properties: { a: { $ref: 'https://ex.com/record.json#/$defs/a' } },
+      $defs: { a: { type: 'string' } },
+    };
+    const named = await toTypeScript(schema, { name: 'TrainingRecord' });
+    expect(named).toContain('export interface TrainingRecord {');
+    expect(named).toMatch(/a\?: A;/);
+    expect(await toTypeScript({ ...schema, title: 'Titled' }, { name: 'TrainingRecord' })).toContain('export interface Titled {');
+  });
+
+  it('declares true as unknown and false or an unsatisfiable schema as never', async () => {
+    const sources = await Promise.all([
+      toTypeScript(true, { name: 'Anything' }),
+      toTypeScript(false, { name: 'Nothing' }),
+      toTypeScript({ not: {} }, { name: 'NotAnything' }),
+      toTypeScript({ type: 'object', properties: { any: true, none: false, never: { not: true } } }, { name: 'Row' }),
+    ]);
+    const usage = `${sources.join('\n')}
+const anything: Anything = null;
+const row: Row = { any: null };
+// @ts-expect-error nothing satisfies false
+const nothing: Nothing = {};
+// @ts-expect-error nothing satisfies not: {}
+const notAnything: NotAnything = {};
+// @ts-expect-error nothing satisfies not: true
+const never: Row['never'] = {};
+export { anything, row, nothing, notAnything, never };
+`;
+    expect(await typeCheck(usage)).toBe('');
+  }, 60_000);
+
   it('names a $ref to an anchor the schema does not have', async () => {
     await expect(toTypeScript({ properties: { a: { $ref: '#nowhere' } } })).rejects.toMatchObject({
       code: 'SCHEMA_REF_NOT_FOUND',

@@ -1,12 +1,12 @@
 import { SchemaValidationError } from './errors.js';
-import { escapeToken } from './internal/json-pointer.js';
+import { escapeToken, getAtPointer } from './internal/json-pointer.js';
 import { loadPeer } from './internal/load-peer.js';
 
 /** Options of {@link toTypeScript}. */
 export interface ToTypeScriptOptions {
   /**
    * Name of the root type (the schema's `title` wins when present, as json-schema-to-typescript does).
-   * @default 'Record'
+   * @default the name json-schema-to-typescript makes of the root `$id`, else 'Record'
    */
   name?: string;
   /**
@@ -39,7 +39,7 @@ const SUBSCHEMA_ONE = new Set([
   'additionalProperties', 'additionalItems', 'unevaluatedProperties', 'unevaluatedItems', 'contains', 'propertyNames',
   'not', 'if', 'then', 'else',
 ]);
-// Any base works: it only scopes `$anchor`s to the `$id` resource they sit in.
+// Any base works: it only scopes `$ref`s and `$anchor`s to the `$id` resource they sit in.
 const ROOT_URI = 'https://lorakit.invalid/schema.json';
 
 function isObj(v: unknown): v is Obj {
@@ -64,31 +64,53 @@ function resolveUri(ref: string, base: string): string | undefined {
 }
 
 /**
- * Rewrites, in place, what json-schema-to-typescript 16 does not read: 2020-12 tuples (`prefixItems` + `items`)
- * become the draft-07 form it turns into TS tuples (`items: [...]` + `additionalItems`, `true` when the tuple is
- * open), and `$ref`s to a `$anchor` become JSON pointers (its ref parser knows no anchors). JSON-pointer `$ref`s
- * into a tuple (`#/$defs/pair/prefixItems/0`) follow the subschema they name to its new place.
+ * A root-document JSON pointer as a URI fragment. The ref parser percent-decodes each token, and URL parsing drops
+ * tabs, newlines and trailing spaces, so everything outside the characters a fragment holds verbatim is encoded.
  */
-function prepareSchema(root: Obj): void {
+function toFragment(pointer: string): string {
+  return `#${pointer.replace(/[^\w\-.~!$&'()*+,;=:@/]+/g, (s) => {
+    try {
+      return encodeURIComponent(s);
+    } catch {
+      return s; // a lone surrogate has no encoding; the ref parser fails on it either way
+    }
+  })}`;
+}
+
+/**
+ * Rewrites, in place, what json-schema-to-typescript 16 does not read:
+ * - 2020-12 tuples (`prefixItems` + `items`) become the draft-07 form it turns into TS tuples (`items: [...]` +
+ *   `additionalItems`, `true` when the tuple is open);
+ * - every `$ref` into the schema becomes a JSON pointer from the document root: its ref parser knows no `$id`
+ *   (it resolves `#/$defs/t` inside an embedded resource from the root) and no `$anchor`. Pointers follow a
+ *   subschema a tuple rewrite moves (`#/$defs/pair/prefixItems/0`). `$ref`s to other documents stay as they are;
+ * - `true`/`false` at the root and unsatisfiable schemas (`not: {}`) get a `tsType` (`unknown`/`never`), which it
+ *   would otherwise declare as an object type.
+ *
+ * `original` is the schema as written, where the `$ref`s' pointers are looked up.
+ */
+function prepareSchema(root: Obj, original: unknown): void {
+  // Schema resources (`$id`) by absolute URI: where they sit in the schema as written.
+  const resources = new Map<string, string>([[ROOT_URI, '']]);
   const anchors = new Map<string, string>();
-  const anchorRefs: { node: Obj; uri: string; at: string }[] = [];
   // Root-document pointers of the subschemas a tuple rewrite moves: old pointer to new.
   const moved = new Map<string, string>();
-  const pointerRefs: { node: Obj; pointer: string }[] = [];
+  const refs: { node: Obj; uri: string; at: string }[] = [];
   // `path` is where the node will be, `was` where it is: they differ below a rewritten tuple.
   const visit = (node: unknown, base: string, path: string, was: string): void => {
     if (!isObj(node)) return;
     if (was !== path) moved.set(was, path);
     let here = base;
-    if (typeof node['$id'] === 'string' && !node['$id'].startsWith('#')) here = resolveUri(node['$id'], base) ?? base;
-    if (typeof node['$anchor'] === 'string') anchors.set(`${here}#${node['$anchor']}`, `#${path}`);
-    const ref = node['$ref'];
-    if (typeof ref === 'string' && !/#(\/|$)/.test(ref) && ref.includes('#')) {
-      const uri = resolveUri(ref, here);
-      if (uri !== undefined) anchorRefs.push({ node, uri, at: `#${path}/$ref` });
-    } else if (typeof ref === 'string' && ref.startsWith('#/') && here === ROOT_URI) {
-      pointerRefs.push({ node, pointer: ref.slice(1) });
+    if (typeof node['$id'] === 'string' && !node['$id'].startsWith('#')) {
+      here = (resolveUri(node['$id'], base) ?? base).replace(/#.*$/s, '');
+      resources.set(here, was);
     }
+    if (typeof node['$anchor'] === 'string') anchors.set(`${here}#${node['$anchor']}`, path);
+    if (typeof node['$ref'] === 'string') {
+      const uri = resolveUri(node['$ref'], here);
+      if (uri !== undefined) refs.push({ node, uri, at: `#${was}/$ref` });
+    }
+    if (node['not'] === true || (isObj(node['not']) && Object.keys(node['not']).length === 0)) node['tsType'] = 'never';
     const tuple = Array.isArray(node['prefixItems']) ? node['prefixItems'] : undefined;
     for (const [key, value] of Object.entries(node)) {
       const token = escapeToken(key);
@@ -113,30 +135,36 @@ function prepareSchema(root: Obj): void {
     }
   };
   visit(root, ROOT_URI, '', '');
-  for (const { node, pointer } of pointerRefs) {
-    const to = moved.get(decodeFragment(pointer));
-    if (to !== undefined) node['$ref'] = `#${to}`;
-  }
-  for (const { node, uri, at } of anchorRefs) {
-    const pointer = anchors.get(uri);
-    if (pointer === undefined) {
+  for (const { node, uri, at } of refs) {
+    const hash = uri.indexOf('#');
+    const resource = resources.get(hash === -1 ? uri : uri.slice(0, hash));
+    if (resource === undefined) continue;
+    const fragment = hash === -1 ? '' : uri.slice(hash + 1);
+    let target: string | undefined;
+    if (fragment === '' || fragment.startsWith('/')) {
+      const pointer = resource + decodeFragment(fragment);
+      if (getAtPointer(original, pointer) !== undefined) target = moved.get(pointer) ?? pointer;
+    } else {
+      target = anchors.get(uri);
+    }
+    if (target === undefined) {
       throw new SchemaValidationError(
         'SCHEMA_REF_NOT_FOUND',
-        `toTypeScript: $ref "${String(node['$ref'])}" at ${at} names no $anchor in the schema (references are never fetched)`,
+        `toTypeScript: $ref "${String(node['$ref'])}" at ${at} names nothing in the schema (references are never fetched)`,
       );
     }
-    node['$ref'] = pointer;
+    node['$ref'] = toFragment(target);
   }
 }
 
 /**
  * Generates TypeScript declarations for a schema with json-schema-to-typescript, an optional peer dependency
- * (`npm install json-schema-to-typescript@^16`). `$ref`s (JSON pointers and `$anchor`s) are resolved inside the
- * schema only, never fetched. `prefixItems` become TS tuples (`[string, number]`, open ones `[string, number,
- * ...unknown[]]`).
+ * (`npm install json-schema-to-typescript@^16`). `$ref`s (JSON pointers and `$anchor`s) are resolved against the
+ * `$id` resource they sit in, inside the schema only, never fetched. `prefixItems` become TS tuples
+ * (`[string, number]`, open ones `[string, number, ...unknown[]]`).
  *
  * @throws {SchemaValidationError} `SCHEMA_DEPENDENCY_MISSING` when json-schema-to-typescript is not installed;
- *   `SCHEMA_REF_NOT_FOUND` for a `$ref` to an anchor the schema does not have; `SCHEMA_INVALID` when
+ *   `SCHEMA_REF_NOT_FOUND` for a `$ref` into the schema that names nothing there; `SCHEMA_INVALID` when
  *   json-schema-to-typescript cannot convert the schema.
  * @example
  * ```ts
@@ -150,8 +178,11 @@ export async function toTypeScript(schema: object | boolean, options: ToTypeScri
     'toTypeScript',
     '^16',
   );
-  const input = (typeof schema === 'boolean' ? (schema ? {} : { not: {} }) : structuredClone(schema)) as Obj;
-  prepareSchema(input);
+  const input = (typeof schema === 'boolean' ? { tsType: schema ? 'unknown' : 'never' } : structuredClone(schema)) as Obj;
+  prepareSchema(input, schema);
+  // json-schema-to-typescript names the root type after its title, else its $id, else the name passed; a name
+  // given here should lose only to the title. The $refs no longer need the $id: they are root pointers now.
+  if (options.name !== undefined && input['title'] === undefined) delete input['$id'];
   try {
     return await lib.compile(input, options.name ?? 'Record', {
       bannerComment: options.bannerComment ?? '',

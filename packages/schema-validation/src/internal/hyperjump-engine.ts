@@ -6,6 +6,7 @@ import { getAtPointer } from './json-pointer.js';
 import { toIssues } from './messages.js';
 import { EXTRA_FORMATS } from './formats.js';
 import { compileSafePattern } from './safe-regexp.js';
+import { isStackOverflow } from './stack-overflow.js';
 
 type Core = typeof HyperjumpCore;
 
@@ -193,15 +194,19 @@ export async function compileWithHyperjump(
     core.setShouldValidateFormat(assertFormats ? true : undefined);
     try {
       const json = value as Parameters<HyperjumpValidator>[0];
+      let units: OutputUnit[];
       try {
         if (validator(json).valid) return { success: true, data: value };
+        const output = validator(json, 'BASIC');
+        units = output.valid ? [] : (output.errors ?? []);
       } catch (error) {
-        // A format check of the engine that throws on odd input must not turn invalid data into a crash.
+        // The caller reports an overflow as too_deep, as it does for ajv.
+        if (isStackOverflow(error)) throw error;
+        // Neither a format check that throws on odd input nor the output's URI of a property whose name has a lone
+        // surrogate (encodeURI throws) may turn invalid data into a crash.
         const message = `cannot be validated: ${(error as Error).message}`;
         return { success: false, issues: [{ code: 'other', path: '', message }] };
       }
-      const output = validator(json, 'BASIC');
-      const units = output.valid ? [] : (output.errors ?? []);
       const kept = units.filter((u) => !isPropagated(u, units));
       const issues = kept.flatMap((u) => unitToIssues(u, rootUri, resources, value));
       return { success: false, issues: issues.length > 0 ? issues : [{ code: 'other', path: '', message: 'does not match the schema' }] };

@@ -11,8 +11,10 @@ export interface RegExpLike {
 const JS_SPACE =
   '\\t\\n\\x{0b}\\f\\r \\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}';
 
+const DOT = '[^\\n\\r\\x{2028}\\x{2029}]';
+
 /**
- * Rewrites the ECMA-262 escapes RE2 spells differently (`\uXXXX`, `\u{X}`, Unicode `\s`). Returns undefined when
+ * Rewrites the ECMA-262 syntax RE2 reads differently (`\uXXXX`, `\u{X}`, Unicode `\s`, `.`). Returns undefined when
  * the pattern uses something the rewrite cannot express, so the caller falls back to the native engine.
  */
 function toRe2Syntax(pattern: string): string | undefined {
@@ -56,6 +58,10 @@ function toRe2Syntax(pattern: string): string | undefined {
     }
     if (inClass) {
       if (ch === ']') inClass = false;
+    } else if (ch === '.') {
+      // ECMA-262's `.` (no `s` flag) stops at every line terminator; RE2's only at \n.
+      out += DOT;
+      continue;
     } else if (ch === '[') {
       inClass = true;
       // JavaScript allows a leading ']' to close an empty class; RE2 reads it as a literal.
