@@ -47,13 +47,19 @@ export const LimitsSchema = z
     rate_limit_window_ms: z.number().int().positive().default(60_000).describe('Rate-limit window, milliseconds.'),
     job_concurrency: z.number().int().positive().default(2).describe('Export jobs running at once; later jobs queue.'),
     page_size_max: z.number().int().positive().default(200).describe('Largest `limit` of a paginated listing.'),
+    shutdown_grace_ms: z
+      .number()
+      .int()
+      .min(0)
+      .default(10_000)
+      .describe('On SIGINT/SIGTERM, how long requests in flight (proxied streams, exports) may finish before their connections are closed, milliseconds.'),
   })
   .strict();
 
 /** The vLLM OpenAI-compatible upstream of the proxy. */
 export const UpstreamSchema = z
   .object({
-    url: z.url().describe('Base URL of vLLM\'s OpenAI-compatible server, e.g. http://127.0.0.1:8000 (no /v1).'),
+    url: z.url().describe('Base URL of vLLM\'s OpenAI-compatible server, e.g. http://127.0.0.1:8000 (a trailing /v1 is accepted).'),
     api_key_env: z.string().min(1).optional().describe('Environment variable with the API key vLLM expects (--api-key).'),
     timeout_ms: z.number().int().positive().default(600_000).describe('Abort an upstream request after this long.'),
   })

@@ -49,8 +49,10 @@ export interface CreateServerOptions {
 }
 
 function resolveUpstream(options: CreateServerOptions, env: NodeJS.ProcessEnv): Upstream | undefined {
-  const url = options.upstreamUrl ?? options.config.upstream?.url;
-  if (url === undefined) return undefined;
+  const given = options.upstreamUrl ?? options.config.upstream?.url;
+  if (given === undefined) return undefined;
+  // The proxy appends /v1/...: a URL given as vLLM's OpenAI base (…/v1) would otherwise reach /v1/v1/….
+  const url = given.replace(/\/+$/, '').replace(/\/v1$/, '');
   const keyEnv = options.config.upstream?.api_key_env;
   return { url, apiKey: keyEnv ? env[keyEnv] : undefined, timeoutMs: options.config.upstream?.timeout_ms ?? 600_000 };
 }

@@ -151,7 +151,14 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       const stop = async () => {
         if (stopping) return;
         stopping = true;
-        await app.close();
+        // close() stops accepting and waits for requests in flight; a stalled proxied stream would hold it for
+        // upstream.timeout_ms, so after the grace period their connections are cut.
+        const grace = setTimeout(() => app.server.closeAllConnections(), start.config.limits.shutdown_grace_ms);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(grace);
+        }
         resolveExit(0);
       };
       if (options.signals !== false) {

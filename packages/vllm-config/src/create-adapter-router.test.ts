@@ -147,3 +147,50 @@ describe('createAdapterRouter: confidence, threshold and fallback', () => {
     expect(extended.route('Verwaltungsgericht').model).toBe('legal-de');
   });
 });
+
+describe('createAdapterRouter: versions and repeated terms', () => {
+  const legal: RouterAdapter = { adapter_id: 'legal', task: { keywords: ['anwalt'] } };
+
+  it('routes on the newest version of an adapter only, so versions do not add up', () => {
+    const med = (version: string, keywords: string[]): RouterAdapter => ({ adapter_id: 'med', adapter_version: version, task: { keywords } });
+    const r = createAdapterRouter([med('1.0.0', ['schmerz']), med('1.1.0', ['schmerz']), legal], { baseModel: 'b' });
+    const tie = r.route('Mein Anwalt hat Kopfschmerzen');
+    expect(tie.scores).toEqual([{ adapter: 'med', score: 1 }, { adapter: 'legal', score: 1 }]);
+    expect(tie).toMatchObject({ model: 'b', fallback: true, confidence: 0.25 });
+    // 1.10.0 is newer than 1.9.0 (semver, not string order); a pre-release counts only while there is no release.
+    const newest = createAdapterRouter([med('1.10.0', ['therapie']), med('1.9.0', ['schmerz']), med('2.0.0-rc.1', ['arzt'])], { baseModel: 'b' });
+    expect(newest.route('Kopfschmerzen beim Arzt').matches).toEqual([]);
+    expect(newest.route('Welche Therapie?').model).toBe('med');
+    expect(createAdapterRouter([med('2.0.0-rc.1', ['arzt'])], { baseModel: 'b' }).route('beim Arzt').model).toBe('med');
+  });
+
+  it('counts a term once however often the metadata repeats it: one keyword gives 0.5', () => {
+    const r = createAdapterRouter([{ adapter_id: 'med', task: { domain: 'schmerz', keywords: ['schmerz', 'Schmerz'] } }], { baseModel: 'b' });
+    const one = r.route('Ich habe Kopfschmerzen');
+    expect(one.matches).toHaveLength(1);
+    expect(one.scores).toEqual([{ adapter: 'med', score: 1 }]);
+    expect(one.confidence).toBe(0.5);
+  });
+});
+
+describe('createAdapterRouter: bounded text', () => {
+  it('reads only the first maxTextLength characters (default 8192), so routing time is bounded', () => {
+    const filler = 'Wetter '.repeat(1200); // 8400 characters
+    expect(router.route(`Anwalt ${filler}`).model).toBe('legal-de');
+    expect(router.route(`${filler}Anwalt`).matches).toEqual([]);
+    const long = createAdapterRouter(adapters, { baseModel: 'b', maxTextLength: 10_000 });
+    expect(long.route(`${filler}Anwalt`).model).toBe('legal-de');
+  });
+
+  it('cuts the text back to a whitespace, never inside a word', () => {
+    // Cut at 17 characters "Klagenfurt" would become "Klage", a keyword.
+    const r = createAdapterRouter(adapters, { baseModel: 'b', maxTextLength: 17 });
+    expect(r.route('Mein Anwalt Klagenfurt').matches.map((m) => m.term)).toEqual(['anwalt']);
+  });
+
+  it('finds words across the pieces the text is segmented in', () => {
+    // "Rechtsanwalt" spans characters 1022..1034, across the first 1024-character piece.
+    const r = router.route(`${'Wetter '.repeat(146)}Rechtsanwalt`);
+    expect(r.matches.map((m) => [m.term, m.word]).sort()).toEqual([['anwalt', 'Rechtsanwalt'], ['recht', 'Rechtsanwalt']]);
+  });
+});

@@ -1,11 +1,14 @@
 import type { AdapterMetadata } from '@lorakit/adapter-metadata';
+import semver from 'semver';
 import { GERMAN_COMPOUND_PARTS, INFLECTIONS, LINKING_ELEMENTS } from './internal/german-compound-parts.js';
 
 /**
  * What the router reads of an adapter's metadata: `adapter_id` is the vLLM model name it routes to; an adapter whose
- * `base_model.name` is not the served base model is never chosen.
+ * `base_model.name` is not the served base model is never chosen; of several versions of one `adapter_id`, only the
+ * newest (`adapter_version`) counts.
  */
-export type RouterAdapter = Pick<AdapterMetadata, 'adapter_id' | 'task'> & Partial<Pick<AdapterMetadata, 'base_model'>>;
+export type RouterAdapter = Pick<AdapterMetadata, 'adapter_id' | 'task'> &
+  Partial<Pick<AdapterMetadata, 'base_model' | 'adapter_version'>>;
 
 /** Options of {@link createAdapterRouter}. */
 export interface AdapterRouterOptions {
@@ -28,6 +31,12 @@ export interface AdapterRouterOptions {
   compoundParts?: readonly string[] | undefined;
   /** Stems that may be followed by any compound member, not only known ones. @default 6 (characters) */
   openTailMinLength?: number | undefined;
+  /**
+   * `route(text)` reads only the first this many characters of `text` (cut back to a whitespace so no word is
+   * cut in two): the time to route grows with the text, and the start of a request names its subject.
+   * @default 8192
+   */
+  maxTextLength?: number | undefined;
 }
 
 /** How a rule term met a query word. */
@@ -73,6 +82,29 @@ interface Rule {
 
 const WEIGHTS: Record<RouteMatch['source'], number> = { keyword: 1, domain: 1, type: 0.5 };
 const MIN_PART = 3;
+// Intl.Segmenter slows down with the square of its input on Node 20 (V8): 16k words take seconds. Pieces of this
+// many characters keep segmenting linear in the text length.
+const SEGMENT_PIECE = 1024;
+const WHITESPACE = /\s/;
+
+/** The end of `s.slice(from, from + max)`, moved back to just after a whitespace unless one word fills it all. */
+function cutAtWhitespace(s: string, from: number, max: number): number {
+  const end = from + max;
+  if (end >= s.length) return s.length;
+  for (let cut = end; cut > from; cut--) if (WHITESPACE.test(s[cut - 1] as string)) return cut;
+  return end;
+}
+
+/** Whether version `a` is newer than `b`: a release before any pre-release, then semver; unparsable is oldest. */
+function isNewerVersion(a: string | undefined, b: string | undefined): boolean {
+  const va = a === undefined ? null : semver.valid(a);
+  const vb = b === undefined ? null : semver.valid(b);
+  if (va === null) return false;
+  if (vb === null) return true;
+  const releaseA = semver.prerelease(va) === null;
+  const releaseB = semver.prerelease(vb) === null;
+  return releaseA === releaseB ? semver.gt(va, vb) : releaseA;
+}
 
 /**
  * Creates a router choosing among adapters by their metadata (`task.keywords`, `task.domain`, `task.type`). Only
@@ -89,7 +121,13 @@ const MIN_PART = 3;
  * (after "bauch"), while "gerecht" never matches "recht" and "Bauch" never matches "bau". Known members are the
  * built-in German list, every rule term and `compoundParts`.
  *
- * Scoring: each distinct matched term adds its weight (keyword 1, domain 1, task type 0.5) to its adapter. The
+ * Only the first `maxTextLength` characters (default 8192) of a text are read.
+ *
+ * Several entries with one `adapter_id` are versions of one adapter (vLLM serves one per name): only the newest
+ * `adapter_version` is used (a release before pre-releases, as npm's `latest`).
+ *
+ * Scoring: each distinct matched term adds its weight (keyword 1, domain 1, task type 0.5) to its adapter; terms
+ * that fold to the same words ("Schmerz", "schmerz") are one term. The
  * confidence is `best / Σ scores × (1 − 0.5^best)`: one unambiguous keyword gives 0.5, two give 0.75, a tie
  * halves it. Below `threshold` the base model answers, and `reason` says why.
  * @example
@@ -105,25 +143,41 @@ export function createAdapterRouter(adapters: readonly RouterAdapter[], options:
   const threshold = options.threshold ?? 0.5;
   const openTail = options.openTailMinLength ?? 6;
   const fallbackModel = options.servedModelName ?? options.baseModel;
+  const maxTextLength = options.maxTextLength ?? 8192;
   const segmenter = new Intl.Segmenter(locale, { granularity: 'word' });
   const fold = (s: string) => s.normalize('NFC').toLocaleLowerCase(locale).replaceAll('ß', 'ss');
   const words = (s: string): { folded: string; original: string }[] => {
     const out: { folded: string; original: string }[] = [];
-    for (const seg of segmenter.segment(s.normalize('NFC'))) {
-      if (seg.isWordLike === true) out.push({ folded: fold(seg.segment), original: seg.segment });
+    const text = s.normalize('NFC');
+    for (let at = 0; at < text.length; ) {
+      const end = cutAtWhitespace(text, at, SEGMENT_PIECE);
+      for (const seg of segmenter.segment(text.slice(at, end))) {
+        if (seg.isWordLike === true) out.push({ folded: fold(seg.segment), original: seg.segment });
+      }
+      at = end;
     }
     return out;
   };
 
   // An adapter is a LoRA delta of one base model; vLLM cannot apply it to another.
   const served = options.baseModel.toLowerCase();
-  const rules: Rule[] = [];
+  const newest = new Map<string, RouterAdapter>();
   for (const a of adapters) {
     if (a.base_model !== undefined && a.base_model.name.toLowerCase() !== served) continue;
+    const seen = newest.get(a.adapter_id);
+    if (seen === undefined || isNewerVersion(a.adapter_version, seen.adapter_version)) newest.set(a.adapter_id, a);
+  }
+  const rules: Rule[] = [];
+  for (const a of newest.values()) {
+    // A term counts once per adapter however often the metadata repeats it (as keyword and domain, or in two cases).
+    const terms = new Set<string>();
     const add = (term: string | undefined, source: RouteMatch['source']) => {
       if (term === undefined) return;
       const tokens = words(term).map((w) => w.folded);
-      if (tokens.length > 0) rules.push({ adapter: a.adapter_id, term, source, weight: WEIGHTS[source], tokens });
+      const key = tokens.join(' ');
+      if (tokens.length === 0 || terms.has(key)) return;
+      terms.add(key);
+      rules.push({ adapter: a.adapter_id, term, source, weight: WEIGHTS[source], tokens });
     };
     for (const k of a.task.keywords ?? []) add(k, 'keyword');
     add(a.task.domain, 'domain');
@@ -177,7 +231,7 @@ export function createAdapterRouter(adapters: readonly RouterAdapter[], options:
 
   return {
     route(text: string): RouteResult {
-      const query = words(text);
+      const query = words(text.slice(0, cutAtWhitespace(text, 0, maxTextLength)));
       const starts = query.map((w) => memberStarts(w.folded));
       const matches: RouteMatch[] = [];
       const score = new Map<string, number>();

@@ -80,4 +80,23 @@ describe('createVllmClient against a vLLM-shaped server', () => {
     await new Promise<void>((resolve) => probe.close(() => resolve()));
     await expect(createVllmClient({ baseUrl: `http://127.0.0.1:${port}` }).listModels()).rejects.toMatchObject({ code: 'VLLM_CONNECTION_FAILED' });
   });
+
+  it('reports a body that stalls past timeoutMs as VLLM_CONNECTION_FAILED, not a raw TimeoutError', async () => {
+    const { createServer: createHttpServer } = await import('node:http');
+    const stalled = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"data":[');
+    });
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    const { port } = stalled.address() as { port: number };
+    try {
+      await expect(createVllmClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 200 }).listModels()).rejects.toMatchObject({
+        code: 'VLLM_CONNECTION_FAILED',
+        message: expect.stringContaining('broke off'),
+      });
+    } finally {
+      stalled.closeAllConnections();
+      stalled.close();
+    }
+  });
 });

@@ -141,7 +141,8 @@ function refuseLoraName(request: Record<string, unknown>): void {
  * `lora_name` request field; passing one is refused before anything is sent). HTTP failures become
  * {@link VllmConfigError}s: 404 → `VLLM_MODEL_NOT_FOUND`, 400 "already loaded" → `VLLM_ADAPTER_ALREADY_LOADED`,
  * missing runtime routes → `VLLM_RUNTIME_UPDATES_DISABLED`, 401/403 → `VLLM_UNAUTHORIZED`, other 4xx →
- * `VLLM_BAD_REQUEST`, 5xx → `VLLM_UPSTREAM_ERROR`, no answer → `VLLM_CONNECTION_FAILED`.
+ * `VLLM_BAD_REQUEST`, 5xx → `VLLM_UPSTREAM_ERROR`, no answer or a body cut off (refused, timeout, reset) →
+ * `VLLM_CONNECTION_FAILED`.
  * @example
  * const vllm = createVllmClient({ baseUrl: 'http://127.0.0.1:8000', apiKey: process.env.VLLM_API_KEY });
  * await vllm.loadAdapter({ name: 'legal-de', path: '/adapters/legal-de' });
@@ -167,7 +168,13 @@ export function createVllmClient(options: VllmClientOptions): VllmClient {
     } catch (cause) {
       throw new VllmConfigError('VLLM_CONNECTION_FAILED', `${method} ${url}: no answer (${(cause as Error).message})`, { cause });
     }
-    const text = await response.text();
+    let text: string;
+    try {
+      // The timeout covers the body too: a server that sends headers and then stalls fails here.
+      text = await response.text();
+    } catch (cause) {
+      throw new VllmConfigError('VLLM_CONNECTION_FAILED', `${method} ${url}: the answer broke off (${(cause as Error).message})`, { cause });
+    }
     let json: unknown;
     try {
       json = text === '' ? undefined : JSON.parse(text);

@@ -50,6 +50,14 @@ describe('toKubernetesManifest: adapter directories', () => {
     expect(docs[0]?.spec?.template?.spec.volumes.map((v) => v.name)).toEqual(['dshm', 'adapters']);
     expect(() => toKubernetesManifest({ model: 'Qwen/Qwen2.5-7B-Instruct', adapters: [{ name: 'sql', path: 'acme/sql-lora' }] })).not.toThrow();
   });
+
+  it('takes ./ and ../ paths as local directories the pod would not have, with or without a claim', () => {
+    for (const path of ['./w/legal', '../w/legal', '~/w/legal', '.']) {
+      const config = { model: 'Qwen/Qwen2.5-7B-Instruct', adapters: [{ name: 'legal', path }] };
+      expect(() => toKubernetesManifest(config), path).toThrow(`the pod would not have ${path}`);
+      expect(() => toKubernetesManifest({ ...config, adapterVolumeClaim: 'loras' }), path).toThrow(/must be under \/adapters/);
+    }
+  });
 });
 
 describe('toComposeService', () => {
@@ -64,6 +72,19 @@ describe('toComposeService', () => {
     expect(svc?.environment).toEqual({ VLLM_ALLOW_RUNTIME_LORA_UPDATING: 'True' });
     expect(svc?.volumes).toContain('/adapters/legal-de:/adapters/legal-de:ro');
     expect(svc?.deploy.resources.reservations.devices[0]).toMatchObject({ count: 1, capabilities: ['gpu'] });
+  });
+
+  it('refuses a relative local adapter path, which it could not mount at the same path', () => {
+    const config = { model: 'm', adapters: [{ name: 'hub', path: 'acme/sql-lora' }, { name: 'legal', path: './w/legal' }] };
+    expect(() => toComposeService(config)).toThrow(
+      expect.objectContaining({
+        code: 'VLLM_CONFIG_INVALID',
+        message: expect.stringContaining('write ./w/legal as an absolute path'),
+        issues: [expect.objectContaining({ code: 'adapter_path_relative', path: '/adapters/1/path' })],
+      }),
+    );
+    const hubOnly = (parse(toComposeService({ model: 'm', adapters: [{ name: 'hub', path: 'acme/sql-lora' }] })) as { services: Record<string, { volumes: string[] }> }).services['vllm'];
+    expect(hubOnly?.volumes).toEqual(['${HOME}/.cache/huggingface:/root/.cache/huggingface']);
   });
 
   it('writes a $ in a path as $$, so Compose does not replace it with a variable', () => {

@@ -8,7 +8,7 @@ import { toServeArgs } from './to-serve-args.js';
 const ADAPTER_MOUNT = '/adapters';
 
 // A directory the pod does not have makes vLLM exit at start-up ("Loading lora ... failed"): refuse the manifest
-// instead. Only the adapter claim is mounted, at /adapters; Hugging Face repo ids (relative) are downloaded.
+// instead. Only the adapter claim is mounted, at /adapters; Hugging Face repo ids (org/name) are downloaded.
 function assertDirsMounted(c: ServeConfig): void {
   const outside = localDirs(c).filter((d) => c.adapterVolumeClaim === undefined || !`${d}/`.startsWith(`${ADAPTER_MOUNT}/`));
   if (outside.length === 0) return;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -116,5 +116,74 @@ describe('lorakit vllm plan / route / models', () => {
     const down = await runCli(['vllm', 'models', '--url', `http://127.0.0.1:${port}`]);
     expect(down.code).toBe(2);
     expect(down.stderr).toMatch(/^lorakit: /);
+  });
+});
+
+describe('lorakit vllm: local adapter folders', () => {
+  const LLAMA = 'meta-llama/Meta-Llama-3-8B-Instruct';
+  const workdir = (configs: Record<string, string>): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-vllm-local-'));
+    for (const [name, baseModel] of Object.entries(configs)) {
+      mkdirSync(join(dir, 'w', name), { recursive: true });
+      const config = { base_model_name_or_path: baseModel, peft_type: 'LORA', r: 16, lora_alpha: 32, target_modules: ['q_proj', 'v_proj'] };
+      writeFileSync(join(dir, 'w', name, 'adapter_config.json'), JSON.stringify(config));
+    }
+    return dir;
+  };
+
+  it('refuses an adapter trained on another base model, naming the adapter, its base model and the served one', async () => {
+    const cwd = workdir({ legal: LLAMA, mis: 'mistralai/Mistral-7B-v0.1' });
+    const r = await runCli(['vllm', 'config', '--base-model', LLAMA, '--adapter', 'legal=w/legal', '--adapter', 'mis=w/mis'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('adapter "mis"');
+    expect(r.stderr).toContain('trained on "mistralai/Mistral-7B-v0.1" but the server runs "meta-llama/Meta-Llama-3-8B-Instruct"');
+    const ok = await runCli(['vllm', 'config', '--base-model', LLAMA, '--adapter', 'legal=w/legal'], { cwd });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toBe('');
+  });
+
+  it('warns, and goes on, when the adapter names the served model by another path', async () => {
+    const cwd = workdir({ legal: '/models/Meta-Llama-3-8B-Instruct' });
+    const r = await runCli(['vllm', 'config', '--base-model', LLAMA, '--adapter', 'legal=w/legal'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('adapter "legal": base_model_name_or_path "/models/Meta-Llama-3-8B-Instruct" names the served model');
+  });
+
+  it('compose mounts a relative adapter folder by its absolute path; k8s refuses it without a volume', async () => {
+    const cwd = workdir({ legal: LLAMA });
+    const abs = join(cwd, 'w', 'legal');
+    for (const spec of ['legal=./w/legal', 'legal=w/legal']) {
+      const compose = await runCli(['vllm', 'config', '--base-model', LLAMA, '--adapter', spec, '--format', 'compose'], { cwd });
+      expect(compose.code, compose.stderr).toBe(0);
+      expect(compose.stdout).toContain(`- ${abs}:${abs}:ro`);
+      expect(compose.stdout).toContain(`- legal=${abs}`);
+      const k8s = await runCli(['vllm', 'config', '--base-model', LLAMA, '--adapter', spec, '--format', 'k8s'], { cwd });
+      expect(k8s.code).toBe(2);
+      expect(k8s.stderr).toContain(`the pod would not have ${abs}`);
+    }
+    // The serve config for vLLM on this host keeps the path as written.
+    const yaml = await runCli(['vllm', 'config', '--base-model', LLAMA, '--adapter', 'legal=w/legal', '--format', 'yaml'], { cwd });
+    expect(yaml.stdout).toContain('- legal=w/legal');
+    const missing = await runCli(['vllm', 'config', '--base-model', LLAMA, '--adapter', 'legal=./nowhere', '--format', 'compose'], { cwd });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('write ./nowhere as an absolute path');
+  });
+
+  it('route counts an adapter once, on its newest version, however many versions the folder holds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-vllm-route-'));
+    const write = (folder: string, id: string, version: string, keywords: string[]) => {
+      mkdirSync(join(dir, folder));
+      const metadata = { adapter_id: id, adapter_version: version, base_model: { name: LLAMA }, task: { keywords }, training: { lora_rank: 16 } };
+      writeFileSync(join(dir, folder, 'adapter_metadata.json'), JSON.stringify(metadata));
+    };
+    write('med-1', 'med', '1.0.0', ['schmerz']);
+    write('med-2', 'med', '1.1.0', ['schmerz', 'Schmerz']);
+    write('legal', 'legal', '1.0.0', ['anwalt']);
+    const r = await runCli(['vllm', 'route', 'Mein Anwalt hat Kopfschmerzen', '--adapters', dir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as { model: string; fallback: boolean; scores: { adapter: string; score: number }[] };
+    expect(result.scores.map((s) => s.score)).toEqual([1, 1]);
+    expect(result).toMatchObject({ model: LLAMA, fallback: true });
   });
 });

@@ -17,8 +17,11 @@ function parseAdapter(spec: string): { name: string; path: string } {
   return { name: spec.slice(0, eq), path: spec.slice(eq + 1) };
 }
 
-/** Config file (YAML or JSON) merged with flags; flags win. */
-async function serveConfigInput(opts: Opts, ctx: CommandContext): Promise<Record<string, unknown>> {
+/**
+ * Config file (YAML or JSON) merged with flags; flags win. An `--adapter` directory that exists here gives its rank,
+ * is refused when trained on another base model, and with `absolutePaths` is written as an absolute path.
+ */
+async function serveConfigInput(opts: Opts, ctx: CommandContext, absolutePaths = false): Promise<Record<string, unknown>> {
   let base: Record<string, unknown> = {};
   const file = opts['config'] as string | undefined;
   if (file !== undefined) {
@@ -46,31 +49,51 @@ async function serveConfigInput(opts: Opts, ctx: CommandContext): Promise<Record
   set('tensorParallelSize', opts['tensorParallelSize']);
   set('adapterVolumeClaim', opts['adapterVolumeClaim']);
   if (opts['runtimeLoraUpdating'] === true) input['runtimeLoraUpdating'] = true;
+  if (input['model'] === undefined) throw new CliError('CLI_USAGE', 'needs --base-model (or model: in --config)');
   const adapters = (opts['adapter'] as string[] | undefined)?.map(parseAdapter);
   if (adapters !== undefined) {
     const vc = await import('@lorakit/vllm-config');
-    // A local adapter folder knows its rank; with it --max-lora-rank is sized right instead of guessed.
     for (const a of adapters as Array<{ name: string; path: string; rank?: number }>) {
       const local = resolvePath(ctx.io, a.path);
-      if (existsSync(local)) {
-        const rank = await vc.readAdapterRank(local);
-        if (rank !== undefined) a.rank = rank;
-      }
+      if (!existsSync(local)) continue;
+      // A local adapter folder knows its rank; with it --max-lora-rank is sized right instead of guessed.
+      const rank = await vc.readAdapterRank(local);
+      if (rank !== undefined) a.rank = rank;
+      await assertTrainedOn(vc, a.name, local, input['model'] as string, ctx);
+      // A container mounts host directories by absolute path; "w/legal" would otherwise read as a Hub repo id.
+      if (absolutePaths) a.path = local;
     }
     input['adapters'] = [...((base['adapters'] as unknown[] | undefined) ?? []), ...adapters];
   }
   if (opts['maxLoraRank'] !== undefined) {
     input['lora'] = { ...((base['lora'] as Record<string, unknown> | undefined) ?? {}), maxLoraRank: opts['maxLoraRank'] };
   }
-  if (input['model'] === undefined) throw new CliError('CLI_USAGE', 'needs --base-model (or model: in --config)');
   return input;
+}
+
+/**
+ * Refuses an adapter trained on another base model: vLLM loads it and answers with garbage, so no config holding it
+ * is what anyone wants (checkAdapter calls it an error, the router never picks it). Its warnings (the same model
+ * by another path, no base model recorded) are printed.
+ */
+async function assertTrainedOn(vc: typeof VllmConfig, name: string, dir: string, model: string, ctx: CommandContext): Promise<void> {
+  const report = await vc.checkAdapter(dir, { model });
+  for (const p of report.problems) {
+    if (p.code !== 'base_model_mismatch') continue;
+    if (p.severity === 'warning') {
+      ctx.out.warn(`adapter "${name}": ${p.message}`);
+      continue;
+    }
+    throw new CliError('CLI_CONFIG_INVALID', `adapter "${name}" (${displayName(dir)}): ${p.message}`);
+  }
 }
 
 /** `lorakit vllm config`: the vLLM serve configuration for a base model and its adapters, in the chosen form. */
 export async function vllmConfigCommand(_args: unknown[], opts: Opts, ctx: CommandContext): Promise<number> {
   const { out } = ctx;
   const vc = await import('@lorakit/vllm-config');
-  const input = await serveConfigInput(opts, ctx);
+  const format = opts['json'] === true ? 'json' : (opts['format'] as string);
+  const input = await serveConfigInput(opts, ctx, format === 'compose' || format === 'k8s');
   const parsed = vc.safeParseServeConfig(input);
   if (!parsed.success) {
     const lines = parsed.issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`);
@@ -79,7 +102,6 @@ export async function vllmConfigCommand(_args: unknown[], opts: Opts, ctx: Comma
   for (const w of parsed.warnings) out.warn(w);
   // Validated just above, so the raw input is a ServeConfigInput; the to* functions re-parse it themselves.
   const config = input as ServeConfigInput;
-  const format = opts['json'] === true ? 'json' : (opts['format'] as string);
   const text = render(vc, config, format, parsed.data);
   const target = (opts['output'] as string | undefined) ?? '-';
   await writeTextAtomic(ctx.io, target, text.endsWith('\n') ? text : `${text}\n`, { force: opts['force'] === true });

@@ -141,7 +141,7 @@ describe('adapter registry', () => {
       headers: auth('read'),
       payload: {
         serve: { model: 'Qwen/Qwen2.5-7B-Instruct' },
-        adapters: [{ id: 'law-qa' }, { id: 'tax-qa', path: '/mnt/tax' }],
+        adapters: [{ id: 'law-qa' }, { id: 'med-qa', path: '/mnt/med' }],
       },
     });
     expect(res.statusCode).toBe(200);
@@ -149,7 +149,7 @@ describe('adapter registry', () => {
     expect(body.args).toContain('--enable-lora');
     expect(body.args.join(' ')).toContain('law-qa');
     expect(body.args.join(' ')).toContain('/adapters/law-qa/1.1.0');
-    expect(body.args.join(' ')).toContain('/mnt/tax');
+    expect(body.args.join(' ')).toContain('/mnt/med');
     expect(body.yaml).toContain('Qwen/Qwen2.5-7B-Instruct');
     // No adapter volume: a manifest whose pod lacks /adapters/law-qa/1.1.0 would not start.
     expect(body.kubernetes).toBeNull();
@@ -162,7 +162,6 @@ describe('adapter registry', () => {
     });
     expect(mounted.json().kubernetes).toContain('claimName: loras');
     expect(body.compose).toContain('vllm');
-    expect(body.warnings.join('\n')).toContain('tax-qa@2.0.0" was trained on meta-llama/Llama-3.1-8B');
     const missing = await t.app.inject({
       method: 'POST',
       url: '/v1/deployments/vllm',
@@ -173,6 +172,60 @@ describe('adapter registry', () => {
     const invalid = await t.app.inject({ method: 'POST', url: '/v1/deployments/vllm', headers: auth('read'), payload: { serve: { port: 0 } } });
     expect(invalid.statusCode).toBe(400);
     expect(invalid.json().error.issues.map((i: { path: string }) => i.path)).toContain('/serve/model');
+  });
+
+  it('refuses to deploy an adapter trained on another base model; Hub ids match ignoring case', async () => {
+    const deploy = (model: string, id: string) =>
+      t.app.inject({ method: 'POST', url: '/v1/deployments/vllm', headers: auth('read'), payload: { serve: { model }, adapters: [{ id }] } });
+    const other = await deploy('Qwen/Qwen2.5-7B-Instruct', 'tax-qa');
+    expect(other.statusCode).toBe(400);
+    expect(other.json().error).toMatchObject({
+      code: 'SERVER_BAD_REQUEST',
+      message: expect.stringContaining('adapter "tax-qa@2.0.0" was trained on meta-llama/Llama-3.1-8B, but the deployment serves Qwen/Qwen2.5-7B-Instruct'),
+    });
+    expect((await deploy('qwen/qwen2.5-7b-instruct', 'law-qa')).statusCode).toBe(200);
+    // serving_name is the string given to `vllm serve`, e.g. a local copy of the base model.
+    const local = meta('law-local', '1.0.0', {}, { base_model: { name: 'Qwen/Qwen2.5-7B-Instruct', serving_name: '/models/qwen' } });
+    expect((await register(local)).statusCode).toBe(201);
+    expect((await deploy('/models/qwen', 'law-local')).statusCode).toBe(200);
+  });
+
+  it('gives compose as null with a warning for a relative adapter path it could not mount', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/deployments/vllm',
+      headers: auth('read'),
+      payload: { serve: { model: 'Qwen/Qwen2.5-7B-Instruct' }, adapters: [{ id: 'law-qa', path: './adapters/law-qa' }] },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ compose: null, kubernetes: null });
+    expect(res.json().warnings.join('\n')).toContain('compose is null: no compose service: compose mounts each local adapter directory');
+  });
+
+  it('refuses to deploy an adapter registered without its rank, unless serve.lora.maxLoraRank is set', async () => {
+    const bare = meta('no-rank', '1.0.0');
+    delete bare['training'];
+    expect((await register(bare)).statusCode).toBe(201);
+    const deploy = (serve: Record<string, unknown>) =>
+      t.app.inject({ method: 'POST', url: '/v1/deployments/vllm', headers: auth('read'), payload: { serve, adapters: [{ id: 'no-rank' }] } });
+    const refused = await deploy({ model: 'Qwen/Qwen2.5-7B-Instruct' });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error).toMatchObject({ code: 'SERVER_METADATA_INCOMPLETE', message: expect.stringContaining('serve.lora.maxLoraRank') });
+    const given = await deploy({ model: 'Qwen/Qwen2.5-7B-Instruct', lora: { maxLoraRank: 64 } });
+    expect(given.statusCode).toBe(200);
+    expect(given.json().args.join(' ')).toContain('--max-lora-rank 64');
+    expect(given.json().config.adapters[0]).not.toHaveProperty('rank');
+    expect(given.json().warnings.join('\n')).toContain('adapter "no-rank" has no rank');
+  });
+
+  it('refuses a model card with 422 when the registration left out the LoRA hyper-parameters it states', async () => {
+    const bare = meta('card-bare', '1.0.0');
+    delete bare['training'];
+    expect((await register(bare)).statusCode).toBe(201);
+    const res = await t.app.inject({ url: '/v1/adapters/card-bare/1.0.0/card', headers: auth('read') });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error).toMatchObject({ code: 'SERVER_METADATA_INCOMPLETE', message: expect.stringContaining('training.lora_rank') });
+    expect(res.body).not.toContain('LoRA rank (r)');
   });
 
   it('takes the highest release as latest in lists, lineage, deployments and routing', async () => {

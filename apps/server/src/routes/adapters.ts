@@ -46,9 +46,22 @@ class IssuesError extends ServerError {
  */
 export function adapterRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   const { store } = ctx;
-  const metadataOf = async (id: string, version: string): Promise<AdapterMetadata> => {
+  /**
+   * The metadata of a registered version, for a file that states its LoRA hyper-parameters. Parsing filled the ones
+   * the registration left out with defaults that are not what the adapter was trained with: refused (422).
+   */
+  const completeMetadataOf = async (id: string, version: string, file: string): Promise<AdapterMetadata> => {
     const record = await store.getAdapter(id, version);
     if (!record) throw new ServerError('SERVER_NOT_FOUND', `adapter ${id}@${version} is not registered`);
+    const missing = record.trainingDefaults ?? [];
+    if (missing.length > 0) {
+      throw new ServerError(
+        'SERVER_METADATA_INCOMPLETE',
+        `adapter ${id}@${version} was registered without ${missing.join(', ')}: ${file} would carry made-up values ` +
+          `that do not match the trained weights; register a new version with them (PEFT's adapter_config.json of ` +
+          `the training run has r, lora_alpha and lora_dropout)`,
+      );
+    }
     return record.metadata as AdapterMetadata;
   };
 
@@ -177,10 +190,17 @@ export function adapterRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       '/adapters/:id/:version/card',
       {
         config: { scope: 'read' },
-        schema: { tags: ['registry'], params: IdVersionParams, description: 'Hugging Face model card (README.md), text/markdown.' },
+        schema: {
+          tags: ['registry'],
+          params: IdVersionParams,
+          description:
+            'Hugging Face model card (README.md), text/markdown. 422 when the registration left out ' +
+            'training.lora_rank, lora_alpha or lora_dropout: the card would state defaults as the trained values.',
+        },
       },
       async (request, reply) => {
-        const card = toModelCard(await metadataOf(request.params.id, request.params.version));
+        const { id, version } = request.params;
+        const card = toModelCard(await completeMetadataOf(id, version, 'a model card'));
         return reply.type('text/markdown; charset=utf-8').send(card.markdown);
       },
     );
@@ -199,18 +219,7 @@ export function adapterRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => {
         const { id, version } = request.params;
-        const record = await store.getAdapter(id, version);
-        if (!record) throw new ServerError('SERVER_NOT_FOUND', `adapter ${id}@${version} is not registered`);
-        const missing = record.trainingDefaults ?? [];
-        if (missing.length > 0) {
-          throw new ServerError(
-            'SERVER_METADATA_INCOMPLETE',
-            `adapter ${id}@${version} was registered without ${missing.join(', ')}: an adapter_config.json would carry ` +
-              `made-up values that do not match the trained weights; register a new version with them (PEFT's ` +
-              `adapter_config.json of the training run has r, lora_alpha and lora_dropout)`,
-          );
-        }
-        return toPeftConfig(record.metadata as AdapterMetadata);
+        return toPeftConfig(await completeMetadataOf(id, version, 'an adapter_config.json'));
       },
     );
   };

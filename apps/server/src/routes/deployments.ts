@@ -1,6 +1,5 @@
 import type { AdapterMetadata } from '@lorakit/adapter-metadata';
 import {
-
   safeParseServeConfig,
   toComposeService,
   toEnv,
@@ -50,22 +49,41 @@ export function deploymentRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const { serve, adapters, adapter_root: root } = request.body;
         const warnings: string[] = [];
         const served: ServeAdapter[] = [];
+        const model = typeof serve['model'] === 'string' ? serve['model'] : undefined;
+        const lora = serve['lora'];
+        const maxLoraRankGiven = typeof lora === 'object' && lora !== null && 'maxLoraRank' in lora;
         for (const ref of adapters) {
           const record = ref.version
             ? await ctx.store.getAdapter(ref.id, ref.version)
             : await ctx.store.getLatestAdapter(ref.id);
           if (!record) throw new ServerError('SERVER_NOT_FOUND', `adapter ${ref.id}${ref.version ? `@${ref.version}` : ''} is not registered`);
           const meta = record.metadata as AdapterMetadata;
+          const label = `${meta.adapter_id}@${meta.adapter_version}`;
+          // Belongs in vllm-config (a metadata-level servability check); checkAdapter needs the files on disk.
+          // An adapter is a delta of one base model: vLLM loads it on another and answers with garbage. Hub ids are
+          // compared ignoring case, as the router does; serving_name is the string given to `vllm serve`.
+          const trainedOn = [meta.base_model.name, meta.base_model.serving_name].filter((n) => n !== undefined);
+          if (model !== undefined && !trainedOn.some((n) => n.toLowerCase() === model.toLowerCase())) {
+            throw new ServerError(
+              'SERVER_BAD_REQUEST',
+              `adapter "${label}" was trained on ${meta.base_model.name}, but the deployment serves ${model}: a LoRA ` +
+                'adapter only works on its own base model; deploy it with that model',
+            );
+          }
+          // A rank parsing filled in is not the adapter's: --max-lora-rank derived from it could be too low for vLLM.
+          const rankMadeUp = (record.trainingDefaults ?? []).includes('training.lora_rank');
+          if (rankMadeUp && !maxLoraRankGiven) {
+            throw new ServerError(
+              'SERVER_METADATA_INCOMPLETE',
+              `adapter ${label} was registered without training.lora_rank, so --max-lora-rank cannot be derived: ` +
+                'register a new version with it, or set serve.lora.maxLoraRank to at least the adapter\'s rank',
+            );
+          }
           served.push({
             name: meta.adapter_id,
             path: ref.path ?? `${root.replace(/\/+$/, '')}/${meta.adapter_id}/${meta.adapter_version}`,
-            rank: meta.training.lora_rank,
+            ...(!rankMadeUp && { rank: meta.training.lora_rank }),
           });
-          // Belongs in vllm-config (a metadata-level servability check); checkAdapter needs the files on disk.
-          const model = typeof serve['model'] === 'string' ? serve['model'] : undefined;
-          if (model !== undefined && meta.base_model.name !== model) {
-            warnings.push(`adapter "${meta.adapter_id}@${meta.adapter_version}" was trained on ${meta.base_model.name}, but the deployment serves ${model}`);
-          }
         }
         const existing = Array.isArray(serve['adapters']) ? (serve['adapters'] as unknown[]) : [];
         const parsed = safeParseServeConfig({ ...serve, adapters: [...existing, ...served] });
@@ -79,22 +97,25 @@ export function deploymentRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           throw error;
         }
         const config = parsed.data;
-        // A manifest whose pod lacks the adapter directories cannot start; the other formats are still useful.
-        let kubernetes: string | null = null;
-        try {
-          kubernetes = toKubernetesManifest(config);
-        } catch (error) {
-          if ((error as { code?: unknown }).code !== 'VLLM_CONFIG_INVALID') throw error;
-          warnings.push(`kubernetes is null: ${(error as Error).message}`);
-        }
+        // A manifest whose pod lacks the adapter directories cannot start, nor can a compose service that cannot
+        // mount a relative one; the other formats are still useful.
+        const orNull = (name: string, render: () => string): string | null => {
+          try {
+            return render();
+          } catch (error) {
+            if ((error as { code?: unknown }).code !== 'VLLM_CONFIG_INVALID') throw error;
+            warnings.push(`${name} is null: ${(error as Error).message}`);
+            return null;
+          }
+        };
         return {
           config,
           args: toServeArgs(config),
           command: toServeCommand(config),
           yaml: toServeYaml(config),
           env: toEnv(config),
-          compose: toComposeService(config),
-          kubernetes,
+          compose: orNull('compose', () => toComposeService(config)),
+          kubernetes: orNull('kubernetes', () => toKubernetesManifest(config)),
           warnings: [...parsed.warnings, ...warnings],
         };
       },

@@ -199,6 +199,26 @@ describe('OpenAI-compatible proxy over real HTTP', () => {
   });
 });
 
+describe('proxy upstream URL', () => {
+  it('accepts vLLM\'s OpenAI base URL (…/v1) without sending /v1/v1', async () => {
+    const vllm = await startFakeVllm();
+    const t = await startTestServer({ upstream: { url: `${vllm.url}/v1/` } });
+    try {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: auth('read'),
+        payload: { model: 'Qwen/Qwen2.5-7B-Instruct', messages: [{ role: 'user', content: 'hi' }] },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(vllm.calls.map((c) => c.path)).toEqual(['/v1/chat/completions']);
+    } finally {
+      await t.close();
+      await vllm.close();
+    }
+  });
+});
+
 describe('proxy without upstream', () => {
   it('answers 503 SERVER_UPSTREAM_NOT_CONFIGURED', async () => {
     const t = await startTestServer();

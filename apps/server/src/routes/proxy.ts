@@ -75,7 +75,7 @@ export function proxyRoutes(ctx: AppContext, pickModel: AutoModelPicker | undefi
           if (upstream.apiKey) headers['authorization'] = `Bearer ${upstream.apiKey}`;
           let response: Response;
           try {
-            response = await fetch(new URL(`v1${path}`, upstream.url.endsWith('/') ? upstream.url : `${upstream.url}/`), {
+            response = await fetch(`${upstream.url}/v1${path}`, {
               method: 'POST',
               headers,
               body: JSON.stringify(body),
