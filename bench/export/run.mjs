@@ -10,13 +10,15 @@
 // --scale N multiplies the 100k records (~70 MB) by N, to check that peak RSS stays flat as input grows.
 // A second child runs runExport with quality metrics off, to show what the report costs on its own;
 // --no-metrics runs only that one. runExport uses its defaults (automatic worker threads and report sample);
-// BENCH_WORKERS=N sets `worker_threads` instead. CPU is user+system time of all the child's threads.
+// BENCH_WORKERS=N sets `worker_threads` instead. CPU is user+system time of all the child's threads. The runExport
+// children turn off V8's allocation-site pretenuring, as the `lorakit` executable does (bin/lorakit.js).
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -129,6 +131,8 @@ async function lorakitChild(input, outDir, metrics, workers) {
 }
 
 async function child(kind, input, outDir) {
+  // As bin/lorakit.js does for `lorakit export` (see there).
+  if (kind !== 'plain') setFlagsFromString('--no-allocation-site-pretenuring');
   const t0 = process.hrtime.bigint();
   const workers = process.env.BENCH_WORKERS === undefined ? undefined : Number(process.env.BENCH_WORKERS);
   const extra = kind === 'plain' ? await plainChild(input, outDir) : await lorakitChild(input, outDir, kind === 'lorakit', workers);
