@@ -17,6 +17,12 @@ describe('ServerConfigSchema', () => {
     expect(readFileSync(schemaFile, 'utf8')).toBe(generated);
   });
 
+  it('refuses timer settings beyond what a Node timer can wait (they would fire at once)', () => {
+    expect(() => parseServerConfig({ limits: { shutdown_grace_ms: 3_000_000_000 } })).toThrow(/limits\.shutdown_grace_ms/);
+    expect(() => parseServerConfig({ upstream: { url: 'http://127.0.0.1:8000', timeout_ms: 3_000_000_000 } })).toThrow(/upstream\.timeout_ms/);
+    expect(parseServerConfig({ limits: { shutdown_grace_ms: 2 ** 31 - 1 } }).limits.shutdown_grace_ms).toBe(2 ** 31 - 1);
+  });
+
   it('fills defaults and names each bad key with the file', () => {
     const config = parseServerConfig({});
     expect(config.limits.job_concurrency).toBe(2);

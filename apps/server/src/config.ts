@@ -4,6 +4,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ServerError } from './errors.js';
 
+// Node's timers fire at once (with a TimeoutOverflowWarning) for delays above 2^31 - 1 ms, about 24.8 days.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Token scopes: `read` (registry, jobs, pages, routing, proxy), `export` (streaming and job exports), `admin` (all). */
 export const ScopeSchema = z.enum(['read', 'export', 'admin']).describe('What a token may do; admin implies the others.');
 /** One token scope. */
@@ -51,6 +54,7 @@ export const LimitsSchema = z
       .number()
       .int()
       .min(0)
+      .max(MAX_TIMER_MS)
       .default(10_000)
       .describe('On SIGINT/SIGTERM, how long requests in flight (proxied streams, exports) may finish before their connections are closed, milliseconds.'),
   })
@@ -61,7 +65,7 @@ export const UpstreamSchema = z
   .object({
     url: z.url().describe('Base URL of vLLM\'s OpenAI-compatible server, e.g. http://127.0.0.1:8000 (a trailing /v1 is accepted).'),
     api_key_env: z.string().min(1).optional().describe('Environment variable with the API key vLLM expects (--api-key).'),
-    timeout_ms: z.number().int().positive().default(600_000).describe('Abort an upstream request after this long.'),
+    timeout_ms: z.number().int().positive().max(MAX_TIMER_MS).default(600_000).describe('Abort an upstream request after this long.'),
   })
   .strict();
 

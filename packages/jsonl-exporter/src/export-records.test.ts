@@ -80,9 +80,13 @@ describe('exportRecords', () => {
       kind: 'reject',
       reject: { stage: 'select', code: 'required_field_excluded', message: 'field "output" is required by style "instruction" but not listed in include_fields' },
     });
-    // A field the record does not have is missing, whatever the lists say.
+    // A field the record does not have, or has as null, is missing, whatever the lists say: an error of the record.
     const absent = await collect(exportRecords(sourceFromIterable([{ instruction: 'a' }]), config({ include_fields: ['instruction'] })));
     expect(absent[0]).toMatchObject({ kind: 'reject', reject: { stage: 'map', code: 'missing_field' } });
+    const nulls = await collect(
+      exportRecords(sourceFromIterable([{ instruction: 'a', output: null, extra: 1 }]), config({ exclude_fields: ['extra'] })),
+    );
+    expect(nulls[0]).toMatchObject({ kind: 'reject', reject: { stage: 'map', code: 'missing_field' } });
   });
 
   it('puts exactly one partition in charge of each record', async () => {

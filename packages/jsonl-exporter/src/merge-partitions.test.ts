@@ -70,6 +70,15 @@ describe('mergePartitions', () => {
     expect(meta.training.num_samples).toBe(single.stats.exportedBySplit['train']);
   });
 
+  it('says which trainer configs it could not write, as each partition did', async () => {
+    for (let i = 0; i < 2; i++) await run(config(i, 2, { output: { dir: `part-${i}`, compression: 'gzip' } }), { cwd: work });
+    const merged = await mergePartitions([0, 1].map((i) => join(work, `part-${i}`)), join(work, 'merged'));
+    expect(merged.warnings).toEqual(['dataset_info.json is not written: LLaMA-Factory does not read gzip files; export with output.compression none for it']);
+    expect(existsSync(join(work, 'merged', 'dataset_info.json'))).toBe(false);
+    // The lock it held while writing is gone.
+    expect(existsSync(join(work, 'merged.lock'))).toBe(false);
+  });
+
   it('refuses an incomplete or repeated set of partitions', async () => {
     for (let i = 0; i < 2; i++) await run(config(i, 3), { cwd: work });
     const dirs = [0, 1].map((i) => join(work, `part-${i}`));

@@ -8,7 +8,7 @@ import type { ExportConfig } from './export-config.js';
 import { ExportError } from './errors.js';
 import { createExportStats, EXPORT_STAGES, type ExportStats } from './export-stats.js';
 import { ACCUMULATOR_FILE, MANIFEST_FILE, MANIFEST_FORMAT, type ExportManifest, type ManifestFile } from './export-manifest.js';
-import { buildAdapterMetadata } from './internal/artifacts.js';
+import { buildAdapterMetadata, trainerConfigWarnings } from './internal/artifacts.js';
 import { writesSystemKey } from './internal/mapper.js';
 import { AtomicDir, checkOutputDir, OutputLock } from './internal/atomic-dir.js';
 import { sha256Hex } from './internal/hash.js';
@@ -29,6 +29,8 @@ export interface MergePartitionsResult {
   report?: QualityReport;
   /** The merged output directory. */
   outputDir: string;
+  /** Things the user should know that did not stop the merge (trainer configs that could not be written). */
+  warnings: string[];
 }
 
 async function readManifest(dir: string): Promise<ExportManifest> {
@@ -213,7 +215,9 @@ async function mergeInto(target: string, dirs: string[], signal: AbortSignal | u
       const text = `${JSON.stringify(meta, null, 2)}\n`;
       artifacts.push({ path: 'adapter_metadata.json', bytes: Buffer.byteLength(text), sha256: sha256Hex(text) });
     }
+    const warnings: string[] = [];
     if (config.output.trainer_configs) {
+      warnings.push(...trainerConfigWarnings(config));
       const trainer = toTrainerConfigs({ name: config.output.dataset_name, style: config.style, files: dataFiles, system: writesSystemKey(config) });
       if (trainer['dataset_info.json'] !== undefined) await add('dataset_info.json', trainer['dataset_info.json']);
       if (trainer['axolotl.yaml'] !== undefined) await add('axolotl.yaml', trainer['axolotl.yaml']);
@@ -235,7 +239,7 @@ async function mergeInto(target: string, dirs: string[], signal: AbortSignal | u
     check();
     lock.check();
     await dir.commit();
-    const result: MergePartitionsResult = { manifest, stats, outputDir: target };
+    const result: MergePartitionsResult = { manifest, stats, outputDir: target, warnings };
     if (report) result.report = report;
     return result;
   } catch (error) {

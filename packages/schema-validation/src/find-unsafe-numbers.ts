@@ -10,6 +10,7 @@ export interface UnsafeNumber {
 // definition. Strings are matched whole, so digits inside them are skipped.
 const INTEGER_LITERAL = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])(-?\d{16,})(?![\d.eE])/g;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
 // Reused by every call: the per-line check allocates nothing.
 const pending: unknown[] = [];
 
@@ -72,29 +73,25 @@ export function findUnsafeNumbers(text: string, value: unknown): UnsafeNumber[] 
   // Written back as it was read, a literal is kept: true of every integer a JavaScript program wrote. Anything
   // else would come out of an export as other text (1000000000000000000000 as 1e+21, a float to a Python reader).
   // For each value some literal could not keep: all its literals, in the order of the text.
-  const byValue = new Map<number, { literals: string[]; next: number }>();
+  const byValue = new Map<number, string[]>();
   for (const literal of literals) {
     const n = Number(literal);
-    if (String(n) !== literal) byValue.set(n, { literals: [], next: 0 });
+    if (String(n) !== literal) byValue.set(n, []);
   }
-  for (const literal of literals) byValue.get(Number(literal))?.literals.push(literal);
+  for (const literal of literals) byValue.get(Number(literal))?.push(literal);
   const found: UnsafeNumber[] = [];
-  // Iterative, so a deeply nested value cannot overflow the stack here.
+  // Where each such value sits, in walk order. Iterative, so a deeply nested value cannot overflow the stack.
+  const paths = new Map<number, string[]>();
+  let keysOutOfOrder = false;
   const stack: [unknown, string][] = [[value, '']];
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     const [node, path] = next;
     if (typeof node === 'number') {
-      if (!Number.isFinite(node)) {
-        found.push({ path, message: 'number too large for a JSON number (it would be written as null); quote it as a string' });
-        continue;
-      }
-      const seen = byValue.get(node);
-      // The walk meets numbers in the order of the text, so this one is its value's next literal: 9007199254740993
-      // and 9007199254740992 both parse to 2^53, and only the first is lossy. Past the last (the order could not be
-      // told: an exponent form, a duplicate key, an index-like key read first) it counts as lossy.
-      const literal = seen === undefined ? undefined : (seen.literals[seen.next++] ?? seen.literals.find((l) => l !== String(node)));
-      if (literal !== undefined && literal !== String(node)) {
-        found.push({ path, message: `integer ${literal} cannot be kept exactly as a JSON number (it would become ${String(node)}); quote it as a string` });
+      if (!Number.isFinite(node)) found.push({ path, message: 'number too large for a JSON number (it would be written as null); quote it as a string' });
+      else if (byValue.has(node)) {
+        const at = paths.get(node);
+        if (at === undefined) paths.set(node, [path]);
+        else at.push(path);
       }
     } else if (Array.isArray(node)) {
       for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], `${path}/${i}`]);
@@ -102,9 +99,24 @@ export function findUnsafeNumbers(text: string, value: unknown): UnsafeNumber[] 
       const entries = Object.entries(node);
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, v] = entries[i] as [string, unknown];
+        // Index-like keys ("1") come first in an object, whatever the order of the text.
+        if (ARRAY_INDEX.test(key)) keysOutOfOrder = true;
         stack.push([v, `${path}/${escapeToken(key)}`]);
       }
     }
+  }
+  for (const [n, at] of paths) {
+    const written = byValue.get(n) as string[];
+    const lossy = written.find((l) => l !== String(n)) as string;
+    // The walk meets numbers in the order of the text, so the k-th number of a value is its k-th literal:
+    // 9007199254740993 and 9007199254740992 both parse to 2^53, and only the first is lossy. When that order cannot
+    // be told (a duplicate key, an index-like key, an exponent form), every number of the value counts as lossy.
+    const paired = at.length === written.length && !keysOutOfOrder;
+    at.forEach((path, k) => {
+      const literal = paired ? (written[k] as string) : lossy;
+      if (literal === String(n)) return;
+      found.push({ path, message: `integer ${literal} cannot be kept exactly as a JSON number (it would become ${String(n)}); quote it as a string` });
+    });
   }
   return found;
 }

@@ -377,6 +377,19 @@ function lastSegment(model: string): string {
   return model.replace(/\/+$/, '').slice(model.replace(/\/+$/, '').lastIndexOf('/') + 1).toLowerCase();
 }
 
+/**
+ * How the base model an adapter was trained on relates to the model a server runs: `same` (equal; Hub ids ignore
+ * case), `other_path` (the same model by another path, e.g. `Qwen/Qwen2.5-7B-Instruct` served from
+ * `/models/Qwen2.5-7B-Instruct`: static loading works) or `different` (vLLM may load the adapter and answer with
+ * garbage). {@link checkAdapter} reports the last two as `base_model_mismatch`.
+ * @example
+ * compareBaseModels('Qwen/Qwen2.5-7B-Instruct', '/models/Qwen2.5-7B-Instruct'); // 'other_path'
+ */
+export function compareBaseModels(trainedOn: string, served: string): 'same' | 'other_path' | 'different' {
+  if (trainedOn.toLowerCase() === served.toLowerCase()) return 'same';
+  return lastSegment(trainedOn) === lastSegment(served) ? 'other_path' : 'different';
+}
+
 function checkBaseModel(peft: PeftLoraConfig, config: ServeConfig, add: Add): void {
   const base = peft.base_model_name_or_path;
   const where = `${CONFIG}#/base_model_name_or_path`;
@@ -384,8 +397,9 @@ function checkBaseModel(peft: PeftLoraConfig, config: ServeConfig, add: Add): vo
     add('base_model_mismatch', 'warning', `base_model_name_or_path is empty: nothing shows the adapter was trained on ${config.model}, and the filesystem resolver refuses it`, where);
     return;
   }
-  if (base === config.model) return;
-  if (lastSegment(base) === lastSegment(config.model)) {
+  const match = compareBaseModels(base, config.model);
+  if (match === 'same' && (base === config.model || config.resolverCacheDir === undefined)) return;
+  if (match !== 'different') {
     add('base_model_mismatch', config.resolverCacheDir === undefined ? 'warning' : 'error', `base_model_name_or_path "${base}" names the served model "${config.model}" by another path; static --lora-modules loading works, but the filesystem resolver requires the exact served string`, where);
     return;
   }

@@ -193,4 +193,15 @@ describe('createAdapterRouter: bounded text', () => {
     const r = router.route(`${'Wetter '.repeat(146)}Rechtsanwalt`);
     expect(r.matches.map((m) => [m.term, m.word]).sort()).toEqual([['anwalt', 'Rechtsanwalt'], ['recht', 'Rechtsanwalt']]);
   });
+
+  it('finds a word that a piece cuts in two in text without spaces', () => {
+    const zh = createAdapterRouter([{ adapter_id: 'legal-zh', task: { keywords: ['合同'] } }], { baseModel: 'b', locale: 'zh' });
+    const filler = '今天天气很好我们去公园散步'.repeat(80);
+    // 合同 at every offset around the 1024-character piece boundary, and a run of 1,000+ characters joined by commas.
+    for (const cut of [1020, 1022, 1023, 1024, 1025]) {
+      expect(zh.route(`${filler.slice(0, cut)}合同有问题`).adapter, String(cut)).toBe('legal-zh');
+    }
+    const latin = createAdapterRouter([{ adapter_id: 'abc', task: { keywords: ['abc'] } }], { baseModel: 'b' });
+    expect(latin.route(`zz${'y'.repeat(1019)},abc`).matches.map((m) => m.word)).toEqual(['abc']);
+  });
 });

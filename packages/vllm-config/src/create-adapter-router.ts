@@ -151,10 +151,15 @@ export function createAdapterRouter(adapters: readonly RouterAdapter[], options:
     const text = s.normalize('NFC');
     for (let at = 0; at < text.length; ) {
       const end = cutAtWhitespace(text, at, SEGMENT_PIECE);
-      for (const seg of segmenter.segment(text.slice(at, end))) {
+      const segments = [...segmenter.segment(text.slice(at, end))];
+      // Text without spaces (Chinese, Japanese, Thai) is cut mid-word: the piece's last segment may go on in the next
+      // piece, so it is segmented again at the start of that one (unless it is the whole piece).
+      const keep = end === text.length || segments.length < 2 ? segments.length : segments.length - 1;
+      for (let i = 0; i < keep; i++) {
+        const seg = segments[i] as Intl.SegmentData;
         if (seg.isWordLike === true) out.push({ folded: fold(seg.segment), original: seg.segment });
       }
-      at = end;
+      at = keep === segments.length ? end : at + (segments[keep] as Intl.SegmentData).index;
     }
     return out;
   };

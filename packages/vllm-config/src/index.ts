@@ -34,6 +34,7 @@ export { toKubernetesManifest } from './to-kubernetes-manifest.js';
 export { readSafetensorsHeader, type SafetensorsHeader, type SafetensorsTensor } from './read-safetensors-header.js';
 export {
   checkAdapter,
+  compareBaseModels,
   formatServabilityReport,
   type ServabilityCode,
   type ServabilityProblem,

@@ -51,8 +51,9 @@ describe('toKubernetesManifest: adapter directories', () => {
     expect(() => toKubernetesManifest({ model: 'Qwen/Qwen2.5-7B-Instruct', adapters: [{ name: 'sql', path: 'acme/sql-lora' }] })).not.toThrow();
   });
 
-  it('takes ./ and ../ paths as local directories the pod would not have, with or without a claim', () => {
-    for (const path of ['./w/legal', '../w/legal', '~/w/legal', '.']) {
+  it('takes ./, ../ and multi-part relative paths as local directories the pod would not have, with or without a claim', () => {
+    // adapters/law/1.0.0 has more parts than a Hub repo id (org/name) can have.
+    for (const path of ['./w/legal', '../w/legal', '~/w/legal', '.', 'adapters/law/1.0.0']) {
       const config = { model: 'Qwen/Qwen2.5-7B-Instruct', adapters: [{ name: 'legal', path }] };
       expect(() => toKubernetesManifest(config), path).toThrow(`the pod would not have ${path}`);
       expect(() => toKubernetesManifest({ ...config, adapterVolumeClaim: 'loras' }), path).toThrow(/must be under \/adapters/);

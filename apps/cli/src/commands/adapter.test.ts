@@ -68,10 +68,12 @@ describe('lorakit adapter', () => {
     // Hand-written: no lora_alpha or lora_dropout, so `adapter peft` must keep refusing after the bump.
     const hand = { base_model: { name: 'org/base' }, adapter_id: 'hand', adapter_version: '1.0.0', notes: 'mine',
       training: { target_modules: ['q_proj', 'v_proj'], lora_rank: 32 } };
-    writeFileSync(file, JSON.stringify(hand));
+    // Its layout and numbers are kept to the byte: a BOM, CRLF, 4-space indent, 0.10, 1e-4, an integer beyond 2^53.
+    const text = `\uFEFF${JSON.stringify(hand, null, 4).replaceAll('\n', '\r\n').replace('"lora_rank": 32', '"lora_rank": 32, "lr": 1e-4, "dropout": 0.10').replace('"notes": "mine"', '"notes": "mine", "run": 12345678901234567890')}`;
+    writeFileSync(file, text);
     const r = await runCli(['adapter', 'bump', 'adapter_metadata.json', '--change', 'fix', '--write'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify({ ...hand, adapter_version: '1.0.1' }, null, 2)}\n`);
+    expect(readFileSync(file, 'utf8')).toBe(text.replace('"adapter_version": "1.0.0"', '"adapter_version": "1.0.1"'));
     const peft = await runCli(['adapter', 'peft', 'adapter_metadata.json'], { cwd: dir });
     expect(peft.code).toBe(2);
     expect(peft.stderr).toContain('has no training.lora_alpha, training.lora_dropout');
@@ -81,6 +83,13 @@ describe('lorakit adapter', () => {
     expect((await runCli(['adapter', 'bump', 'adapter_metadata.json', '--change', 'data', '--write'], { cwd: dir })).code).toBe(0);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toStrictEqual({ adapter_id: 'hand', adapter_version: '1.1.0', base_model: { name: 'org/base' } });
     expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')) as object)).toEqual(['adapter_id', 'adapter_version', 'base_model']);
+    // ... unless writing it as JSON would change a number: then it is left to the user.
+    const big = '{"adapter_id":"hand","base_model":{"name":"org/base"},"run":12345678901234567890}';
+    writeFileSync(file, big);
+    const refused = await runCli(['adapter', 'bump', 'adapter_metadata.json', '--change', 'data', '--write'], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('cannot set adapter_version without changing numbers JSON cannot keep exactly');
+    expect(readFileSync(file, 'utf8')).toBe(big);
   });
 
   it('check: an adapter without weights is unservable: exit 1 with the reason', async () => {

@@ -169,6 +169,31 @@ export async function adapterLineageCommand(args: unknown[], opts: Opts, ctx: Co
 const CHANGES: Record<string, 'data' | 'fix' | 'base_model'> = { data: 'data', fix: 'fix', 'base-model': 'base_model' };
 
 /** `lorakit adapter bump META --change data|fix|base-model [--write]`: the next version (MINOR, PATCH, MAJOR). */
+/**
+ * The metadata file with only adapter_version changed. Writing the parsed metadata would add the model's defaults
+ * (a lora_alpha or lora_dropout written that way makes `adapter peft` put made-up values in adapter_config.json), and
+ * a JSON round trip would rewrite numbers and layout, so the version's string is replaced in the text; a file
+ * without one gets it after adapter_id, and is then written as 2-space JSON unless a number would change.
+ */
+async function bumpedText(ctx: CommandContext, file: string, next: string): Promise<string> {
+  const text = await readText(ctx.io, file);
+  const raw = (await readJsonFile(ctx.io, file)) as Record<string, unknown>;
+  const matches = [...text.matchAll(/("adapter_version"\s*:\s*)"(?:[^"\\]|\\.)*"/g)];
+  if (matches.length === 1) {
+    const m = matches[0] as RegExpExecArray;
+    const bumped = `${text.slice(0, m.index)}${m[1] as string}${JSON.stringify(next)}${text.slice(m.index + m[0].length)}`;
+    // The one match is the top-level key unless the parse says otherwise.
+    const parsed = JSON.parse(bumped.charCodeAt(0) === 0xfeff ? bumped.slice(1) : bumped) as Record<string, unknown>;
+    if (parsed['adapter_version'] === next) return bumped;
+  }
+  const sv = await import('@lorakit/schema-validation');
+  if (sv.findUnsafeNumbers(text, raw).length > 0) {
+    throw new CliError('CLI_USAGE', `${file}: cannot set adapter_version without changing numbers JSON cannot keep exactly; set "adapter_version": "${next}" by hand`);
+  }
+  const bumped = Object.hasOwn(raw, 'adapter_version') ? { ...raw, adapter_version: next } : { adapter_id: raw['adapter_id'], adapter_version: next, ...raw };
+  return `${JSON.stringify(bumped, null, 2)}\n`;
+}
+
 export async function adapterBumpCommand(args: unknown[], opts: Opts, ctx: CommandContext): Promise<number> {
   const file = args[0] as string;
   const change = CHANGES[opts['change'] as string];
@@ -177,13 +202,7 @@ export async function adapterBumpCommand(args: unknown[], opts: Opts, ctx: Comma
   const am = await import('@lorakit/adapter-metadata');
   const next = am.nextVersion(metadata, change);
   if (opts['write'] === true) {
-    // Only adapter_version changes, in place. Writing the parsed metadata would add the model's defaults, and a
-    // lora_alpha or lora_dropout written that way makes `adapter peft` put made-up values in adapter_config.json.
-    const raw = (await readJsonFile(ctx.io, file)) as Record<string, unknown>;
-    const bumped = Object.hasOwn(raw, 'adapter_version')
-      ? { ...raw, adapter_version: next }
-      : { adapter_id: raw['adapter_id'], adapter_version: next, ...raw };
-    await writeTextAtomic(ctx.io, file, `${JSON.stringify(bumped, null, 2)}\n`, { force: true });
+    await writeTextAtomic(ctx.io, file, await bumpedText(ctx, file, next), { force: true });
     ctx.out.info(`${file}: adapter_version ${metadata.adapter_version} -> ${next}`);
   }
   if (ctx.out.format === 'json') ctx.out.json({ adapter_id: metadata.adapter_id, from: metadata.adapter_version, to: next, written: opts['write'] === true });

@@ -179,6 +179,7 @@ export async function exportMergeCommand(args: unknown[], opts: Opts, ctx: Comma
   out.line(`output: ${result.outputDir}`);
   for (const f of result.manifest.files) out.line(`  ${f.path} (${plural(f.records, 'record')})`);
   out.line(`  and ${[...result.manifest.artifacts.map((a) => a.path), 'manifest.json'].sort().join(', ')}`);
+  for (const w of result.warnings) out.warn(w);
   return ExitCode.ok;
 }
 

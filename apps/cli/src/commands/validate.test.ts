@@ -173,5 +173,11 @@ describe('lorakit validate', () => {
     const forced = await runCli(['validate', '--infer', '--schema', out, '--force', 'valid.jsonl'], { cwd });
     expect(forced.code, forced.stderr).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toHaveProperty('type', 'object');
+    // Not even --force writes the schema over one of the data files.
+    const data = readFileSync(join(cwd, 'valid.jsonl'), 'utf8');
+    const over = await runCli(['validate', '--infer', '--schema', 'valid.jsonl', '--force', 'valid.jsonl'], { cwd });
+    expect(over.code).toBe(2);
+    expect(over.stderr).toContain('valid.jsonl: is one of the data files');
+    expect(readFileSync(join(cwd, 'valid.jsonl'), 'utf8')).toBe(data);
   });
 });

@@ -40,6 +40,9 @@ export async function validateCommand(args: unknown[], opts: Opts, ctx: CommandC
     throw new CliError('CLI_USAGE', '--infer reads the data twice and cannot read stdin (-); save it to a file first');
   }
   // Checked before inference, which reads all the data, rather than only when writing the schema after it.
+  if (infer && schemaPath !== undefined && files.some((f) => f !== '-' && resolvePath(io, f) === resolvePath(io, schemaPath))) {
+    throw new CliError('CLI_USAGE', `${schemaPath}: is one of the data files; --infer --schema names the file the inferred schema is written to`);
+  }
   if (infer && schemaPath !== undefined && opts['force'] !== true && existsSync(resolvePath(io, schemaPath))) {
     throw new CliError('CLI_FILE_EXISTS', `${schemaPath}: already exists (pass --force to replace it)`);
   }

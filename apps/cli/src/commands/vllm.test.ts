@@ -141,6 +141,14 @@ describe('lorakit vllm: local adapter folders', () => {
     const ok = await runCli(['vllm', 'config', '--base-model', LLAMA, '--adapter', 'legal=w/legal'], { cwd });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stderr).toBe('');
+    // The same for `~/` (which the shell does not expand after `mis=`) and for the adapters of a --config file.
+    const home = await runCli(['vllm', 'config', '--base-model', LLAMA, '--adapter', 'mis=~/w/mis'], { cwd, env: { HOME: cwd } });
+    expect(home.code).toBe(2);
+    expect(home.stderr).toContain('adapter "mis"');
+    writeFileSync(join(cwd, 'serve.yaml'), `model: ${LLAMA}\nadapters:\n  - name: mis\n    path: w/mis\n`);
+    const file = await runCli(['vllm', 'config', '--config', 'serve.yaml'], { cwd });
+    expect(file.code).toBe(2);
+    expect(file.stderr).toContain('adapter "mis"');
   });
 
   it('warns, and goes on, when the adapter names the served model by another path', async () => {

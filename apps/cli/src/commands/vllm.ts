@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, sep } from 'node:path';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-code.js';
@@ -17,9 +18,20 @@ function parseAdapter(spec: string): { name: string; path: string } {
   return { name: spec.slice(0, eq), path: spec.slice(eq + 1) };
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `~/x` as the shell would expand it (it does not after `name=`, as in `--adapter legal=~/x`). */
+function expandHome(path: string, ctx: CommandContext): string {
+  if (path !== '~' && !path.startsWith('~/')) return path;
+  return join(ctx.io.env['HOME'] ?? homedir(), path.slice(1));
+}
+
 /**
- * Config file (YAML or JSON) merged with flags; flags win. An `--adapter` directory that exists here gives its rank,
- * is refused when trained on another base model, and with `absolutePaths` is written as an absolute path.
+ * Config file (YAML or JSON) merged with flags; flags win. An adapter directory that exists here (`~/` expanded),
+ * from `--adapter` or the file, gives its rank, is refused when trained on another base model, and with
+ * `absolutePaths` is written as an absolute path.
  */
 async function serveConfigInput(opts: Opts, ctx: CommandContext, absolutePaths = false): Promise<Record<string, unknown>> {
   let base: Record<string, unknown> = {};
@@ -50,20 +62,26 @@ async function serveConfigInput(opts: Opts, ctx: CommandContext, absolutePaths =
   set('adapterVolumeClaim', opts['adapterVolumeClaim']);
   if (opts['runtimeLoraUpdating'] === true) input['runtimeLoraUpdating'] = true;
   if (input['model'] === undefined) throw new CliError('CLI_USAGE', 'needs --base-model (or model: in --config)');
-  const adapters = (opts['adapter'] as string[] | undefined)?.map(parseAdapter);
-  if (adapters !== undefined) {
+  // The config file's adapters and --adapter flags alike: a folder that exists here is checked the same way.
+  const fromFile = Array.isArray(base['adapters']) ? (base['adapters'] as unknown[]).map((a) => (isObject(a) ? { ...a } : a)) : [];
+  const adapters = [...fromFile, ...((opts['adapter'] as string[] | undefined)?.map(parseAdapter) ?? [])];
+  if (adapters.length > 0) {
     const vc = await import('@lorakit/vllm-config');
-    for (const a of adapters as Array<{ name: string; path: string; rank?: number }>) {
-      const local = resolvePath(ctx.io, a.path);
+    for (const a of adapters) {
+      // Anything malformed is left to the serve config's own validation, which names it.
+      if (!isObject(a) || typeof a['name'] !== 'string' || typeof a['path'] !== 'string') continue;
+      const local = resolvePath(ctx.io, expandHome(a['path'], ctx));
       if (!existsSync(local)) continue;
       // A local adapter folder knows its rank; with it --max-lora-rank is sized right instead of guessed.
-      const rank = await vc.readAdapterRank(local);
-      if (rank !== undefined) a.rank = rank;
-      await assertTrainedOn(vc, a.name, local, input['model'] as string, ctx);
+      if (a['rank'] === undefined) {
+        const rank = await vc.readAdapterRank(local);
+        if (rank !== undefined) a['rank'] = rank;
+      }
+      await assertTrainedOn(vc, a['name'], local, input['model'] as string, ctx);
       // A container mounts host directories by absolute path; "w/legal" would otherwise read as a Hub repo id.
-      if (absolutePaths) a.path = local;
+      if (absolutePaths) a['path'] = local;
     }
-    input['adapters'] = [...((base['adapters'] as unknown[] | undefined) ?? []), ...adapters];
+    input['adapters'] = adapters;
   }
   if (opts['maxLoraRank'] !== undefined) {
     input['lora'] = { ...((base['lora'] as Record<string, unknown> | undefined) ?? {}), maxLoraRank: opts['maxLoraRank'] };

@@ -188,6 +188,10 @@ describe('adapter registry', () => {
     const local = meta('law-local', '1.0.0', {}, { base_model: { name: 'Qwen/Qwen2.5-7B-Instruct', serving_name: '/models/qwen' } });
     expect((await register(local)).statusCode).toBe(201);
     expect((await deploy('/models/qwen', 'law-local')).statusCode).toBe(200);
+    // The same model by another path, without serving_name: served, with a warning (as checkAdapter says).
+    const copy = await deploy('/models/Qwen2.5-7B-Instruct', 'law-qa');
+    expect(copy.statusCode).toBe(200);
+    expect(copy.json().warnings.join('\n')).toContain('the deployment serves /models/Qwen2.5-7B-Instruct: the same model by another path');
   });
 
   it('gives compose as null with a warning for a relative adapter path it could not mount', async () => {

@@ -1,5 +1,6 @@
 import type { AdapterMetadata } from '@lorakit/adapter-metadata';
 import {
+  compareBaseModels,
   safeParseServeConfig,
   toComposeService,
   toEnv,
@@ -59,16 +60,19 @@ export function deploymentRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           if (!record) throw new ServerError('SERVER_NOT_FOUND', `adapter ${ref.id}${ref.version ? `@${ref.version}` : ''} is not registered`);
           const meta = record.metadata as AdapterMetadata;
           const label = `${meta.adapter_id}@${meta.adapter_version}`;
-          // Belongs in vllm-config (a metadata-level servability check); checkAdapter needs the files on disk.
-          // An adapter is a delta of one base model: vLLM loads it on another and answers with garbage. Hub ids are
-          // compared ignoring case, as the router does; serving_name is the string given to `vllm serve`.
-          const trainedOn = [meta.base_model.name, meta.base_model.serving_name].filter((n) => n !== undefined);
-          if (model !== undefined && !trainedOn.some((n) => n.toLowerCase() === model.toLowerCase())) {
-            throw new ServerError(
-              'SERVER_BAD_REQUEST',
-              `adapter "${label}" was trained on ${meta.base_model.name}, but the deployment serves ${model}: a LoRA ` +
-                'adapter only works on its own base model; deploy it with that model',
-            );
+          // An adapter is a delta of one base model: vLLM loads it on another and answers with garbage. Compared as
+          // checkAdapter compares (which needs the files on disk): serving_name is the string given to `vllm serve`,
+          // and the same model by another path (/models/<name>) is only a warning.
+          if (model !== undefined) {
+            const trainedOn = [meta.base_model.name, meta.base_model.serving_name].filter((n) => n !== undefined);
+            const matches = trainedOn.map((n) => compareBaseModels(n, model));
+            if (!matches.includes('same')) {
+              const message = `adapter "${label}" was trained on ${meta.base_model.name}, but the deployment serves ${model}`;
+              if (!matches.includes('other_path')) {
+                throw new ServerError('SERVER_BAD_REQUEST', `${message}: a LoRA adapter only works on its own base model; deploy it with that model`);
+              }
+              warnings.push(`${message}: the same model by another path, it seems; set base_model.serving_name to the served string if so`);
+            }
           }
           // A rank parsing filled in is not the adapter's: --max-lora-rank derived from it could be too low for vLLM.
           const rankMadeUp = (record.trainingDefaults ?? []).includes('training.lora_rank');

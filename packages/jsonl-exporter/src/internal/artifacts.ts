@@ -93,6 +93,15 @@ export interface ArtifactInput {
   source: Source;
 }
 
+/** The trainer configs an export with trainer_configs on cannot write, and why. */
+export function trainerConfigWarnings(config: ExportConfig): string[] {
+  if (config.style === 'custom') return ['style "custom": dataset_info.json and axolotl.yaml are not written (only you know the columns)'];
+  if (config.output.compression !== 'none') {
+    return [`dataset_info.json is not written: LLaMA-Factory does not read ${config.output.compression} files; export with output.compression none for it`];
+  }
+  return [];
+}
+
 /** Write quality report, adapter metadata, trainer configs and finally the manifest into the temp directory. */
 export async function writeArtifacts(input: ArtifactInput): Promise<{ result: ArtifactResult; warnings: string[] }> {
   const { config, dir, stats, dataFiles } = input;
@@ -137,10 +146,7 @@ export async function writeArtifacts(input: ArtifactInput): Promise<{ result: Ar
     if (trainer['dataset_info.json'] !== undefined) await add('dataset_info.json', trainer['dataset_info.json']);
     if (trainer['axolotl.yaml'] !== undefined) await add('axolotl.yaml', trainer['axolotl.yaml']);
     await add('README.md', trainer['README.md']);
-    if (config.style === 'custom') warnings.push('style "custom": dataset_info.json and axolotl.yaml are not written (only you know the columns)');
-    else if (config.output.compression !== 'none') {
-      warnings.push(`dataset_info.json is not written: LLaMA-Factory does not read ${config.output.compression} files; export with output.compression none for it`);
-    }
+    warnings.push(...trainerConfigWarnings(config));
   }
 
   const manifest: ExportManifest = {

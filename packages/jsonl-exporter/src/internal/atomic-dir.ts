@@ -104,9 +104,10 @@ async function exportManifestFiles(path: string): Promise<Set<string> | undefine
 const LOCK_STALE_MS = 30_000;
 
 /**
- * `<dir>.lock` beside an output directory, held from the check of the directory to its swap, so that two runs into
- * one directory cannot both pass the check and the later one is refused at once instead of at its end
- * (proper-lockfile: a directory created atomically, its mtime refreshed while held, removed on exit).
+ * `<dir>.lock` beside an output directory, held from just after the check of the directory to its swap, so that a
+ * second run into one directory is refused at once instead of failing at its end (proper-lockfile: a directory
+ * created atomically, its mtime refreshed while held, removed on exit). Two runs that pass the check together are
+ * still kept apart: the later one finds the lock held.
  */
 export class OutputLock {
   private lost: Error | undefined;

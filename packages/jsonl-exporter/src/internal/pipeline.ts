@@ -240,7 +240,7 @@ export class Pipeline {
     // 3. Map
     const mapped = this.mapper.map(selected);
     if (!isDraft(mapped)) {
-      if (mapped.code === 'missing_field' && selected !== record && getPath(record, mapped.field) !== undefined) {
+      if (mapped.code === 'missing_field' && selected !== record && getPath(record, mapped.field) != null && getPath(selected, mapped.field) === undefined) {
         // The record has the field; include/exclude_fields took it away: a config mistake, not a bad record.
         const why = this.isExcluded(mapped.field) ? 'listed in exclude_fields' : 'not listed in include_fields';
         return this.rejected(
