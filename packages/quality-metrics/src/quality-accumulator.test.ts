@@ -30,6 +30,12 @@ describe('createQualityAccumulator', () => {
       formats: { completion: 1, messages: 1, text: 1 },
     });
     expect(r.issues).toEqual([{ code: 'required', path: '/messages/*/content', count: 2, lines: [2] }]);
+    // A line in no known format keeps its issues (a parse error, a value that is no object), so it can be found.
+    acc.add(undefined, { line: 6, issues: [{ code: 'parse', path: '', message: 'invalid JSON' }] });
+    expect(acc.report().issues).toEqual([
+      { code: 'required', path: '/messages/*/content', count: 2, lines: [2] },
+      { code: 'parse', path: '', count: 1, lines: [6] },
+    ]);
   });
 
   it('computes distinct-n and MTLD as defined', () => {
@@ -68,6 +74,12 @@ describe('createQualityAccumulator', () => {
     // ceil(0.5 * 5) = 3rd smallest; ceil(0.9 * 5) = 5th.
     expect(Math.abs(chars.p50! - 30) / 30).toBeLessThanOrEqual(0.011);
     expect(chars.p90).toBe(26_000);
+    // Exactly the largest, not the sketch's bucket near it (4,065 for 4,100), so "p99ResponseChars <= 4096" fails.
+    const small = createQualityAccumulator({ nearDup: false });
+    for (const [i, n] of [100, 101, 102, 103, 4100].entries()) small.add({ prompt: `q${i}`, completion: 'a'.repeat(n) }, { line: i + 1 });
+    const response = small.report().lengths.response.chars;
+    expect([response.min, response.p99, response.max]).toEqual([100, 4100, 4100]);
+    expect(Number.isInteger(response.p50)).toBe(true);
   });
 
   it('finds exact duplicates across formats, near duplicates and prompt conflicts', () => {
@@ -98,6 +110,12 @@ describe('createQualityAccumulator', () => {
     const l = acc.report().language;
     expect(l.counts).toEqual([{ language: 'en', count: 1, share: 0.5 }, { language: 'und', count: 1, share: 0.5 }]);
     expect(l).toMatchObject({ mismatches: 1, mismatchLines: [1], expected: ['de'] });
+    // Codes are read as the detector names them; one that is no code would make every sample a mismatch.
+    const en = createQualityAccumulator({ expectedLanguages: [' EN', 'en-US', 'de_AT'] });
+    en.add({ prompt: 'q', completion: EN }, { line: 1 });
+    expect(en.report().language).toMatchObject({ mismatches: 0, expected: ['de', 'en'] });
+    expect(() => createQualityAccumulator({ expectedLanguages: ['english'] })).toThrow(/"english" is not an ISO 639-1 language code/);
+    expect(createQualityAccumulator({ expectedLanguages: [''] }).report().language.expected).toBeNull();
   });
 
   it('counts PII per type and raises heuristic flags with example lines', () => {

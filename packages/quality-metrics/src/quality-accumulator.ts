@@ -65,7 +65,10 @@ export interface QualityAccumulatorOptions {
   maxSeqLen?: number;
   /** Near-duplicate parameters, or `false` to skip near-duplicate detection (and its per-sample memory). @default {} */
   nearDup?: NearDupOptions | false;
-  /** Expected language codes (ISO 639-1, e.g. `['en', 'de']`); others count as mismatches. */
+  /**
+   * Expected language codes (ISO 639-1, e.g. `['en', 'de']`; `EN` and `en-US` are read as `en`, another code is
+   * refused); others count as mismatches. Empty: no expectation.
+   */
   expectedLanguages?: string[];
   /** Texts shorter than this many code points get language `und`. @default 24 */
   languageMinChars?: number;
@@ -210,6 +213,22 @@ function excerpt(turns: readonly Turn[]): string {
   return out.length > EXCERPT_CHARS ? out.slice(0, EXCERPT_CHARS - 1) + '…' : out;
 }
 
+/**
+ * Expected languages as the detector names them (ISO 639-1, lower case): `EN` and `en-US` mean `en`. A code that is
+ * none ("english") would make every sample a mismatch, so it is refused; none at all is no expectation.
+ */
+function languageCodes(codes: readonly string[] | undefined, bad: (field: string, why: string) => never): string[] | null {
+  if (codes === undefined) return null;
+  const out = new Set<string>();
+  for (const code of codes) {
+    const primary = code.trim().toLowerCase().split(/[-_]/)[0] ?? '';
+    if (primary === '' && code.trim() === '') continue;
+    if (!/^[a-z]{2}$/.test(primary)) bad('expectedLanguages', `"${code}" is not an ISO 639-1 language code such as "en" or "de"`);
+    out.add(primary);
+  }
+  return out.size > 0 ? [...out].sort() : null;
+}
+
 function resolveOptions(o: QualityAccumulatorOptions): ResolvedOptions {
   const bad = (field: string, why: string): never => {
     throw new QualityMetricsError('METRICS_INVALID_OPTIONS', `quality accumulator option ${field}: ${why}`);
@@ -229,7 +248,7 @@ function resolveOptions(o: QualityAccumulatorOptions): ResolvedOptions {
   return {
     maxSeqLen: o.maxSeqLen ?? null,
     nearDup: o.nearDup ?? {},
-    expectedLanguages: o.expectedLanguages ? [...o.expectedLanguages].sort() : null,
+    expectedLanguages: languageCodes(o.expectedLanguages, bad),
     languageMinChars: posInt(o.languageMinChars, 'languageMinChars', 24),
     maxExamples: posInt(o.maxExamples, 'maxExamples', 10),
     maxGroups: posInt(o.maxGroups, 'maxGroups', 100),
@@ -323,6 +342,18 @@ class Accumulator implements QualityAccumulator {
     this.addDigest(norm === undefined ? UNRECOGNISED : digestNormalized(norm, this.canonical), context, norm);
   }
 
+  private recordIssues(issues: NonNullable<AddContext['issues']>, line: number): void {
+    for (const issue of issues) {
+      const path = issue.path.replace(ARRAY_INDEX_RE, '/*');
+      const key = `${issue.code}\u0000${path}`;
+      let g = this.issues.get(key);
+      if (g === undefined) this.issues.set(key, (g = { code: issue.code, path, count: 0, lines: [] }));
+      g.count++;
+      if (g.lines[g.lines.length - 1] !== line) this.example(g, line);
+      this.reason(`issue:${issue.code}`, issue.path, null);
+    }
+  }
+
   addDigest(digest: SampleDigest, context: AddContext, sample?: unknown): void {
     const { line } = context;
     if (!Number.isInteger(line) || line < 1) {
@@ -331,26 +362,20 @@ class Accumulator implements QualityAccumulator {
     this.samples++;
     if (line > this.lines) this.lines = line;
     this.reasons = undefined;
+    const issues = context.issues;
     if (digest.format === null) {
       this.unrecognised++;
       this.invalid++;
       this.reason('unrecognised_format', null, null);
+      // A line that did not parse, or is no object, says why in its issues: they are what finds it in the report.
+      if (issues !== undefined) this.recordIssues(issues, line);
       this.emit(line, 'invalid', undefined, true);
       return;
     }
     this.formats.set(digest.format, (this.formats.get(digest.format) ?? 0) + 1);
-    const issues = context.issues;
     if (issues !== undefined && issues.length > 0) {
       this.invalid++;
-      for (const issue of issues) {
-        const path = issue.path.replace(ARRAY_INDEX_RE, '/*');
-        const key = `${issue.code}\u0000${path}`;
-        let g = this.issues.get(key);
-        if (g === undefined) this.issues.set(key, (g = { code: issue.code, path, count: 0, lines: [] }));
-        g.count++;
-        if (g.lines[g.lines.length - 1] !== line) this.example(g, line);
-        this.reason(`issue:${issue.code}`, issue.path, null);
-      }
+      this.recordIssues(issues, line);
       this.emit(line, 'invalid', undefined, true);
       return;
     }

@@ -229,7 +229,7 @@ function serveConfigWarnings(c: ServeConfig): string[] {
       warnings.push(`adapter "${a.name}": baseModelName "${a.baseModelName}" is not a served model name ("${c.servedModelName}"), so vLLM drops it and /v1/models shows the served model as parent`);
     }
     if (a.rank === undefined) {
-      warnings.push(`adapter "${a.name}" has no rank; --max-lora-rank ${c.lora.maxLoraRank} may be too low (run checkAdapter to read the true rank)`);
+      warnings.push(`adapter "${a.name}" has no rank; --max-lora-rank ${c.lora.maxLoraRank} may be too low (readAdapterRank or "lorakit adapter check" reads the true rank from the adapter folder)`);
     }
   }
   if (c.runtimeLoraUpdating) {

@@ -51,6 +51,13 @@ describe('lorakit export', () => {
     expect(JSON.parse(train.split('\n')[0] ?? '')).toMatchObject({ instruction: expect.any(String), output: expect.any(String) });
   });
 
+  it('without lorakit.yaml or source flags it says what to do', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'lorakit-export-empty-'));
+    const r = await runCli(['export', '--dry-run'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`no lorakit.yaml in ${cwd}: pass --config FILE, or the source as flags`);
+  });
+
   it('--source.path - reads stdin in the source\'s format', async () => {
     const cwd = workspace();
     const stdin = readFileSync(join(cwd, 'records.jsonl'), 'utf8');

@@ -88,6 +88,9 @@ export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandCo
     if (yaml === undefined || !PATH_KEYS.has(key) || typeof value !== 'string' || value === '-' || isAbsolute(value)) return value;
     return relative(dirname(resolvePath(io, yaml.file)), resolvePath(io, value)) || '.';
   });
+  if (yaml === undefined && raw['source'] === undefined) {
+    throw new CliError('CLI_USAGE', `no ${file} in ${io.cwd}: pass --config FILE, or the source as flags (--source.type jsonl --source.path data.jsonl), or write one with lorakit init DATA`);
+  }
   stdinForDash(raw);
   if (typeof opts['partition'] === 'string') {
     raw['partition'] = parsePartition(opts['partition']);

@@ -38,6 +38,17 @@ describe('lorakit init', () => {
     expect(r.stdout).toMatch(/^dry run: read 208 records/m);
   });
 
+  it('a config written into another folder names the data from there, and its schema lies beside it', async () => {
+    const cwd = workspace();
+    const r = await runCli(['init', 'records.jsonl', '-o', 'sub/cfg.yaml'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect((parse(readFileSync(join(cwd, 'sub', 'cfg.yaml'), 'utf8')) as { source: { path: string } }).source.path).toBe('../records.jsonl');
+    expect(JSON.parse(readFileSync(join(cwd, 'sub', 'cfg.schema.json'), 'utf8'))).toHaveProperty('type', 'object');
+    const run = await runCli(['export', '--dry-run', '--config', 'sub/cfg.yaml'], { cwd });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^dry run: read 208 records/m);
+  });
+
   it('never overwrites without --force', async () => {
     const cwd = workspace();
     writeFileSync(join(cwd, 'lorakit.yaml'), 'mine: true\n');

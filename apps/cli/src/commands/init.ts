@@ -1,8 +1,8 @@
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname, join, relative } from 'node:path';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-code.js';
 import { toCommentedYaml } from '../internal/commented-yaml.js';
-import { ContextError, type CommandContext } from '../internal/context.js';
+import { ContextError, resolvePath, type CommandContext } from '../internal/context.js';
 import { assertReadableFile, writeTextAtomic } from '../internal/files.js';
 import type { Opts } from '../program.js';
 import { inferFromRecords } from './schema.js';
@@ -77,7 +77,8 @@ export async function initCommand(args: unknown[], opts: Opts, ctx: CommandConte
     notes = guess.notes;
     const sv = await import('@lorakit/schema-validation');
     const schema = inferFromRecords(sv, records);
-    schemaFile = `${basename(target, extname(target))}.schema.json`;
+    // Beside the config, as its other paths are.
+    schemaFile = join(dirname(target), `${basename(target, extname(target))}.schema.json`);
     await writeTextAtomic(io, schemaFile, `${JSON.stringify(schema, null, 2)}\n`, { force });
     const check = source['type'] === 'jsonl' ? ` (check with lorakit validate --schema ${schemaFile} ${data})` : '';
     notes.push(`inferred a JSON Schema of the source records from ${records.length} records: ${schemaFile}${check}`);
@@ -86,8 +87,13 @@ export async function initCommand(args: unknown[], opts: Opts, ctx: CommandConte
     notes.push('no DATA given: source is data.jsonl; run `lorakit init DATA` to guess the style and mapping from real records');
   }
 
+  // The export resolves paths in a config against the config's folder; DATA was given against the current one.
+  const source = guessed['source'] as Record<string, unknown>;
+  if (typeof source['path'] === 'string' && target !== '-') {
+    source['path'] = relative(dirname(resolvePath(io, target)), resolvePath(io, source['path'])) || '.';
+  }
   const config = {
-    source: guessed['source'],
+    source,
     style: guessed['style'] ?? 'instruction',
     ...guessed,
     split: { validation: 0.1, seed: 42, ...(guessed['split'] as object | undefined) },

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../test/run-cli.js';
 
@@ -28,12 +29,35 @@ describe('lorakit report', () => {
     const csv = await runCli(['report', 'data.csv'], { cwd: dir });
     expect(csv.code).toBe(2);
     expect(csv.stderr).toContain('data.csv is CSV, not JSONL');
+    writeFileSync(join(dir, 'data.jsonl.gz'), gzipSync('{"instruction": "hi", "output": "hello"}\n'));
+    const gz = await runCli(['report', 'data.jsonl.gz'], { cwd: dir });
+    expect(gz.code).toBe(2);
+    expect(gz.stderr).toContain('data.jsonl.gz is gzip-compressed: lorakit report reads plain JSONL; decompress it first, e.g. gunzip -c data.jsonl.gz | lorakit report -');
   });
 
   it('a failing gate makes exit 1 and names the gate', async () => {
     const r = await runCli(['report', 'valid.jsonl', '--gate', 'samples >= 1000'], { cwd });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('gate failed: samples >= 1000');
+  });
+
+  it('gates apply whatever takes stdout: merge -o -, --json-file -, and the HTML file shows them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-report-'));
+    const state = join(dir, 's.json');
+    expect((await runCli(['report', 'valid.jsonl', '--state', state, '-q'], { cwd })).code).toBe(0);
+    const merged = await runCli(['report', 'merge', state, '-o', '-', '--html', join(dir, 'm.html'), '--gate', 'samples >= 1000'], { cwd });
+    expect(merged.code).toBe(1);
+    expect(merged.stderr).toContain('gate failed: samples >= 1000');
+    expect((JSON.parse(merged.stdout) as { counts: { samples: number } }).counts.samples).toBe(2);
+    expect(readFileSync(join(dir, 'm.html'), 'utf8')).toContain('samples &gt;= 1000');
+    // stdout holds the one document asked for, nothing after it.
+    const piped = await runCli(['report', 'valid.jsonl', '--json-file', '-'], { cwd });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect((JSON.parse(piped.stdout) as { counts: { samples: number } }).counts.samples).toBe(2);
+    // A malformed gate fails before any data is read: no state file is written.
+    const bad = await runCli(['report', 'valid.jsonl', '--state', join(dir, 'never.json'), '--gate', 'fooRate < 1'], { cwd });
+    expect(bad.code).toBe(2);
+    expect(existsSync(join(dir, 'never.json'))).toBe(false);
   });
 
   it('passing gates exit 0; --json puts report and gates on stdout', async () => {

@@ -10,8 +10,17 @@ import { asSchema } from './schema.js';
 type QualityMetricsModule = typeof QualityMetrics;
 type Report = QualityMetrics.QualityReport;
 
-/** Writes the report where asked (`--json F`, `--html F`), prints it, evaluates `--gate`s: exit 1 when one fails. */
-async function finish(qm: QualityMetricsModule, report: Report, opts: Opts, ctx: CommandContext): Promise<number> {
+/** A malformed `--gate` or an unknown metric fails before any data is read (evaluated on an empty report). */
+function checkGates(qm: QualityMetricsModule, opts: Opts): void {
+  const gates = (opts['gate'] as string[] | undefined) ?? [];
+  if (gates.length > 0) qm.evaluateGates(qm.createQualityAccumulator().report(), gates);
+}
+
+/**
+ * Writes the report where asked (`--json-file F`, `--html F`; `-` is stdout, which then carries nothing else), prints
+ * it, evaluates `--gate`s: exit 1 when one fails. `stdoutTaken`: the caller already wrote the report to stdout.
+ */
+async function finish(qm: QualityMetricsModule, report: Report, opts: Opts, ctx: CommandContext, stdoutTaken = false): Promise<number> {
   const { io, out } = ctx;
   const gates = (opts['gate'] as string[] | undefined) ?? [];
   const evaluation = gates.length > 0 ? qm.evaluateGates(report, gates) : undefined;
@@ -19,8 +28,10 @@ async function finish(qm: QualityMetricsModule, report: Report, opts: Opts, ctx:
   const htmlFile = opts['html'] as string | undefined;
   const force = { force: true };
   if (jsonFile !== undefined) await writeTextAtomic(io, jsonFile, `${JSON.stringify(report, null, 2)}\n`, force);
-  if (htmlFile !== undefined) await writeTextAtomic(io, htmlFile, qm.renderHtml(report), force);
-  if (out.format === 'json') out.json(evaluation === undefined ? { report } : { report, gates: evaluation });
+  if (htmlFile !== undefined) await writeTextAtomic(io, htmlFile, qm.renderHtml(report, evaluation === undefined ? {} : { gates: evaluation }), force);
+  if (stdoutTaken || jsonFile === '-' || htmlFile === '-') {
+    // stdout holds one document; the verdict goes to stderr below.
+  } else if (out.format === 'json') out.json(evaluation === undefined ? { report } : { report, gates: evaluation });
   else ctx.io.stdout.write(qm.renderText(report, evaluation));
   for (const file of [jsonFile, htmlFile]) if (file !== undefined && file !== '-') out.info(`wrote ${file}`);
   if (evaluation !== undefined && !evaluation.passed) {
@@ -42,6 +53,7 @@ export async function reportCommand(args: unknown[], opts: Opts, ctx: CommandCon
     if (file !== '-') await assertJsonl(resolvePath(io, file), displayName(file), 'lorakit report');
   }
   const [qm, sv] = await Promise.all([import('@lorakit/quality-metrics'), import('@lorakit/schema-validation')]);
+  checkGates(qm, opts);
 
   const schemaFile = opts['schema'] as string | undefined;
   const validator =
@@ -87,6 +99,7 @@ export async function reportMergeCommand(args: unknown[], opts: Opts, ctx: Comma
   const files = args[0] as string[];
   if (files.length < 1) throw new CliError('CLI_USAGE', 'report merge needs at least one accumulator state file');
   const qm = await import('@lorakit/quality-metrics');
+  checkGates(qm, opts);
   let merged: QualityMetrics.QualityAccumulator | undefined;
   for (const file of files) {
     const state = await readJsonFile(ctx.io, file);
@@ -103,8 +116,8 @@ export async function reportMergeCommand(args: unknown[], opts: Opts, ctx: Comma
   const output = opts['output'] as string | undefined;
   if (output !== undefined) {
     await writeTextAtomic(ctx.io, output, `${JSON.stringify(report, null, 2)}\n`, { force: opts['force'] === true });
-    ctx.out.info(`wrote ${output}`);
+    if (output !== '-') ctx.out.info(`wrote ${output}`);
   }
-  if (output === '-') return ExitCode.ok;
-  return finish(qm, report, opts, ctx);
+  // Gates and --html apply with -o - too: only the printed summary gives way to the JSON on stdout.
+  return finish(qm, report, opts, ctx, output === '-');
 }

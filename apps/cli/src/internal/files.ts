@@ -1,4 +1,4 @@
-import { readFile, rename, rm, writeFile, open, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile, open, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -93,6 +93,8 @@ export async function writeTextAtomic(
   }
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
   try {
+    // `-o reports/run-1/report.json` makes its folder, as the export makes its output directory.
+    await mkdir(dirname(target), { recursive: true });
     await writeFile(temp, text, 'utf8');
     const handle = await open(temp, 'r+');
     try {
@@ -131,6 +133,13 @@ export async function assertJsonl(path: string, name: string, command: string): 
   try {
     const buffer = Buffer.alloc(PEEK_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, PEEK_BYTES, 0);
+    // Compressed bytes would be read as lines of garbage: a report of "records in no known format".
+    const magic = buffer.subarray(0, 4);
+    const compression = magic[0] === 0x1f && magic[1] === 0x8b ? 'gzip' : magic.readUInt32LE(0) === 0xfd2fb528 && bytesRead >= 4 ? 'zstd' : undefined;
+    if (compression !== undefined) {
+      const tool = compression === 'gzip' ? 'gunzip' : 'zstd -d';
+      throw new CliError('CLI_USAGE', `${name} is ${compression}-compressed: ${command} reads plain JSONL; decompress it first, e.g. ${tool} -c ${name} | ${command} -`);
+    }
     head = buffer.subarray(0, bytesRead).toString('utf8');
   } finally {
     await handle.close();

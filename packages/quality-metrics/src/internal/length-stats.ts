@@ -42,9 +42,13 @@ export class LengthStats {
    */
   quantile(q: number): number {
     const rank = Math.max(1, Math.ceil(q * this.n - 1e-9));
-    const at = this.n > 1 ? (rank - 1) / (this.n - 1) : q;
-    // The sketch returns a bucket's representative value; clamping to the exact extremes keeps p0/p100 honest.
-    return Math.min(this.max, Math.max(this.min, this.sketch.getValueAtQuantile(at)));
+    // The extreme ranks are known exactly: p99 of five values is the largest itself, not a bucket near it.
+    if (rank >= this.n) return this.max;
+    if (rank === 1) return this.min;
+    const at = (rank - 1) / (this.n - 1);
+    // The sketch returns a bucket's representative value, a length within 1%: rounded, as lengths are whole, and
+    // clamped to the exact extremes.
+    return Math.min(this.max, Math.max(this.min, Math.round(this.sketch.getValueAtQuantile(at))));
   }
 
   toJSON(): LengthStatsJson {
