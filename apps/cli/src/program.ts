@@ -27,10 +27,10 @@ function withFormat(cmd: Command, formats: readonly string[] = ['text', 'json'])
     .option('--json', 'machine-readable output (same as --format json)');
 }
 
-function int(name: string) {
+function int(name: string, min = 0) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new CliError('CLI_USAGE', `${name} must be a whole number >= 0, got "${value}"`);
+    if (!Number.isInteger(n) || n < min) throw new CliError('CLI_USAGE', `${name} must be a whole number >= ${min}, got "${value}"`);
     return n;
   };
 }
@@ -128,7 +128,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
         .argument('[data]', 'a file (.jsonl, .json, .csv, .parquet, .sqlite) or a database URL (sqlite:FILE, postgres://...)')
         .option('-o, --output <file>', 'config file to write', 'lorakit.yaml')
         .option('--table <name>', 'table to export (databases)')
-        .option('--sample <n>', 'records to guess from', int('--sample'), 200)
+        .option('--sample <n>', 'records to guess from', int('--sample', 1), 200)
         .option('--force', 'replace existing files')
         .addHelpText('after', examples('lorakit init data.jsonl', 'lorakit init sqlite:records.db --table qa', 'lorakit init postgres://db/app --table tickets -o tickets.yaml')),
     ),
@@ -186,7 +186,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
     .argument('<data...>', 'JSONL files (- for stdin)')
     .option('-s, --schema <file>', 'also validate each record against this JSON Schema (invalid ones are counted)')
     .option('--tokenizer <dir>', 'folder with a Hugging Face tokenizer.json, for token lengths (needs @huggingface/tokenizers)')
-    .option('--max-seq-len <n>', 'training sequence length: share of samples over it and truncated tokens', int('--max-seq-len'))
+    .option('--max-seq-len <n>', 'training sequence length: share of samples over it and truncated tokens', int('--max-seq-len', 1))
     .option('--near-dup', 'also find near duplicates (MinHash LSH)')
     .option('--languages <codes>', 'expected languages, e.g. de,en (others count as mismatches)', (v: string) => v.split(',').filter(Boolean))
     .option('--gate <expr>', 'a gate such as "exactDuplicateRate <= 0.01" (repeatable); exit 1 when one fails', collect)
@@ -364,9 +364,9 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
         .option('--adapter <name=dir>', 'a LoRA adapter to serve (repeatable); a local dir gives its rank', collect)
         .option('--vllm-version <version>', 'target vLLM release (decides which flags exist)')
         .option('--port <port>', 'HTTP port', int('--port'))
-        .option('--max-model-len <n>', '--max-model-len', int('--max-model-len'))
-        .option('--tensor-parallel-size <n>', 'GPUs per replica', int('--tensor-parallel-size'))
-        .option('--max-lora-rank <n>', 'largest adapter rank (1, 8, 16, 32, 64, 128, 256, 320, 512)', int('--max-lora-rank'))
+        .option('--max-model-len <n>', '--max-model-len', int('--max-model-len', 1))
+        .option('--tensor-parallel-size <n>', 'GPUs per replica', int('--tensor-parallel-size', 1))
+        .option('--max-lora-rank <n>', 'largest adapter rank (1, 8, 16, 32, 64, 128, 256, 320, 512)', int('--max-lora-rank', 1))
         .option('--runtime-lora-updating', 'enable the load/unload endpoints (trusted networks only)')
         .option('--adapter-volume-claim <pvc>', 'k8s: PersistentVolumeClaim holding the adapters, mounted at /adapters (needed for local adapter paths)');
     run(

@@ -67,6 +67,18 @@ describe('lorakit report', () => {
     expect(doc.gates.passed).toBe(true);
   });
 
+  it('options that cannot work are usage errors: --max-seq-len without a tokenizer, a zero --max-seq-len or --sample', async () => {
+    const noTokenizer = await runCli(['report', 'valid.jsonl', '--max-seq-len', '4096'], { cwd });
+    expect(noTokenizer.code).toBe(2);
+    expect(noTokenizer.stderr).toContain('--max-seq-len counts tokens: it needs --tokenizer DIR');
+    const zero = await runCli(['report', 'valid.jsonl', '--max-seq-len', '0'], { cwd });
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('--max-seq-len must be a whole number >= 1, got "0"');
+    const sample = await runCli(['init', 'valid.jsonl', '--sample', '0', '-o', '-'], { cwd });
+    expect(sample.code).toBe(2);
+    expect(sample.stderr).toContain('--sample must be a whole number >= 1');
+  });
+
   it('an unknown gate metric is a usage error', async () => {
     const r = await runCli(['report', 'valid.jsonl', '--gate', 'fooRate < 1'], { cwd });
     expect(r.code).toBe(2);

@@ -63,6 +63,9 @@ export async function reportCommand(args: unknown[], opts: Opts, ctx: CommandCon
           throw new ContextError(displayName(schemaFile), error);
         });
   const tokenizerDir = opts['tokenizer'] as string | undefined;
+  if (opts['maxSeqLen'] !== undefined && tokenizerDir === undefined) {
+    throw new CliError('CLI_USAGE', '--max-seq-len counts tokens: it needs --tokenizer DIR (a folder with tokenizer.json)');
+  }
   const tokenizer = tokenizerDir === undefined ? undefined : await qm.loadTokenizer(resolvePath(io, tokenizerDir));
   const maxSeqLen = opts['maxSeqLen'] as number | undefined;
   const languages = opts['languages'] as string[] | undefined;
