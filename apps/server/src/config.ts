@@ -49,6 +49,15 @@ export const LimitsSchema = z
     rate_limit_max: z.number().int().positive().default(600).describe('Requests per token (or per IP without one) per window.'),
     rate_limit_window_ms: z.number().int().positive().default(60_000).describe('Rate-limit window, milliseconds.'),
     job_concurrency: z.number().int().positive().default(2).describe('Export jobs running at once; later jobs queue.'),
+    export_worker_threads: z
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .default(2)
+      .describe(
+        'Most worker threads one export (job or stream) may ask for, in config.worker_threads and in config.quality_metrics.worker_threads each (400 above). Unset worker_threads keeps the exporter\'s automatic choice (at most 4, for large JSONL files).',
+      ),
     page_size_max: z.number().int().positive().default(200).describe('Largest `limit` of a paginated listing.'),
     shutdown_grace_ms: z
       .number()

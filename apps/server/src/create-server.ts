@@ -18,7 +18,7 @@ import { audit, type AppContext, type Upstream } from './internal/context.js';
 import { createServerMetrics } from './metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { createRouterCache } from './internal/adapter-router.js';
-import { createJobRunner } from './internal/job-runner.js';
+import { createJobRunner, removeUnfinishedJobLeftovers } from './internal/job-runner.js';
 import { resolveNamedSources } from './internal/named-sources.js';
 import { jobRoutes } from './routes/jobs.js';
 import { pageRoutes } from './routes/pages.js';
@@ -148,7 +148,9 @@ export async function createServer(options: CreateServerOptions): Promise<Loraki
     env,
     log: app.log,
   });
-  // Jobs left queued or running by a previous process (crash, kill) end as failed: interrupted, never vanish.
+  // Jobs left queued or running by a previous process (crash, kill) end as failed: interrupted, never vanish; the
+  // temp output and lock their export left behind go first, while the store still tells which jobs were unfinished.
+  await removeUnfinishedJobLeftovers(options.store, options.dataDir, app.log);
   const interrupted = await options.store.interruptUnfinishedJobs(new Date().toISOString());
   if (interrupted > 0) app.log.warn({ interrupted }, 'marked unfinished export jobs of a previous run as failed: interrupted');
   app.addHook('onClose', async () => {

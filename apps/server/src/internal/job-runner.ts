@@ -1,6 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { runExport, type ExportConfig, type ExportProgress } from '@lorakit/jsonl-exporter';
+import { runExport, type ExportConfig, type ExportProgress, type ExportResult } from '@lorakit/jsonl-exporter';
+import type { GateEvaluation } from '@lorakit/quality-metrics';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ServerMetrics } from '../metrics.js';
 import type { JobRecord, RegistryStore } from '../store/registry-store.js';
@@ -43,6 +44,38 @@ function relativeToDataDir(message: string, dataDir: string): string {
 }
 
 /**
+ * What a job's `quality` column holds: the report and the gate verdicts. Jobs stored by earlier releases hold the
+ * bare report there (no gates).
+ */
+interface StoredQuality {
+  report: unknown;
+  gates: GateEvaluation | null;
+}
+
+/**
+ * Error codes of a job whose export ran to the end but whose data must not be used, as the CLI exits 1 for them:
+ * a quality gate failed, or records were read and every one was rejected. The output files stay downloadable.
+ */
+export type JobVerdictCode = 'EXPORT_GATES_FAILED' | 'EXPORT_NOTHING_EXPORTED';
+
+/** The error a finished export ends its job with, null when the job succeeded. */
+export function jobVerdict(result: Pick<ExportResult, 'stats' | 'gates'>): { code: JobVerdictCode; message: string } | null {
+  const gates = result.gates;
+  if (gates !== undefined && !gates.passed) {
+    const failed = gates.failed.map((g) => `${g.gate} (actual ${g.actual === null ? 'not measured' : String(g.actual)})`);
+    return { code: 'EXPORT_GATES_FAILED', message: `quality gates failed: ${failed.join(', ')}` };
+  }
+  const { read, exported } = result.stats;
+  if (read > 0 && exported === 0) {
+    return {
+      code: 'EXPORT_NOTHING_EXPORTED',
+      message: `all ${read} records read were rejected: see rejects.jsonl for why`,
+    };
+  }
+  return null;
+}
+
+/**
  * Runs export jobs with a concurrency cap: later jobs wait in a FIFO queue. Cancelling aborts a running export
  * (the exporter removes its temp output) or drops a queued one.
  */
@@ -50,6 +83,8 @@ export function createJobRunner(options: JobRunnerOptions) {
   const queue: Pending[] = [];
   const running = new Map<string, AbortController>();
   const done = new Set<Promise<void>>();
+  // The completion of each running job: cancel() waits for its own job only, never for the others.
+  const finished = new Map<string, Promise<void>>();
   let closed = false;
 
   const now = () => new Date().toISOString();
@@ -78,14 +113,25 @@ export function createJobRunner(options: JobRunnerOptions) {
       files.sort();
       options.metrics.exportRecords.inc({ endpoint: 'job', kind: 'line' }, result.stats.exported);
       options.metrics.exportRecords.inc({ endpoint: 'job', kind: 'reject' }, result.stats.rejected);
+      const verdict = jobVerdict(result);
       await store.updateJob(job.id, {
-        status: 'succeeded',
+        status: verdict === null ? 'succeeded' : 'failed',
         finishedAt: now(),
         stats: result.stats,
-        quality: (result.report as unknown) ?? null,
+        quality: { report: result.report ?? null, gates: result.gates ?? null } satisfies StoredQuality,
         files,
+        // A job another server marked interrupted while this one ran it must not keep that error once it finished.
+        error: verdict,
       });
-      options.log.info({ audit: { who: 'job-runner', action: 'export.job', target: job.id, outcome: 'success', at: now() } }, 'audit');
+      options.log.info(
+        {
+          audit: {
+            who: 'job-runner', action: 'export.job', target: job.id, outcome: verdict === null ? 'success' : 'failure',
+            ...(verdict === null ? {} : { detail: verdict.code }), at: now(),
+          },
+        },
+        'audit',
+      );
     } catch (error) {
       const e = error as { code?: unknown; message?: unknown };
       const code = typeof e.code === 'string' ? e.code : 'SERVER_INTERNAL';
@@ -112,9 +158,11 @@ export function createJobRunner(options: JobRunnerOptions) {
       const next = queue.shift() as Pending;
       const p = run(next).finally(() => {
         done.delete(p);
+        finished.delete(next.id);
         pump();
       });
       done.add(p);
+      finished.set(next.id, p);
     }
   }
 
@@ -135,7 +183,8 @@ export function createJobRunner(options: JobRunnerOptions) {
       const controller = running.get(id);
       if (!controller) return false;
       controller.abort();
-      await Promise.all([...done]);
+      // The exporter removes its temp output on abort: answer once this job's final state is stored.
+      await finished.get(id);
       return true;
     },
     /** Jobs running now. */
@@ -154,6 +203,35 @@ export function createJobRunner(options: JobRunnerOptions) {
   };
 }
 
+// What the exporter leaves beside `exports/<id>` when its process dies: the temp output and the output lock.
+const LEFTOVER = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(?:tmp-[0-9a-f]+|lock)$/;
+
+/**
+ * Remove `exports/<id>.tmp-<hex>` and `exports/<id>.lock` of jobs still queued or running in the store: at start-up
+ * they are left over from a process that died (crash, SIGKILL) and are about to be marked interrupted. Leftovers of
+ * other jobs are kept.
+ */
+export async function removeUnfinishedJobLeftovers(store: RegistryStore, dataDir: string, log: FastifyBaseLogger): Promise<void> {
+  const dir = join(dataDir, 'exports');
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return; // no exports yet
+  }
+  for (const name of names) {
+    const id = LEFTOVER.exec(name)?.[1];
+    if (id === undefined) continue;
+    const job = await store.getJob(id);
+    if (job?.status !== 'queued' && job?.status !== 'running') continue;
+    try {
+      await rm(join(dir, name), { recursive: true, force: true });
+    } catch (error) {
+      log.warn({ err: error, path: join('exports', name) }, 'could not remove the leftover of an interrupted export job');
+    }
+  }
+}
+
 /** What {@link createJobRunner} returns. */
 export type JobRunner = ReturnType<typeof createJobRunner>;
 
@@ -166,7 +244,13 @@ export async function fileSize(path: string): Promise<number | undefined> {
   }
 }
 
-/** A job as the API returns it. */
+function storedGates(quality: unknown): { passed: boolean; results: unknown[]; failed: unknown[] } | null {
+  if (typeof quality !== 'object' || quality === null || !('gates' in quality)) return null;
+  const gates = (quality as StoredQuality).gates;
+  return gates === null ? null : { passed: gates.passed, results: gates.results, failed: gates.failed };
+}
+
+/** A job as the API returns it; `gates` is null when the job had none (or has not finished). */
 export function jobView(job: JobRecord) {
   return {
     id: job.id,
@@ -174,6 +258,7 @@ export function jobView(job: JobRecord) {
     source: job.source,
     progress: job.progress,
     stats: job.stats,
+    gates: storedGates(job.quality),
     files: job.files,
     error: job.error,
     created_by: job.createdBy,

@@ -59,6 +59,21 @@ describe('POST /v1/export/stream', () => {
     expect(last.stats).toMatchObject({ read: 4, exported: 1, rejected: 3 });
   });
 
+  it('refuses a bad filter, gate, inline schema or too many worker threads with 400 and the key path, and any gate', async () => {
+    for (const [cfg, message] of [
+      [{ ...config, filter: '(( lang ==' }, /^config\.filter: /],
+      [{ ...config, quality_metrics: { gates: ['noSuchMetric >= 1'] } }, /^config\.quality_metrics\.gates: /],
+      [{ ...config, quality_metrics: { gates: ['samples >= 1'] } }, /^config\.quality_metrics\.gates: a stream has no quality report/],
+      [{ ...config, structured_gen: { enabled: true, json_schema: { type: 'nonsense' } } }, /^config\.structured_gen\.json_schema: /],
+      [{ ...config, quality_metrics: { worker_threads: 64 } }, /^config\.quality_metrics\.worker_threads: 64 is above this server's limit of 2/],
+    ] as const) {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/export/stream', headers: ndjsonHeaders, payload: body([record(1)], cfg) });
+      expect(res.statusCode, JSON.stringify(cfg)).toBe(400);
+      expect(res.json().error.code).toBe('SERVER_BAD_REQUEST');
+      expect(res.json().error.message).toMatch(message);
+    }
+  });
+
   it('needs the export scope', async () => {
     const res = await t.app.inject({
       method: 'POST',

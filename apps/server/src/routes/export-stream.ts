@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ServerError } from '../errors.js';
 import type { AppContext } from '../internal/context.js';
+import { checkExportConfig } from '../internal/check-export-config.js';
 import { audit, clientGone } from '../internal/context.js';
 import { limitedBody, sendNdjson } from '../internal/ndjson.js';
 import { splitHeaderLine } from '../internal/split-header.js';
@@ -80,6 +81,11 @@ export function exportStreamRoutes(ctx: AppContext, env: NodeJS.ProcessEnv): Fas
         const raw = parsedHeader.data.config;
         refuseServerSideReferences(raw);
         const config = parseExportConfig({ ...raw, source: raw['source'] ?? { type: 'stdin' } }, { file: 'line 1 config' });
+        // A stream has no quality report to judge: a gate would pass unseen, so a CI gate must use POST /v1/exports.
+        if (config.quality_metrics.gates.length > 0) {
+          throw new ServerError('SERVER_BAD_REQUEST', 'config.quality_metrics.gates: a stream has no quality report; run gates as a job (POST /v1/exports)');
+        }
+        await checkExportConfig(config, limits);
         const source = await openSource(config.source, { stdin: rest, cwd: ctx.dataDir });
         const signal = clientGone(reply);
         const query = request.query;

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -125,6 +125,70 @@ describe('export jobs', () => {
     });
   });
 
+  it('ends a job whose quality gate failed as failed: EXPORT_GATES_FAILED, with the verdicts and its files', async () => {
+    const res = await create({ source: 'crm', config: { quality_metrics: { gates: ['complianceRate >= 1.5', 'samples >= 1'] } } });
+    expect(res.statusCode).toBe(202);
+    const job = await waitFor(t, (res.json() as { id: string }).id, ['succeeded', 'failed']);
+    expect(job['status']).toBe('failed');
+    expect(job['error']).toMatchObject({ code: 'EXPORT_GATES_FAILED', message: expect.stringContaining('complianceRate >= 1.5') });
+    expect(job['gates']).toMatchObject({ passed: false, failed: [{ gate: 'complianceRate >= 1.5', passed: false }] });
+    expect((job['gates'] as { results: unknown[] }).results).toHaveLength(2);
+    expect(job['stats']).toMatchObject({ read: 50, exported: 50 });
+    const file = await t.app.inject({ url: `/v1/exports/${job['id'] as string}/files/train.jsonl`, headers: auth('read') });
+    expect(file.statusCode).toBe(200);
+  });
+
+  it('shows passed gates on a succeeded job, and no gates when none were set', async () => {
+    const passing = await waitFor(t, ((await create({ source: 'crm', config: { quality_metrics: { gates: ['samples >= 1'] } } })).json() as { id: string }).id, ['succeeded', 'failed']);
+    expect(passing['status']).toBe('succeeded');
+    expect(passing['error']).toBeNull();
+    expect(passing['gates']).toMatchObject({ passed: true, failed: [] });
+    const none = await waitFor(t, ((await create({ source: 'crm' })).json() as { id: string }).id, ['succeeded', 'failed']);
+    expect(none['gates']).toBeNull();
+  });
+
+  it('ends a job that rejected every record as failed: EXPORT_NOTHING_EXPORTED, rejects still downloadable', async () => {
+    const { id } = (await create({ source: 'crm', config: { filter: 'instruction == "nothing matches"' } })).json() as { id: string };
+    const job = await waitFor(t, id, ['succeeded', 'failed']);
+    expect(job['status']).toBe('failed');
+    expect((job['error'] as { code: string }).code).toBe('EXPORT_NOTHING_EXPORTED');
+    expect(job['stats']).toMatchObject({ read: 50, exported: 0, rejected: 50 });
+    const rejects = await t.app.inject({ url: `/v1/exports/${id}/files/rejects.jsonl`, headers: auth('read') });
+    expect(rejects.statusCode).toBe(200);
+    expect(rejects.body.trim().split('\n')).toHaveLength(50);
+  });
+
+  it('refuses a bad filter, gate or inline schema with 400 and the key path, queueing nothing', async () => {
+    const before = ((await t.app.inject({ url: '/v1/exports?limit=200', headers: auth('read') })).json() as { items: unknown[] }).items.length;
+    for (const [config, path] of [
+      [{ filter: '(( lang ==' }, 'config.filter:'],
+      [{ quality_metrics: { gates: ['noSuchMetric >= 1'] } }, 'config.quality_metrics.gates:'],
+      [{ quality_metrics: { gates: ['nonsense metric !!'] } }, 'config.quality_metrics.gates:'],
+      [{ structured_gen: { enabled: true, json_schema: { type: 'nonsense' } } }, 'config.structured_gen.json_schema:'],
+    ] as const) {
+      const res = await create({ source: 'crm', config });
+      expect(res.statusCode, JSON.stringify(config)).toBe(400);
+      expect(res.json().error.code).toBe('SERVER_BAD_REQUEST');
+      expect(res.json().error.message).toMatch(new RegExp(`^${path.replace(/\./g, '\\.')}`));
+    }
+    const after = ((await t.app.inject({ url: '/v1/exports?limit=200', headers: auth('read') })).json() as { items: unknown[] }).items.length;
+    expect(after).toBe(before);
+  });
+
+  it('refuses worker threads above limits.export_worker_threads (default 2) with 400, the key path and the cap', async () => {
+    for (const [config, path] of [
+      [{ worker_threads: 64 }, 'config.worker_threads'],
+      [{ quality_metrics: { worker_threads: 3 } }, 'config.quality_metrics.worker_threads'],
+    ] as const) {
+      const res = await create({ source: 'crm', config });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.message).toBe(`${path}: ${path === 'config.worker_threads' ? 64 : 3} is above this server's limit of 2 (limits.export_worker_threads)`);
+    }
+    const ok = await create({ source: 'crm', config: { worker_threads: 2, quality_metrics: { worker_threads: 2 } } });
+    expect(ok.statusCode).toBe(202);
+    expect((await waitFor(t, (ok.json() as { id: string }).id, ['succeeded', 'failed']))['status']).toBe('succeeded');
+  });
+
   it('queues beyond the concurrency cap and cancels queued and running jobs', async () => {
     const a = ((await create({ source: 'big' })).json() as { id: string }).id;
     const b = ((await create({ source: 'crm' })).json() as { id: string }).id;
@@ -153,11 +217,18 @@ describe('export jobs across a restart', () => {
         startedAt: new Date().toISOString(), finishedAt: null,
       });
       await store.close();
+      // What a SIGKILL during the export leaves: its temp output and its lock. Those of jobs not unfinished stay.
+      const exportsDir = join(dataDir, 'exports');
+      mkdirSync(join(exportsDir, '6f1c1b9e-2d1a-4c3b-9a57-0d4f7b3e8a11.tmp-0a1b2c3d4e5f'), { recursive: true });
+      writeFileSync(join(exportsDir, '6f1c1b9e-2d1a-4c3b-9a57-0d4f7b3e8a11.tmp-0a1b2c3d4e5f', 'train.jsonl'), '{}\n');
+      mkdirSync(join(exportsDir, '6f1c1b9e-2d1a-4c3b-9a57-0d4f7b3e8a11.lock'));
+      mkdirSync(join(exportsDir, '00000000-0000-4000-8000-000000000000.lock'));
       const t = await startTestServer({}, { dataDir });
       try {
         const job = (await t.app.inject({ url: '/v1/exports/6f1c1b9e-2d1a-4c3b-9a57-0d4f7b3e8a11', headers: auth('read') })).json();
         expect(job.status).toBe('failed');
         expect(job.error.code).toBe('interrupted');
+        expect(readdirSync(exportsDir)).toEqual(['00000000-0000-4000-8000-000000000000.lock']);
       } finally {
         await t.close();
       }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ServerError } from '../errors.js';
 import type { AppContext } from '../internal/context.js';
 import { audit } from '../internal/context.js';
+import { checkExportConfig } from '../internal/check-export-config.js';
 import { fileSize, jobOutputDir, jobOutputPath, jobView, type JobRunner } from '../internal/job-runner.js';
 import type { JobRecord } from '../store/registry-store.js';
 
@@ -68,6 +69,7 @@ export function jobRoutes(ctx: AppContext, runner: JobRunner, sources: Map<strin
         const id = randomUUID();
         const output = { ...((raw['output'] as object | undefined) ?? {}), dir: jobOutputPath(id), overwrite: true };
         const config = parseExportConfig({ ...raw, source, output }, { file: 'request body config' });
+        await checkExportConfig(config, ctx.config.limits);
         const job: JobRecord = {
           id,
           status: 'queued',
@@ -116,7 +118,10 @@ export function jobRoutes(ctx: AppContext, runner: JobRunner, sources: Map<strin
           throw new ServerError('SERVER_BAD_REQUEST', `file name ${JSON.stringify(name)} is not a plain file name`);
         }
         const job = await getJob(id);
-        if (job.status !== 'succeeded') throw new ServerError('SERVER_JOB_STATE', `export job ${id} is ${job.status}, not succeeded`);
+        // Jobs whose export finished but failed a verdict (gates, nothing exported) keep their files: they list them.
+        if (job.status !== 'succeeded' && job.files.length === 0) {
+          throw new ServerError('SERVER_JOB_STATE', `export job ${id} is ${job.status} and has no files`);
+        }
         if (!job.files.includes(name)) throw new ServerError('SERVER_NOT_FOUND', `export job ${id} has no file ${name}`);
         const path = join(jobOutputDir(ctx.dataDir, id), name);
         const size = await fileSize(path);

@@ -1,0 +1,55 @@
+import { compileFilter, type ExportConfig } from '@lorakit/jsonl-exporter';
+import { createQualityAccumulator, evaluateGates, type QualityAccumulatorOptions } from '@lorakit/quality-metrics';
+import { compileSchema } from '@lorakit/schema-validation';
+import type { ServerConfig } from '../config.js';
+import { ServerError } from '../errors.js';
+
+function refuse(path: string, cause: unknown): never {
+  throw new ServerError('SERVER_BAD_REQUEST', `${path}: ${(cause as Error).message}`, { cause });
+}
+
+/**
+ * Check, before a job is queued or a stream answers 200, what the exporter would only refuse once it runs: the filter
+ * expression, the quality gates (syntax and metric names), an inline `structured_gen.json_schema`, and the worker
+ * threads a request may start (`limits.export_worker_threads`, for each of the two settings).
+ *
+ * @throws ServerError `SERVER_BAD_REQUEST` naming the key path (`config.filter: …`).
+ */
+export async function checkExportConfig(config: ExportConfig, limits: ServerConfig['limits']): Promise<void> {
+  const cap = limits.export_worker_threads;
+  for (const [path, value] of [
+    ['config.worker_threads', config.worker_threads],
+    ['config.quality_metrics.worker_threads', config.quality_metrics.worker_threads],
+  ] as const) {
+    if (value !== undefined && value > cap) {
+      throw new ServerError('SERVER_BAD_REQUEST', `${path}: ${value} is above this server's limit of ${cap} (limits.export_worker_threads)`);
+    }
+  }
+  if (config.filter !== undefined && config.filter.trim() !== '') {
+    try {
+      compileFilter(config.filter);
+    } catch (cause) {
+      refuse('config.filter', cause);
+    }
+  }
+  const gates = config.quality_metrics.gates;
+  if (gates.length > 0) {
+    // As the exporter does at its start: an empty report knows every metric name, so typos fail here.
+    const q = config.quality_metrics;
+    const options: QualityAccumulatorOptions = { nearDup: q.near_duplicates ? {} : false };
+    if (q.expected_languages.length > 0) options.expectedLanguages = q.expected_languages;
+    try {
+      evaluateGates(createQualityAccumulator(options).report(), gates);
+    } catch (cause) {
+      refuse('config.quality_metrics.gates', cause);
+    }
+  }
+  const schema = config.structured_gen.json_schema;
+  if (config.structured_gen.enabled && typeof schema === 'object') {
+    try {
+      await compileSchema(schema, { formats: 'assert' });
+    } catch (cause) {
+      refuse('config.structured_gen.json_schema', cause);
+    }
+  }
+}
