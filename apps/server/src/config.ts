@@ -52,7 +52,8 @@ export const LimitsSchema = z
     export_worker_threads: z
       .number()
       .int()
-      .min(0)
+      // The report's own thread defaults to 1: a cap of 0 would refuse every request that leaves it unset.
+      .min(1)
       .max(64)
       .default(2)
       .describe(

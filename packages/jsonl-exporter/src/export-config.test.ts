@@ -30,6 +30,9 @@ describe('parseExportConfig', () => {
       'quality_metrics.gates: gates are evaluated on the quality report: set quality_metrics.enabled to true, or remove the gates',
     );
     expect(parseExportConfig({ source, quality_metrics: { enabled: false } }).quality_metrics.gates).toEqual([]);
+    // A language that is no code would make every sample a mismatch: refused here, naming the key.
+    expect(() => parseExportConfig({ source, quality_metrics: { expected_languages: ['english'] } })).toThrow(/quality_metrics\.expected_languages\.0: must be an ISO 639-1 language code/);
+    expect(parseExportConfig({ source, quality_metrics: { expected_languages: ['EN', 'de-AT'] } }).quality_metrics.expected_languages).toEqual(['EN', 'de-AT']);
   });
 
   it('names the file and every bad key path in one EXPORT_CONFIG_INVALID error', () => {

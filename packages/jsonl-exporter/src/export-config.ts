@@ -331,9 +331,9 @@ const QualityMetricsConfigSchema = z
       .default(false)
       .describe('Report near-duplicate clusters among exported samples (about 0.7 GB per million samples).'),
     expected_languages: z
-      .array(z.string().min(1))
+      .array(z.string().regex(/^\s*[A-Za-z]{2}(?:[-_][A-Za-z0-9]+)*\s*$/, 'must be an ISO 639-1 language code such as "en" or "de" (or a tag such as "en-US")'))
       .default([])
-      .describe('ISO 639-1 codes the data should be in (e.g. ["de"]); others are reported as mismatches.'),
+      .describe('ISO 639-1 codes the data should be in (e.g. ["de"]; "EN" and "en-US" read as "en"); others are reported as mismatches.'),
     gates: z
       .array(
         z.union([

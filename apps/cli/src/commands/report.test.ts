@@ -54,6 +54,9 @@ describe('lorakit report', () => {
     const piped = await runCli(['report', 'valid.jsonl', '--json-file', '-'], { cwd });
     expect(piped.code, piped.stderr).toBe(0);
     expect((JSON.parse(piped.stdout) as { counts: { samples: number } }).counts.samples).toBe(2);
+    const twice = await runCli(['report', 'merge', state, '-o', '-', '--json-file', '-'], { cwd });
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('only one of -o, --json-file and --html can be -');
     // A malformed gate fails before any data is read: no state file is written.
     const bad = await runCli(['report', 'valid.jsonl', '--state', join(dir, 'never.json'), '--gate', 'fooRate < 1'], { cwd });
     expect(bad.code).toBe(2);

@@ -10,8 +10,14 @@ import { asSchema } from './schema.js';
 type QualityMetricsModule = typeof QualityMetrics;
 type Report = QualityMetrics.QualityReport;
 
-/** A malformed `--gate` or an unknown metric fails before any data is read (evaluated on an empty report). */
-function checkGates(qm: QualityMetricsModule, opts: Opts): void {
+/**
+ * Before any data is read: at most one document may go to stdout (`-`), and a malformed `--gate` or an unknown metric
+ * fails (evaluated on an empty report).
+ */
+function checkOptions(qm: QualityMetricsModule, opts: Opts, stdoutOutputs: unknown[]): void {
+  if (stdoutOutputs.filter((o) => o === '-').length > 1) {
+    throw new CliError('CLI_USAGE', 'only one of -o, --json-file and --html can be - (stdout holds one document)');
+  }
   const gates = (opts['gate'] as string[] | undefined) ?? [];
   if (gates.length > 0) qm.evaluateGates(qm.createQualityAccumulator().report(), gates);
 }
@@ -53,7 +59,7 @@ export async function reportCommand(args: unknown[], opts: Opts, ctx: CommandCon
     if (file !== '-') await assertJsonl(resolvePath(io, file), displayName(file), 'lorakit report');
   }
   const [qm, sv] = await Promise.all([import('@lorakit/quality-metrics'), import('@lorakit/schema-validation')]);
-  checkGates(qm, opts);
+  checkOptions(qm, opts, [opts['jsonFile'], opts['html']]);
 
   const schemaFile = opts['schema'] as string | undefined;
   const validator =
@@ -102,7 +108,7 @@ export async function reportMergeCommand(args: unknown[], opts: Opts, ctx: Comma
   const files = args[0] as string[];
   if (files.length < 1) throw new CliError('CLI_USAGE', 'report merge needs at least one accumulator state file');
   const qm = await import('@lorakit/quality-metrics');
-  checkGates(qm, opts);
+  checkOptions(qm, opts, [opts['output'], opts['jsonFile'], opts['html']]);
   let merged: QualityMetrics.QualityAccumulator | undefined;
   for (const file of files) {
     const state = await readJsonFile(ctx.io, file);

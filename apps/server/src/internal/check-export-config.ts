@@ -11,12 +11,13 @@ function refuse(path: string, cause: unknown): never {
 /**
  * Check, before a job is queued or a stream answers 200, what the exporter would only refuse once it runs: the filter
  * expression, the quality gates (syntax and metric names), an inline `structured_gen.json_schema`, and the worker
- * threads a request may start (`limits.export_worker_threads`, for each of the two settings).
+ * threads a job may start (`limits.export_worker_threads`, for each of the two settings; not checked without limits).
  *
  * @throws ServerError `SERVER_BAD_REQUEST` naming the key path (`config.filter: …`).
  */
-export async function checkExportConfig(config: ExportConfig, limits: ServerConfig['limits']): Promise<void> {
-  const cap = limits.export_worker_threads;
+export async function checkExportConfig(config: ExportConfig, limits: ServerConfig['limits'] | undefined): Promise<void> {
+  // The stream route passes no limits: it exports through exportRecords, which starts no worker threads.
+  const cap = limits?.export_worker_threads ?? Infinity;
   for (const [path, value] of [
     ['config.worker_threads', config.worker_threads],
     ['config.quality_metrics.worker_threads', config.quality_metrics.worker_threads],

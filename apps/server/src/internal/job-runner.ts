@@ -206,10 +206,18 @@ export function createJobRunner(options: JobRunnerOptions) {
 // What the exporter leaves beside `exports/<id>` when its process dies: the temp output and the output lock.
 const LEFTOVER = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(?:tmp-[0-9a-f]+|lock)$/;
 
+/** The exporter refreshes its output lock every few seconds and takes one over at 30 s; younger is alive. */
+const LIVE_LOCK_MS = 30_000;
+
+async function isFreshLock(path: string): Promise<boolean> {
+  const info = await stat(path).catch(() => undefined);
+  return info !== undefined && Date.now() - info.mtimeMs < LIVE_LOCK_MS;
+}
+
 /**
  * Remove `exports/<id>.tmp-<hex>` and `exports/<id>.lock` of jobs still queued or running in the store: at start-up
  * they are left over from a process that died (crash, SIGKILL) and are about to be marked interrupted. Leftovers of
- * other jobs are kept.
+ * other jobs are kept, and so are a job's whose lock is fresh: another live server sharing the data dir runs it.
  */
 export async function removeUnfinishedJobLeftovers(store: RegistryStore, dataDir: string, log: FastifyBaseLogger): Promise<void> {
   const dir = join(dataDir, 'exports');
@@ -224,6 +232,8 @@ export async function removeUnfinishedJobLeftovers(store: RegistryStore, dataDir
     if (id === undefined) continue;
     const job = await store.getJob(id);
     if (job?.status !== 'queued' && job?.status !== 'running') continue;
+    // A lock its export still refreshes belongs to a live server sharing this data dir: leave its files alone.
+    if (await isFreshLock(join(dir, `${id}.lock`))) continue;
     try {
       await rm(join(dir, name), { recursive: true, force: true });
     } catch (error) {

@@ -85,7 +85,7 @@ export function exportStreamRoutes(ctx: AppContext, env: NodeJS.ProcessEnv): Fas
         if (config.quality_metrics.gates.length > 0) {
           throw new ServerError('SERVER_BAD_REQUEST', 'config.quality_metrics.gates: a stream has no quality report; run gates as a job (POST /v1/exports)');
         }
-        await checkExportConfig(config, limits);
+        await checkExportConfig(config, undefined);
         const source = await openSource(config.source, { stdin: rest, cwd: ctx.dataDir });
         const signal = clientGone(reply);
         const query = request.query;

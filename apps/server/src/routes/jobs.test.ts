@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -216,19 +216,31 @@ describe('export jobs across a restart', () => {
         stats: null, quality: null, files: [], error: null, createdBy: 'x', createdAt: new Date().toISOString(),
         startedAt: new Date().toISOString(), finishedAt: null,
       });
+      // A job another live server runs in this data dir: its lock is fresh, so its files stay.
+      const live = '11111111-1111-4111-8111-111111111111';
+      await store.createJob({
+        id: live, status: 'running', source: 'crm', config: {}, progress: { records: 1 },
+        stats: null, quality: null, files: [], error: null, createdBy: 'x', createdAt: new Date().toISOString(),
+        startedAt: new Date().toISOString(), finishedAt: null,
+      });
       await store.close();
-      // What a SIGKILL during the export leaves: its temp output and its lock. Those of jobs not unfinished stay.
+      // What a SIGKILL during the export leaves: its temp output and its lock, no longer refreshed. Those of jobs not
+      // unfinished stay.
       const exportsDir = join(dataDir, 'exports');
       mkdirSync(join(exportsDir, '6f1c1b9e-2d1a-4c3b-9a57-0d4f7b3e8a11.tmp-0a1b2c3d4e5f'), { recursive: true });
       writeFileSync(join(exportsDir, '6f1c1b9e-2d1a-4c3b-9a57-0d4f7b3e8a11.tmp-0a1b2c3d4e5f', 'train.jsonl'), '{}\n');
       mkdirSync(join(exportsDir, '6f1c1b9e-2d1a-4c3b-9a57-0d4f7b3e8a11.lock'));
+      const stale = new Date(Date.now() - 60_000);
+      utimesSync(join(exportsDir, '6f1c1b9e-2d1a-4c3b-9a57-0d4f7b3e8a11.lock'), stale, stale);
       mkdirSync(join(exportsDir, '00000000-0000-4000-8000-000000000000.lock'));
+      mkdirSync(join(exportsDir, `${live}.tmp-0a1b2c3d4e5f`));
+      mkdirSync(join(exportsDir, `${live}.lock`));
       const t = await startTestServer({}, { dataDir });
       try {
         const job = (await t.app.inject({ url: '/v1/exports/6f1c1b9e-2d1a-4c3b-9a57-0d4f7b3e8a11', headers: auth('read') })).json();
         expect(job.status).toBe('failed');
         expect(job.error.code).toBe('interrupted');
-        expect(readdirSync(exportsDir)).toEqual(['00000000-0000-4000-8000-000000000000.lock']);
+        expect(readdirSync(exportsDir).sort()).toEqual(['00000000-0000-4000-8000-000000000000.lock', `${live}.lock`, `${live}.tmp-0a1b2c3d4e5f`]);
       } finally {
         await t.close();
       }
