@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateGates, reportMetrics } from './evaluate-gates.js';
+import { checkGates, evaluateGates, reportMetrics } from './evaluate-gates.js';
 import { createQualityAccumulator } from './quality-accumulator.js';
 
 function report() {
@@ -54,5 +54,14 @@ describe('evaluateGates', () => {
     for (const n of ['p99ResponseTokens', 'meanPromptChars', 'distinct2Response', 'wordRepetitionRate', 'piiEmailRate', 'nearDuplicateRate', 'overMaxSeqLenRate']) {
       expect(names).toContain(n);
     }
+  });
+});
+
+describe('checkGates', () => {
+  it('refuses a malformed gate or an unknown metric before anything is measured, and passes good ones', () => {
+    expect(() => checkGates(['complianceRate >= 0.99', 'p99ResponseTokens <= 4096', 'nearDuplicateRate < 0.1'])).not.toThrow();
+    expect(() => checkGates(['complianceRat >= 0.99'])).toThrow(expect.objectContaining({ code: 'METRICS_UNKNOWN_GATE_METRIC' }));
+    expect(() => checkGates(['nonsense !!'])).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_GATE' }));
+    expect(() => checkGates([])).not.toThrow();
   });
 });

@@ -1,4 +1,5 @@
 import { QualityMetricsError } from './errors.js';
+import { createQualityAccumulator } from './quality-accumulator.js';
 import type { QualityReport } from './quality-report.js';
 
 /** Comparison operators a gate may use. */
@@ -132,4 +133,17 @@ export function evaluateGates(report: QualityReport, gates: readonly (string | G
   });
   const failed = results.filter((r) => !r.passed);
   return { passed: failed.length === 0, results, failed };
+}
+
+/**
+ * Checks gates before anything is measured, so a typo fails before a long run rather than after it: throws what
+ * {@link evaluateGates} would. Metric names do not depend on the accumulator's options, so an empty report knows
+ * them all.
+ *
+ * @throws QualityMetricsError `METRICS_INVALID_GATE` or `METRICS_UNKNOWN_GATE_METRIC`, as evaluateGates.
+ * @example
+ * checkGates(['complianceRate >= 0.99']); // passes; 'complianceRat >= 0.99' throws, naming similar metrics
+ */
+export function checkGates(gates: readonly (string | GateSpec)[]): void {
+  if (gates.length > 0) evaluateGates(createQualityAccumulator({ nearDup: false }).report(), gates);
 }

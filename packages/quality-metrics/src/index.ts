@@ -25,7 +25,7 @@ export {
 export { DEFAULT_REFUSAL_PHRASES } from './refusal-phrases.js';
 export type { FlagThresholds, FlagCode } from './internal/heuristics.js';
 export { loadTokenizer, type Tokenizer } from './tokenizer.js';
-export { evaluateGates, reportMetrics, type GateSpec, type GateOperator, type GateResult, type GateEvaluation } from './evaluate-gates.js';
+export { checkGates, evaluateGates, reportMetrics, type GateSpec, type GateOperator, type GateResult, type GateEvaluation } from './evaluate-gates.js';
 export { renderText } from './render-text.js';
 export { renderHtml, type RenderHtmlOptions } from './render-html.js';
 export { openSidecarWriter, type SidecarWriter } from './sidecar-writer.js';

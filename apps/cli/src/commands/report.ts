@@ -12,14 +12,13 @@ type Report = QualityMetrics.QualityReport;
 
 /**
  * Before any data is read: at most one document may go to stdout (`-`), and a malformed `--gate` or an unknown metric
- * fails (evaluated on an empty report).
+ * fails.
  */
 function checkOptions(qm: QualityMetricsModule, opts: Opts, stdoutOutputs: unknown[]): void {
   if (stdoutOutputs.filter((o) => o === '-').length > 1) {
     throw new CliError('CLI_USAGE', 'only one of -o, --json-file and --html can be - (stdout holds one document)');
   }
-  const gates = (opts['gate'] as string[] | undefined) ?? [];
-  if (gates.length > 0) qm.evaluateGates(qm.createQualityAccumulator().report(), gates);
+  qm.checkGates((opts['gate'] as string[] | undefined) ?? []);
 }
 
 /**

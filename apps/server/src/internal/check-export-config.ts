@@ -1,5 +1,5 @@
 import { compileFilter, type ExportConfig } from '@lorakit/jsonl-exporter';
-import { createQualityAccumulator, evaluateGates, type QualityAccumulatorOptions } from '@lorakit/quality-metrics';
+import { checkGates } from '@lorakit/quality-metrics';
 import { compileSchema } from '@lorakit/schema-validation';
 import type { ServerConfig } from '../config.js';
 import { ServerError } from '../errors.js';
@@ -33,17 +33,10 @@ export async function checkExportConfig(config: ExportConfig, limits: ServerConf
       refuse('config.filter', cause);
     }
   }
-  const gates = config.quality_metrics.gates;
-  if (gates.length > 0) {
-    // As the exporter does at its start: an empty report knows every metric name, so typos fail here.
-    const q = config.quality_metrics;
-    const options: QualityAccumulatorOptions = { nearDup: q.near_duplicates ? {} : false };
-    if (q.expected_languages.length > 0) options.expectedLanguages = q.expected_languages;
-    try {
-      evaluateGates(createQualityAccumulator(options).report(), gates);
-    } catch (cause) {
-      refuse('config.quality_metrics.gates', cause);
-    }
+  try {
+    checkGates(config.quality_metrics.gates);
+  } catch (cause) {
+    refuse('config.quality_metrics.gates', cause);
   }
   const schema = config.structured_gen.json_schema;
   if (config.structured_gen.enabled && typeof schema === 'object') {
