@@ -11,7 +11,8 @@
 // A second child runs runExport with quality metrics off, to show what the report costs on its own;
 // --no-metrics runs only that one. runExport uses its defaults (automatic worker threads and report sample);
 // BENCH_WORKERS=N sets `worker_threads` instead. CPU is user+system time of all the child's threads. The runExport
-// children turn off V8's allocation-site pretenuring, as the `lorakit` executable does (bin/lorakit.js).
+// children set V8's heap flags as the `lorakit` executable does (bin/lorakit.js): no allocation-site pretenuring, and
+// a heap that grows by half after a full collection.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -132,7 +133,10 @@ async function lorakitChild(input, outDir, metrics, workers) {
 
 async function child(kind, input, outDir) {
   // As bin/lorakit.js does for `lorakit export` (see there).
-  if (kind !== 'plain') setFlagsFromString('--no-allocation-site-pretenuring');
+  if (kind !== 'plain') {
+    setFlagsFromString('--no-allocation-site-pretenuring');
+    setFlagsFromString('--heap-growing-percent=50');
+  }
   const t0 = process.hrtime.bigint();
   const workers = process.env.BENCH_WORKERS === undefined ? undefined : Number(process.env.BENCH_WORKERS);
   const extra = kind === 'plain' ? await plainChild(input, outDir) : await lorakitChild(input, outDir, kind === 'lorakit', workers);

@@ -35,3 +35,25 @@ describe('ExactKeyTable', () => {
     expect(table.find(12345, 1)).toBe(0);
   });
 });
+
+describe('ExactKeyTable keys', () => {
+  it('tells apart real 52-bit halves that differ only in their high bits, across growth', () => {
+    const table = new ExactKeyTable(16);
+    const keys: [number, number][] = [];
+    for (let i = 0; i < 5_000; i++) {
+      // Same low 32 bits of each half, different high bits of hi (20) and of lo (its top 12).
+      keys.push([(i % 1024) * 2 ** 32 + 7, 9], [7, (i % 4096) * 2 ** 40 + 9]);
+    }
+    const distinct = new Map<string, number>();
+    keys.forEach(([hi, lo], i) => {
+      if (!distinct.has(`${hi},${lo}`)) distinct.set(`${hi},${lo}`, i);
+      table.add(hi, lo, i);
+    });
+    expect(table.size).toBe(distinct.size);
+    for (const [k, first] of distinct) {
+      const [hi, lo] = k.split(',').map(Number) as [number, number];
+      expect(table.find(hi, lo)).toBe(first);
+    }
+    expect(table.find(2 ** 52 - 1, 2 ** 52 - 1)).toBe(-1);
+  });
+});

@@ -310,7 +310,7 @@ export class Pipeline {
     const digest = this.digests ? digestSample(sample) : undefined;
     if (digest !== undefined) out.digest = digest;
     if (this.exactKeys) {
-      // Two 52-bit halves of the SHA-256 in a typed-array table: no key strings held, 104 bits compared.
+      // Two 52-bit halves of the SHA-256 for a typed-array table (which compares 96 of their bits): no key strings held.
       if (digest !== undefined && digest.format !== null) {
         const [k0, k1, k2, k3] = digest.key;
         out.keyHi = k0 * 2 ** 20 + (k1 >>> 12);

@@ -1,20 +1,26 @@
+/** Marks an ordinal whose ref is kept whole in {@link RefTable}'s `other` map. */
+const OTHER = 0xffffffff;
+
 /**
- * Refs of kept samples by ordinal, at 12 bytes each instead of a string each: a ref `prefix:line` (every file
- * source's shape) is stored as an interned prefix id and a line number; other refs are kept as strings. Exact and
- * near dedup need these to name the record a duplicate duplicates, for every kept sample of the run.
+ * Refs of kept samples by ordinal, at 4 bytes each instead of a string each. A ref `prefix:line` (every file source's
+ * shape) is stored as its line number; its prefix (`data.jsonl:`) is stored once per run of ordinals that share it,
+ * since refs arrive in input order and a source changes file rarely. Other refs (database keys, lines of 2^32 and
+ * above) are kept as strings. Exact and near dedup need these to name the record a duplicate duplicates, for every
+ * kept sample of the run.
  */
 export class RefTable {
-  private prefixes: string[] = [];
+  private readonly prefixes: string[] = [];
+  /** First ordinal of each run of one prefix, ascending; `runPrefix[k]` is the run's index in `prefixes`. */
+  private readonly runStart: number[] = [];
+  private readonly runPrefix: number[] = [];
   private readonly prefixIds = new Map<string, number>();
-  private ids: Int32Array;
-  private lines: Float64Array;
+  private lines: Uint32Array;
   private readonly other = new Map<number, string>();
   private size = 0;
 
-  /** @param expected refs to make room for now (the table doubles past them as needed). */
+  /** @param expected refs to make room for now (the table grows past them as needed). */
   constructor(expected = 1024) {
-    this.ids = new Int32Array(Math.max(16, expected));
-    this.lines = new Float64Array(Math.max(16, expected));
+    this.lines = new Uint32Array(Math.max(16, expected));
   }
 
   /** Number of refs stored. */
@@ -25,15 +31,20 @@ export class RefTable {
   /** Store the ref of the next ordinal. */
   push(ref: string): void {
     const i = this.size++;
-    if (i === this.ids.length) this.grow();
+    if (i === this.lines.length) this.grow();
     const colon = ref.lastIndexOf(':');
     const tail = colon >= 0 ? ref.slice(colon + 1) : '';
-    const line = tail.length > 0 && tail.length < 16 && isDigits(tail) ? Number(tail) : -1;
-    if (line < 0) {
-      this.ids[i] = -1;
+    const line = tail.length > 0 && tail.length < 11 && isDigits(tail) ? Number(tail) : OTHER;
+    if (line >= OTHER) {
+      this.lines[i] = OTHER;
       this.other.set(i, ref);
       return;
     }
+    this.lines[i] = line;
+    const last = this.runPrefix.length - 1;
+    const current = last >= 0 ? (this.prefixes[this.runPrefix[last] as number] as string) : undefined;
+    // Compared in place, without slicing the prefix out of every ref.
+    if (current !== undefined && current.length === colon + 1 && ref.startsWith(current)) return;
     const prefix = ref.slice(0, colon + 1);
     let id = this.prefixIds.get(prefix);
     if (id === undefined) {
@@ -43,23 +54,32 @@ export class RefTable {
       this.prefixes.push(own);
       this.prefixIds.set(own, id);
     }
-    this.ids[i] = id;
-    this.lines[i] = line;
+    this.runStart.push(i);
+    this.runPrefix.push(id);
   }
 
   /** The ref stored at `ordinal`. */
   get(ordinal: number): string | undefined {
-    if (ordinal < 0 || ordinal >= this.size) return undefined;
-    const id = this.ids[ordinal] as number;
-    if (id < 0) return this.other.get(ordinal);
-    return `${this.prefixes[id] as string}${this.lines[ordinal] as number}`;
+    if (!Number.isInteger(ordinal) || ordinal < 0 || ordinal >= this.size) return undefined;
+    const line = this.lines[ordinal] as number;
+    if (line === OTHER) return this.other.get(ordinal);
+    return `${this.prefixes[this.runPrefix[this.runOf(ordinal)] as number] as string}${line}`;
+  }
+
+  /** Index of the last run starting at or before `ordinal` (there is one: a line ref starts a run or extends one). */
+  private runOf(ordinal: number): number {
+    let lo = 0;
+    let hi = this.runStart.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if ((this.runStart[mid] as number) <= ordinal) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 
   private grow(): void {
-    const ids = new Int32Array(this.ids.length * 2);
-    ids.set(this.ids);
-    this.ids = ids;
-    const lines = new Float64Array(this.lines.length * 2);
+    const lines = new Uint32Array(Math.ceil(this.lines.length * 1.5));
     lines.set(this.lines);
     this.lines = lines;
   }
@@ -73,4 +93,3 @@ function isDigits(s: string): boolean {
   // A leading zero would not survive the round trip through a number.
   return s.length === 1 || s.charCodeAt(0) !== 48;
 }
-
