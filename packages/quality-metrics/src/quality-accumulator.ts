@@ -29,8 +29,8 @@ import { HISTOGRAM_BUCKETS, LengthStats, SKETCH_RELATIVE_ACCURACY, type LengthSt
 import { mtld } from './internal/mtld.js';
 import { TopK } from './internal/top-k.js';
 import { U64Table } from './internal/u64-table.js';
-import { NumberPairs } from './internal/number-pairs.js';
-import { bytesAsBase64, jsonPieces, materialize, packNumbers, unpackNumbers } from './internal/state-json.js';
+import { PromptResponses } from './internal/prompt-responses.js';
+import { bytesAsBase64, jsonPieces, materialize } from './internal/state-json.js';
 import { combine, fmix32, h32 } from './internal/xxhash.js';
 import { countCodePoints } from '@lorakit/schema-validation/count-code-points';
 import { splitWords } from './internal/words.js';
@@ -293,7 +293,7 @@ class Accumulator implements QualityAccumulator {
   nearExcerpts = new Map<number, string[]>();
   promptTable: U64Table;
   /** Per prompt-table entry: the response hash and the line of the prompt's first sample. */
-  promptResp: NumberPairs;
+  promptResp: PromptResponses;
   conflictSamples = 0;
   conflictGroups = new Map<number, LineGroup>();
   diversity: Record<'prompt' | 'response', DiversityStats> = { prompt: newDiversity(), response: newDiversity() };
@@ -324,7 +324,7 @@ class Accumulator implements QualityAccumulator {
     // A sizing hint, not an option of the results: it stays out of `opts`, which merges compare and states keep.
     this.exactTable = new U64Table(options.expectedSamples);
     this.promptTable = new U64Table(options.expectedSamples);
-    this.promptResp = new NumberPairs(options.expectedSamples);
+    this.promptResp = new PromptResponses(options.expectedSamples);
     const withTokens = this.tokenizer !== undefined;
     this.sides = { prompt: newSide(withTokens), response: newSide(withTokens), total: newSide(withTokens) };
     if (this.opts.nearDup !== false) this.nearIndex = new NearDupIndexImpl(this.opts.nearDup);
@@ -436,8 +436,8 @@ class Accumulator implements QualityAccumulator {
       const [promptHi, promptLo, responseHash] = conflict;
       const idx = this.promptTable.putIfAbsent(promptHi, promptLo, this.promptResp.length);
       if (idx < 0) this.promptResp.push(responseHash, line);
-      else if (this.promptResp.first(idx) !== responseHash) {
-        const firstLine = this.promptResp.second(idx);
+      else if (this.promptResp.hash(idx) !== responseHash) {
+        const firstLine = this.promptResp.line(idx);
         this.conflictSamples++;
         let g = this.conflictGroups.get(firstLine);
         if (g === undefined) this.conflictGroups.set(firstLine, (g = { count: 0, lines: [] }));
@@ -695,8 +695,8 @@ class Accumulator implements QualityAccumulator {
     // Prompt conflicts: same rule as exact duplicates, on prompt keys.
     this.conflictSamples += other.conflictSamples;
     for (const [hi, lo, idx] of other.promptTable.entries()) {
-      const rh = other.promptResp.first(idx);
-      const firstLine = other.promptResp.second(idx);
+      const rh = other.promptResp.hash(idx);
+      const firstLine = other.promptResp.line(idx);
       const theirs = other.conflictGroups.get(firstLine);
       const mine = this.promptTable.putIfAbsent(hi, lo, this.promptResp.length);
       if (mine < 0) {
@@ -704,8 +704,8 @@ class Accumulator implements QualityAccumulator {
         if (theirs !== undefined) this.conflictGroups.set(firstLine, { count: theirs.count, lines: [...theirs.lines] });
         continue;
       }
-      const myFirst = this.promptResp.second(mine);
-      const extra = this.promptResp.first(mine) !== rh ? 1 : 0;
+      const myFirst = this.promptResp.line(mine);
+      const extra = this.promptResp.hash(mine) !== rh ? 1 : 0;
       this.conflictSamples += extra;
       if (extra === 0 && theirs === undefined) continue;
       let g = this.conflictGroups.get(myFirst);
@@ -948,7 +948,7 @@ class Accumulator implements QualityAccumulator {
       truncation: [this.samplesOver, this.responseTokens, this.responseTokensLost],
       exact: { table: this.exactTable.base64Parts(), duplicates: this.exactDuplicates, groups: [...this.exactGroups] },
       near,
-      conflicts: { table: this.promptTable.base64Parts(), resp: packNumbers(this.promptResp.flat()), samples: this.conflictSamples, groups: [...this.conflictGroups] },
+      conflicts: { table: this.promptTable.base64Parts(), resp: this.promptResp.packed(), samples: this.conflictSamples, groups: [...this.conflictGroups] },
       diversity: { prompt: divJson(this.diversity.prompt), response: divJson(this.diversity.response) },
       compression: [this.compressRaw, this.compressGz, this.pending],
       mtld: [this.mtldSum, this.mtldN],
@@ -1022,7 +1022,7 @@ class Accumulator implements QualityAccumulator {
       a.nearExcerpts = new Map(s.near.excerpts);
     }
     a.promptTable.putAllBase64(s.conflicts.table);
-    a.promptResp = NumberPairs.fromFlat(unpackNumbers(s.conflicts.resp));
+    a.promptResp = PromptResponses.fromPacked(s.conflicts.resp);
     a.conflictSamples = s.conflicts.samples;
     a.conflictGroups = new Map(s.conflicts.groups);
     for (const side of ['prompt', 'response'] as const) {

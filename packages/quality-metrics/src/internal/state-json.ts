@@ -41,23 +41,6 @@ export function bytesAsBase64(runs: () => Iterable<Uint8Array>): Base64Parts {
   });
 }
 
-/** Numbers as base64 of little-endian float64s (exact, and far smaller in JSON than a number array), in parts. */
-export function packNumbers(values: Float64Array): Base64Parts {
-  return new Base64Parts(function* () {
-    const per = PART_BYTES / 8;
-    for (let at = 0; at < values.length; at += per) {
-      const part = values.subarray(at, at + per);
-      yield Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('base64');
-    }
-  });
-}
-
-export function unpackNumbers(text: string): Float64Array {
-  const bytes = Buffer.from(text, 'base64');
-  if (bytes.length % 8 !== 0) throw new Error('a number state must hold 8 bytes per number');
-  return new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Base64Parts);
 }
