@@ -51,6 +51,27 @@ describe('mergePartitions', () => {
     expect((await readdir(work)).filter((name) => name.includes('.tmp-') || name.includes('.old-'))).toEqual([]);
   });
 
+  it('names samples of a source without lines by their position in it, the same in a single run, a partition and a merge', async () => {
+    // A JSON array: before, its report lines were positions among each run's exported samples, so a merged
+    // report counted the largest partition's samples as its lines, and example lines led to no record.
+    const records = Array.from({ length: 30 }, (_, i) => ({
+      id: `r${i}`,
+      instruction: `Question ${i}?`,
+      output: i === 23 ? 'Write to anna.schmidt@example.org for the answer.' : `Answer ${i} in a few words.`,
+    }));
+    records[4] = { id: 'r4', instruction: 'No answer here', output: '' };
+    await writeFile(join(work, 'in.json'), JSON.stringify(records));
+    const over = { source: { type: 'json' as const, path: 'in.json' }, quality_metrics: { sample_rate: 1 } };
+    const single = await run(parseExportConfig({ ...config(0, 1, over), output: { dir: 'single' } }), { cwd: work });
+    for (let i = 0; i < 3; i++) await run(config(i, 3, over), { cwd: work });
+    const merged = await mergePartitions([0, 1, 2].map((i) => join(work, `part-${i}`)), join(work, 'merged'));
+    const emailLines = (report: typeof merged.report) => report?.pii.byType.find((t) => t.type === 'email')?.lines;
+    expect(emailLines(single.report)).toEqual([24]);
+    expect(emailLines(merged.report)).toEqual([24]);
+    expect(single.report?.counts.lines).toBe(30);
+    expect(merged.report?.counts.lines).toBe(30);
+  });
+
   it('combines partitioned runs into one manifest, summed stats and one quality report', async () => {
     const single = await run(parseExportConfig({ ...config(0, 1), output: { dir: 'single' } }), { cwd: work });
     for (let i = 0; i < 3; i++) await run(config(i, 3), { cwd: work });
@@ -84,7 +105,7 @@ describe('mergePartitions', () => {
     const dirs = [0, 1].map((i) => join(work, `part-${i}`));
     await expect(mergePartitions(dirs, join(work, 'merged'))).rejects.toMatchObject({
       code: 'EXPORT_MERGE_INVALID',
-      message: expect.stringContaining('partitions 2 of 3 are missing'),
+      message: expect.stringContaining('partition 2 of 3 is missing'),
     });
     await expect(mergePartitions([dirs[0] as string, dirs[0] as string], join(work, 'merged'))).rejects.toMatchObject({
       code: 'EXPORT_MERGE_INVALID',

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, posix, relative, resolve } from 'node:path';
 import { writeAdapterMetadata } from '@lorakit/adapter-metadata';
-import { accumulatorFromJSON, type QualityAccumulator, type QualityReport } from '@lorakit/quality-metrics';
+import { accumulatorFromJSON, type GateEvaluation, type QualityAccumulator, type QualityReport } from '@lorakit/quality-metrics';
 import type { ExportConfig } from './export-config.js';
 import { ExportError } from './errors.js';
 import { createExportStats, EXPORT_STAGES, type ExportStats } from './export-stats.js';
@@ -27,6 +27,11 @@ export interface MergePartitionsResult {
   stats: ExportStats;
   /** The merged quality report, when the partitions computed one. */
   report?: QualityReport;
+  /**
+   * Verdicts of the config's `quality_metrics.gates` on the merged report: each partition judged only its share, and
+   * a gate such as `exactDuplicateRate == 0` can fail on the whole (duplicates across partitions) alone.
+   */
+  gates?: GateEvaluation;
   /** The merged output directory. */
   outputDir: string;
   /** Things the user should know that did not stop the merge (trainer configs that could not be written). */
@@ -164,7 +169,8 @@ async function mergeInto(target: string, dirs: string[], signal: AbortSignal | u
   }
   const missing = [...Array(count).keys()].filter((i) => !seen.has(i));
   if (missing.length > 0) {
-    throw new ExportError('EXPORT_MERGE_INVALID', `partitions ${missing.join(', ')} of ${count} are missing`);
+    const which = missing.length === 1 ? `partition ${missing[0]} of ${count} is` : `partitions ${missing.join(', ')} of ${count} are`;
+    throw new ExportError('EXPORT_MERGE_INVALID', `${which} missing`);
   }
   for (const { dir, manifest } of manifests) {
     check();
@@ -198,10 +204,12 @@ async function mergeInto(target: string, dirs: string[], signal: AbortSignal | u
       artifacts.push({ path: name, bytes: Buffer.byteLength(content), sha256: sha256Hex(content) });
     };
     let report: MergePartitionsResult['report'];
+    let gates: GateEvaluation | undefined;
     if (accumulator) {
       const reporter = new Reporter(config, accumulator);
       const { stateFile, ...result } = await reporter.finish(stats, join(dir.tmp, ACCUMULATOR_FILE));
       report = result.report;
+      gates = result.gates;
       await add('quality_report.json', `${JSON.stringify(result.report, null, 2)}\n`);
       const html = reporter.html(result);
       if (html !== undefined && config.quality_metrics.html) await add('quality_report.html', html);
@@ -241,6 +249,7 @@ async function mergeInto(target: string, dirs: string[], signal: AbortSignal | u
     await dir.commit();
     const result: MergePartitionsResult = { manifest, stats, outputDir: target, warnings };
     if (report) result.report = report;
+    if (gates) result.gates = gates;
     return result;
   } catch (error) {
     await dir.discard();

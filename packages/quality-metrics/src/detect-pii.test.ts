@@ -51,6 +51,62 @@ describe('detectPii', () => {
     }
   });
 
+  it('takes a card number only as a whole token, not digits inside a word or a hash', () => {
+    // Each digit run passes the Luhn check; glued to letters, '_' or '-' it is part of something else.
+    for (const text of [
+      'Commit 26dd0dbc6e3f4c8043749885523d6a25 fixed it',
+      'abc4111111111111111',
+      '4111111111111111xyz',
+      'key_4111111111111111 and ref-4111111111111111',
+      'Ünicode4111111111111111 and 4111111111111111ß',
+    ]) {
+      expect(detectPii(text), text).toEqual([]);
+    }
+    // Nor a stretch of a longer space-grouped number.
+    expect(detectPii('serial 1234 4111 1111 1111 1111 5678')).toEqual([]);
+    // Scripts written without spaces (or with particles on numbers) do not glue.
+    for (const text of ['卡号4111111111111111', 'カード番号は4111111111111111です', '카드 4111111111111111로 결제']) {
+      expect(detectPii(text).map((s) => [s.type, s.value]), text).toEqual([['card', '4111111111111111']]);
+    }
+  });
+
+  it('takes a card number only with a card issuer prefix and a length that fits it', () => {
+    // Luhn-valid, but no issuer starts with 9, 1, 59 or 35 below 3528; Amex has 15 digits, Visa 13, 16 or 19.
+    for (const text of [
+      'Order 9007199254741006 shipped',
+      '{"id":"9007199254741006"}',
+      'sku 1234567812345670, 10000000000000009, 590000000000006, 350000000000006',
+      'amex? 3782822463100052, visa? 411111111111116',
+    ]) {
+      expect(detectPii(text), text).toEqual([]);
+    }
+  });
+
+  it('finds card numbers of each scheme, plain and grouped', () => {
+    const cards = [
+      '4111111111111111', // Visa 16
+      '4222222222222', // Visa 13
+      '4111111111111111003', // Visa 19
+      '5555555555554444', // Mastercard 51-55
+      '2221000000000009', // Mastercard 2-series
+      '2720999999999996',
+      '378282246310005', // Amex 15
+      '3782 822463 10005',
+      '30569309025904', // Diners
+      '6011111111111117', // Discover
+      '3530111333300000', // JCB
+      '6200000000000005', // UnionPay
+      '4111 1111 1111 1111',
+      '4111-1111-1111-1111',
+      '5555 5555 5555 4444',
+    ];
+    for (const card of cards) {
+      const text = `pay with ${card}, thanks`;
+      expect(detectPii(text), text).toEqual([{ type: 'card', start: 9, end: 9 + card.length, value: card }]);
+    }
+    expect(detectPii('card 4111111111111111 12/27 cvc 123').map((s) => s.value)).toEqual(['4111111111111111']);
+  });
+
   it('returns sorted, non-overlapping spans', () => {
     const spans = detectPii('x 4539148803436467@example.com y +1 415 555 2671');
     expect(spans.map((s) => s.type)).toEqual(['email', 'phone']);

@@ -14,10 +14,21 @@ export interface PiiSpan {
 // All regexes are compiled once here; detectPii runs per record.
 const EMAIL_RE = /[A-Za-z0-9](?:[A-Za-z0-9._%+-]*[A-Za-z0-9_%+-])?@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b/g;
 const IBAN_RE = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b/g;
-// Not part of a longer number: a digit run after or before a decimal point ("0.4111111111111111") is a fraction,
-// and random fractions pass the Luhn check one time in ten. Only the point: a comma between digits is as often a
-// CSV separator ("7,4111111111111111") as a decimal comma.
-const CARD_RE = /(?<![\d-]|\d\.)\d(?:[ -]?\d){12,18}(?![\d-]|\.\d)/g;
+// A card number is a whole token: 13-19 digits in one run, or a first group of 4 digits and 2-4 more groups of 2-6
+// digits joined by one kind of separator ("4111 1111 1111 1111", "3782-822463-10005"). Not glued to a letter, digit,
+// '_' or '-' (digits inside a hex hash or an identifier are not a card), and not part of a longer number: not next
+// to a decimal point and a digit ("0.4111111111111111" is a fraction, and random fractions pass the Luhn check one
+// time in ten), and a space-grouped number not next to a space and another digit group. Only the point: a comma
+// between digits is as often a CSV separator ("7,4111111111111111") as a decimal comma. Every quantifier is bounded
+// and a group ends where its digits do, so a match attempt costs a bounded number of steps (linear time).
+const CARD_RE =
+  /(?<![\w-]|\d\.)(?:\d{13,19}|\d{4}(?:-\d{2,6}){2,4}|(?<!\d )\d{4}(?: \d{2,6}){2,4}(?! \d))(?![\w-]|\.\d)/g;
+// CARD_RE sees ASCII only (a /u regex would be slower on every record); collect checks a non-ASCII neighbour: a
+// letter, mark or digit glues, except letters of scripts written without spaces or with particles attached to
+// numbers (Chinese, Japanese, Korean, Thai, ...), where "卡号4111111111111111" and "4111111111111111입니다" are cards.
+const NON_ASCII_GLUE = String.raw`(?![\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}\p{scx=Hangul}\p{scx=Thai}\p{scx=Lao}\p{scx=Khmer}\p{scx=Myanmar}])[\p{L}\p{M}\p{N}]`;
+const GLUE_BEFORE_RE = new RegExp(`${NON_ASCII_GLUE}$`, 'u');
+const GLUE_AFTER_RE = new RegExp(`^${NON_ASCII_GLUE}`, 'u');
 const IPV4_RE = /(?<![\d.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\d.]|\.\d)/g;
 const IPV6_RE = /(?<![0-9A-Fa-f:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![0-9A-Za-z:])/g;
 // Phone numbers need a sign of being one: an international prefix (+ or 00), a parenthesised area code, or the
@@ -56,6 +67,39 @@ export function luhnValid(digits: string): boolean {
   return digits.length > 0 && sum % 10 === 0;
 }
 
+/**
+ * Whether a card number's leading digits are a payment card issuer's (IIN ranges of Visa, Mastercard, Amex, Diners,
+ * Discover, JCB, UnionPay, Maestro and other 6x cards) and its length fits the scheme: Visa 13, 16 or 19 digits,
+ * Mastercard 16, Amex 15, Diners 14-19, JCB 16-19, Maestro 50/56-58 and 6x 13-19. `digits` is 13-19 ASCII digits.
+ */
+function cardIssuerValid(digits: string): boolean {
+  const n = digits.length;
+  const two = (digits.charCodeAt(0) - 48) * 10 + (digits.charCodeAt(1) - 48);
+  switch (digits.charCodeAt(0) - 48) {
+    case 2: {
+      const four = two * 100 + (digits.charCodeAt(2) - 48) * 10 + (digits.charCodeAt(3) - 48);
+      return four >= 2221 && four <= 2720 && n === 16; // Mastercard 2-series
+    }
+    case 3: {
+      if (two === 34 || two === 37) return n === 15; // Amex
+      if (two === 36 || two === 38 || two === 39) return n >= 14; // Diners
+      const three = two * 10 + (digits.charCodeAt(2) - 48);
+      if (three >= 300 && three <= 305) return n >= 14; // Diners
+      const four = three * 10 + (digits.charCodeAt(3) - 48);
+      return four >= 3528 && four <= 3589 && n >= 16; // JCB
+    }
+    case 4:
+      return n === 13 || n === 16 || n === 19; // Visa
+    case 5:
+      if (two >= 51 && two <= 55) return n === 16; // Mastercard
+      return two === 50 || (two >= 56 && two <= 58); // Maestro
+    case 6:
+      return true; // Discover, UnionPay, Maestro and other 6x cards
+    default:
+      return false;
+  }
+}
+
 /** ISO 13616 mod-97 check of an IBAN without spaces (upper-case letters and digits). */
 export function ibanValid(iban: string): boolean {
   if (iban.length < 15 || iban.length > 34) return false;
@@ -87,6 +131,15 @@ function digitCount(s: string): number {
   return n;
 }
 
+/** Whether a non-ASCII character that glues (see GLUE_BEFORE_RE) touches `text.slice(start, end)`. */
+function gluedToNonAsciiWord(text: string, start: number, end: number): boolean {
+  // Two code units: the neighbour may be a surrogate pair.
+  return (
+    (start > 0 && text.charCodeAt(start - 1) > 127 && GLUE_BEFORE_RE.test(text.slice(Math.max(0, start - 2), start))) ||
+    (end < text.length && text.charCodeAt(end) > 127 && GLUE_AFTER_RE.test(text.slice(end, end + 2)))
+  );
+}
+
 function collect(re: RegExp, type: PiiType, text: string, out: PiiSpan[]): void {
   re.lastIndex = 0;
   let m: RegExpExecArray | null;
@@ -102,7 +155,12 @@ function collect(re: RegExp, type: PiiType, text: string, out: PiiSpan[]): void 
         break;
       case 'card': {
         const digits = value.replace(CARD_SEPARATORS_RE, '');
-        ok = digits.length >= 13 && digits.length <= 19 && luhnValid(digits);
+        ok =
+          digits.length >= 13 &&
+          digits.length <= 19 &&
+          cardIssuerValid(digits) &&
+          luhnValid(digits) &&
+          !gluedToNonAsciiWord(text, m.index, m.index + value.length);
         break;
       }
       case 'ipv4':
@@ -132,9 +190,9 @@ const DETECTORS: readonly [RegExp, PiiType][] = [
 ];
 
 /**
- * Finds e-mail addresses, phone numbers, IBANs (mod-97 checked), payment card numbers (Luhn checked) and public
- * IPv4/IPv6 addresses in `text`. Spans are sorted and never overlap (on overlap the earlier detector in the list
- * above wins). Offsets are UTF-16 indices, so `text.slice(start, end) === value` and redaction is a splice.
+ * Finds e-mail addresses, phone numbers, IBANs (mod-97 checked), payment card numbers (whole tokens with a card
+ * issuer's leading digits and length, Luhn checked) and public IPv4/IPv6 addresses in `text`. Spans are sorted and
+ * never overlap (on overlap the earlier detector in the list above wins). Offsets are UTF-16 indices, so `text.slice(start, end) === value` and redaction is a splice.
  * Names and postal addresses are not detected.
  *
  * @example

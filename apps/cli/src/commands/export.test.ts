@@ -255,3 +255,24 @@ describe('lorakit export max_errors', () => {
     expect(usage.stderr).toContain("required option '-o, --output <dir>'");
   });
 });
+
+describe('lorakit export merge gates', () => {
+  it('judges the config\'s gates on the merged report: each partition passing is not the whole passing', async () => {
+    const cwd = workspace();
+    // 3 samples in all, at most 2 in either partition: the gate passes on each and fails on the whole.
+    for (const i of [0, 1]) {
+      const r = await runCli(['export', '--partition', `${i}/2`, '--output.dir', `part-${i}`, '--quality-metrics.gates', 'samples <= 2'], { cwd });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('gates: passed');
+    }
+    const r = await runCli(['export', 'merge', 'part-0', 'part-1', '-o', 'merged'], { cwd });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain('gates: FAILED');
+    expect(r.stdout).toContain('✗ samples <= 2 (actual 3)');
+    const json = await runCli(['export', 'merge', 'part-0', 'part-1', '-o', 'merged', '--json'], { cwd });
+    expect(json.code).toBe(1);
+    expect((JSON.parse(json.stdout) as { gates: { passed: boolean } }).gates.passed).toBe(false);
+    // The merged files are still written, as an export's are when a gate fails.
+    expect(existsSync(join(cwd, 'merged', 'quality_report.json'))).toBe(true);
+  });
+});

@@ -122,8 +122,7 @@ export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandCo
     progress.done();
   }
 
-  const { stats } = result;
-  const gates = (result as { gates?: { passed: boolean; failed?: Array<{ gate: string; actual: number | null }> } }).gates;
+  const { stats, gates } = result;
   const gatesFailed = gates !== undefined && !gates.passed;
   if (out.format === 'json') {
     out.json({ ...result, dryRun });
@@ -136,10 +135,7 @@ export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandCo
     const byCode = Object.entries(stats.rejectedByCode).sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code} ${n}`).join(', ');
     if (byCode) out.line(`  rejected by code:  ${byCode}`);
     out.line(`  duplicates removed: ${stats.duplicates}; samples with PII: ${stats.piiFound}${stats.blankLines ? `; blank lines skipped: ${stats.blankLines}` : ''}`);
-    if (gates !== undefined) {
-      out.line(`  gates: ${gates.passed ? c.green('passed') : c.red('FAILED')}`);
-      for (const g of gates.failed ?? []) out.line(`    ${c.red('✗')} ${g.gate} (actual ${g.actual === null ? 'not measured' : String(g.actual)})`);
-    }
+    printGates(out, gates);
     out.line(`  ${stats.recordsPerSecond} records/s in ${(stats.durationMs / 1000).toFixed(1)} s`);
     if (result.outputDir !== undefined) {
       out.line(`output: ${result.outputDir}`);
@@ -172,18 +168,29 @@ export async function exportMergeCommand(args: unknown[], opts: Opts, ctx: Comma
   const dirs = (args[0] as string[]).map((dir) => resolvePath(io, dir));
   const ex = await import('@lorakit/jsonl-exporter');
   const result = await ex.mergePartitions(dirs, resolvePath(io, opts['output'] as string), { signal: ctx.signal });
+  // The config's gates, judged on the merged report: each partition saw only its share.
+  const gatesFailed = result.gates !== undefined && !result.gates.passed;
   if (out.format === 'json') {
     out.json(result);
-    return ExitCode.ok;
+    return gatesFailed ? ExitCode.dataFailed : ExitCode.ok;
   }
   const { stats } = result;
   const splits = Object.entries(stats.exportedBySplit).map(([split, n]) => `${split} ${n}`).join(', ');
   out.line(`merged ${plural(dirs.length, 'partition')}: read ${stats.read} records, exported ${out.colors.green(String(stats.exported))}${splits ? ` (${splits})` : ''}, rejected ${stats.rejected}`);
+  printGates(out, result.gates);
   out.line(`output: ${result.outputDir}`);
   for (const f of result.manifest.files) out.line(`  ${f.path} (${plural(f.records, 'record')})`);
   out.line(`  and ${[...result.manifest.artifacts.map((a) => a.path), 'manifest.json'].sort().join(', ')}`);
   for (const w of result.warnings) out.warn(w);
-  return ExitCode.ok;
+  return gatesFailed ? ExitCode.dataFailed : ExitCode.ok;
+}
+
+/** The gate verdicts of an export or a merge, under its summary line. */
+function printGates(out: CommandContext['out'], gates: { passed: boolean; failed: Array<{ gate: string; actual: number | null }> } | undefined): void {
+  if (gates === undefined) return;
+  const c = out.colors;
+  out.line(`  gates: ${gates.passed ? c.green('passed') : c.red('FAILED')}`);
+  for (const g of gates.failed) out.line(`    ${c.red('✗')} ${g.gate} (actual ${g.actual === null ? 'not measured' : String(g.actual)})`);
 }
 
 /** Commander's attribute name for a flag: dashes camel-cased, dots kept. */

@@ -371,8 +371,9 @@ export class Pipeline {
     this.stats.exportedBySplit[split] = (this.stats.exportedBySplit[split] ?? 0) + 1;
     this.stats.bytesWritten += t.bytes;
     if (this.sink) {
-      const info: { line?: number; issues?: PipelineIssue[] } = {};
-      if (t.sourceLine !== undefined) info.line = t.sourceLine;
+      // A source without lines (a database, Parquet, a JSON array): the record's 1-based position in the source's
+      // read order, counting every partition's records, so a partition's report lines are the whole run's.
+      const info: { line: number; issues?: PipelineIssue[] } = { line: t.sourceLine ?? this.stats.read + this.stats.otherPartitions };
       if (t.issues) info.issues = t.issues;
       // Set by transform() here, or by a worker's, which computes digests for this sink (PipelineContext.digests).
       this.sink.add(t.sample, t.line, t.digest as SampleDigest, info);

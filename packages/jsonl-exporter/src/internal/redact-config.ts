@@ -1,6 +1,16 @@
 import type { ExportConfig } from '../export-config.js';
 
 const URL_PASSWORD_RE = /(\/\/[^/:@\s]*:)[^@/\s]+@/g;
+// `password=` (or `sslpassword=`) as a URL query parameter or a libpq `key=value` setting, its value quoted or not.
+const PASSWORD_PARAM_RE = /(^|[?&\s])((?:ssl)?password=)(?:'(?:[^'\\]|\\.)*'?|[^&\s]*)/gi;
+
+/**
+ * A connection string (or any config text) with its passwords replaced by `[redacted]`: the password of a URL's
+ * user part, and `password=` / `sslpassword=` settings, which pg also reads from a URL's query or a `key=value` string.
+ */
+export function redactSecrets(text: string): string {
+  return text.replace(URL_PASSWORD_RE, '$1[redacted]@').replace(PASSWORD_PARAM_RE, '$1$2[redacted]');
+}
 
 /**
  * The config as written into manifest.json and hashed for provenance: secrets (the PII HMAC key, passwords inside
@@ -11,7 +21,7 @@ export function redactConfig(config: ExportConfig): ExportConfig {
   if (copy.pii.hash_key !== undefined) copy.pii.hash_key = '[redacted]';
   const source = copy.source as Record<string, unknown>;
   for (const [key, value] of Object.entries(source)) {
-    if (typeof value === 'string') source[key] = value.replace(URL_PASSWORD_RE, '$1[redacted]@');
+    if (typeof value === 'string') source[key] = redactSecrets(value);
   }
   return copy;
 }

@@ -116,7 +116,7 @@ export class Reporter implements SampleSink {
 
   add(sample: Record<string, unknown> | undefined, line: string, digest: SampleDigest, info: { line?: number; issues?: PipelineIssue[] }): void {
     this.ordinal++;
-    // Database rows have no line: their position among exported samples stands in.
+    // The pipeline always gives a line (a source position where lines mean nothing); other callers may not.
     const sourceLine = info.line ?? this.ordinal;
     // The accumulator needs the sample itself for the content metrics, near duplicates, and the example text of an
     // exact-duplicate group (none reach it when the export drops exact duplicates); the digest tells it the rest.

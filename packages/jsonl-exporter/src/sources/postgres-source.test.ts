@@ -43,6 +43,11 @@ describe.skipIf(url === undefined)('postgres source', () => {
         (1, -7, 12345678901234567890.5, NULL, NULL, NULL, NULL, NULL, false, 'one');
       CREATE TABLE "${table}_pair" (a text, b int4, v text, PRIMARY KEY (a, b));
       INSERT INTO "${table}_pair" VALUES ('x', 2, 'x2'), ('x', 1, 'x1');
+      CREATE TABLE "${table}_odd" (id int4 PRIMARY KEY, j jsonb, js json, x float8, r float4, ts timestamptz, t timestamp);
+      INSERT INTO "${table}_odd" VALUES
+        (1, '{"n": 12345678901234567890}', '{"ok": 1}', 'NaN', 'Infinity', 'infinity', '-infinity'),
+        (2, '{"n": 9007199254740992, "f": 0.5}', '[9007199254740993]', '-Infinity', 1.5, '-infinity', 'infinity'),
+        (3, '{"n": 1}', '{"m": 1}', 2.5, 'NaN', '2025-01-01T00:00:00Z', '2025-01-01 00:00:00');
       CREATE TABLE "${table}_many" AS SELECT g AS id, repeat('w', 200) AS body FROM generate_series(1, 5000) g;
       CREATE TABLE "${table}_qa" (id int4 PRIMARY KEY, question text, answer text, asked timestamptz, meta jsonb);
       INSERT INTO "${table}_qa" VALUES
@@ -50,7 +55,7 @@ describe.skipIf(url === undefined)('postgres source', () => {
     `);
   });
   afterAll(async () => {
-    await admin.query(`DROP TABLE IF EXISTS "${table}", "${table}_pair", "${table}_many", "${table}_qa"`);
+    await admin.query(`DROP TABLE IF EXISTS "${table}", "${table}_odd", "${table}_pair", "${table}_many", "${table}_qa"`);
     await admin.end();
   });
 
@@ -137,6 +142,22 @@ describe.skipIf(url === undefined)('postgres source', () => {
     expect(await exported(dateAsText)).toEqual(['{"instruction":"2025-01-01T08:00:00.000Z","input":"","output":"Carol."}']);
   });
 
+  it('rejects a row whose json or jsonb holds an integer JSON would round, and keeps non-finite floats and infinite timestamps as their text', async () => {
+    const items = await collect(await openSource({ type: 'postgres', url, table: `${table}_odd` }));
+    expect(items.map((item) => item.ref)).toEqual([`${table}_odd:1`, `${table}_odd:2`, `${table}_odd:3`]);
+    // Before: 12345678901234567000 and 9007199254740992 were exported, digits lost silently.
+    expect(items[0]?.record).toBeUndefined();
+    expect(items[0]?.issue).toMatchObject({ code: 'unsafe_integer', path: '/j/n', message: expect.stringContaining('12345678901234567890') as unknown });
+    expect(items[1]?.issue).toMatchObject({ code: 'unsafe_integer', path: '/js/0' });
+    // Before: NaN, Infinity and infinite timestamps became null in the output.
+    expect(items[2]?.record).toEqual({ id: 3, j: { n: 1 }, js: { m: 1 }, x: 2.5, r: 'NaN', ts: new Date('2025-01-01T00:00:00Z'), t: new Date('2025-01-01T00:00:00Z') });
+    const odd = await collect(await openSource({ type: 'postgres', url, query: `SELECT id, x, r, ts, t FROM "${table}_odd" WHERE id < 3 ORDER BY id` }));
+    expect(odd.map((item) => item.record)).toEqual([
+      { id: 1, x: 'NaN', r: 'Infinity', ts: 'infinity', t: '-infinity' },
+      { id: 2, x: '-Infinity', r: 1.5, ts: '-infinity', t: 'infinity' },
+    ]);
+  });
+
   it('fails at open time with a code, and never shows the password', async () => {
     const withPassword = new URL(url as string);
     withPassword.password = 's3cret-pw';
@@ -162,6 +183,16 @@ describe.skipIf(url === undefined)('postgres source', () => {
     );
     expect(error).toMatchObject({ code: 'EXPORT_SOURCE_UNREADABLE' });
     expect(error.message).not.toContain('s3cret-pw');
+    // pg also takes the password as a query parameter of the URL.
+    const inQuery = new URL(refused);
+    inQuery.password = '';
+    inQuery.search = '?sslmode=disable&password=qu3ry-pw';
+    const queryError = await openSource({ type: 'postgres', url: inQuery.toString(), table }).then(
+      () => new Error('opened a source on a closed port'),
+      (e: unknown) => e as Error,
+    );
+    expect(queryError.message).toContain('sslmode=disable&password=[redacted]');
+    expect(queryError.message).not.toContain('qu3ry-pw');
     const source = await openSource({ type: 'postgres', url: withPassword.toString(), table }).catch(() => undefined);
     if (source !== undefined) {
       expect(source.description).not.toContain('s3cret-pw');

@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import type PgCursor from 'pg-cursor';
+import { findUnsafeNumbers, mayHoldUnsafeNumber, type UnsafeNumber } from '@lorakit/schema-validation';
 import { ExportError } from '../errors.js';
+import { redactSecrets } from '../internal/redact-config.js';
 import { parseIsoInstant } from '../select/compare-values.js';
 import { createSource } from './base-source.js';
 import { normalizeValue } from './normalize-value.js';
@@ -19,8 +21,18 @@ export interface PostgresSourceOptions {
 
 const INT8 = 20;
 const NUMERIC = 1700;
+const FLOAT4 = 700;
+const FLOAT8 = 701;
 const DATE = 1082;
 const TIMESTAMP = 1114;
+const TIMESTAMPTZ = 1184;
+const JSON_OID = 114;
+const JSONB = 3802;
+
+/** A json/jsonb value holding a number JSON.parse changed: the row becomes a `source/unsafe_integer` reject. */
+class UnsafeJson {
+  constructor(readonly found: UnsafeNumber[]) {}
+}
 
 async function loadDrivers(): Promise<{ Client: typeof pg.Client; Cursor: typeof PgCursor }> {
   try {
@@ -35,15 +47,9 @@ async function loadDrivers(): Promise<{ Client: typeof pg.Client; Cursor: typeof
   }
 }
 
-/** The connection string without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable connection string)';
-  }
+/** A column name as a JSON pointer token. */
+function escapePointer(name: string): string {
+  return name.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function parseNumeric(text: string): number | string {
@@ -52,10 +58,26 @@ function parseNumeric(text: string): number | string {
   return Number.isFinite(n) && digits <= 15 ? n : text;
 }
 
+/** json/jsonb text parsed as the JSON sources parse a line: a number JSON.parse would change is no silent rounding. */
+function parseJson(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  if (!mayHoldUnsafeNumber(value)) return value;
+  const unsafe = findUnsafeNumbers(text, value);
+  return unsafe.length === 0 ? value : new UnsafeJson(unsafe);
+}
+
+/** A float: NaN and ±Infinity, which JSON has no number for, stay PostgreSQL's text (as numeric's do). */
+function parseFloatText(text: string): number | string {
+  const n = Number(text);
+  return Number.isFinite(n) ? n : text;
+}
+
 /**
  * Type parsers for this source's connections only (never pg's global ones): int8 and numeric become numbers when
- * exact, else strings; `date` stays the string `YYYY-MM-DD` and `timestamp` (without time zone) is read as UTC, so
- * results never depend on the machine's time zone.
+ * exact, else strings; float NaN and ±Infinity stay text; `date` stays the string `YYYY-MM-DD` and `timestamp`
+ * (without time zone) is read as UTC, so results never depend on the machine's time zone; the timestamps
+ * `infinity` and `-infinity` stay text (JSON would write them as null); json and jsonb are parsed as JSON sources
+ * are, so an integer beyond 2^53 rejects its row instead of losing digits.
  */
 function typeParsers(types: typeof pg.types): pg.CustomTypesConfig {
   return {
@@ -63,6 +85,7 @@ function typeParsers(types: typeof pg.types): pg.CustomTypesConfig {
       if (format === undefined || format === 'text') {
         if (oid === INT8) return (text: string) => normalizeValue(BigInt(text));
         if (oid === NUMERIC) return parseNumeric;
+        if (oid === FLOAT4 || oid === FLOAT8) return parseFloatText;
         if (oid === DATE) return (text: string) => text;
         if (oid === TIMESTAMP) {
           return (text: string) => {
@@ -70,6 +93,11 @@ function typeParsers(types: typeof pg.types): pg.CustomTypesConfig {
             return t === undefined ? text : new Date(t);
           };
         }
+        if (oid === TIMESTAMPTZ) {
+          const parse = types.getTypeParser(oid, 'text') as (text: string) => unknown;
+          return (text: string) => (text === 'infinity' || text === '-infinity' ? text : parse(text));
+        }
+        if (oid === JSON_OID || oid === JSONB) return parseJson;
       }
       return types.getTypeParser(oid, format ?? 'text');
     }) as pg.CustomTypesConfig['getTypeParser'],
@@ -92,7 +120,7 @@ export async function openPostgresSource(options: PostgresSourceOptions, env: No
   }
   const { Client, Cursor } = await loadDrivers();
   const pgTypes = (await import('pg')).default.types;
-  const where = redactUrl(url);
+  const where = redactSecrets(url);
   const { table, query, batch_size: batchSize } = options;
   const description = table !== undefined ? `postgres table ${table}` : `postgres query ${shortSql(query ?? '')}`;
   const types = typeParsers(pgTypes);
@@ -175,15 +203,20 @@ export async function openPostgresSource(options: PostgresSourceOptions, env: No
           for (let i = 0; i < rows.length; i++) {
             n++;
             const record = rows[i] as Record<string, unknown>;
+            let unsafe: UnsafeNumber[] | undefined;
             for (const k in record) {
               const v = record[k];
-              if (v !== null && typeof v === 'object' && !(v instanceof Date)) record[k] = normalizeValue(v);
+              if (v instanceof UnsafeJson) (unsafe ??= []).push(...v.found.map((u) => ({ path: `/${escapePointer(k)}${u.path}`, message: u.message })));
+              else if (v !== null && typeof v === 'object' && !(v instanceof Date)) record[k] = normalizeValue(v);
             }
             let ref: string;
             if (keyColumns.length === 0) ref = `${prefix}#${n}`;
             else if (keyColumns.length === 1) ref = `${prefix}:${String(record[keyColumns[0] as string])}`;
             else ref = `${prefix}:${keyColumns.map((column) => String(record[column])).join(',')}`;
-            yield { ref, record };
+            if (unsafe !== undefined) {
+              const message = unsafe.map((u) => `${u.path}: ${u.message}`).join('; ');
+              yield { ref, issue: { code: 'unsafe_integer', path: (unsafe[0] as UnsafeNumber).path, message } };
+            } else yield { ref, record };
             if (signal.aborted) return;
           }
         }
