@@ -52,6 +52,11 @@ describe('parseExportConfig', () => {
     expect(message).toContain('typo');
   });
 
+  it('says whether source.type is missing or unknown, with the types there are', () => {
+    expect(() => parseExportConfig({ source: { path: 'in.jsonl' } })).toThrow(/source\.type: required: the kind of source, one of "jsonl", "json", "csv"/);
+    expect(() => parseExportConfig({ source: { type: 'jsonx', path: 'in.jsonl' } })).toThrow(/source\.type: unknown source type "jsonx"; expected one of "jsonl"/);
+  });
+
   it('rejects a partition index outside its count', () => {
     expect(() => parseExportConfig({ source, partition: { index: 2, count: 2 } })).toThrowError(/partition\.index/);
   });

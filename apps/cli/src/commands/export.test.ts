@@ -124,6 +124,16 @@ describe('lorakit export', () => {
     expect(r.stderr).toMatch(/^lorakit: bad\.yaml:5: split\.validation: /);
   });
 
+  it('several bad keys are listed in the order of their lines in the file', async () => {
+    const cwd = workspace();
+    // zod reports the unknown top-level key first; the file has it last.
+    writeFileSync(join(cwd, 'bad.yaml'), 'source:\n  type: jsonl\n  path: records.jsonl\nsplit:\n  validation: 3\nstyle: alpacca\ntypo: 1\n');
+    const r = await runCli(['export', '--config', 'bad.yaml'], { cwd });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('  bad.yaml:'));
+    expect(lines.map((l) => /^ {2}(bad\.yaml:\d+: [\w.]+)/.exec(l)?.[1])).toEqual(['bad.yaml:5: split.validation', 'bad.yaml:6: style', 'bad.yaml:7: typo']);
+  });
+
   it('an unknown key in lorakit.yaml names its line', async () => {
     const cwd = workspace();
     writeFileSync(join(cwd, 'typo.yaml'), 'source:\n  type: jsonl\n  path: records.jsonl\ndedup:\n  nearr: true\n');

@@ -35,21 +35,27 @@ function configError(error: unknown, yaml: YamlConfig | undefined, fromFlags: Re
   if (!Array.isArray(issues) || issues.length === 0) return error;
   // One line per key: zod may report several problems with the same value (a range and a cross-field rule).
   const byKey = new Map<string, string[]>();
+  /** Line of each entry in the file (flags first): the list reads top to bottom, as the file does. */
+  const order = new Map<string, number>();
   for (const issue of issues) {
     const keys = issue.code === 'unrecognized_keys' && issue.keys ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
     for (const path of keys) {
       const dotted = path.map(String).join('.') || '(root)';
       const message = issue.code === 'unrecognized_keys' ? 'unknown key (check the spelling)' : issue.message;
       let where: string;
+      let line: number | undefined;
       if (fromFlags.has(dotted)) where = `--${dotted.replaceAll('_', '-')}`;
       else {
-        const line = yaml?.lineOf(path.map((p) => (typeof p === 'number' ? p : String(p))));
+        line = yaml?.lineOf(path.map((p) => (typeof p === 'number' ? p : String(p))));
         where = `${yaml === undefined ? '' : `${yaml.file}${line === undefined ? '' : `:${line}`}: `}${dotted}`;
       }
       byKey.set(where, [...(byKey.get(where) ?? []), message]);
+      if (!order.has(where)) order.set(where, line ?? 0);
     }
   }
-  const lines = [...byKey].map(([where, messages]) => `${where}: ${messages.join('; ')}`);
+  // A stable sort: keys on one line, and keys without one, keep zod's order.
+  const sorted = [...byKey].sort(([a], [b]) => (order.get(a) as number) - (order.get(b) as number));
+  const lines = sorted.map(([where, messages]) => `${where}: ${messages.join('; ')}`);
   const message = lines.length === 1 ? (lines[0] as string) : `invalid export config:\n  ${lines.join('\n  ')}`;
   return Object.assign(new Error(message, { cause: error }), { code: 'EXPORT_CONFIG_INVALID' });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExportConfigSchema } from '@lorakit/jsonl-exporter';
-import { deriveConfigFlags } from './config-flags.js';
+import { applyFlags, deriveConfigFlags } from './config-flags.js';
 import { EXPORT_FLAG_OPT_OUTS } from '../commands/export-flags.js';
 
 describe('export flags derived from ExportConfigSchema', () => {
@@ -23,5 +23,26 @@ describe('export flags derived from ExportConfigSchema', () => {
   it('offers every source type as a choice of --source.type', () => {
     const type = flags.find((f) => f.name === 'source.type');
     expect(type?.choices).toEqual(expect.arrayContaining(['jsonl', 'sqlite', 'postgres', 'csv']));
+  });
+});
+
+describe('applyFlags', () => {
+  const { flags } = deriveConfigFlags(ExportConfigSchema, EXPORT_FLAG_OPT_OUTS);
+  const apply = (config: Record<string, unknown>, given: Record<string, unknown>) => applyFlags(config, flags, (f) => given[f.name]);
+
+  it('a flag for source.query replaces the file\'s source.table, and the other way round', () => {
+    const file = () => ({ source: { type: 'sqlite', path: 'db.sqlite', table: 'docs' }, style: 'instruction' });
+    expect(apply(file(), { 'source.query': 'SELECT * FROM docs WHERE lang = \'de\'' }).source).toEqual({
+      type: 'sqlite',
+      path: 'db.sqlite',
+      query: "SELECT * FROM docs WHERE lang = 'de'",
+    });
+    expect(apply({ source: { type: 'sqlite', path: 'db.sqlite', query: 'SELECT 1' } }, { 'source.table': 'docs' }).source).toEqual({
+      type: 'sqlite',
+      path: 'db.sqlite',
+      table: 'docs',
+    });
+    // Both as flags: both stay, and the config check says to set exactly one.
+    expect(apply(file(), { 'source.table': 't', 'source.query': 'SELECT 1' }).source).toMatchObject({ table: 't', query: 'SELECT 1' });
   });
 });

@@ -192,6 +192,12 @@ export function toOption(flag: ConfigFlag): Option {
 }
 
 /** Writes flag values into a raw (not yet parsed) config object; flags win over the file. */
+/**
+ * Config keys of which a config sets one: a flag for one replaces whichever the file set (`--source.query` on a
+ * config with `source.table`), instead of leaving both and failing "set exactly one of table and query".
+ */
+const ALTERNATIVES: readonly (readonly string[])[] = [['source.table', 'source.query']];
+
 export function applyFlags(
   config: Record<string, unknown>,
   flags: readonly ConfigFlag[],
@@ -207,6 +213,11 @@ export function applyFlags(
       node = node[key] as Record<string, unknown>;
     }
     const last = flag.path[flag.path.length - 1] as string;
+    const dotted = flag.path.join('.');
+    for (const set of ALTERNATIVES) {
+      if (!set.includes(dotted)) continue;
+      for (const other of set) if (other !== dotted && !flags.some((f) => f.path.join('.') === other && valueOf(f) !== undefined)) delete node[other.split('.').pop() as string];
+    }
     node[last] =
       flag.kind === 'map' && typeof node[last] === 'object' && node[last] !== null
         ? { ...(node[last] as Record<string, unknown>), ...(value as Record<string, unknown>) }

@@ -133,7 +133,15 @@ export const SourceConfigSchema = z
     StdinSourceSchema,
     SqliteSourceSchema,
     PostgresSourceSchema,
-  ])
+  ], {
+    // zod's own message ("Invalid discriminator value") does not say whether the type is missing or unknown.
+    error: (issue) => {
+      if (issue.code !== 'invalid_union' || !('options' in issue)) return undefined;
+      const types = (issue.options as unknown[]).map((o) => `"${String(o)}"`).join(', ');
+      const given = typeof issue.input === 'object' && issue.input !== null ? (issue.input as { type?: unknown }).type : undefined;
+      return given === undefined ? `required: the kind of source, one of ${types}` : `unknown source type ${JSON.stringify(given)}; expected one of ${types}`;
+    },
+  })
   .superRefine((config, ctx) => {
     if ((config.type === 'csv' || (config.type === 'stdin' && config.format === 'csv')) && !config.header && config.columns === undefined) {
       ctx.addIssue({ code: 'custom', path: ['columns'], message: 'a CSV without a header row needs `columns`' });
