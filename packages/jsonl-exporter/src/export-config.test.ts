@@ -52,6 +52,11 @@ describe('parseExportConfig', () => {
     expect(message).toContain('typo');
   });
 
+  it('refuses a near-duplicate threshold of 0 up front, which the index would refuse only when the export starts', () => {
+    expect(() => parseExportConfig({ source, dedup: { near: true, near_threshold: 0 } })).toThrow(/dedup\.near_threshold/);
+    expect(parseExportConfig({ source, dedup: { near: true, near_threshold: 1 } }).dedup.near_threshold).toBe(1);
+  });
+
   it('says whether source.type is missing or unknown, with the types there are', () => {
     expect(() => parseExportConfig({ source: { path: 'in.jsonl' } })).toThrow(/source\.type: required: the kind of source, one of "jsonl", "json", "csv"/);
     expect(() => parseExportConfig({ source: { type: 'jsonx', path: 'in.jsonl' } })).toThrow(/source\.type: unknown source type "jsonx"; expected one of "jsonl"/);

@@ -146,7 +146,9 @@ const QualitySchema = z
     reject_empty: z
       .boolean()
       .default(true)
-      .describe('Reject samples whose response is empty or whitespace only (counted as `empty_response`).'),
+      .describe(
+        'Reject samples whose response is empty or whitespace only (`empty_response`), and, in the chat, sharegpt and openai styles, a conversation with any empty turn (`empty_turn`).',
+      ),
     toxicity: z
       .object({
         enabled: z.boolean().default(false).describe('Reject samples containing a listed word (on word boundaries).'),
@@ -154,7 +156,7 @@ const QualitySchema = z
         fields: z
           .array(z.enum(['prompt', 'response']))
           .default(['prompt', 'response'])
-          .describe('Which text is searched.'),
+          .describe('Which text is searched: `prompt` is the system prompt, every user turn and the input; `response` every assistant turn.'),
       })
       .strict()
       .prefault({})
@@ -216,7 +218,7 @@ const DedupSchema = z
   .object({
     exact: z.boolean().default(true).describe('Drop exact duplicates (canonical key: whitespace folded, NFC).'),
     near: z.boolean().default(false).describe('Drop near duplicates (MinHash LSH). Not across partitions.'),
-    near_threshold: z.number().min(0).max(1).default(0.85).describe('Jaccard similarity at which a sample is a near duplicate.'),
+    near_threshold: z.number().gt(0).max(1).default(0.85).describe('Jaccard similarity at which a sample is a near duplicate, in (0, 1]'),
   })
   .strict()
   .describe('Duplicate removal; the first occurrence is kept, later ones go to rejects with `duplicate_of`.');
@@ -269,7 +271,7 @@ const OutputSchema = z
     rejects_include_record: z
       .boolean()
       .default(true)
-      .describe('Copy the offending source record into each rejects.jsonl entry.'),
+      .describe('Copy the offending source record into each rejects.jsonl entry (PII redacted under pii.policy redact and reject).'),
     dataset_name: z.string().min(1).default('lorakit_dataset').describe('Dataset name used in trainer configs and the dataset card.'),
     trainer_configs: z
       .boolean()

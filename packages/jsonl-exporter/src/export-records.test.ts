@@ -176,6 +176,27 @@ describe('exportRecords: record values', () => {
     expect(record.meta.owner).toBe('carol@example.net');
   });
 
+  it('rejects.jsonl records are redacted as the export is, under the redact and reject policies, and kept as read under flag', async () => {
+    const record = { instruction: 'Contact me at jane.doe@example.org', output: 'ok fine.', meta: { cc: ['bob@example.com'], n: 1 } };
+    const recordsOf = async (pii: ExportConfigInput['pii']) => {
+      const out: unknown[] = [];
+      const cfg = config({ dedup: { exact: true }, weighting: { enabled: false }, pii });
+      for await (const e of exportRecords(sourceFromIterable([record, record]), cfg)) if (e.kind === 'reject') out.push(e.reject.record);
+      return out;
+    };
+    // Before: the duplicate's record in rejects.jsonl kept both addresses, while train.jsonl had them redacted.
+    expect(await recordsOf({ policy: 'redact', strategy: 'remove' })).toEqual([
+      { instruction: 'Contact me at [EMAIL]', output: 'ok fine.', meta: { cc: ['[EMAIL]'], n: 1 } },
+    ]);
+    // reject: both records carry PII, so both are rejected, and neither keeps it in rejects.jsonl.
+    expect(await recordsOf({ policy: 'reject', strategy: 'mask' })).toEqual([
+      { instruction: `Contact me at ${'*'.repeat('jane.doe@example.org'.length)}`, output: 'ok fine.', meta: { cc: ['***************'], n: 1 } },
+      { instruction: `Contact me at ${'*'.repeat('jane.doe@example.org'.length)}`, output: 'ok fine.', meta: { cc: ['***************'], n: 1 } },
+    ]);
+    expect(await recordsOf({ policy: 'flag' })).toEqual([record]);
+    expect(record.meta.cc[0]).toBe('bob@example.com');
+  });
+
   it('flag and reject policies see PII nested in a custom key', async () => {
     const record = { q: 'Who?', a: 'Them.', meta: { owner: ['carol@example.net'] } };
     const format = { custom: { question: '{{q}}', owner: 'meta', answer: 'a' } };
@@ -280,7 +301,7 @@ describe('exportRecords: record values', () => {
     expect(sharegpt.lines).toEqual([{ conversations: [{ from: 'human', value: 'multi' }, { from: 'gpt', value: 'ok' }] }]);
   });
 
-  it("sharegpt keeps a conversation's own system prompt as its first turn, where trainers read it, unless a system column is mapped", async () => {
+  it("sharegpt keeps a conversation's own system prompt as its first turn, where trainers read it, unless a system column or prompt is set", async () => {
     const conversation = {
       messages: [
         { role: 'system', content: 'You are a tax lawyer.' },
@@ -307,11 +328,24 @@ describe('exportRecords: record values', () => {
     const dedup = await run([conversation, otherSystem, conversation], { style: 'sharegpt', dedup: { exact: true }, weighting: { enabled: false } });
     expect(dedup.lines).toHaveLength(2);
     expect(dedup.rejects).toEqual(['dedup/exact_duplicate: exact duplicate of an earlier sample']);
-    const column = await run([conversation, plain], { style: 'sharegpt', field_mapping: { system_field: 'persona' }, weighting: { enabled: false } });
+    // A mapped system column wins over the conversation's own system message, as documented (before, the
+    // conversation's won and the column was silently ignored); a record without the column keeps its own.
+    const column = await run([conversation, plain, { ...conversation, persona: '' }], {
+      style: 'sharegpt',
+      field_mapping: { system_field: 'persona' },
+      weighting: { enabled: false },
+      dedup: { exact: false },
+    });
     expect(column.lines).toEqual([
-      { conversations: [{ from: 'human', value: 'q' }, { from: 'gpt', value: 'a' }], system: 'You are a tax lawyer.' },
+      { conversations: [{ from: 'human', value: 'q' }, { from: 'gpt', value: 'a' }], system: 'You are a judge.' },
       { conversations: [{ from: 'human', value: 'q2' }, { from: 'gpt', value: 'a2' }], system: '' },
+      { conversations: [{ from: 'human', value: 'q' }, { from: 'gpt', value: 'a' }], system: 'You are a tax lawyer.' },
     ]);
+    // Then system_prompt, over the conversation's own, in every conversation style.
+    for (const style of ['chat', 'openai'] as const) {
+      const constant = await run([conversation], { style, field_mapping: { system_prompt: 'Answer in German.' }, weighting: { enabled: false } });
+      expect((constant.lines[0] as { messages: unknown[] }).messages[0]).toEqual({ role: 'system', content: 'Answer in German.' });
+    }
   });
 
   it('chat and sharegpt reject conversations that do not alternate from a user turn; openai keeps them', async () => {

@@ -6,6 +6,7 @@ export {
   createNearDupIndex,
   candidateProbability,
   type NearDupIndex,
+  type NearDupIndexOptions,
   type NearDupMatch,
   type NearDupOptions,
   type NearDupParams,

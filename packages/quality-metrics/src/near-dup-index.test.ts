@@ -42,6 +42,77 @@ describe('createNearDupIndex', () => {
     expect(i1.size).toBe(2);
   });
 
+  // Three 200-word texts: B is A with 2 words replaced, C is B with 2 other words replaced (each change ≥ 5 words
+  // from the others, so it breaks 5 shingles): J(A,B) = J(B,C) = 186/206 = 0.90 and J(A,C) = 176/216 = 0.81.
+  function chain(): { a: string[]; b: string[]; c: string[] } {
+    const rand = mulberry32(11);
+    const vocab = makeVocabulary(rand, 5000);
+    const a = makeText(rand, vocab, 200);
+    const b = [...a];
+    b[30] = 'xxbone';
+    b[80] = 'xxbtwo';
+    const c = [...b];
+    c[130] = 'xxcone';
+    c[170] = 'xxctwo';
+    return { a, b, c };
+  }
+
+  it('addIfNew indexes only texts that are not near duplicates, so a dropped text is never matched', () => {
+    const { a, b, c } = chain();
+    expect(jaccard(shingles(a), shingles(b))).toBeCloseTo(186 / 206, 12);
+    expect(jaccard(shingles(b), shingles(c))).toBeCloseTo(186 / 206, 12);
+    expect(jaccard(shingles(a), shingles(c))).toBeCloseTo(176 / 216, 12);
+    const index = createNearDupIndex({ threshold: 0.85 });
+    expect(index.addIfNew(1, a.join(' '))).toBeUndefined();
+    expect(index.addIfNew(2, b.join(' '))).toEqual({ duplicateOf: 1, nearest: 1, similarity: 186 / 206 });
+    expect(index.size).toBe(1);
+    // B was dropped: C is judged against A alone (J = 0.81 < 0.85) and kept.
+    expect(index.find(c.join(' '))).toBeUndefined();
+    expect(index.size).toBe(1);
+    expect(index.addIfNew(3, c.join(' '))).toBeUndefined();
+    expect(index.size).toBe(2);
+  });
+
+  it('add names the most similar indexed text with its exact similarity, and the cluster separately', () => {
+    const { a, b, c } = chain();
+    const index = createNearDupIndex({ threshold: 0.85 });
+    index.add(1, a.join(' '));
+    index.add(2, b.join(' '));
+    // C's nearest is B (0.90, exact), not A (0.81); the cluster (transitive) is A's.
+    expect(index.add(3, c.join(' '))).toEqual({ duplicateOf: 1, nearest: 2, similarity: 186 / 206 });
+  });
+
+  it('confirms candidates with the exact Jaccard: an estimate over the threshold is not enough', () => {
+    // Pairs whose exact Jaccard straddles 0.85 (200 words, 2 or 3 separated changes: 0.90 or 0.86, or 4: 0.81 ...
+    // with random positions, overlapping changes land anywhere in between).
+    const rand = mulberry32(5);
+    const vocab = makeVocabulary(rand, 20000);
+    let estimateOnlyWrong = 0;
+    let verifiedMatches = 0;
+    for (let p = 0; p < 300; p++) {
+      const a = makeText(rand, vocab, 200);
+      const b = [...a];
+      const changes = 2 + Math.floor(rand() * 3);
+      for (let j = 0; j < changes; j++) b[Math.floor(rand() * b.length)] = vocab[Math.floor(rand() * vocab.length)]!;
+      const exact = jaccard(shingles(a), shingles(b));
+      const estimated = createNearDupIndex({ threshold: 0.85, verify: false, seed: p });
+      estimated.add(1, a.join(' '));
+      const guess = estimated.add(2, b.join(' '));
+      if (guess !== undefined && exact < 0.85) estimateOnlyWrong++;
+      const verified = createNearDupIndex({ threshold: 0.85, seed: p });
+      verified.add(1, a.join(' '));
+      const match = verified.add(2, b.join(' '));
+      if (match !== undefined) {
+        verifiedMatches++;
+        expect(match.similarity).toBe(exact);
+      }
+      if (exact < 0.85) expect(match).toBeUndefined();
+    }
+    console.log(`exact verification: ${verifiedMatches} matches; the estimate alone passed ${estimateOnlyWrong} pairs under 0.85`);
+    expect(estimateOnlyWrong).toBeGreaterThan(0);
+    expect(verifiedMatches).toBeGreaterThan(50);
+  });
+
   it('rejects inconsistent banding', () => {
     expect(() => createNearDupIndex({ numHashes: 100, bands: 16 })).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_OPTIONS' }));
   });

@@ -327,7 +327,9 @@ class Accumulator implements QualityAccumulator {
     this.promptResp = new PromptResponses(options.expectedSamples);
     const withTokens = this.tokenizer !== undefined;
     this.sides = { prompt: newSide(withTokens), response: newSide(withTokens), total: newSide(withTokens) };
-    if (this.opts.nearDup !== false) this.nearIndex = new NearDupIndexImpl(this.opts.nearDup);
+    // Estimate-only (no exact verification): the state keeps signatures, not shingles, so a restored or merged
+    // accumulator could not verify, and a report must not depend on whether it was.
+    if (this.opts.nearDup !== false) this.nearIndex = new NearDupIndexImpl({ ...this.opts.nearDup, verify: false });
     const phrases = this.opts.refusalPhrases;
     // One alternation compiled per accumulator, not per record.
     this.refusalRe = phrases.length === 0 ? undefined : new RegExp(phrases.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));

@@ -135,7 +135,7 @@ export class Mapper {
       default:
         failure = this.mapConversation(record, draft);
     }
-    if (!failure && this.style !== 'custom' && draft.system === undefined) failure = this.mapSystem(record, draft);
+    if (!failure && this.style !== 'custom') failure = this.mapSystem(record, draft);
     if (failure) return failure;
     if (this.metadataFields.length > 0 && this.style !== 'openai' && this.style !== 'custom') {
       const metadata: Record<string, unknown> = {};
@@ -165,11 +165,17 @@ export class Mapper {
     return toText(value) as string;
   }
 
+  /**
+   * The system prompt, in the documented order: `system_field` (when the record has a non-empty one), else
+   * `system_prompt`, else a conversation's own leading system message (already in `draft.system`).
+   */
   private mapSystem(record: Record<string, unknown>, draft: Draft): MapFailure | undefined {
     const field = this.fm.system_field;
     const fromRecord = field ? this.optionalText(record, field) : undefined;
     if (typeof fromRecord === 'object') return fromRecord;
-    draft.system = fromRecord !== undefined && fromRecord !== '' ? fromRecord : this.noSystem;
+    if (fromRecord !== undefined && fromRecord !== '') draft.system = fromRecord;
+    else if (this.fm.system_prompt !== undefined) draft.system = this.fm.system_prompt;
+    else draft.system ??= this.noSystem;
     return undefined;
   }
 

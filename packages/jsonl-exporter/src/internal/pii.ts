@@ -86,25 +86,45 @@ export class PiiStage {
     return mapLeaves(value, (leaf) => (typeof leaf === 'string' ? this.scan(leaf) : leaf));
   }
 
+  /**
+   * A source record as rejects.jsonl copies it (`output.rejects_include_record`): under the `redact` and `reject`
+   * policies every string in it is redacted, in every field, so the rejects file does not keep what the export
+   * takes out (`reject` redacts with the strategy, or `remove` placeholders when that is `hash` without a key).
+   * Under `off` and `flag` the record is kept as read, as the exported samples are.
+   */
+  redactRecord(record: Record<string, unknown>): Record<string, unknown> {
+    if (this.policy !== 'redact' && this.policy !== 'reject') return record;
+    const strategy = this.strategy === 'hash' && this.key === undefined ? 'remove' : this.strategy;
+    return mapLeaves(record, (leaf) => (typeof leaf === 'string' ? this.rewrite(leaf, this.spansOf(leaf), strategy) : leaf)) as Record<string, unknown>;
+  }
+
+  private spansOf(text: string): PiiSpan[] {
+    const spans: PiiSpan[] = detectPii(text);
+    return this.types ? spans.filter((s) => this.types?.has(s.type)) : spans;
+  }
+
   private scan(text: string): string {
-    let spans: PiiSpan[] = detectPii(text);
-    if (this.types) spans = spans.filter((s) => this.types?.has(s.type));
+    const spans = this.spansOf(text);
     if (spans.length === 0) return text;
     this.count += spans.length;
     for (const s of spans) this.found.add(s.type);
-    if (this.policy !== 'redact') return text;
+    return this.policy === 'redact' ? this.rewrite(text, spans, this.strategy) : text;
+  }
+
+  private rewrite(text: string, spans: PiiSpan[], strategy: ExportConfig['pii']['strategy']): string {
+    if (spans.length === 0) return text;
     let out = '';
     let last = 0;
     for (const s of spans) {
-      out += text.slice(last, s.start) + this.replacement(s);
+      out += text.slice(last, s.start) + this.replacement(s, strategy);
       last = s.end;
     }
     return out + text.slice(last);
   }
 
-  private replacement(span: PiiSpan): string {
+  private replacement(span: PiiSpan, strategy: ExportConfig['pii']['strategy']): string {
     const label = span.type.toUpperCase();
-    switch (this.strategy) {
+    switch (strategy) {
       case 'mask':
         return '*'.repeat([...span.value].length);
       case 'remove':

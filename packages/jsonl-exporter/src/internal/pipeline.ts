@@ -267,8 +267,7 @@ export class Pipeline {
     }
 
     // 5. Filter
-    const prompt = this.quality.needsPrompt ? promptText(draft, responseIndex) : '';
-    const failure = this.quality.check(prompt, response, responseChars);
+    const failure = this.quality.check(draft, responseIndex, response, responseChars);
     if (failure) return this.rejected(item, record, 'filter', failure.code, failure.message);
 
     // 6. PII
@@ -348,15 +347,17 @@ export class Pipeline {
       }
     }
     if (this.nearDup) {
-      const match = this.nearDup.add(ordinal, t.nearText ?? '');
+      // Indexed only when kept, so a sample is only ever judged against kept ones; `nearest` is the kept sample it
+      // is most similar to, with their exact shingle Jaccard similarity (>= near_threshold).
+      const match = this.nearDup.addIfNew(ordinal, t.nearText ?? '');
       if (match) {
         this.stats.duplicates++;
         return this.reject(
           t,
           'dedup',
           'near_duplicate',
-          `near duplicate (similarity ${match.similarity.toFixed(2)}) of an earlier sample`,
-          this.dedupRefs.get(match.duplicateOf),
+          `near duplicate (similarity ${match.similarity.toFixed(3)}) of an earlier sample`,
+          this.dedupRefs.get(match.nearest),
         );
       }
     }
@@ -433,7 +434,8 @@ export class Pipeline {
     const reject: RejectEntry = { ref: t.ref, stage, code, message };
     if (t.sourceLine !== undefined) reject.line = t.sourceLine;
     if (duplicateOf !== undefined) reject.duplicate_of = duplicateOf;
-    if (t.record !== undefined) reject.record = t.record;
+    // Redacted as the export redacts (PII policies redact and reject): the rejects file must not keep it either.
+    if (t.record !== undefined) reject.record = this.pii.redactRecord(t.record);
     if (ERROR_STAGES.has(stage)) {
       stats.errors++;
       const where = t.sourceLine !== undefined ? `${t.ref} (line ${t.sourceLine})` : t.ref;

@@ -1,9 +1,11 @@
 import type { ExportConfig } from '../export-config.js';
+import type { Draft } from './draft.js';
+import { promptText } from './mapper.js';
 import { isBlank } from './text.js';
 
 /** Why a sample was filtered out. */
 export interface FilterFailure {
-  code: 'empty_response' | 'too_short' | 'too_long' | 'toxic';
+  code: 'empty_response' | 'empty_turn' | 'too_short' | 'too_long' | 'toxic';
   message: string;
 }
 
@@ -19,6 +21,8 @@ export class QualityFilter {
   private readonly toxic: RegExp | undefined;
   private readonly toxicPrompt: boolean;
   private readonly toxicResponse: boolean;
+  /** Conversation styles: every turn must have text, not only the last response (OpenAI refuses empty content). */
+  private readonly everyTurn: boolean;
 
   constructor(config: ExportConfig) {
     const q = config.quality;
@@ -33,17 +37,21 @@ export class QualityFilter {
         : undefined;
     this.toxicPrompt = q.toxicity.fields.includes('prompt');
     this.toxicResponse = q.toxicity.fields.includes('response');
+    this.everyTurn = config.style === 'chat' || config.style === 'sharegpt' || config.style === 'openai';
   }
 
-  /** Whether `check` looks at the prompt (only the keyword list does), so callers can skip building it. */
-  get needsPrompt(): boolean {
-    return this.toxic !== undefined && this.toxicPrompt;
-  }
-
-  /** The failure of a sample whose response is `responseChars` characters long, or undefined when it passes. */
-  check(prompt: string, response: string, responseChars: number): FilterFailure | undefined {
-    if (isBlank(response)) {
-      if (this.rejectEmpty) return { code: 'empty_response', message: 'the response is empty' };
+  /**
+   * The failure of a sample whose (last) response is `response`, `responseChars` characters long, or undefined when
+   * it passes. Lengths are the last response's; emptiness (conversation styles) and the keyword list look at every
+   * turn: the prompt side is the system prompt, user turns and input, the response side every assistant turn.
+   */
+  check(draft: Draft, responseIndex: number, response: string, responseChars: number): FilterFailure | undefined {
+    if (this.rejectEmpty) {
+      if (isBlank(response)) return { code: 'empty_response', message: 'the response is empty' };
+      if (this.everyTurn) {
+        const at = draft.turns.findIndex((t) => isBlank(t.text));
+        if (at >= 0) return { code: 'empty_turn', message: `turn ${at + 1} (${draft.turns[at]?.role}) is empty` };
+      }
     }
     const n = responseChars;
     if (n < this.min) {
@@ -53,9 +61,29 @@ export class QualityFilter {
       return { code: 'too_long', message: `the response has ${n} characters, above max_text_length ${this.max}` };
     }
     if (this.toxic) {
-      const hit = (this.toxicResponse && this.toxic.exec(response)) || (this.toxicPrompt && this.toxic.exec(prompt));
-      if (hit) return { code: 'toxic', message: `contains the listed word "${hit[0]}"` };
+      const hit = (this.toxicResponse && this.toxicHit(responseSide(draft, response))) || (this.toxicPrompt && this.toxicHit(promptSide(draft, responseIndex)));
+      if (hit) return { code: 'toxic', message: `contains the listed word "${hit}"` };
     }
     return undefined;
   }
+
+  private toxicHit(texts: string[]): string | undefined {
+    for (const text of texts) {
+      const m = (this.toxic as RegExp).exec(text);
+      if (m) return m[0];
+    }
+    return undefined;
+  }
+}
+
+/** Every assistant turn (the custom style's response value alone). */
+function responseSide(draft: Draft, response: string): string[] {
+  if (draft.custom) return [response];
+  return draft.turns.filter((t) => t.role === 'assistant').map((t) => t.text);
+}
+
+/** The system prompt, user turns and input (custom: every other key). */
+function promptSide(draft: Draft, responseIndex: number): string[] {
+  const prompt = promptText(draft, responseIndex);
+  return draft.system ? [draft.system, prompt] : [prompt];
 }

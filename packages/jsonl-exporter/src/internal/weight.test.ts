@@ -95,4 +95,13 @@ describe('parseTimestamp', () => {
     expect(parseTimestamp('Jan 1 2026')).toBeUndefined();
     expect(parseTimestamp(true)).toBeUndefined();
   });
+
+  it('refuses a bare year or compact date, which read as epoch seconds would be 1970', () => {
+    for (const v of ['20251201', '2025', 20251201, 2025, ' 20251201 ']) expect(parseTimestamp(v), String(v)).toBeUndefined();
+    // Real epoch values keep working, as seconds and as milliseconds, numbers and strings.
+    expect(parseTimestamp(1764547200)).toBe(Date.parse('2025-12-01T00:00:00Z'));
+    expect(parseTimestamp('1764547200000')).toBe(Date.parse('2025-12-01T00:00:00Z'));
+    const w = new Weighter(parseExportConfig({ source: { type: 'jsonl', path: 'x.jsonl' }, weighting: { timestamp_field: 'ts', now: '2026-01-01' } }), 0);
+    expect(w.weigh({ ts: '20251201' }, 1)).toMatchObject({ code: 'invalid_timestamp', message: expect.stringContaining('is ambiguous: a year or a compact date') as unknown });
+  });
 });

@@ -7,6 +7,14 @@ const DAY_MS = 86_400_000;
 const NUMERIC_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 // Epoch values above this are milliseconds: 1e11 seconds is the year 5138, 1e11 ms is 1973.
 const EPOCH_MS_THRESHOLD = 1e11;
+// 4 or 8 digits: a year or an ISO 8601 basic date (20251201) as much as epoch seconds, which would put it in 1970.
+const COMPACT_DATE_RE = /^\d{4}(?:\d{4})?$/;
+
+/** Whether a timestamp value is a bare 4- or 8-digit number, which reads as a year or a compact date as well as epoch seconds. */
+export function isAmbiguousTimestamp(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isInteger(value) && COMPACT_DATE_RE.test(String(value));
+  return typeof value === 'string' && COMPACT_DATE_RE.test(value.trim());
+}
 
 /** Why a weight could not be computed. */
 export interface WeightFailure {
@@ -18,9 +26,12 @@ export interface WeightFailure {
 /**
  * Parse a timestamp given as a Date (database and Parquet timestamps), ISO 8601 text or epoch seconds /
  * milliseconds (number or numeric string). ISO text is read as the filter reads it: no offset means UTC, and a
- * date that does not exist (`2025-02-30`) is no timestamp rather than a day in March.
+ * date that does not exist (`2025-02-30`) is no timestamp rather than a day in March. A bare 4- or 8-digit number
+ * (`2025`, `20251201`) is no timestamp either: read as epoch seconds it would be a moment of 1970, silently giving the
+ * lowest freshness to what is most likely a year or a compact date.
  */
 export function parseTimestamp(value: unknown): number | undefined {
+  if (isAmbiguousTimestamp(value)) return undefined;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return undefined;
     return Math.abs(value) >= EPOCH_MS_THRESHOLD ? value : value * 1000;
@@ -79,11 +90,10 @@ export class Weighter {
       if (value !== undefined && value !== null && value !== '') {
         const at = parseTimestamp(value);
         if (at === undefined) {
-          return {
-            code: 'invalid_timestamp',
-            field: cfg.timestamp_field,
-            message: `field "${cfg.timestamp_field}" is not a valid ISO 8601 date or epoch seconds/milliseconds: ${JSON.stringify(value)}`,
-          };
+          const why = isAmbiguousTimestamp(value)
+            ? 'is ambiguous: a year or a compact date (YYYYMMDD) as much as epoch seconds in 1970; write it as an ISO 8601 date (2025-12-01) or full epoch seconds'
+            : 'is not a valid ISO 8601 date or epoch seconds/milliseconds';
+          return { code: 'invalid_timestamp', field: cfg.timestamp_field, message: `field "${cfg.timestamp_field}" ${why}: ${JSON.stringify(value)}` };
         }
         const ageDays = (this.now - at) / DAY_MS;
         // Future timestamps get 1: a clock skew must not make a sample weigh more than a fresh one.
