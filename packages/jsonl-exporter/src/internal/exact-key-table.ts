@@ -43,8 +43,8 @@ export class ExactKeyTable {
     if (this.used + 1 > this.ordinals.length * MAX_LOAD) this.grow();
     const slot = this.slotOf(hi, lo);
     if ((this.ordinals[slot] as number) >= 0) return;
-    this.a[slot] = hi % TWO_32;
-    this.b[slot] = lo % TWO_32;
+    this.a[slot] = hi >>> 0;
+    this.b[slot] = lo >>> 0;
     this.c[slot] = highWord(hi, lo);
     this.ordinals[slot] = ordinal;
     this.used++;
@@ -53,8 +53,9 @@ export class ExactKeyTable {
   /** The slot holding (hi, lo), or the empty slot where it belongs (linear probing). */
   private slotOf(hi: number, lo: number): number {
     const slots = this.ordinals.length;
-    const a = hi % TWO_32;
-    const b = lo % TWO_32;
+    // ToUint32 of an integer below 2^53 is exactly its low 32 bits, with no float division.
+    const a = hi >>> 0;
+    const b = lo >>> 0;
     const c = highWord(hi, lo);
     // The halves are uniformly random bits, so their remainder is a fine slot index.
     let slot = hi % slots;
@@ -90,5 +91,6 @@ const TWO_32 = 2 ** 32;
 
 /** The 20 bits of hi above its low word, then the top 12 of lo's 52. */
 function highWord(hi: number, lo: number): number {
-  return ((Math.floor(hi / TWO_32) << 12) | Math.floor(lo / 2 ** 40)) >>> 0;
+  // Dividing by a power of two is exact, and >>> 0 truncates the non-negative quotient: its floor.
+  return ((((hi / TWO_32) >>> 0) << 12) | ((lo / 2 ** 40) >>> 0)) >>> 0;
 }

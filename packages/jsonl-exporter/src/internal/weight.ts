@@ -13,7 +13,8 @@ const COMPACT_DATE_RE = /^\d{4}(?:\d{4})?$/;
 /** Whether a timestamp value is a bare 4- or 8-digit number, which reads as a year or a compact date as well as epoch seconds. */
 export function isAmbiguousTimestamp(value: unknown): boolean {
   if (typeof value === 'number') return Number.isInteger(value) && COMPACT_DATE_RE.test(String(value));
-  return typeof value === 'string' && COMPACT_DATE_RE.test(value.trim());
+  // Length first: an ISO timestamp is longer, and this runs on every record's timestamp.
+  return typeof value === 'string' && value.length <= 12 && COMPACT_DATE_RE.test(value.trim());
 }
 
 /** Why a weight could not be computed. */
