@@ -341,6 +341,9 @@ describe('exportRecords: record values', () => {
       { conversations: [{ from: 'human', value: 'q2' }, { from: 'gpt', value: 'a2' }], system: '' },
       { conversations: [{ from: 'human', value: 'q' }, { from: 'gpt', value: 'a' }], system: 'You are a tax lawyer.' },
     ]);
+    // An empty system_prompt (the way to map the column) blanks out no conversation's own system message.
+    const empty = await run([conversation, plain], { style: 'sharegpt', field_mapping: { system_prompt: '' }, weighting: { enabled: false } });
+    expect(empty.lines.map((l) => l['system'])).toEqual(['You are a tax lawyer.', '']);
     // Then system_prompt, over the conversation's own, in every conversation style.
     for (const style of ['chat', 'openai'] as const) {
       const constant = await run([conversation], { style, field_mapping: { system_prompt: 'Answer in German.' }, weighting: { enabled: false } });

@@ -268,6 +268,17 @@ describe('merge and JSON state', () => {
     expect(() => createQualityAccumulator({ expectedSamples: -1 })).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_OPTIONS' }));
   });
 
+  it('refuses a line of 2^53 or more up front, before counting the sample, as it refuses a line below 1', () => {
+    const acc = createQualityAccumulator({});
+    const sample = { instruction: 'Was gilt?', output: 'Es gilt das Gesetz.' };
+    for (const line of [2 ** 53, 0, 1.5]) {
+      expect(() => acc.add(sample, { line })).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_OPTIONS' }));
+    }
+    expect(acc.report().counts.samples).toBe(0);
+    acc.add(sample, { line: 2 ** 53 - 1 });
+    expect(acc.report().counts.lines).toBe(2 ** 53 - 1);
+  });
+
   it('refuses to merge accumulators with different options and rejects foreign JSON', () => {
     const a = createQualityAccumulator();
     expect(() => a.merge(createQualityAccumulator({ maxExamples: 3 }))).toThrow(expect.objectContaining({ code: 'METRICS_INCOMPATIBLE_MERGE' }));

@@ -358,8 +358,8 @@ class Accumulator implements QualityAccumulator {
 
   addDigest(digest: SampleDigest, context: AddContext, sample?: unknown): void {
     const { line } = context;
-    if (!Number.isInteger(line) || line < 1) {
-      throw new QualityMetricsError('METRICS_INVALID_OPTIONS', `add: context.line must be a positive integer, got ${String(line)}`);
+    if (!Number.isSafeInteger(line) || line < 1) {
+      throw new QualityMetricsError('METRICS_INVALID_OPTIONS', `add: context.line must be a positive integer below 2^53, got ${String(line)}`);
     }
     this.samples++;
     if (line > this.lines) this.lines = line;

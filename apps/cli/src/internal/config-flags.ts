@@ -191,13 +191,13 @@ export function toOption(flag: ConfigFlag): Option {
   }
 }
 
-/** Writes flag values into a raw (not yet parsed) config object; flags win over the file. */
 /**
  * Config keys of which a config sets one: a flag for one replaces whichever the file set (`--source.query` on a
  * config with `source.table`), instead of leaving both and failing "set exactly one of table and query".
  */
 const ALTERNATIVES: readonly (readonly string[])[] = [['source.table', 'source.query']];
 
+/** Writes flag values into a raw (not yet parsed) config object; flags win over the file. */
 export function applyFlags(
   config: Record<string, unknown>,
   flags: readonly ConfigFlag[],

@@ -174,7 +174,8 @@ export class Mapper {
     const fromRecord = field ? this.optionalText(record, field) : undefined;
     if (typeof fromRecord === 'object') return fromRecord;
     if (fromRecord !== undefined && fromRecord !== '') draft.system = fromRecord;
-    else if (this.fm.system_prompt !== undefined) draft.system = this.fm.system_prompt;
+    // An empty system_prompt is no prompt: it maps LLaMA-Factory's column (every line gets `""`), not a blank-out.
+    else if (this.fm.system_prompt) draft.system = this.fm.system_prompt;
     else draft.system ??= this.noSystem;
     return undefined;
   }

@@ -421,7 +421,7 @@ export class Pipeline {
   ): TransformedReject {
     const out: TransformedReject = { kind: 'reject', ref: item.ref, stage, code, message };
     if (item.line !== undefined) out.sourceLine = item.line;
-    if (record !== undefined && this.includeRecord) out.record = record;
+    if (record !== undefined && this.includeRecord) out.record = this.pii.redactRecord(record);
     return out;
   }
 
@@ -434,8 +434,9 @@ export class Pipeline {
     const reject: RejectEntry = { ref: t.ref, stage, code, message };
     if (t.sourceLine !== undefined) reject.line = t.sourceLine;
     if (duplicateOf !== undefined) reject.duplicate_of = duplicateOf;
-    // Redacted as the export redacts (PII policies redact and reject): the rejects file must not keep it either.
-    if (t.record !== undefined) reject.record = this.pii.redactRecord(t.record);
+    // Redacted as the export redacts (PII policies redact and reject): the rejects file must not keep it either. A
+    // per-record stage's reject was redacted where it was made (rejected(), in a worker thread when there are some).
+    if (t.record !== undefined) reject.record = t.kind === 'sample' ? this.pii.redactRecord(t.record) : t.record;
     if (ERROR_STAGES.has(stage)) {
       stats.errors++;
       const where = t.sourceLine !== undefined ? `${t.ref} (line ${t.sourceLine})` : t.ref;

@@ -14,6 +14,8 @@ describe('redactConfig', () => {
     // libpq quotes a value with spaces, and escapes a quote inside it with a backslash.
     expect(redactSecrets("host=db password='it\\'s secret' user=app")).toBe('host=db password=[redacted] user=app');
     expect(redactSecrets('host=db PASSWORD=x dbname=test')).toBe('host=db PASSWORD=[redacted] dbname=test');
+    // pg takes an unencoded @ in the password: all of it goes, up to the last @ before the host.
+    expect(redactSecrets('postgres://app:s3cr@t@127.0.0.1:1/db')).toBe('postgres://app:[redacted]@127.0.0.1:1/db');
     // Only the setting itself: a parameter that merely ends in "password" is someone else's.
     expect(redactSecrets('postgres://db/test?mypassword=keep')).toBe('postgres://db/test?mypassword=keep');
   });

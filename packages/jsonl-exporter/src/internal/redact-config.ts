@@ -1,12 +1,14 @@
 import type { ExportConfig } from '../export-config.js';
 
-const URL_PASSWORD_RE = /(\/\/[^/:@\s]*:)[^@/\s]+@/g;
-// `password=` (or `sslpassword=`) as a URL query parameter or a libpq `key=value` setting, its value quoted or not.
+// The user part's password runs to the last `@` before the path: pg accepts an unencoded `@` in it (`p@ss`).
+const URL_PASSWORD_RE = /(\/\/[^/:@\s]*:)[^/\s]*@/g;
+// `password=` (or `sslpassword=`) as a URL query parameter or a `key=value` setting, its value quoted or not.
 const PASSWORD_PARAM_RE = /(^|[?&\s])((?:ssl)?password=)(?:'(?:[^'\\]|\\.)*'?|[^&\s]*)/gi;
 
 /**
  * A connection string (or any config text) with its passwords replaced by `[redacted]`: the password of a URL's
- * user part, and `password=` / `sslpassword=` settings, which pg also reads from a URL's query or a `key=value` string.
+ * user part (up to its last `@`), and `password=` / `sslpassword=` settings in a URL's query (which pg reads) or in
+ * libpq's `key=value` form.
  */
 export function redactSecrets(text: string): string {
   return text.replace(URL_PASSWORD_RE, '$1[redacted]@').replace(PASSWORD_PARAM_RE, '$1$2[redacted]');

@@ -2,11 +2,11 @@
 const OTHER = 0xffffffff;
 
 /**
- * Refs of kept samples by ordinal, at 4 bytes each instead of a string each. A ref `prefix:line` (every file source's
- * shape) is stored as its line number; its prefix (`data.jsonl:`) is stored once per run of ordinals that share it,
- * since refs arrive in input order and a source changes file rarely. Other refs (database keys, lines of 2^32 and
- * above) are kept as strings. Exact and near dedup need these to name the record a duplicate duplicates, for every
- * kept sample of the run.
+ * Refs of kept samples by ordinal, at 4 bytes each instead of a string each when they end in `:<number>` (JSONL and
+ * CSV lines, a table's numeric key): the number is stored, and the prefix (`data.jsonl:`) once per run of ordinals
+ * that share it, since refs arrive in input order and a source changes file rarely. Other refs (`file.json[3]`,
+ * Parquet rows, text keys, numbers of 2^32 and above) are kept as strings, in a map. Exact and near dedup need these
+ * to name the record a duplicate duplicates, for every kept sample of the run.
  */
 export class RefTable {
   private readonly prefixes: string[] = [];
