@@ -136,12 +136,7 @@ export async function mergePartitions(dirs: string[], outDir: string, options: {
   if (dirs.length === 0) throw new ExportError('EXPORT_MERGE_INVALID', 'mergePartitions needs at least one directory');
   const target = resolve(outDir);
   await checkOutputDir(target, { overwrite: true, inputs: dirs.map((d) => resolve(d)), cwds: [process.cwd()] });
-  const lock = await OutputLock.acquire(target);
-  try {
-    return await mergeInto(target, dirs, options.signal, lock);
-  } finally {
-    await lock.release();
-  }
+  return OutputLock.hold(target, (lock) => mergeInto(target, dirs, options.signal, lock));
 }
 
 async function mergeInto(target: string, dirs: string[], signal: AbortSignal | undefined, lock: OutputLock): Promise<MergePartitionsResult> {

@@ -87,12 +87,8 @@ export async function runExport(config: ExportConfig, options: ExportOptions = {
   const target = resolve(cwd, config.output.dir);
   // A dry run checks it too: it must not pass where the real run would refuse. It writes nothing, so takes no lock.
   await checkOutputDir(target, { overwrite: config.output.overwrite, inputs: inputPaths(config, cwd), cwds: [cwd, process.cwd()] });
-  const lock = options.dryRun ? undefined : await OutputLock.acquire(target);
-  try {
-    return await exportTo(target, config, options, startedAt, lock);
-  } finally {
-    await lock?.release();
-  }
+  if (options.dryRun) return exportTo(target, config, options, startedAt, undefined);
+  return OutputLock.hold(target, (lock) => exportTo(target, config, options, startedAt, lock));
 }
 
 async function exportTo(target: string, config: ExportConfig, options: ExportOptions, startedAt: number, lock: OutputLock | undefined): Promise<ExportResult> {

@@ -118,7 +118,7 @@ export class OutputLock {
   ) {}
 
   /** Take the lock of `target`, creating its parent directory; refused while another live run holds it. */
-  static async acquire(target: string): Promise<OutputLock> {
+  private static async acquire(target: string): Promise<OutputLock> {
     const path = `${target}.lock`;
     let held: OutputLock | undefined;
     try {
@@ -145,6 +145,16 @@ export class OutputLock {
     }
   }
 
+  /** Runs `work` holding the lock of `target`, released however it ends. */
+  static async hold<T>(target: string, work: (lock: OutputLock) => Promise<T>): Promise<T> {
+    const lock = await OutputLock.acquire(target);
+    try {
+      return await work(lock);
+    } finally {
+      await lock.release();
+    }
+  }
+
   /** Throws when the lock was lost (removed or taken over as stale): the output must not be swapped in then. */
   check(): void {
     if (this.lost !== undefined) {
@@ -155,7 +165,7 @@ export class OutputLock {
   }
 
   /** Release the lock (once; errors of a lost lock are ignored). */
-  async release(): Promise<void> {
+  private async release(): Promise<void> {
     if (this.lost === undefined) await this.unlock().catch(() => undefined);
   }
 }

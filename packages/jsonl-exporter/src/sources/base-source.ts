@@ -1,3 +1,4 @@
+import type { UnsafeNumber } from '@lorakit/schema-validation';
 import { ExportError } from '../errors.js';
 import type { Source, SourceItem, SourceItemsOptions, SourceStats } from './source.js';
 
@@ -128,6 +129,16 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The item for a value that is valid JSON but not an object. */
+/**
+ * The item of a record holding numbers JSON.parse changed (`found`, at paths in the record, as findUnsafeNumbers
+ * gives them): one `unsafe_integer` issue naming them all, so the record is rejected rather than exported with
+ * other digits.
+ */
+export function unsafeNumbersItem(ref: string, found: readonly UnsafeNumber[]): SourceItem {
+  const message = found.map((u) => `${u.path || '/'}: ${u.message}`).join('; ');
+  return { ref, issue: { code: 'unsafe_integer', path: found[0]?.path ?? '', message } };
+}
+
 export function notObjectItem(ref: string, value: unknown, line?: number): SourceItem {
   const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
   const message = `expected a JSON object as the record, got ${kind}`;

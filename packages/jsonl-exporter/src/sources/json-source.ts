@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { findUnsafeNumbers, mayHoldUnsafeNumber, type UnsafeNumber } from '@lorakit/schema-validation';
 import { ExportError } from '../errors.js';
-import { isRecord, notObjectItem } from './base-source.js';
+import { isRecord, notObjectItem, unsafeNumbersItem } from './base-source.js';
 import type { SourceItem, SourceStats } from './source.js';
 
 const POSITION = /position (\d+)/;
@@ -102,9 +102,7 @@ export async function* jsonItems(
     document[i] = undefined;
     const ref = `${prefix}[${i}]`;
     const changed = unsafe.get(i);
-    if (changed !== undefined) {
-      const message = changed.map((u) => `${u.path || '/'}: ${u.message}`).join('; ');
-      yield { ref, issue: { code: 'unsafe_integer', path: changed[0]?.path ?? '', message } };
-    } else yield isRecord(value) ? { ref, record: value } : notObjectItem(ref, value);
+    if (changed !== undefined) yield unsafeNumbersItem(ref, changed);
+    else yield isRecord(value) ? { ref, record: value } : notObjectItem(ref, value);
   }
 }

@@ -4,7 +4,7 @@ import { findUnsafeNumbers, mayHoldUnsafeNumber, type UnsafeNumber } from '@lora
 import { ExportError } from '../errors.js';
 import { redactSecrets } from '../internal/redact-config.js';
 import { parseIsoInstant } from '../select/compare-values.js';
-import { createSource } from './base-source.js';
+import { createSource, unsafeNumbersItem } from './base-source.js';
 import { normalizeValue } from './normalize-value.js';
 import type { Source } from './source.js';
 import { quoteIdentifier, quoteName, shortSql } from './sql-text.js';
@@ -213,10 +213,7 @@ export async function openPostgresSource(options: PostgresSourceOptions, env: No
             if (keyColumns.length === 0) ref = `${prefix}#${n}`;
             else if (keyColumns.length === 1) ref = `${prefix}:${String(record[keyColumns[0] as string])}`;
             else ref = `${prefix}:${keyColumns.map((column) => String(record[column])).join(',')}`;
-            if (unsafe !== undefined) {
-              const message = unsafe.map((u) => `${u.path}: ${u.message}`).join('; ');
-              yield { ref, issue: { code: 'unsafe_integer', path: (unsafe[0] as UnsafeNumber).path, message } };
-            } else yield { ref, record };
+            yield unsafe !== undefined ? unsafeNumbersItem(ref, unsafe) : { ref, record };
             if (signal.aborted) return;
           }
         }
