@@ -91,6 +91,20 @@ describe('mergePartitions', () => {
     expect(meta.training.num_samples).toBe(single.stats.exportedBySplit['train']);
   });
 
+  it('judges quality gates on the merged report, not on a partition\'s share', async () => {
+    const gates = { quality_metrics: { gates: ['samples >= 100'] } };
+    for (let i = 0; i < 3; i++) {
+      const part = await run(config(i, 3, gates), { cwd: work });
+      // About 40 samples each: judged alone, every partition failed a gate the whole passes.
+      expect(part.gates).toBeUndefined();
+      expect(part.warnings).toContain(
+        `quality_metrics.gates are not judged on partition ${i}/3, which holds a share of the dataset: \`lorakit export merge\` (mergePartitions) judges them on the whole`,
+      );
+    }
+    const merged = await mergePartitions([0, 1, 2].map((i) => join(work, `part-${i}`)), join(work, 'merged'));
+    expect(merged.gates).toEqual({ passed: true, failed: [], results: [expect.objectContaining({ gate: 'samples >= 100', passed: true, actual: 120 })] });
+  });
+
   it('says which trainer configs it could not write, as each partition did', async () => {
     for (let i = 0; i < 2; i++) await run(config(i, 2, { output: { dir: `part-${i}`, compression: 'gzip' } }), { cwd: work });
     const merged = await mergePartitions([0, 1].map((i) => join(work, `part-${i}`)), join(work, 'merged'));

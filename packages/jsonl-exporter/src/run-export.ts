@@ -229,6 +229,12 @@ function configWarnings(config: ExportConfig): string[] {
   if (!config.structured_gen.enabled && config.structured_gen.json_schema !== undefined) {
     warnings.push('structured_gen.json_schema is set but structured_gen.enabled is false: no sample was validated against it; set structured_gen.enabled to true to validate');
   }
+  const partition = config.partition;
+  if (partition !== undefined && config.quality_metrics.gates.length > 0) {
+    warnings.push(
+      `quality_metrics.gates are not judged on partition ${partition.index}/${partition.count}, which holds a share of the dataset: \`lorakit export merge\` (mergePartitions) judges them on the whole`,
+    );
+  }
   return warnings;
 }
 

@@ -267,18 +267,22 @@ describe('lorakit export max_errors', () => {
 });
 
 describe('lorakit export merge gates', () => {
-  it('judges the config\'s gates on the merged report: each partition passing is not the whole passing', async () => {
+  it('judges the config\'s gates on the merged report only: a partition holds a share of the dataset', async () => {
     const cwd = workspace();
-    // 3 samples in all, at most 2 in either partition: the gate passes on each and fails on the whole.
+    // 3 samples in all, at most 2 in either partition: `samples >= 3` failed on every partition (exit 1 from each
+    // job of a batch scheduler), `samples <= 2` passed on each. Judged on the whole, it is the other way round.
+    const gates = ['--quality-metrics.gates', 'samples <= 2', '--quality-metrics.gates', 'samples >= 3'];
     for (const i of [0, 1]) {
-      const r = await runCli(['export', '--partition', `${i}/2`, '--output.dir', `part-${i}`, '--quality-metrics.gates', 'samples <= 2'], { cwd });
+      const r = await runCli(['export', '--partition', `${i}/2`, '--output.dir', `part-${i}`, ...gates], { cwd });
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toContain('gates: passed');
+      expect(r.stdout).not.toContain('gates:');
+      expect(r.stderr).toContain(`quality_metrics.gates are not judged on partition ${i}/2, which holds a share of the dataset: \`lorakit export merge\``);
     }
     const r = await runCli(['export', 'merge', 'part-0', 'part-1', '-o', 'merged'], { cwd });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toContain('gates: FAILED');
     expect(r.stdout).toContain('✗ samples <= 2 (actual 3)');
+    expect(r.stdout).not.toContain('samples >= 3');
     const json = await runCli(['export', 'merge', 'part-0', 'part-1', '-o', 'merged', '--json'], { cwd });
     expect(json.code).toBe(1);
     expect((JSON.parse(json.stdout) as { gates: { passed: boolean } }).gates.passed).toBe(false);

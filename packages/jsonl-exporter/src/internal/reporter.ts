@@ -214,7 +214,8 @@ export class Reporter implements SampleSink {
   }
 
   /**
-   * The report of what was exported, with the funnel filled in, and gate verdicts when gates are configured. With
+   * The report of what was exported, with the funnel filled in, and gate verdicts when gates are configured (not on a
+   * partition's share: see mergePartitions). With
    * `statePath`, the accumulator state (for mergePartitions and `lorakit report merge`) is written there.
    */
   async finish(stats: ExportStats, statePath?: string): Promise<ReportResult & { stateFile?: WrittenState }> {
@@ -222,7 +223,9 @@ export class Reporter implements SampleSink {
     const report: QualityReport = { ...collected.report, funnel: toFunnel(stats) };
     const out: ReportResult & { stateFile?: WrittenState } = { report };
     const gates = this.config.quality_metrics.gates;
-    if (gates.length > 0) out.gates = evaluateGates(report, gates);
+    // A partition holds a share of the dataset: gates such as `samples >= N` would fail on every one. mergePartitions
+    // judges them on the whole (configWarnings says so).
+    if (gates.length > 0 && this.config.partition === undefined) out.gates = evaluateGates(report, gates);
     if (collected.stateFile) out.stateFile = collected.stateFile;
     return out;
   }
