@@ -51,6 +51,23 @@ describe('PiiStage', () => {
     expect(d2.turns[0]?.text).toBe(`mail [EMAIL:${digest}]`);
   });
 
+  it('hash: one pseudonym per value however it is spelt (spacing, case, IPv6 shortening)', () => {
+    const s = stage({ policy: 'redact', strategy: 'hash' }, { LORAKIT_PII_HASH_KEY: KEY });
+    const pseudonyms = (text: string) => {
+      const d = draft(text, 'ok');
+      s.apply(d, -1);
+      return d.turns[0]?.text.match(/\[[A-Z0-9]+:[0-9a-f]{16}\]/g);
+    };
+    const hmac = (value: string) => createHmac('sha256', KEY).update(value).digest('hex').slice(0, 16);
+    expect(pseudonyms('IBAN DE89 3704 0044 0532 0130 00 or DE89370400440532013000')).toEqual(
+      Array(2).fill(`[IBAN:${hmac('DE89370400440532013000')}]`),
+    );
+    expect(pseudonyms('card 4111 1111 1111 1111, 4111-1111-1111-1111 or 4111111111111111')).toEqual(Array(3).fill(`[CARD:${hmac('4111111111111111')}]`));
+    expect(pseudonyms('Ana.Schmidt@Example.ORG or ana.schmidt@example.org')).toEqual(Array(2).fill(`[EMAIL:${hmac('ana.schmidt@example.org')}]`));
+    expect(pseudonyms('host 2606:4700:0:0:0:0:0:AB11 or 2606:4700::ab11')).toEqual(Array(2).fill(`[IPV6:${hmac('2606:4700::ab11')}]`));
+    expect(pseudonyms('call +49 30 1234567 or +49-30-1234567')).toEqual(Array(2).fill(`[PHONE:${hmac('+49301234567')}]`));
+  });
+
   it('hash: refuses to run without a key (an unsalted hash of an e-mail is reversible)', () => {
     expect(() => stage({ policy: 'redact', strategy: 'hash' })).toThrowError(
       expect.objectContaining({ code: 'EXPORT_CONFIG_INVALID', message: expect.stringContaining('LORAKIT_PII_HASH_KEY') }),

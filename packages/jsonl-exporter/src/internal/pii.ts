@@ -130,12 +130,40 @@ export class PiiStage {
       case 'remove':
         return `[${label}]`;
       case 'hash': {
-        const digest = createHmac('sha256', this.key as string).update(span.value).digest('hex');
+        const digest = createHmac('sha256', this.key as string).update(canonicalValue(span)).digest('hex');
         return `[${label}:${digest.slice(0, 16)}]`;
       }
       case 'partial':
         return partial(span);
     }
+  }
+}
+
+// Separators people write inside phone, card and IBAN numbers.
+const SEPARATORS_RE = /[\s\-./()]/g;
+
+/**
+ * The value a `hash` pseudonym is computed from: one spelling per value, so a record writing `DE89 3704 0044 0532
+ * 0130 00` and one writing `DE89370400440532013000` get the same pseudonym and can still be linked. E-mail
+ * addresses and IPv6 addresses are case-folded (IPv6 also to its shortest form), numbers lose their separators.
+ * National and international forms of one phone number (`030 …`, `+49 30 …`) stay apart: telling they are one
+ * needs the number's country.
+ */
+function canonicalValue(span: PiiSpan): string {
+  const v = span.value;
+  switch (span.type) {
+    case 'email':
+      return v.toLowerCase();
+    case 'ipv6':
+      try {
+        return new URL(`http://[${v}]/`).hostname.slice(1, -1);
+      } catch {
+        return v.toLowerCase();
+      }
+    case 'ipv4':
+      return v;
+    default:
+      return v.replace(SEPARATORS_RE, '').toUpperCase();
   }
 }
 

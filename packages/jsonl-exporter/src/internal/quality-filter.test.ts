@@ -28,6 +28,9 @@ describe('QualityFilter', () => {
 
   it('rejects empty and whitespace-only responses', () => {
     expect(check(filter({}), 'q', ' \n\t')).toMatchObject({ code: 'empty_response' });
+    // Characters that show nothing: zero-width space, joiners, word joiner, BOM, no-break space.
+    expect(check(filter({}), 'q', '\u200B\u200C\u200D\u2060\uFEFF\u00A0')).toMatchObject({ code: 'empty_response' });
+    expect(check(filter({}), 'q', '\u200BOk')).toBeUndefined();
   });
 
   it('in conversation styles, rejects an empty turn anywhere, not only an empty last response', () => {

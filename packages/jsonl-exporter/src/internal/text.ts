@@ -52,9 +52,10 @@ export function mapLeaves(value: unknown, fn: (leaf: unknown) => unknown): unkno
   return out ?? value;
 }
 
-const NON_SPACE_RE = /\S/;
+// Zero-width spaces and joiners and the word joiner show nothing, but are not \s (the BOM, U+FEFF, is).
+const NON_SPACE_RE = /[^\s\u200B-\u200D\u2060]/;
 
-/** True for a string of only whitespace (or empty); tests without allocating a trimmed copy. */
+/** True for a string of only whitespace or invisible characters (or empty); tests without allocating a trimmed copy. */
 export function isBlank(text: string): boolean {
   return !NON_SPACE_RE.test(text);
 }
