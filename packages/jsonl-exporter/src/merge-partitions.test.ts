@@ -105,6 +105,22 @@ describe('mergePartitions', () => {
     expect(merged.gates).toEqual({ passed: true, failed: [], results: [expect.objectContaining({ gate: 'samples >= 100', passed: true, actual: 120 })] });
   });
 
+  it('warns of exact duplicates across partitions, which no partition could see', async () => {
+    // Every record twice, under two ids: the copies mostly fall into other partitions than their originals.
+    const lines = Array.from({ length: 40 }, (_, i) => JSON.stringify({ id: `d${i}`, instruction: `Question ${i % 20}?`, output: `Answer ${i % 20}.` }));
+    await writeFile(join(work, 'dup.jsonl'), `${lines.join('\n')}\n`);
+    const source = { source: { type: 'jsonl' as const, path: 'dup.jsonl' } };
+    const single = await run(parseExportConfig({ ...config(0, 1, source), output: { dir: 'single' } }), { cwd: work });
+    for (let i = 0; i < 2; i++) await run(config(i, 2, source), { cwd: work });
+    const merged = await mergePartitions([0, 1].map((i) => join(work, `part-${i}`)), join(work, 'merged'));
+    const across = merged.stats.exported - single.stats.exported;
+    expect(across).toBeGreaterThan(0);
+    expect(merged.report?.exactDuplicates.duplicates).toBe(across);
+    expect(merged.warnings).toContain(
+      `the merged data holds ${across} exact duplicates across partitions (each partition dedups only its own records; the quality report lists the lines): set split.id_field to a content-derived id, or dedup the merged files`,
+    );
+  });
+
   it('says which trainer configs it could not write, as each partition did', async () => {
     for (let i = 0; i < 2; i++) await run(config(i, 2, { output: { dir: `part-${i}`, compression: 'gzip' } }), { cwd: work });
     const merged = await mergePartitions([0, 1].map((i) => join(work, `part-${i}`)), join(work, 'merged'));

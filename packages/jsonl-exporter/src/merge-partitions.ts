@@ -219,9 +219,16 @@ async function mergeInto(target: string, dirs: string[], signal: AbortSignal | u
       artifacts.push({ path: 'adapter_metadata.json', bytes: Buffer.byteLength(text), sha256: sha256Hex(text) });
     }
     const warnings: string[] = [];
+    // Each partition dedups its own share only: the merged report is the first place a duplicate across partitions shows.
+    const across = report?.exactDuplicates.duplicates ?? 0;
+    if (across > 0 && config.dedup.exact) {
+      warnings.push(
+        `the merged data holds ${across} exact ${across === 1 ? 'duplicate' : 'duplicates'} across partitions (each partition dedups only its own records; the quality report lists the lines): set split.id_field to a content-derived id, or dedup the merged files`,
+      );
+    }
     if (config.output.trainer_configs) {
       warnings.push(...trainerConfigWarnings(config));
-      const trainer = toTrainerConfigs({ name: config.output.dataset_name, style: config.style, files: dataFiles, system: writesSystemKey(config) });
+      const trainer = toTrainerConfigs({ name: config.output.dataset_name, style: config.style, files: dataFiles, system: writesSystemKey(config), input: config.format.include_empty_input });
       if (trainer['dataset_info.json'] !== undefined) await add('dataset_info.json', trainer['dataset_info.json']);
       if (trainer['axolotl.yaml'] !== undefined) await add('axolotl.yaml', trainer['axolotl.yaml']);
       await add('README.md', trainer['README.md']);

@@ -303,6 +303,12 @@ describe('runExport', () => {
     const gz = await run(config({ output: { compression: 'gzip' } }), { cwd: work });
     expect(gz.warnings).toContain('dataset_info.json is not written: LLaMA-Factory does not read gzip files; export with output.compression none for it');
     expect(await readdir(join(work, 'out'))).not.toContain('dataset_info.json');
+     // Lines that may lack `input`: LLaMA-Factory maps the column on every line and fails where none has one.
+    const noInput = await run(config({ format: { include_empty_input: false } }), { cwd: work });
+    expect(noInput.warnings).toContain(
+      'dataset_info.json is not written: LLaMA-Factory reads `input` from every line, and format.include_empty_input is false; set it to true for it',
+    );
+    expect(await readdir(join(work, 'out'))).not.toContain('dataset_info.json');
   });
 
   it('refuses a second export into a directory another one is writing, at once, and takes over a lock left by a dead run', async () => {

@@ -58,15 +58,33 @@ describe('toDatasetInfo (LLaMA-Factory)', () => {
   it('nothing for the custom style', () => {
     expect(toDatasetInfo({ name: 'd', style: 'custom', files })).toBeUndefined();
   });
+
+  it('nothing for instruction lines that may lack input: LLaMA-Factory would fail on a file where none has one', () => {
+    expect(toDatasetInfo({ name: 'd', style: 'instruction', files, input: false })).toBeUndefined();
+    expect(toDatasetInfo({ name: 'd', style: 'instruction', files, input: true })).toHaveProperty('d');
+  });
 });
 
 describe('toAxolotlConfig', () => {
-  it('datasets and test_datasets for alpaca', () => {
+  it('datasets and test_datasets for alpaca, loaded from the local directory', () => {
     const doc = YAML.parse(toAxolotlConfig({ name: 'd', style: 'instruction', files }, './out') ?? '') as Record<string, unknown>;
+    // axolotl loads local JSON when `path` is an existing directory and `data_files` and `ds_type` are given; with
+    // `path: json` it looked for a Hub dataset named "json".
     expect(doc).toEqual({
-      datasets: [{ path: 'json', data_files: ['./out/train.jsonl'], split: 'train', type: 'alpaca' }],
-      test_datasets: [{ path: 'json', data_files: ['./out/validation.jsonl'], split: 'train', type: 'alpaca' }],
+      datasets: [{ path: './out', ds_type: 'json', data_files: ['./out/train.jsonl'], split: 'train', type: 'alpaca' }],
+      test_datasets: [{ path: './out', ds_type: 'json', data_files: ['./out/validation.jsonl'], split: 'train', type: 'alpaca' }],
     });
+  });
+
+  it('alpaca_w_system when the lines carry a system column, which type alpaca never reads', () => {
+    const doc = YAML.parse(toAxolotlConfig({ name: 'd', style: 'instruction', files, system: true }) ?? '') as { datasets: { type: string }[] };
+    expect(doc.datasets[0]?.type).toBe('alpaca_w_system.load_instruct');
+  });
+
+  it('writes every entry in full, without YAML anchors and aliases', () => {
+    const text = toAxolotlConfig({ name: 'd', style: 'sharegpt', files }) ?? '';
+    expect(text).not.toMatch(/[&*]a\d/);
+    expect(text.match(/message_property_mappings:/g)).toHaveLength(2);
   });
 });
 

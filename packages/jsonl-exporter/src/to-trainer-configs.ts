@@ -23,13 +23,19 @@ export interface TrainerConfigInput {
    * @default false
    */
   system?: boolean;
+  /**
+   * Instruction style: every line carries `input` (`format.include_empty_input`). LLaMA-Factory reads its `query`
+   * column from every line and fails on a file where no line has one, so without it there is no dataset_info.json.
+   * @default true
+   */
+  input?: boolean;
 }
 
 /** The trainer configs {@link toTrainerConfigs} builds, by file name. */
 export interface TrainerConfigs {
   /**
-   * `dataset_info.json` for LLaMA-Factory; undefined for the custom style, whose columns only the user knows, and for
-   * gzip/zstd files, which LLaMA-Factory does not read.
+   * `dataset_info.json` for LLaMA-Factory; undefined for the custom style, whose columns only the user knows, for
+   * gzip/zstd files, which LLaMA-Factory does not read, and for instruction lines that may lack `input`.
    */
   'dataset_info.json': string | undefined;
   /** `axolotl.yaml`: a `datasets:` / `test_datasets:` snippet (undefined for the custom style). */
@@ -85,12 +91,13 @@ export function isCompressed(path: string): boolean {
 
 /**
  * LLaMA-Factory `dataset_info.json`: one entry per split (`<name>`, `<name>_validation`, ...) with the `formatting`,
- * `columns` and `tags` of the style (`system` only with `input.system`). Undefined for the custom style and for
- * compressed files (see {@link isCompressed}).
+ * `columns` and `tags` of the style (`system` only with `input.system`). Undefined for the custom style, for
+ * compressed files (see {@link isCompressed}) and for instruction lines that may lack `input` (`input.input` false).
  */
 export function toDatasetInfo(input: TrainerConfigInput): Record<string, unknown> | undefined {
   const entry = llamaFactoryEntry(input.style, input.system === true);
   if (!entry || input.files.some((f) => isCompressed(f.path))) return undefined;
+  if (input.style === 'instruction' && input.input === false) return undefined;
   const info: Record<string, unknown> = {};
   for (const [split, paths] of splitsOf(input.files)) {
     const key = split === 'train' ? input.name : `${input.name}_${split}`;
@@ -102,10 +109,12 @@ export function toDatasetInfo(input: TrainerConfigInput): Record<string, unknown
   return info;
 }
 
-function axolotlType(style: ExportStyle): Record<string, unknown> | undefined {
+function axolotlType(style: ExportStyle, system: boolean): Record<string, unknown> | undefined {
   switch (style) {
     case 'instruction':
-      return { type: 'alpaca' };
+      // `alpaca` reads instruction, input and output only: a system column would never reach training.
+      // alpaca_w_system's instruct prompt is alpaca's, after `### System:` when a line's system is not empty.
+      return { type: system ? 'alpaca_w_system.load_instruct' : 'alpaca' };
     case 'completion':
       return {
         type: { field_instruction: 'prompt', field_output: 'completion', format: '{instruction}', no_input_format: '{instruction}' },
@@ -127,13 +136,19 @@ function axolotlType(style: ExportStyle): Record<string, unknown> | undefined {
   }
 }
 
-/** An axolotl `datasets:` (and `test_datasets:`) YAML snippet for the written files. Undefined for custom. */
+/**
+ * An axolotl `datasets:` (and `test_datasets:`) YAML snippet for the written files, read from `dir` (paths are
+ * relative to where axolotl runs). Undefined for custom.
+ */
 export function toAxolotlConfig(input: TrainerConfigInput, dir = '.'): string | undefined {
-  const type = axolotlType(input.style);
+  const type = axolotlType(input.style, input.system === true);
   if (!type) return undefined;
   const bySplit = splitsOf(input.files);
+  // axolotl loads local files only when `path` exists: a directory with `data_files` and `ds_type`. With `path: json`
+  // (no such directory) it went on to download `data_files` from a Hub dataset named "json", and failed.
   const entry = (paths: string[]) => ({
-    path: 'json',
+    path: dir,
+    ds_type: 'json',
     data_files: paths.map((p) => `${dir}/${p}`),
     split: 'train',
     ...type,
@@ -141,7 +156,8 @@ export function toAxolotlConfig(input: TrainerConfigInput, dir = '.'): string | 
   const doc: Record<string, unknown> = { datasets: [entry(bySplit.get('train') ?? [])] };
   const validation = bySplit.get('validation');
   if (validation) doc['test_datasets'] = [entry(validation)];
-  return YAML.stringify(doc);
+  // Written out in full: a snippet people edit by hand is no place for anchors and aliases.
+  return YAML.stringify(doc, { aliasDuplicateObjects: false });
 }
 
 /**

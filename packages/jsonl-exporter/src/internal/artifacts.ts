@@ -99,6 +99,9 @@ export function trainerConfigWarnings(config: ExportConfig): string[] {
   if (config.output.compression !== 'none') {
     return [`dataset_info.json is not written: LLaMA-Factory does not read ${config.output.compression} files; export with output.compression none for it`];
   }
+  if (config.style === 'instruction' && !config.format.include_empty_input) {
+    return ['dataset_info.json is not written: LLaMA-Factory reads `input` from every line, and format.include_empty_input is false; set it to true for it'];
+  }
   return [];
 }
 
@@ -141,6 +144,7 @@ export async function writeArtifacts(input: ArtifactInput): Promise<{ result: Ar
       style: config.style,
       files: dataFiles.map((f) => ({ path: f.path, split: f.split })),
       system: writesSystemKey(config),
+      input: config.format.include_empty_input,
       ...(config.adapter_metadata.description !== undefined ? { description: config.adapter_metadata.description } : {}),
     });
     if (trainer['dataset_info.json'] !== undefined) await add('dataset_info.json', trainer['dataset_info.json']);
