@@ -200,3 +200,17 @@ describe.skipIf(url === undefined)('postgres source', () => {
     }
   });
 });
+
+describe('postgres source connection string', () => {
+  it('refuses a libpq key=value string up front, saying what it takes, without its password', async () => {
+    // pg reads URLs only: this failed later with "getaddrinfo ENOTFOUND base".
+    const error = (await openSource({ type: 'postgres', url: 'host=127.0.0.1 port=5432 dbname=base user=me password=s3cret-pw', table: 't' }).catch(
+      (e: unknown) => e,
+    )) as Error;
+    expect(error).toMatchObject({ code: 'EXPORT_CONFIG_INVALID' });
+    expect(error.message).toContain('PostgreSQL source: `url` is not a postgres:// URL (postgres://user:password@host:5432/database?sslmode=require)');
+    expect(error.message).not.toContain('s3cret-pw');
+    const fromEnv = openSource({ type: 'postgres', table: 't' }, { env: { DATABASE_URL: 'dbname=base' } });
+    await expect(fromEnv).rejects.toThrow('the environment variable DATABASE_URL is not a postgres:// URL');
+  });
+});

@@ -118,6 +118,15 @@ export async function openPostgresSource(options: PostgresSourceOptions, env: No
       `PostgreSQL source: no connection string; set \`url\` or the environment variable ${options.url_env}`,
     );
   }
+  // pg reads URLs (and `socket:` paths) only: a libpq `host=… port=…` string failed later with a confusing
+  // "getaddrinfo ENOTFOUND" for a host made of its pieces.
+  if (!/^(?:postgres(?:ql)?|socket):/i.test(url)) {
+    const from = options.url !== undefined ? '`url`' : `the environment variable ${options.url_env}`;
+    throw new ExportError(
+      'EXPORT_CONFIG_INVALID',
+      `PostgreSQL source: ${from} is not a postgres:// URL (postgres://user:password@host:5432/database?sslmode=require); key=value connection strings are not read: ${redactSecrets(url)}`,
+    );
+  }
   const { Client, Cursor } = await loadDrivers();
   const pgTypes = (await import('pg')).default.types;
   const where = redactSecrets(url);
