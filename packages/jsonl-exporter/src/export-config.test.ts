@@ -76,6 +76,24 @@ describe('parseExportConfig', () => {
     );
   });
 
+  it('refuses a filter that does not parse as a config issue on the key filter, with the column of the problem', () => {
+    let error: unknown;
+    try {
+      parseExportConfig({ source, filter: 'lang == "de" and' }, { file: 'lorakit.yaml' });
+    } catch (e) {
+      error = e;
+    }
+    // Before: the config parsed, and the export failed later with EXPORT_FILTER_INVALID, naming no file or key.
+    expect(error).toMatchObject({ code: 'EXPORT_CONFIG_INVALID' });
+    const issues = (error as { cause: { issues: { path: PropertyKey[]; message: string }[] } }).cause.issues;
+    expect(issues.map((issue) => [issue.path, issue.message.split('\n')[0]])).toEqual([
+      [['filter'], 'Invalid filter expression at column 17: expected a field or a value, found the end of the expression'],
+    ]);
+    expect(parseExportConfig({ source, filter: 'lang == "de"' }).filter).toBe('lang == "de"');
+    // Blank means no filter, as the export reads it.
+    expect(parseExportConfig({ source, filter: '  ' }).filter).toBe('  ');
+  });
+
   it('describes every field (the CLI derives its flags and help from the descriptions)', () => {
     const schema = JSON.parse(exportConfigJsonSchemaText()) as Record<string, unknown>;
     const missing: string[] = [];

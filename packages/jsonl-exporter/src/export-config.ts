@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ExportError } from './errors.js';
 import { SourceConfigSchema } from './sources/index.js';
 import { parseIsoInstant } from './select/compare-values.js';
+import { compileFilter } from './select/compile-filter.js';
 
 // The types detectPii finds. A misspelt one must fail the config: as a filter it would switch redaction off.
 const PII_TYPES = ['email', 'phone', 'iban', 'card', 'ipv4', 'ipv6'] as const satisfies readonly PiiType[];
@@ -393,6 +394,16 @@ export const ExportConfigSchema = z
       .describe('Drop these record fields; a record whose required mapped field is excluded is rejected.'),
     filter: z
       .string()
+      // Checked here, not only when the export starts, so a bad expression is a config issue on its key: the CLI
+      // names the file and line (or the --filter flag), as for every other key.
+      .superRefine((expression, ctx) => {
+        if (expression.trim() === '') return;
+        try {
+          compileFilter(expression);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      })
       .optional()
       .describe('Filter expression, e.g. `theme == "Umweltrecht" and created_at >= "2020-01-01"`; non-matching records are rejected at stage select.'),
     weighting: WeightingSchema.prefault({}),
@@ -419,7 +430,9 @@ export const ExportConfigSchema = z
       .int()
       .positive()
       .optional()
-      .describe('Stop with EXPORT_MAX_ERRORS once this many records failed (any stage). Unset: no limit.'),
+      .describe(
+        'Stop with EXPORT_MAX_ERRORS once this many records failed at stage source, map, weight or validate; select, filter, pii and dedup rejects are intended drops and do not count. Unset: no limit.',
+      ),
     continue_on_error: z
       .boolean()
       .default(true)

@@ -6,17 +6,50 @@ export interface UnsafeNumber {
   message: string;
 }
 
-// Integer literals only (group 1): a run with a fraction or exponent is a float, which JSON numbers round by
-// definition. Strings are matched whole, so digits inside them are skipped.
-const INTEGER_LITERAL = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])(-?\d{16,})(?![\d.eE])/g;
+// Every literal that can parse to a number beyond 2^53 (group 1), so that each such number is paired with its own
+// literal: 16 digits or more before any fraction, or an exponent (1e20). Strings are matched whole, so digits
+// inside them are skipped.
+const NUMBER_LITERAL = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])(-?(?:\d{16,}(?:\.\d+)?(?:[eE][+-]?\d+)?|\d+(?:\.\d+)?[eE][+-]?\d+))/g;
+const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+const LEADING_ZEROS = /^0+/;
+const TRAILING_ZEROS = /0+$/;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
 // Reused by every call: the per-line check allocates nothing.
 const pending: unknown[] = [];
 
 // Beyond 2^53 integers may be rounded; beyond a double's range (1e400) JSON.parse gives Infinity, written as null.
+// Every literal findUnsafeNumbers reports parses to such a number (below 2^53 a whole number is exact), so a value
+// without one needs no scan of its text.
 function isUnsafeNumber(v: number): boolean {
   return !(v <= MAX_SAFE && v >= -MAX_SAFE) && (Number.isInteger(v) || !Number.isFinite(v));
+}
+
+// A whole number's value as `<sign><digits>e<exponent>` without leading or trailing zeros, one spelling per value
+// (9007199254740993.0, 90071992547409930e-1 and 9007199254740993 are all `9007199254740993e0`); undefined for a
+// number with a fractional part.
+function wholeValue(literal: string): string | undefined {
+  const [, sign, whole, fraction = '', exponent = '0'] = DECIMAL.exec(literal) as RegExpExecArray;
+  const digits = (whole + fraction).replace(LEADING_ZEROS, '');
+  const significant = digits.replace(TRAILING_ZEROS, '');
+  if (significant === '') return '0';
+  const scale = Number(exponent) - fraction.length + digits.length - significant.length;
+  return scale < 0 ? undefined : `${sign}${significant}e${scale}`;
+}
+
+// Whether an export would write `n`, JSON.parse's number for `literal`, as something other than the literal.
+// An integer literal must come back as the same text: true of every integer a JavaScript program wrote, and
+// anything else would come out as other text (1000000000000000000000 as 1e+21, a float to a Python reader).
+// A whole number written with a zero fraction or an exponent (pandas writes whole floats as 9007199254740993.0)
+// cannot come back as the same text, so it must come back as the same value: 1.5e300 and 1e23 are written as
+// 1.5e+300 and 1e+23, but 9007199254740993.0 as 9007199254740992. A fractional number is a float, which JSON
+// numbers round by definition.
+function isChanged(literal: string, n: number): boolean {
+  // Infinity is reported by the walk, where it is found whatever its literal.
+  if (!Number.isFinite(n)) return false;
+  if (!literal.includes('.') && !literal.includes('e') && !literal.includes('E')) return String(n) !== literal;
+  const value = wholeValue(literal);
+  return value !== undefined && value !== wholeValue(String(n));
 }
 
 /**
@@ -59,8 +92,10 @@ export function mayHoldUnsafeNumber(value: unknown): boolean {
 /**
  * The numbers of `value` (JSON.parse of `text`) that would not be written back as they were read: integers beyond
  * 2^53 that JSON.parse rounded (9007199254740993 becomes 9007199254740992), and numbers too large for a double
- * (1e400 becomes Infinity, which JSON.stringify writes as null). The integer literals are found in the text, then
- * their paths in the parsed value, so a float such as 1.5e300 or an exactly kept 9007199254740992 is no issue.
+ * (1e400 becomes Infinity, which JSON.stringify writes as null). A whole number written as `9007199254740993.0`
+ * or `9007199254740993e0` counts when the number written back has another value; a fractional float such as
+ * `0.1` never does. The literals are found in the text, then their paths in the parsed value, so a float such as
+ * 1.5e300 or an exactly kept 9007199254740992 is no issue.
  * A reader calls it when {@link mayHoldUnsafeNumber} says so; the JSONL reader reports each as `unsafe_integer`.
  *
  * @example
@@ -69,14 +104,16 @@ export function mayHoldUnsafeNumber(value: unknown): boolean {
  */
 export function findUnsafeNumbers(text: string, value: unknown): UnsafeNumber[] {
   const literals: string[] = [];
-  for (const match of text.matchAll(INTEGER_LITERAL)) if (match[1] !== undefined) literals.push(match[1]);
-  // Written back as it was read, a literal is kept: true of every integer a JavaScript program wrote. Anything
-  // else would come out of an export as other text (1000000000000000000000 as 1e+21, a float to a Python reader).
+  for (const match of text.matchAll(NUMBER_LITERAL)) if (match[1] !== undefined) literals.push(match[1]);
   // For each value some literal could not keep: all its literals, in the order of the text.
+  const changed = new Set<string>();
   const byValue = new Map<number, string[]>();
   for (const literal of literals) {
     const n = Number(literal);
-    if (String(n) !== literal) byValue.set(n, []);
+    if (isChanged(literal, n)) {
+      changed.add(literal);
+      byValue.set(n, []);
+    }
   }
   for (const literal of literals) byValue.get(Number(literal))?.push(literal);
   const found: UnsafeNumber[] = [];
@@ -107,14 +144,14 @@ export function findUnsafeNumbers(text: string, value: unknown): UnsafeNumber[] 
   }
   for (const [n, at] of paths) {
     const written = byValue.get(n) as string[];
-    const lossy = written.find((l) => l !== String(n)) as string;
+    const lossy = written.find((l) => changed.has(l)) as string;
     // The walk meets numbers in the order of the text, so the k-th number of a value is its k-th literal:
     // 9007199254740993 and 9007199254740992 both parse to 2^53, and only the first is lossy. When that order cannot
-    // be told (a duplicate key, an index-like key, an exponent form), every number of the value counts as lossy.
+    // be told (a duplicate key, an index-like key), every number of the value counts as lossy.
     const paired = at.length === written.length && !keysOutOfOrder;
     at.forEach((path, k) => {
       const literal = paired ? (written[k] as string) : lossy;
-      if (literal === String(n)) return;
+      if (!changed.has(literal)) return;
       found.push({ path, message: `integer ${literal} cannot be kept exactly as a JSON number (it would become ${String(n)}); quote it as a string` });
     });
   }

@@ -67,6 +67,14 @@ describe('lorakit export', () => {
     expect(readFileSync(join(cwd, 'piped', 'rejects.jsonl'), 'utf8')).toContain('"ref":"stdin:');
   });
 
+  it('--source.type stdin --source.path - reads stdin, saying stdin twice', async () => {
+    const cwd = workspace();
+    const stdin = readFileSync(join(cwd, 'records.jsonl'), 'utf8');
+    const r = await runCli(['export', '--source.type', 'stdin', '--source.path', '-', '--output.dir', 'piped'], { cwd, stdin });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^read 5 records, exported 3 /m);
+  });
+
   it('flags override the config file, key by key', async () => {
     const cwd = workspace();
     const r = await runCli(['export', '--output.dir', 'elsewhere', '--dedup.exact', 'false', '--style', 'chat'], { cwd });
@@ -142,11 +150,32 @@ describe('lorakit export', () => {
     expect(r.stderr).toMatch(/^lorakit: typo\.yaml:5: dedup\.nearr: unknown key/);
   });
 
+  it('a key of another source type is named as such, not as a spelling mistake', async () => {
+    const cwd = workspace();
+    writeFileSync(join(cwd, 'semi.yaml'), 'source:\n  type: jsonl\n  path: records.jsonl\n  delimiter: ";"\n');
+    const r = await runCli(['export', '--config', 'semi.yaml'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^lorakit: semi\.yaml:4: source\.delimiter: not a key of source type "jsonl" \(it is one of csv, stdin\)$/m);
+  });
+
   it('a bad flag value names the flag', async () => {
     const cwd = workspace();
     const r = await runCli(['export', '--split.validation', '4'], { cwd });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^lorakit: --split\.validation: /);
+  });
+
+  it('a filter that does not parse names its line in lorakit.yaml, or the --filter flag', async () => {
+    const cwd = workspace();
+    writeFileSync(join(cwd, 'bad.yaml'), 'source:\n  type: jsonl\n  path: records.jsonl\nfilter: id == "a1" and\n');
+    const r = await runCli(['export', '--config', 'bad.yaml'], { cwd });
+    expect(r.code).toBe(2);
+    // Before: "lorakit: Invalid filter expression at column 15: …", without file, line or key.
+    expect(r.stderr).toMatch(/^lorakit: bad\.yaml:4: filter: Invalid filter expression at column 15: /);
+    const flag = await runCli(['export', '--filter', 'id = "a1"'], { cwd });
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/^lorakit: --filter: Invalid filter expression at column 4: /);
+    expect(existsSync(join(cwd, 'out'))).toBe(false);
   });
 
   it('a missing source file is exit 2', async () => {

@@ -28,8 +28,40 @@ export function parsePartition(spec: string): { index: number; count: number } {
   return { index, count };
 }
 
+/** Source config keys by source type, from the exporter's schema. */
+type SourceKeys = ReadonlyMap<string, ReadonlySet<string>>;
+
+function sourceKeysOf(schema: { options: readonly { shape: Record<string, unknown> }[] }): SourceKeys {
+  const keys = new Map<string, ReadonlySet<string>>();
+  for (const option of schema.options) {
+    const type = (option.shape['type'] as { value?: unknown }).value;
+    if (typeof type === 'string') keys.set(type, new Set(Object.keys(option.shape)));
+  }
+  return keys;
+}
+
+/**
+ * What is wrong with an unknown key: a key of another source type (`delimiter` on a jsonl source) is not a spelling
+ * mistake, and saying which types have it tells the user what to change.
+ */
+function unknownKeyMessage(path: readonly PropertyKey[], raw: Record<string, unknown>, sourceKeys: SourceKeys): string {
+  const key = String(path[path.length - 1]);
+  const type = (raw['source'] as { type?: unknown } | undefined)?.type;
+  if (path.length === 2 && path[0] === 'source' && typeof type === 'string') {
+    const others = [...sourceKeys].filter(([, keys]) => keys.has(key)).map(([t]) => t);
+    if (others.length > 0) return `not a key of source type "${type}" (it is one of ${others.join(', ')})`;
+  }
+  return 'unknown key (check the spelling)';
+}
+
 /** Re-words EXPORT_CONFIG_INVALID with the YAML line of each bad key, or the flag that set it. */
-function configError(error: unknown, yaml: YamlConfig | undefined, fromFlags: ReadonlySet<string>): unknown {
+function configError(
+  error: unknown,
+  yaml: YamlConfig | undefined,
+  fromFlags: ReadonlySet<string>,
+  raw: Record<string, unknown>,
+  sourceKeys: SourceKeys,
+): unknown {
   if (errorCode(error) !== 'EXPORT_CONFIG_INVALID') return error;
   const issues = ((error as { cause?: { issues?: unknown } }).cause?.issues ?? []) as ZodIssueLike[];
   if (!Array.isArray(issues) || issues.length === 0) return error;
@@ -41,7 +73,7 @@ function configError(error: unknown, yaml: YamlConfig | undefined, fromFlags: Re
     const keys = issue.code === 'unrecognized_keys' && issue.keys ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
     for (const path of keys) {
       const dotted = path.map(String).join('.') || '(root)';
-      const message = issue.code === 'unrecognized_keys' ? 'unknown key (check the spelling)' : issue.message;
+      const message = issue.code === 'unrecognized_keys' ? unknownKeyMessage(path, raw, sourceKeys) : issue.message;
       let where: string;
       let line: number | undefined;
       if (fromFlags.has(dotted)) where = `--${dotted.replaceAll('_', '-')}`;
@@ -73,6 +105,8 @@ function stdinForDash(raw: Record<string, unknown>): void {
   if (typeof source !== 'object' || source === null) return;
   const { path, type, ...rest } = source as Record<string, unknown>;
   if (path === '-' && (type === 'jsonl' || type === 'json' || type === 'csv')) raw['source'] = { ...rest, type: 'stdin', format: type };
+  // `--source.type stdin --source.path -` says stdin twice.
+  else if (path === '-' && type === 'stdin') raw['source'] = { ...rest, type };
 }
 
 /** `lorakit export`: runs the export pipeline from lorakit.yaml and flags; prints the funnel and the outputs. */
@@ -108,7 +142,7 @@ export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandCo
   try {
     config = ex.parseExportConfig(raw, yaml === undefined ? {} : { file: yaml.file });
   } catch (error) {
-    throw configError(error, yaml, fromFlags);
+    throw configError(error, yaml, fromFlags, raw, sourceKeysOf(ex.SourceConfigSchema));
   }
 
   const dryRun = opts['dryRun'] === true;

@@ -1,4 +1,4 @@
-import { compileFilter, type ExportConfig } from '@lorakit/jsonl-exporter';
+import type { ExportConfig } from '@lorakit/jsonl-exporter';
 import { checkGates } from '@lorakit/quality-metrics';
 import { compileSchema } from '@lorakit/schema-validation';
 import type { ServerConfig } from '../config.js';
@@ -9,11 +9,12 @@ function refuse(path: string, cause: unknown): never {
 }
 
 /**
- * Check, before a job is queued or a stream answers 200, what the exporter would only refuse once it runs: the filter
- * expression, the quality gates (syntax and metric names), an inline `structured_gen.json_schema`, and the worker
- * threads a job may start (`limits.export_worker_threads`, for each of the two settings; not checked without limits).
+ * Check, before a job is queued or a stream answers 200, what the exporter would only refuse once it runs: the quality
+ * gates (syntax and metric names), an inline `structured_gen.json_schema`, and the worker threads a job may start
+ * (`limits.export_worker_threads`, for each of the two settings; not checked without limits). A bad filter expression
+ * is already a config error of parseExportConfig (`EXPORT_CONFIG_INVALID`).
  *
- * @throws ServerError `SERVER_BAD_REQUEST` naming the key path (`config.filter: …`).
+ * @throws ServerError `SERVER_BAD_REQUEST` naming the key path (`config.quality_metrics.gates: …`).
  */
 export async function checkExportConfig(config: ExportConfig, limits: ServerConfig['limits'] | undefined): Promise<void> {
   // The stream route passes no limits: it exports through exportRecords, which starts no worker threads.
@@ -24,13 +25,6 @@ export async function checkExportConfig(config: ExportConfig, limits: ServerConf
   ] as const) {
     if (value !== undefined && value > cap) {
       throw new ServerError('SERVER_BAD_REQUEST', `${path}: ${value} is above this server's limit of ${cap} (limits.export_worker_threads)`);
-    }
-  }
-  if (config.filter !== undefined && config.filter.trim() !== '') {
-    try {
-      compileFilter(config.filter);
-    } catch (cause) {
-      refuse('config.filter', cause);
     }
   }
   try {

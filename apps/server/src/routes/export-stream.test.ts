@@ -60,8 +60,10 @@ describe('POST /v1/export/stream', () => {
   });
 
   it('refuses a bad filter, gate, inline schema or language code with 400 and the key path, and any gate', async () => {
+    const badFilter = await t.app.inject({ method: 'POST', url: '/v1/export/stream', headers: ndjsonHeaders, payload: body([record(1)], { ...config, filter: '(( lang ==' }) });
+    expect(badFilter.statusCode).toBe(400);
+    expect(badFilter.json().error).toMatchObject({ code: 'EXPORT_CONFIG_INVALID', message: expect.stringContaining('filter: Invalid filter expression at column') });
     for (const [cfg, message] of [
-      [{ ...config, filter: '(( lang ==' }, /^config\.filter: /],
       [{ ...config, quality_metrics: { gates: ['noSuchMetric >= 1'] } }, /^config\.quality_metrics\.gates: /],
       [{ ...config, quality_metrics: { gates: ['samples >= 1'] } }, /^config\.quality_metrics\.gates: a stream has no quality report/],
       [{ ...config, structured_gen: { enabled: true, json_schema: { type: 'nonsense' } } }, /^config\.structured_gen\.json_schema: /],

@@ -160,8 +160,11 @@ describe('export jobs', () => {
 
   it('refuses a bad filter, gate or inline schema with 400 and the key path, queueing nothing', async () => {
     const before = ((await t.app.inject({ url: '/v1/exports?limit=200', headers: auth('read') })).json() as { items: unknown[] }).items.length;
+    // A bad filter is a config error like any other key's, naming the key.
+    const badFilter = await create({ source: 'crm', config: { filter: '(( lang ==' } });
+    expect(badFilter.statusCode).toBe(400);
+    expect(badFilter.json().error).toMatchObject({ code: 'EXPORT_CONFIG_INVALID', message: expect.stringContaining('filter: Invalid filter expression at column') });
     for (const [config, path] of [
-      [{ filter: '(( lang ==' }, 'config.filter:'],
       [{ quality_metrics: { gates: ['noSuchMetric >= 1'] } }, 'config.quality_metrics.gates:'],
       [{ quality_metrics: { gates: ['nonsense metric !!'] } }, 'config.quality_metrics.gates:'],
       [{ structured_gen: { enabled: true, json_schema: { type: 'nonsense' } } }, 'config.structured_gen.json_schema:'],

@@ -1,23 +1,27 @@
 // Typed comparison shared by the filter: dates as instants, numbers numerically, strings by code unit.
 
+// A bare year (`2020`) is left out on purpose: it is a numeric string, and numbers compare to it numerically.
 const ISO_DATE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+  /^(\d{4})-(\d{2})(?:-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?)?$/;
 const NUMERIC = /^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$/;
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
  * Milliseconds since the epoch of an ISO-8601 date or date-time string (`2020-01-31`, `2020-01-31T10:00:00Z`,
- * `2020-01-31 10:00:00+02:00`), or `undefined` when the string is not one. A value without an offset is read as
- * UTC, never as the machine's local time, so results do not depend on where the export runs.
+ * `2020-01-31 10:00:00+02:00`, `2020-01-31t10:00:00z`) or year-month (`2020-01`, its first instant), or
+ * `undefined` when the string is not one. A value without an offset is read as UTC, never as the machine's local
+ * time, so results do not depend on where the export runs.
  */
 export function parseIsoInstant(text: string): number | undefined {
   // Cheap rejections first: most strings compared in filters are not dates.
-  if (text.length < 10 || text.length > 40 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined;
+  if (text.length < 7 || text.length > 40 || text.charCodeAt(4) !== 45 || (text.length > 7 && text.charCodeAt(7) !== 45)) {
+    return undefined;
+  }
   const m = ISO_DATE.exec(text);
   if (m === null) return undefined;
   const year = Number(m[1]);
   const month = Number(m[2]);
-  const day = Number(m[3]);
+  const day = m[3] === undefined ? 1 : Number(m[3]);
   if (month < 1 || month > 12 || day < 1 || day > (DAYS_IN_MONTH[month - 1] as number)) return undefined;
   if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return undefined;
   const hour = m[4] === undefined ? 0 : Number(m[4]);

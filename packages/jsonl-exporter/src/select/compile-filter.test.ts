@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseIsoInstant } from './compare-values.js';
 import { compileFilter } from './compile-filter.js';
 
 const keep = (expression: string, record: Record<string, unknown>) => compileFilter(expression)(record);
@@ -45,6 +46,22 @@ describe('compileFilter', () => {
     expect(keep('t >= "2020-01-01"', { t: 'yesterday' })).toBe(false);
     expect(keep('t < "2020-01-01"', { t: 'yesterday' })).toBe(false);
     expect(keep('t >= "2020-02-30"', { t: '2021-01-01' })).toBe(false);
+  });
+
+  it('reads a year-month literal as the first instant of that month, and a lowercase t as the separator', () => {
+    // Before: "2020-06" was no date, so every comparison with a timestamp was false and the filter kept nothing.
+    expect(keep('c >= "2020-06"', { c: '2020-06-01T00:00:00Z' })).toBe(true);
+    expect(keep('c >= "2020-06"', { c: '2020-05-31T23:59:59Z' })).toBe(false);
+    expect(keep('c < "2020-06"', { c: new Date('2020-05-31T23:59:59Z') })).toBe(true);
+    expect(keep('c == "2020-06"', { c: '2020-06-01' })).toBe(true);
+    expect(parseIsoInstant('2020-06')).toBe(Date.UTC(2020, 5, 1));
+    expect(parseIsoInstant('2020-13')).toBeUndefined();
+    expect(parseIsoInstant('2020-6')).toBeUndefined();
+    // RFC 3339 allows a lowercase t (and z).
+    expect(keep('c == "2020-01-01t05:00:00z"', { c: '2020-01-01T05:00:00Z' })).toBe(true);
+    // A bare year stays a numeric string: numbers compare to it numerically, and it is no date.
+    expect(parseIsoInstant('2020')).toBeUndefined();
+    expect(keep('n >= "2020"', { n: 2021 })).toBe(true);
   });
 
   it('keeps years below 100 as written, not as 19xx', () => {

@@ -128,6 +128,14 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A float as JSON can hold it: NaN and ±Infinity, which JSON.stringify would write as null, become the text
+ * PostgreSQL writes for them (`NaN`, `Infinity`, `-Infinity`), so every typed source gives them the same way.
+ */
+export function finiteOrText(n: number): number | string {
+  return Number.isFinite(n) ? n : String(n);
+}
+
 /** The item for a value that is valid JSON but not an object. */
 /**
  * The item of a record holding numbers JSON.parse changed (`found`, at paths in the record, as findUnsafeNumbers

@@ -1,5 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import type { CsvError, Info } from 'csv-parse';
+import { ExportError } from '../errors.js';
 import type { SourceItem, SourceStats } from './source.js';
 
 /** The CSV settings of a source config. */
@@ -39,9 +41,62 @@ function countBreaks(record: Record<string, unknown> | readonly unknown[], into:
   }
 }
 
+const NOT_UTF8_HINT = 'the file may be Latin-1 or Windows-1252: convert it to UTF-8 (iconv -f latin1 -t utf-8)';
+
+/**
+ * Pushes the stream offset (`at` + index) of each line of `bytes` that is not UTF-8, found by isUtf8 line by line
+ * (a newline byte is never part of a longer UTF-8 sequence). A line's start is enough: the record holding the bad
+ * bytes ends after it, the records before it end before it.
+ */
+function findInvalidUtf8(bytes: Uint8Array, at: number, into: number[]): void {
+  for (let start = 0; start < bytes.length; ) {
+    const nl = bytes.indexOf(LF, start);
+    const end = nl === -1 ? bytes.length : nl;
+    if (!isUtf8(bytes.subarray(start, end))) into.push(at + start);
+    start = end + 1;
+  }
+}
+
+/** How many bytes at the end of `bytes` begin a character that the next chunk completes. */
+function cutCharacter(bytes: Uint8Array): number {
+  for (let back = 1; back <= 3 && back <= bytes.length; back++) {
+    const byte = bytes[bytes.length - back] as number;
+    if (byte < 0x80) return 0;
+    if (byte >= 0xc0) return back < (byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2) ? back : 0;
+  }
+  return 0;
+}
+
+/** The first name `names` holds twice, with both 1-based positions. */
+function findDuplicate(names: readonly string[]): { name: string; first: number; second: number } | undefined {
+  const seen = new Map<string, number>();
+  for (const [i, name] of names.entries()) {
+    const first = seen.get(name);
+    if (first !== undefined) return { name, first, second: i + 1 };
+    seen.set(name, i + 1);
+  }
+  return undefined;
+}
+
+/**
+ * Checks the column names a header gives: a name given twice would make csv-parse keep only the last of the
+ * columns, silently. One empty name stays allowed: pandas writes its index column without one.
+ */
+function checkHeader(prefix: string, names: readonly string[]): void {
+  const dup = findDuplicate(names);
+  if (dup === undefined) return;
+  const message =
+    dup.name === ''
+      ? `the header leaves columns ${dup.first} and ${dup.second} without a name: name them, or set source.columns`
+      : `the header names column ${JSON.stringify(dup.name)} twice (columns ${dup.first} and ${dup.second}): rename one, or set source.columns`;
+  throw new ExportError('EXPORT_SOURCE_UNREADABLE', `${prefix}: ${message}`);
+}
+
 /**
  * Items of a CSV byte stream (csv-parse), refs `<prefix>:<line>` with the physical line a record starts on. Rows
- * that cannot be read (wrong field count, broken quotes) become items with a `parse` issue; reading goes on.
+ * that cannot be read (wrong field count, broken quotes) become items with a `parse` issue, and rows with bytes that
+ * are not UTF-8 items with an `invalid_utf8` issue; reading goes on. A header naming a column twice, or not in UTF-8,
+ * fails the pass.
  */
 export async function* csvItems(
   stream: Readable,
@@ -54,6 +109,52 @@ export async function* csvItems(
   const { parse } = await import('csv-parse');
   const skipped: SourceItem[] = [];
   const names = options.columns;
+  if (names !== undefined) {
+    const dup = findDuplicate(names);
+    if (dup !== undefined) {
+      stream.destroy();
+      const twice = `names column ${JSON.stringify(dup.name)} twice (columns ${dup.first} and ${dup.second})`;
+      throw new ExportError('EXPORT_CONFIG_INVALID', `${prefix}: source.columns ${twice}: rename one`);
+    }
+  }
+  // csv-parse decodes each field with U+FFFD for bytes that are not UTF-8, which cannot be told apart from a U+FFFD
+  // in the file; so the bytes are checked as they pass, and `bad` keeps the stream offsets of invalid ones until
+  // the record they are in is parsed. A chunk that is UTF-8 as a whole, the usual case, costs one isUtf8 call.
+  const bad: number[] = [];
+  let badSeen = 0;
+  let offset = 0;
+  let cut: Buffer | undefined;
+  // csv-parse reads a file starting with a UTF-16LE byte order mark as UTF-16.
+  let utf16 = false;
+  const checkChunk = (chunk: Buffer) => {
+    let bytes = chunk;
+    let start = offset;
+    offset += chunk.length;
+    if (cut !== undefined) {
+      bytes = Buffer.concat([cut, chunk]);
+      start -= cut.length;
+      cut = undefined;
+    }
+    if (start === 0 && bytes.length < 2) {
+      cut = bytes;
+      return;
+    }
+    if (start === 0 && bytes[0] === 0xff && bytes[1] === 0xfe) utf16 = true;
+    if (utf16) return;
+    const tail = cutCharacter(bytes);
+    if (tail > 0) {
+      cut = bytes.subarray(bytes.length - tail);
+      bytes = bytes.subarray(0, bytes.length - tail);
+    }
+    if (!isUtf8(bytes)) findInvalidUtf8(bytes, start, bad);
+  };
+  // True if bytes that are not UTF-8 lie before `end` (csv-parse's `info.bytes`), which are then forgotten.
+  const badBefore = (end: number) => {
+    if (badSeen === bad.length || (bad[badSeen] as number) >= end) return false;
+    while (badSeen < bad.length && (bad[badSeen] as number) < end) badSeen++;
+    if (badSeen === bad.length) bad.length = badSeen = 0;
+    return true;
+  };
   // The physical line each record starts on, tracked in parse order (on_record and on_skip run as the parser goes,
   // ahead of this generator). csv-parse's `info.lines` is where a record ends, and counts a CRLF inside a quoted
   // field as two lines, which shifts every later record: `drift` is that excess so far.
@@ -72,7 +173,20 @@ export async function* csvItems(
     delimiter: options.delimiter,
     quote: options.quote,
     escape: options.escape,
-    columns: options.header ? (names === undefined ? true : () => names) : (names ?? true),
+    columns: options.header
+      ? names !== undefined
+        ? () => names
+        : (header: string[]) => {
+          // Invalid bytes before the header's end that show in no name were on comment lines before it.
+          const column = badBefore(parser.info.bytes) ? header.findIndex((name) => name.includes('\uFFFD')) : -1;
+          if (column !== -1) {
+            const message = `the header is not valid UTF-8 (column ${column + 1}); ${NOT_UTF8_HINT}`;
+            throw new ExportError('EXPORT_SOURCE_UNREADABLE', `${prefix}: ${message}`);
+          }
+          checkHeader(prefix, header);
+          return header;
+        }
+      : (names ?? true),
     comment: options.comment ?? '',
     comment_no_infix: true,
     trim: options.trim,
@@ -88,6 +202,20 @@ export async function* csvItems(
       emptyAt = info.empty_lines;
       commentAt = info.comment_lines;
       skippedAt = -1;
+      if (bad.length > 0 && badBefore(info.bytes)) {
+        // Invalid bytes in no value were on comment or skipped lines before this record.
+        const columns: string[] = [];
+        for (const key in record) {
+          const value = record[key];
+          if (typeof value === 'string' && value.includes('\uFFFD')) columns.push(JSON.stringify(key));
+        }
+        if (columns.length > 0) {
+          const where = columns.length === 1 ? `column ${columns[0]}` : `columns ${columns.join(', ')}`;
+          const message = `row is not valid UTF-8 (${where}); ${NOT_UTF8_HINT}`;
+          skipped.push({ ref: `${prefix}:${line}`, line, issue: { code: 'invalid_utf8', path: '', line, message } });
+          return undefined;
+        }
+      }
       return { record, line };
     },
     on_skip: (error: CsvError | undefined) => {
@@ -95,6 +223,8 @@ export async function* csvItems(
       const { info } = parser;
       if (info.lines === skippedAt) return undefined;
       skippedAt = info.lines;
+      // A row that cannot be parsed is a `parse` issue, whatever its encoding.
+      badBefore(info.bytes);
       const line = lastEnd + 1 + (info.empty_lines - emptyAt) + (info.comment_lines - commentAt);
       if (error.code === 'CSV_QUOTE_NOT_CLOSED') unclosedQuote = true;
       // A row skipped for its field count comes with its fields, whose CRLFs csv-parse counted twice as well.
@@ -112,8 +242,13 @@ export async function* csvItems(
   // csv-parse counts the end of input after a final line break as one more empty line; a file's trailing newline is
   // no blank line.
   let lastByte = -1;
+  // Registered before the pipe below, so that each chunk is checked before csv-parse gets it.
   stream.on('data', (chunk: Buffer | string) => {
     if (chunk.length > 0) lastByte = typeof chunk === 'string' ? chunk.charCodeAt(chunk.length - 1) : (chunk[chunk.length - 1] as number);
+    checkChunk(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  });
+  stream.on('end', () => {
+    if (cut !== undefined && !utf16 && !isUtf8(cut)) findInvalidUtf8(cut, offset - cut.length, bad);
   });
   const blankLines = (done: boolean) =>
     Math.max(0, parser.info.empty_lines - (done && !unclosedQuote && (lastByte === LF || lastByte === CR) ? 1 : 0));

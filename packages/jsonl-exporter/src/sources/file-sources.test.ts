@@ -92,6 +92,80 @@ describe('csv options', () => {
   });
 });
 
+describe('csv encoding and header names', () => {
+  const latin1Row = 'row is not valid UTF-8 (column "q"); the file may be Latin-1 or Windows-1252: convert it to UTF-8 (iconv -f latin1 -t utf-8)';
+  // Row 3 has a Latin-1 é; row 6 has a U+FFFD that is really in the file (EF BF BD) and is kept.
+  const mixed = Buffer.concat([
+    Buffer.from('id,q,a\n1,ü ok,fine\n6,bad '),
+    Buffer.from([0xe9]),
+    Buffer.from(' latin1,ok\n7,"multi\nline",x\n8,kept \uFFFD,y\n'),
+  ]);
+  const expected = [
+    ['2', { id: '1', q: 'ü ok', a: 'fine' }],
+    ['3', { code: 'invalid_utf8', path: '', line: 3, message: latin1Row }],
+    ['4', { id: '7', q: 'multi\nline', a: 'x' }],
+    ['6', { id: '8', q: 'kept \uFFFD', a: 'y' }],
+  ];
+
+  it('rejects a row that is not UTF-8 as invalid_utf8, naming the column, and reads the other rows', async () => {
+    writeFileSync(join(dir, 'latin1.csv'), mixed);
+    const items = await collect(await openSource({ type: 'csv', path: 'latin1.csv' }, { cwd: dir }));
+    expect(items.map((item) => [item.ref, item.record ?? item.issue])).toEqual(expected.map(([line, value]) => [`latin1.csv:${line}`, value]));
+    expect(items.map((item) => item.line)).toEqual([2, 3, 4, 6]);
+  });
+
+  it('finds the same rows wherever the input is cut into chunks (a character split across chunks is valid)', async () => {
+    for (let cut = 1; cut < mixed.length; cut++) {
+      const stdin = Readable.from([mixed.subarray(0, cut), mixed.subarray(cut)]);
+      const items = await collect(await openSource({ type: 'stdin', format: 'csv', compression: 'none' }, { stdin }));
+      expect(items.map((item) => [item.ref, item.record ?? item.issue])).toEqual(expected.map(([line, value]) => [`stdin:${line}`, value]));
+    }
+  });
+
+  it('fails, naming the file, when a header name is not UTF-8', async () => {
+    writeFileSync(join(dir, 'latin1-header.csv'), Buffer.concat([Buffer.from('id,r'), Buffer.from([0xe9]), Buffer.from('ponse\n1,a\n')]));
+    const source = await openSource({ type: 'csv', path: 'latin1-header.csv' }, { cwd: dir });
+    await expect(collect(source)).rejects.toMatchObject({
+      code: 'EXPORT_SOURCE_UNREADABLE',
+      message: 'latin1-header.csv: the header is not valid UTF-8 (column 2); the file may be Latin-1 or Windows-1252: convert it to UTF-8 (iconv -f latin1 -t utf-8)',
+    });
+  });
+
+  it('still reads a UTF-16 file with a byte order mark', async () => {
+    writeFileSync(join(dir, 'utf16.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,q\n1,héllo\n', 'utf16le')]));
+    const items = await collect(await openSource({ type: 'csv', path: 'utf16.csv' }, { cwd: dir }));
+    expect(items.map((item) => item.record)).toEqual([{ id: '1', q: 'héllo' }]);
+  });
+
+  it('refuses a header that names a column twice, or leaves two columns without a name', async () => {
+    writeFileSync(join(dir, 'dup.csv'), 'id,q,a,a\n1,q1,first,second\n');
+    await expect(collect(await openSource({ type: 'csv', path: 'dup.csv' }, { cwd: dir }))).rejects.toMatchObject({
+      code: 'EXPORT_SOURCE_UNREADABLE',
+      message: 'dup.csv: the header names column "a" twice (columns 3 and 4): rename one, or set source.columns',
+    });
+    writeFileSync(join(dir, 'unnamed.csv'), 'id,,,b\n1,x,y,z\n');
+    await expect(collect(await openSource({ type: 'csv', path: 'unnamed.csv' }, { cwd: dir }))).rejects.toMatchObject({
+      code: 'EXPORT_SOURCE_UNREADABLE',
+      message: 'unnamed.csv: the header leaves columns 2 and 3 without a name: name them, or set source.columns',
+    });
+  });
+
+  it('keeps reading a header with one unnamed column (a pandas index)', async () => {
+    writeFileSync(join(dir, 'pandas.csv'), ',q,a\n0,q1,a1\n');
+    const items = await collect(await openSource({ type: 'csv', path: 'pandas.csv' }, { cwd: dir }));
+    expect(items.map((item) => item.record)).toEqual([{ '': '0', q: 'q1', a: 'a1' }]);
+  });
+
+  it('refuses configured columns that name a column twice', async () => {
+    writeFileSync(join(dir, 'plain-dup.csv'), 'x,1,2\n');
+    const source = await openSource({ type: 'csv', path: 'plain-dup.csv', header: false, columns: ['name', 'n', 'n'] }, { cwd: dir });
+    await expect(collect(source)).rejects.toMatchObject({
+      code: 'EXPORT_CONFIG_INVALID',
+      message: 'plain-dup.csv: source.columns names column "n" twice (columns 2 and 3): rename one',
+    });
+  });
+});
+
 describe('jsonl options and stdin', () => {
   it('reports lines longer than max_line_length as line_too_long and reads on', async () => {
     writeFileSync(join(dir, 'long.jsonl'), `{"a":1}\n{"a":"${'x'.repeat(200)}"}\n{"a":3}\n`);

@@ -19,6 +19,32 @@ function lineAndColumn(text: string, position: number): { line: number; column: 
   return { line, column: position - lineStart + 1 };
 }
 
+/**
+ * The offsets of the `[`, each top-level `,` and the `]` of a valid JSON array's text, as far as element `last`:
+ * the text of element i lies strictly between `bounds[i]` and `bounds[i + 1]`.
+ */
+function elementBounds(text: string, last: number): number[] {
+  const bounds: number[] = [];
+  let depth = 0;
+  for (let i = 0; i < text.length && bounds.length <= last + 1; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Skip the string: its closing quote is the first one not escaped by an odd run of backslashes.
+      for (;;) {
+        i = text.indexOf('"', i + 1);
+        let backslashes = 0;
+        while (text.charCodeAt(i - 1 - backslashes) === 0x5c) backslashes++;
+        if (backslashes % 2 === 0) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (depth++ === 0) bounds.push(i);
+    } else if (c === 0x5d || c === 0x7d) {
+      if (--depth === 0) bounds.push(i);
+    } else if (c === 0x2c && depth === 1) bounds.push(i);
+  }
+  return bounds;
+}
+
 /** The array of a JSON document, and the numbers JSON.parse changed, by element index. */
 interface ParsedArray {
   document: unknown[];
@@ -62,15 +88,17 @@ async function readArray(stream: Readable, where: string): Promise<ParsedArray> 
       `${where}: expected a JSON array of records at the top level, got ${kind}; use type "jsonl" for one object per line`,
     );
   }
-  // As the JSONL reader does: a record whose number JSON.parse changed is not exported with another number.
+  // As the JSONL reader does: a record whose number JSON.parse changed is not exported with another number. Each
+  // element is checked against its own text: findUnsafeNumbers pairs literals with numbers by value, so over the
+  // whole document a literal of one record would be matched to an equal number (1e20) of another.
   const unsafe = new Map<number, UnsafeNumber[]>();
-  if (mayHoldUnsafeNumber(document)) {
-    for (const found of findUnsafeNumbers(text, document)) {
-      const slash = found.path.indexOf('/', 1);
-      const index = Number(found.path.slice(1, slash < 0 ? undefined : slash));
-      const list = unsafe.get(index) ?? [];
-      list.push({ path: slash < 0 ? '' : found.path.slice(slash), message: found.message });
-      unsafe.set(index, list);
+  const suspects: number[] = [];
+  for (let i = 0; i < document.length; i++) if (mayHoldUnsafeNumber(document[i])) suspects.push(i);
+  if (suspects.length > 0) {
+    const bounds = elementBounds(text, suspects[suspects.length - 1] as number);
+    for (const i of suspects) {
+      const found = findUnsafeNumbers(text.slice((bounds[i] as number) + 1, bounds[i + 1]), document[i]);
+      if (found.length > 0) unsafe.set(i, found);
     }
   }
   return { document, unsafe };

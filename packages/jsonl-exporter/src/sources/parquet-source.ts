@@ -2,7 +2,8 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { Compressors, FileMetaData } from 'hyparquet';
 import { ExportError } from '../errors.js';
 import { loadFzstd } from '../internal/zstd.js';
-import { normalizeRecord } from './normalize-value.js';
+import { finiteOrText, isRecord } from './base-source.js';
+import { normalizeValue } from './normalize-value.js';
 import type { SourceItem, SourceStats } from './source.js';
 
 async function compressorsFor(metadata: FileMetaData): Promise<Compressors> {
@@ -21,8 +22,26 @@ async function compressorsFor(metadata: FileMetaData): Promise<Compressors> {
 }
 
 /**
+ * normalizeValue, and NaN and ±Infinity as text at any depth: FLOAT and DOUBLE columns, lists and structs of them.
+ * Changes hyparquet's fresh rows in place rather than copying them.
+ */
+function normalizeParquetValue(value: unknown): unknown {
+  if (typeof value === 'number') return finiteOrText(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = normalizeParquetValue(value[i]);
+    return value;
+  }
+  if (isRecord(value) && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const key in value) value[key] = normalizeParquetValue(value[key]);
+    return value;
+  }
+  return normalizeValue(value);
+}
+
+/**
  * Items of a Parquet file, refs `<prefix>[<row>]` (0-based row number). Reads one row group at a time, so memory
- * is bounded by the largest row group, not the file. 64-bit integers become numbers when exact, else strings.
+ * is bounded by the largest row group, not the file. 64-bit integers become numbers when exact, else strings;
+ * NaN and ±Infinity become text.
  */
 export async function* parquetItems(
   absolute: string,
@@ -58,7 +77,7 @@ export async function* parquetItems(
     });
     stats.bytesRead += Number(group.total_compressed_size ?? group.total_byte_size);
     for (let i = 0; i < rows.length; i++) {
-      const record = normalizeRecord(rows[i] as Record<string, unknown>);
+      const record = normalizeParquetValue(rows[i]) as Record<string, unknown>;
       rows[i] = undefined as never;
       yield { ref: `${prefix}[${rowStart + i}]`, record };
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { parquetWriteFile } from 'hyparquet-writer';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -281,6 +282,57 @@ describe('file sources', () => {
       ['numbers.json[3]', 'ok', undefined],
     ]);
     expect(items[0]?.issue?.message).toContain('integer 123456789012345678901 cannot be kept exactly');
+  });
+
+  it('rejects only the element whose text holds the unsafe literal, not others with the same value at the same path', async () => {
+    // All of 1e20, 100000000000000000000 and 100000000000000000001 parse to 1e20. Before: [0] was rejected with
+    // the message about [1]'s literal, which it does not hold.
+    const cases = [
+      ['[{"id":1,"q":"x","a":"y","n":1e20},{"id":2,"q":"x","a":"y","n":100000000000000000001}]', ['ok', '/n']],
+      ['[{"n":1e20},{"n":7},{"n":100000000000000000001}]', ['ok', 'ok', '/n']],
+      // Index-like keys come first in a parsed object, so the text order of literals is lost within a record.
+      ['[{"1":100000000000000000000,"a":2},{"1":100000000000000000001}]', ['ok', '/1']],
+    ] as const;
+    for (const [text, expected] of cases) {
+      const name = tempName('.json');
+      writeFileSync(join(dir, name), text);
+      const items = await collect(await openSource({ type: 'json', path: name }, { cwd: dir }));
+      expect(items.map((item) => item.issue?.path ?? 'ok'), text).toEqual(expected);
+      const rejected = items.at(-1);
+      expect(rejected?.ref).toBe(`${name}[${expected.length - 1}]`);
+      expect(rejected?.issue).toMatchObject({ code: 'unsafe_integer', message: expect.stringContaining('integer 100000000000000000001 cannot') as unknown });
+    }
+  });
+
+  it('finds each element of a JSON array by its text, whatever its strings hold', async () => {
+    // Every element holds 1e20; only the one that also holds 100000000000000000001 is rejected.
+    const key = fc.string({ unit: fc.constantFrom('"', '\\', '[', ']', '{', '}', ',', 'a') });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.dictionary(key, fc.jsonValue()), { minLength: 1, maxLength: 6 }), fc.nat(), fc.boolean(), async (records, at, pretty) => {
+        const k = at % records.length;
+        const texts = records.map((r, i) =>
+          JSON.stringify(i === k ? { _u: 'UNSAFE', ...r, n: 1e20 } : { ...r, n: 1e20 }, null, pretty ? 2 : undefined).replace('"UNSAFE"', '100000000000000000001'),
+        );
+        const stdin = Readable.from([Buffer.from(` [ ${texts.join(' , ')} ] `)]);
+        const items = await collect(await openSource({ type: 'stdin', format: 'json' }, { stdin }));
+        expect(items.map((item) => item.issue?.path ?? 'ok')).toEqual(texts.map((_, i) => (i === k ? '/_u' : 'ok')));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('rejects an element whose whole number with a zero fraction JSON.parse changed', async () => {
+    writeFileSync(join(dir, 'dot-zero.json'), '[{"n":9007199254740992.0},{"n":9007199254740993.0},{"n":0.1}]');
+    const items = await collect(await openSource({ type: 'json', path: 'dot-zero.json' }, { cwd: dir }));
+    // Before: [1] was exported as {"n":9007199254740992}.
+    expect(items.map((item) => [item.ref, item.issue?.code ?? item.record])).toEqual([
+      ['dot-zero.json[0]', { n: 9007199254740992 }],
+      ['dot-zero.json[1]', 'unsafe_integer'],
+      ['dot-zero.json[2]', { n: 0.1 }],
+    ]);
+    expect(items[1]?.issue?.message).toBe(
+      '/n: integer 9007199254740993.0 cannot be kept exactly as a JSON number (it would become 9007199254740992); quote it as a string',
+    );
   });
 
   it('marks array elements that are not objects as not_object issues', async () => {

@@ -40,6 +40,15 @@ describe('sqlite source', () => {
     expect(items[1]?.record).toEqual({ slug: 'a', body: 'first', big: -5, small: null, ratio: null, blob: null });
   });
 
+  it('writes REAL infinities as the text PostgreSQL writes, not as null', async () => {
+    const db = new Database(join(dir, 'floats.db'));
+    db.exec('CREATE TABLE f (x REAL); INSERT INTO f VALUES (9e999), (-9e999), (1.5);');
+    db.close();
+    const items = await collect(await openSource({ type: 'sqlite', path: 'floats.db', table: 'f' }, { cwd: dir }));
+    // Before: both infinities became null in the output. (SQLite stores NaN as NULL, so there is none to read.)
+    expect(items.map((item) => JSON.stringify(item.record))).toEqual(['{"x":"Infinity"}', '{"x":"-Infinity"}', '{"x":1.5}']);
+  });
+
   it('names rows by the key column when given, and a query by row number without one', async () => {
     const keyed = await collect(await openSource({ type: 'sqlite', path: 'store.db', table: 'docs', key: 'slug' }, { cwd: dir }));
     expect(keyed.map((item) => item.ref)).toEqual(['docs:a', 'docs:b']);

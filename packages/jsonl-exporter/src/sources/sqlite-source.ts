@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { ExportError } from '../errors.js';
-import { createSource } from './base-source.js';
+import { createSource, finiteOrText } from './base-source.js';
 import { resolveInputFile } from './file-input.js';
 import { normalizeValue } from './normalize-value.js';
 import type { Source } from './source.js';
@@ -96,7 +96,9 @@ export async function openSqliteSource(options: SqliteSourceOptions, cwd: string
           const record: Record<string, unknown> = {};
           for (let i = 0; i < names.length; i++) {
             if (i === keyIndex && keyColumn === ROWID_ALIAS) continue;
-            record[names[i] as string] = normalizeValue(row[i]);
+            const value = row[i];
+            // With safeIntegers on, a number is always a REAL.
+            record[names[i] as string] = typeof value === 'number' ? finiteOrText(value) : normalizeValue(value);
           }
           const ref = keyIndex === -1 ? `${prefix}#${n}` : `${prefix}:${String(normalizeValue(row[keyIndex]))}`;
           yield { ref, record };
