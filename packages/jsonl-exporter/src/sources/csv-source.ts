@@ -41,6 +41,9 @@ function countBreaks(record: Record<string, unknown> | readonly unknown[], into:
   }
 }
 
+/** The line number csv-parse puts in its messages (`... on line 5`, `... at line 5`). */
+const CSV_PARSE_LINE = / (?:on|at) line \d+/;
+
 const NOT_UTF8_HINT = 'the file may be Latin-1 or Windows-1252: convert it to UTF-8 (iconv -f latin1 -t utf-8)';
 
 /**
@@ -235,7 +238,9 @@ export async function* csvItems(
       drift += breaks.pairs;
       emptyAt = info.empty_lines;
       commentAt = info.comment_lines;
-      skipped.push({ ref: `${prefix}:${line}`, line, issue: { code: 'parse', path: '', line, message: error.message } });
+      // csv-parse's own "at line N" counts a CRLF inside quotes as two lines: the item's line is the row's.
+      const message = error.message.replace(CSV_PARSE_LINE, '');
+      skipped.push({ ref: `${prefix}:${line}`, line, issue: { code: 'parse', path: '', line, message } });
       return undefined;
     },
   });

@@ -293,6 +293,14 @@ describe('csv refs (property)', () => {
       ['unclosed.csv:4', 'parse'],
     ]);
     expect(unclosed.stats().blankLines).toBe(1);
+    expect(items[1]?.issue?.message).toBe('Quote Not Closed: the parsing is finished with an opening quote');
+    // A ragged row after a quoted CRLF: csv-parse's own message said "on line 4", a line the row is not on.
+    writeFileSync(join(dir, 'ragged.csv'), 'instruction,output\r\n"a\r\nb",one\r\nq2,two,three\r\n');
+    const ragged = await collect(await openSource({ type: 'csv', path: 'ragged.csv' }, { cwd: dir }));
+    expect(ragged.map((item) => [item.ref, item.issue?.message])).toEqual([
+      ['ragged.csv:2', undefined],
+      ['ragged.csv:4', 'Invalid Record Length: columns length is 2, got 3'],
+    ]);
   });
 
   it('gives a row with several errors (stray quotes) one parse issue, so the records after it keep their refs', async () => {
