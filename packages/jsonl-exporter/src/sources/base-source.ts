@@ -136,7 +136,6 @@ export function finiteOrText(n: number): number | string {
   return Number.isFinite(n) ? n : String(n);
 }
 
-/** The item for a value that is valid JSON but not an object. */
 /**
  * The item of a record holding numbers JSON.parse changed (`found`, at paths in the record, as findUnsafeNumbers
  * gives them): one `unsafe_integer` issue naming them all, so the record is rejected rather than exported with
@@ -147,6 +146,7 @@ export function unsafeNumbersItem(ref: string, found: readonly UnsafeNumber[]): 
   return { ref, issue: { code: 'unsafe_integer', path: found[0]?.path ?? '', message } };
 }
 
+/** The item for a value that is valid JSON but not an object. */
 export function notObjectItem(ref: string, value: unknown, line?: number): SourceItem {
   const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
   const message = `expected a JSON object as the record, got ${kind}`;

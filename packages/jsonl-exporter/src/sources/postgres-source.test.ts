@@ -156,6 +156,11 @@ describe.skipIf(url === undefined)('postgres source', () => {
       { id: 1, x: 'NaN', r: 'Infinity', ts: 'infinity', t: '-infinity' },
       { id: 2, x: '-Infinity', r: 1.5, ts: '-infinity', t: 'infinity' },
     ]);
+    // Float arrays too, at any depth (pg's array parser gave NaN, written as null).
+    const arrays = await collect(
+      await openSource({ type: 'postgres', url, query: `SELECT 1 AS id, '{1.5,NaN,-Infinity,NULL}'::float8[] AS a, '{{Infinity},{2}}'::float4[] AS b` }),
+    );
+    expect(arrays[0]?.record).toEqual({ id: 1, a: [1.5, 'NaN', '-Infinity', null], b: [['Infinity'], [2]] });
   });
 
   it('fails at open time with a code, and never shows the password', async () => {

@@ -4,7 +4,7 @@ import { findUnsafeNumbers, mayHoldUnsafeNumber, type UnsafeNumber } from '@lora
 import { ExportError } from '../errors.js';
 import { redactSecrets } from '../internal/redact-config.js';
 import { parseIsoInstant } from '../select/compare-values.js';
-import { createSource, unsafeNumbersItem } from './base-source.js';
+import { createSource, finiteOrText, unsafeNumbersItem } from './base-source.js';
 import { normalizeValue } from './normalize-value.js';
 import type { Source } from './source.js';
 import { quoteIdentifier, quoteName, shortSql } from './sql-text.js';
@@ -23,6 +23,8 @@ const INT8 = 20;
 const NUMERIC = 1700;
 const FLOAT4 = 700;
 const FLOAT8 = 701;
+const FLOAT4_ARRAY = 1021;
+const FLOAT8_ARRAY = 1022;
 const DATE = 1082;
 const TIMESTAMP = 1114;
 const TIMESTAMPTZ = 1184;
@@ -68,8 +70,13 @@ function parseJson(text: string): unknown {
 
 /** A float: NaN and ±Infinity, which JSON has no number for, stay PostgreSQL's text (as numeric's do). */
 function parseFloatText(text: string): number | string {
-  const n = Number(text);
-  return Number.isFinite(n) ? n : text;
+  return finiteOrText(Number(text));
+}
+
+/** The floats of a (multi-dimensional) float array, non-finite ones as text, as single floats are. */
+function floatsOrText(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(floatsOrText);
+  return typeof value === 'number' ? finiteOrText(value) : value;
 }
 
 /**
@@ -86,6 +93,10 @@ function typeParsers(types: typeof pg.types): pg.CustomTypesConfig {
         if (oid === INT8) return (text: string) => normalizeValue(BigInt(text));
         if (oid === NUMERIC) return parseNumeric;
         if (oid === FLOAT4 || oid === FLOAT8) return parseFloatText;
+        if (oid === FLOAT4_ARRAY || oid === FLOAT8_ARRAY) {
+          const parse = types.getTypeParser(oid, 'text') as (text: string) => unknown;
+          return (text: string) => floatsOrText(parse(text));
+        }
         if (oid === DATE) return (text: string) => text;
         if (oid === TIMESTAMP) {
           return (text: string) => {
