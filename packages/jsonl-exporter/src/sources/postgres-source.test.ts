@@ -218,4 +218,9 @@ describe('postgres source connection string', () => {
     const fromEnv = openSource({ type: 'postgres', table: 't' }, { env: { DATABASE_URL: 'dbname=base' } });
     await expect(fromEnv).rejects.toThrow('the environment variable DATABASE_URL is not a postgres:// URL');
   });
+
+  it('passes pg its socket-directory form, `/dir database`', async () => {
+    const source = openSource({ type: 'postgres', url: '/nonexistent-socket-dir test', query: 'select 1' });
+    await expect(source).rejects.toMatchObject({ code: 'EXPORT_SOURCE_UNREADABLE', message: expect.stringContaining('/nonexistent-socket-dir/.s.PGSQL.5432') as unknown });
+  });
 });

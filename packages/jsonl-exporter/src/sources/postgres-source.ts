@@ -94,7 +94,8 @@ function typeParsers(types: typeof pg.types): pg.CustomTypesConfig {
         if (oid === NUMERIC) return parseNumeric;
         if (oid === FLOAT4 || oid === FLOAT8) return parseFloatText;
         if (oid === FLOAT4_ARRAY || oid === FLOAT8_ARRAY) {
-          const parse = types.getTypeParser(oid, 'text') as (text: string) => unknown;
+          // pg-types registers parsers for these array OIDs, though its TypeId enum lists scalar types only.
+          const parse = types.getTypeParser(oid as Parameters<typeof types.getTypeParser>[0], 'text') as (text: string) => unknown;
           return (text: string) => floatsOrText(parse(text));
         }
         if (oid === DATE) return (text: string) => text;
@@ -129,9 +130,9 @@ export async function openPostgresSource(options: PostgresSourceOptions, env: No
       `PostgreSQL source: no connection string; set \`url\` or the environment variable ${options.url_env}`,
     );
   }
-  // pg reads URLs (and `socket:` paths) only: a libpq `host=… port=…` string failed later with a confusing
-  // "getaddrinfo ENOTFOUND" for a host made of its pieces.
-  if (!/^(?:postgres(?:ql)?|socket):/i.test(url)) {
+  // pg reads URLs, `socket:` URLs and `/socket/dir database`, not libpq's `host=… port=…`: such a string failed
+  // later with a confusing "getaddrinfo ENOTFOUND" for a host made of its pieces.
+  if (/^\s*\w+\s*=/.test(url)) {
     const from = options.url !== undefined ? '`url`' : `the environment variable ${options.url_env}`;
     throw new ExportError(
       'EXPORT_CONFIG_INVALID',
