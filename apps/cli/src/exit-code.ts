@@ -19,6 +19,7 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 const DATA_FAILED = new Set<string>([
   'EXPORT_MAX_ERRORS', // more records failed than max_errors allows
   'EXPORT_RECORD_FAILED', // a record failed with continue_on_error: false
+  'EXPORT_NOTHING_EXPORTED', // every record rejected, and an earlier export kept in place
   'VLLM_RANK_TOO_HIGH', // an adapter vLLM cannot serve at any --max-lora-rank
   'VLLM_SAFETENSORS_INVALID', // an adapter whose weights file vLLM cannot load
 ]);

@@ -121,7 +121,7 @@ const WeightingSchema = z
         message: 'must be an ISO 8601 date or date-time that exists, e.g. 2026-01-01 or 2026-01-01T00:00:00Z',
       })
       .optional()
-      .describe('Reference time (ISO 8601) for freshness, for reproducible exports. Default: the start of the run.'),
+      .describe('Reference time (ISO 8601) for freshness, for reproducible exports. Default: the start of the run, recorded in manifest.json as weighting_now.'),
   })
   .strict()
   .refine((w) => w.min_weight <= w.max_weight, {
@@ -306,6 +306,23 @@ const AdapterMetadataConfigSchema = z
     domain: z.string().min(1).optional().describe('task.domain, e.g. "legal" (what the adapter router matches).'),
     keywords: z.array(z.string().min(1)).default([]).describe('task.keywords the adapter router matches requests on.'),
     language: z.array(z.string().min(1)).default([]).describe('task.language: BCP-47 codes of the data, e.g. ["de"].'),
+    lora_rank: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('training.lora_rank: the LoRA rank r the adapter is trained with. Unset: the metadata model\'s default 8 is written, with a warning.'),
+    lora_alpha: z
+      .number()
+      .positive()
+      .optional()
+      .describe('training.lora_alpha the adapter is trained with. Unset: the default 16 is written, with a warning.'),
+    lora_dropout: z
+      .number()
+      .min(0)
+      .lt(1)
+      .optional()
+      .describe('training.lora_dropout the adapter is trained with, in [0, 1). Unset: the default 0.1 is written, with a warning.'),
   })
   .strict()
   .describe('adapter_metadata.json written beside the data (training.num_samples = exported train samples).');

@@ -30,6 +30,11 @@ export interface ExportManifest {
   source: string;
   /** This run's partition, or null. */
   partition: { index: number; count: number } | null;
+  /**
+   * The reference time of the freshness weights: `config.weighting.now`, or the start of the run when that is unset
+   * (set `weighting.now` to it to reproduce the weights). In a merge, present when every partition had the same.
+   */
+  weighting_now?: string;
   /** SHA-256 of `config` as JSON (also in adapter_metadata.json's provenance). */
   config_sha256: string;
   /** Data files and rejects.jsonl. */

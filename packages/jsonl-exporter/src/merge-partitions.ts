@@ -98,6 +98,13 @@ function withoutPartition(config: ExportConfig): string {
   });
 }
 
+/** The partitions' freshness reference time, when they all had the same one (each run defaults to its own start). */
+function sameWeightingNow(manifests: ExportManifest[]): { weighting_now?: string } {
+  const times = new Set(manifests.map((m) => m.weighting_now));
+  const [only] = times;
+  return times.size === 1 && only !== undefined ? { weighting_now: only } : {};
+}
+
 function addStats(into: ExportStats, s: ExportStats): void {
   into.read += s.read;
   into.exported += s.exported;
@@ -239,6 +246,7 @@ async function mergeInto(target: string, dirs: string[], signal: AbortSignal | u
       created_at: new Date().toISOString(),
       source: firstEntry.manifest.source,
       partition: null,
+      ...sameWeightingNow(manifests.map((m) => m.manifest)),
       config_sha256: configSha256,
       files,
       artifacts,

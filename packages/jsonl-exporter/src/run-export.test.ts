@@ -108,6 +108,11 @@ describe('runExport', () => {
 
     const meta = JSON.parse(await readFile(join(out, 'adapter_metadata.json'), 'utf8'));
     expect(meta.training.num_samples).toBe(train.length);
+    // LoRA hyper-parameters nobody set: the model's defaults, which a warning names (before: written silently).
+    expect(meta.training).toMatchObject({ lora_rank: 8, lora_alpha: 16, lora_dropout: 0.1 });
+    expect(result.warnings).toContain(
+      "adapter_metadata.json holds the metadata model's defaults lora_rank 8, lora_alpha 16, lora_dropout 0.1: set adapter_metadata.lora_rank, lora_alpha, lora_dropout to what the adapter is trained with, or replace the file after training (lorakit adapter from-peft)",
+    );
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
     expect(meta.provenance.export_config_sha256).toBe(manifest.config_sha256);
     expect(meta.provenance.datasets.map((d: { path: string }) => d.path).sort()).toEqual(['train.jsonl', 'validation.jsonl']);
@@ -125,6 +130,34 @@ describe('runExport', () => {
       { stage: 'exported', count: 40 },
     ]);
     expect(await readFile(join(out, 'quality_report.html'), 'utf8')).toContain('<html');
+  });
+
+  it('writes the LoRA hyper-parameters of adapter_metadata into training, without a warning', async () => {
+    await writeJsonl('in.jsonl', Array.from({ length: 3 }, (_, i) => record(i)));
+    const lora = { lora_rank: 16, lora_alpha: 32, lora_dropout: 0.05 };
+    const result = await run(config({ adapter_metadata: { base_model: 'mistralai/Mistral-7B-v0.1', ...lora } }), { cwd: work });
+    const meta = JSON.parse(await readFile(join(work, 'out', 'adapter_metadata.json'), 'utf8'));
+    expect(meta.training).toMatchObject(lora);
+    expect(result.warnings.filter((w) => w.includes('lora_'))).toEqual([]);
+    expect(() => config({ adapter_metadata: { lora_dropout: 1 } })).toThrow(/adapter_metadata\.lora_dropout/);
+  });
+
+  it('records the freshness reference time in the manifest, with which a later run reproduces the weights', async () => {
+    await writeJsonl('in.jsonl', Array.from({ length: 20 }, (_, i) => record(i, { at: new Date(Date.now() - i * 3_600_000).toISOString() })));
+    // A half-life of ~1 s: the newest record's weight moves within milliseconds.
+    const weighting = { timestamp_field: 'at', half_life_days: 0.00001 };
+    await run(config({ weighting }), { cwd: work });
+    const manifest = JSON.parse(await readFile(join(work, 'out', 'manifest.json'), 'utf8'));
+    expect(Date.parse(manifest.weighting_now)).toBeLessThanOrEqual(Date.parse(manifest.created_at));
+    const lines = async (dir: string) => [...(await readLines(join(work, dir, 'train.jsonl'))), ...(await readLines(join(work, dir, 'validation.jsonl')))];
+    const before = await lines('out');
+    await new Promise((r) => setTimeout(r, 50));
+    await run(config({ weighting, output: { dir: 'later' } }), { cwd: work });
+    expect(await lines('later')).not.toEqual(before);
+    await run(config({ weighting: { ...weighting, now: manifest.weighting_now }, output: { dir: 'again' } }), { cwd: work });
+    expect(await lines('again')).toEqual(before);
+    const again = JSON.parse(await readFile(join(work, 'again', 'manifest.json'), 'utf8'));
+    expect(again.weighting_now).toBe(manifest.weighting_now);
   });
 
   it('puts each record in the same split on a re-run and with a different input order', async () => {
@@ -277,6 +310,24 @@ describe('runExport', () => {
     await expect(runExport(config({ max_errors: 2 }), { cwd: work })).rejects.toMatchObject({ code: 'EXPORT_MAX_ERRORS' });
     expect(await readFile(join(work, 'out', 'manifest.json'), 'utf8')).toBe(before);
     expect((await readdir(work)).filter((n) => n.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('keeps the previous output when every record is rejected, saying why; into a new directory it writes the rejects', async () => {
+    await writeJsonl('in.jsonl', Array.from({ length: 5 }, (_, i) => record(i)));
+    await run(config(), { cwd: work });
+    const before = await readFile(join(work, 'out', 'train.jsonl'), 'utf8');
+    // A typo in field_mapping: every record is rejected at the map stage. Before, train.jsonl was replaced by an empty file.
+    const typo = config({ field_mapping: { instruction_field: 'instrution' } });
+    const error = (await runExport(typo, { cwd: work }).catch((e: unknown) => e)) as Error & { code: string };
+    expect(error.code).toBe('EXPORT_NOTHING_EXPORTED');
+    expect(error.message).toMatch(/^no record exported: all 5 records read were rejected \(map\/missing_field 5\); the first, in\.jsonl:1: .*instrution/);
+    expect(error.message).toContain(`${join(work, 'out')} was left as it was`);
+    expect(await readFile(join(work, 'out', 'train.jsonl'), 'utf8')).toBe(before);
+    expect((await readdir(work)).filter((n) => n.includes('.tmp-'))).toEqual([]);
+
+    const fresh = await run(parseExportConfig({ ...typo, output: { ...typo.output, dir: 'fresh' } }), { cwd: work });
+    expect(fresh.stats.exported).toBe(0);
+    expect(await readLines(join(work, 'fresh', 'rejects.jsonl'))).toHaveLength(5);
   });
 
   it('on abort keeps the previous output and removes its temp directory', async () => {

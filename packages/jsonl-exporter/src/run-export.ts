@@ -1,7 +1,8 @@
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import type { ExportConfig } from './export-config.js';
-import type { ExportStats } from './export-stats.js';
+import { ExportError } from './errors.js';
+import type { ExportStats, RejectEntry } from './export-stats.js';
 import { AtomicDir, checkOutputDir, OutputLock } from './internal/atomic-dir.js';
 import { FileWriter, type WrittenFile } from './internal/file-writer.js';
 import type { Outcome, Pipeline } from './internal/pipeline.js';
@@ -128,10 +129,13 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
     await progress.init(config, cwd);
     const signal = options.signal;
     if (signal?.aborted) throw aborted();
+    // For the message of a run that exports nothing.
+    let firstReject: RejectEntry | undefined;
     // Writes one outcome; returns a promise only when a writer or the report has to be waited for, so the
     // per-record loop stays synchronous otherwise (no promise per record on the hot path).
     const emit = (outcome: Outcome): Promise<unknown> | undefined => {
       let wait: Promise<void> | undefined;
+      if (outcome?.kind === 'reject') firstReject ??= outcome.reject;
       if (outcome !== undefined && dir) {
         if (outcome.kind === 'line') {
           let out = outputs.get(outcome.split);
@@ -182,6 +186,11 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
       return result;
     }
 
+    // A field_mapping typo rejects every record: such a run must not replace the dataset of an earlier one.
+    if (stats.read > 0 && stats.exported === 0 && (await readdir(target).catch(() => [])).length > 0) {
+      throw nothingExported(stats, target, firstReject as RejectEntry);
+    }
+
     // The train split exists even when empty, so trainer configs always have a file to point at.
     if (!outputs.has('train')) outputs.set('train', splitOutput(config, dir.tmp, 'train'));
     const written: { split: string; file: WrittenFile }[] = [];
@@ -202,6 +211,7 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
       rejectsFile: { ...rejectsFile, path: relative(dir.tmp, rejectsFile.path), split: 'rejects' },
       reporter,
       source,
+      startedAt,
     });
     if (options.signal?.aborted) throw aborted();
     lock?.check();
@@ -220,6 +230,16 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
   } finally {
     await source.close();
   }
+}
+
+/** EXPORT_NOTHING_EXPORTED: why every record was rejected, and that the earlier output stays. */
+function nothingExported(stats: ExportStats, target: string, first: RejectEntry): ExportError {
+  const codes = Object.entries(stats.rejectedByCode).sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code} ${n}`).join(', ');
+  return new ExportError(
+    'EXPORT_NOTHING_EXPORTED',
+    `no record exported: all ${stats.read} records read were rejected (${codes}); the first, ${first.ref}: ${first.message}. ` +
+      `${target} was left as it was: a run that exports nothing does not replace an earlier export (export to an empty output.dir to get rejects.jsonl)`,
+  );
 }
 
 /** Settings that do nothing as given, which the user most likely meant to take effect. */

@@ -10,6 +10,7 @@ export interface UnsafeNumber {
 // literal: 16 digits or more before any fraction, or an exponent (1e20). Strings are matched whole, so digits
 // inside them are skipped.
 const NUMBER_LITERAL = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])(-?(?:\d{16,}(?:\.\d+)?(?:[eE][+-]?\d+)?|\d+(?:\.\d+)?[eE][+-]?\d+))/g;
+const ZERO_FRACTION = /^-?\d+\.0+$/;
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 const LEADING_ZEROS = /^0+/;
 const TRAILING_ZEROS = /0+$/;
@@ -26,30 +27,27 @@ function isUnsafeNumber(v: number): boolean {
 }
 
 // A whole number's value as `<sign><digits>e<exponent>` without leading or trailing zeros, one spelling per value
-// (9007199254740993.0, 90071992547409930e-1 and 9007199254740993 are all `9007199254740993e0`); undefined for a
-// number with a fractional part.
-function wholeValue(literal: string): string | undefined {
+// (9007199254740993.0, 9007199254740993 and 9.007199254740993e+15 are all `9007199254740993e0`).
+function wholeValue(literal: string): string {
   const [, sign, whole, fraction = '', exponent = '0'] = DECIMAL.exec(literal) as RegExpExecArray;
   const digits = (whole + fraction).replace(LEADING_ZEROS, '');
   const significant = digits.replace(TRAILING_ZEROS, '');
   if (significant === '') return '0';
-  const scale = Number(exponent) - fraction.length + digits.length - significant.length;
-  return scale < 0 ? undefined : `${sign}${significant}e${scale}`;
+  return `${sign}${significant}e${Number(exponent) - fraction.length + digits.length - significant.length}`;
 }
 
 // Whether an export would write `n`, JSON.parse's number for `literal`, as something other than the literal.
 // An integer literal must come back as the same text: true of every integer a JavaScript program wrote, and
 // anything else would come out as other text (1000000000000000000000 as 1e+21, a float to a Python reader).
-// A whole number written with a zero fraction or an exponent (pandas writes whole floats as 9007199254740993.0)
-// cannot come back as the same text, so it must come back as the same value: 1.5e300 and 1e23 are written as
-// 1.5e+300 and 1e+23, but 9007199254740993.0 as 9007199254740992. A fractional number is a float, which JSON
-// numbers round by definition.
+// An integer written with a zero fraction (pandas writes whole floats as 9007199254740993.0) cannot come back as
+// the same text, so it must come back as the same value: 9007199254740992.0 does, 9007199254740993.0 does not.
+// Any other literal, with a fraction or an exponent (6.0221407599999999e+23, as printf's %.17g writes floats), is
+// a float, which JSON numbers round by definition.
 function isChanged(literal: string, n: number): boolean {
   // Infinity is reported by the walk, where it is found whatever its literal.
   if (!Number.isFinite(n)) return false;
   if (!literal.includes('.') && !literal.includes('e') && !literal.includes('E')) return String(n) !== literal;
-  const value = wholeValue(literal);
-  return value !== undefined && value !== wholeValue(String(n));
+  return ZERO_FRACTION.test(literal) && wholeValue(literal) !== wholeValue(String(n));
 }
 
 /**
@@ -92,9 +90,9 @@ export function mayHoldUnsafeNumber(value: unknown): boolean {
 /**
  * The numbers of `value` (JSON.parse of `text`) that would not be written back as they were read: integers beyond
  * 2^53 that JSON.parse rounded (9007199254740993 becomes 9007199254740992), and numbers too large for a double
- * (1e400 becomes Infinity, which JSON.stringify writes as null). A whole number written as `9007199254740993.0`
- * or `9007199254740993e0` counts when the number written back has another value; a fractional float such as
- * `0.1` never does. The literals are found in the text, then their paths in the parsed value, so a float such as
+ * (1e400 becomes Infinity, which JSON.stringify writes as null). An integer written as `9007199254740993.0` counts when
+ * the number written back has another value; a float, with a fraction or an exponent (`0.1`, `6.0221407599999999e+23`),
+ * never does. The literals are found in the text, then their paths in the parsed value, so a float such as
  * 1.5e300 or an exactly kept 9007199254740992 is no issue.
  * A reader calls it when {@link mayHoldUnsafeNumber} says so; the JSONL reader reports each as `unsafe_integer`.
  *

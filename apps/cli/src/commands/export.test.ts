@@ -156,6 +156,10 @@ describe('lorakit export', () => {
     const r = await runCli(['export', '--config', 'semi.yaml'], { cwd });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^lorakit: semi\.yaml:4: source\.delimiter: not a key of source type "jsonl" \(it is one of csv, stdin\)$/m);
+    // With path `-` the jsonl source reads stdin; the message still names the type written.
+    writeFileSync(join(cwd, 'dash.yaml'), 'source:\n  type: jsonl\n  path: "-"\n  table: records\n');
+    const dash = await runCli(['export', '--config', 'dash.yaml'], { cwd });
+    expect(dash.stderr).toMatch(/^lorakit: dash\.yaml:4: source\.table: not a key of source type "jsonl" \(it is one of sqlite, postgres\)$/m);
   });
 
   it('a bad flag value names the flag', async () => {

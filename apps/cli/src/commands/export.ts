@@ -44,9 +44,8 @@ function sourceKeysOf(schema: { options: readonly { shape: Record<string, unknow
  * What is wrong with an unknown key: a key of another source type (`delimiter` on a jsonl source) is not a spelling
  * mistake, and saying which types have it tells the user what to change.
  */
-function unknownKeyMessage(path: readonly PropertyKey[], raw: Record<string, unknown>, sourceKeys: SourceKeys): string {
+function unknownKeyMessage(path: readonly PropertyKey[], type: unknown, sourceKeys: SourceKeys): string {
   const key = String(path[path.length - 1]);
-  const type = (raw['source'] as { type?: unknown } | undefined)?.type;
   if (path.length === 2 && path[0] === 'source' && typeof type === 'string') {
     const others = [...sourceKeys].filter(([, keys]) => keys.has(key)).map(([t]) => t);
     if (others.length > 0) return `not a key of source type "${type}" (it is one of ${others.join(', ')})`;
@@ -59,7 +58,7 @@ function configError(
   error: unknown,
   yaml: YamlConfig | undefined,
   fromFlags: ReadonlySet<string>,
-  raw: Record<string, unknown>,
+  sourceType: unknown,
   sourceKeys: SourceKeys,
 ): unknown {
   if (errorCode(error) !== 'EXPORT_CONFIG_INVALID') return error;
@@ -73,7 +72,7 @@ function configError(
     const keys = issue.code === 'unrecognized_keys' && issue.keys ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
     for (const path of keys) {
       const dotted = path.map(String).join('.') || '(root)';
-      const message = issue.code === 'unrecognized_keys' ? unknownKeyMessage(path, raw, sourceKeys) : issue.message;
+      const message = issue.code === 'unrecognized_keys' ? unknownKeyMessage(path, sourceType, sourceKeys) : issue.message;
       let where: string;
       let line: number | undefined;
       if (fromFlags.has(dotted)) where = `--${dotted.replaceAll('_', '-')}`;
@@ -131,6 +130,8 @@ export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandCo
   if (yaml === undefined && raw['source'] === undefined) {
     throw new CliError('CLI_USAGE', `no ${file} in ${io.cwd}: pass --config FILE, or the source as flags (--source.type jsonl --source.path data.jsonl), or write one with lorakit init DATA`);
   }
+  // The type as written, for messages: `type: jsonl` with `path: -` becomes a stdin source below.
+  const sourceType = (raw['source'] as { type?: unknown } | undefined)?.type;
   stdinForDash(raw);
   if (typeof opts['partition'] === 'string') {
     raw['partition'] = parsePartition(opts['partition']);
@@ -142,7 +143,7 @@ export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandCo
   try {
     config = ex.parseExportConfig(raw, yaml === undefined ? {} : { file: yaml.file });
   } catch (error) {
-    throw configError(error, yaml, fromFlags, raw, sourceKeysOf(ex.SourceConfigSchema));
+    throw configError(error, yaml, fromFlags, sourceType, sourceKeysOf(ex.SourceConfigSchema));
   }
 
   const dryRun = opts['dryRun'] === true;

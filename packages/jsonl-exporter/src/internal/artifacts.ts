@@ -47,6 +47,9 @@ function slugify(name: string): string {
   return slug || 'dataset';
 }
 
+// The LoRA hyper-parameters adapter_metadata.json holds (the metadata model's defaults when not given).
+const LORA_KEYS = ['lora_rank', 'lora_alpha', 'lora_dropout'] as const;
+
 /** Build the adapter metadata of an export. */
 export function buildAdapterMetadata(
   config: ExportConfig,
@@ -74,7 +77,11 @@ export function buildAdapterMetadata(
     exported_at: new Date().toISOString(),
     base_model: { name: m.base_model },
     task,
-    training: { dataset_name: config.output.dataset_name, num_samples: stats.exportedBySplit['train'] ?? 0 },
+    training: {
+      dataset_name: config.output.dataset_name,
+      num_samples: stats.exportedBySplit['train'] ?? 0,
+      ...Object.fromEntries(LORA_KEYS.filter((key) => m[key] !== undefined).map((key) => [key, m[key]])),
+    },
     provenance,
   };
   if (m.description !== undefined) meta['description'] = m.description;
@@ -91,6 +98,8 @@ export interface ArtifactInput {
   rejectsFile: ManifestFile;
   reporter: Reporter | undefined;
   source: Source;
+  /** Start of the run (ms since the epoch): the freshness reference time when `weighting.now` is unset. */
+  startedAt: number;
 }
 
 /** The trainer configs an export with trainer_configs on cannot write, and why. */
@@ -134,6 +143,14 @@ export async function writeArtifacts(input: ArtifactInput): Promise<{ result: Ar
     metadata = await writeAdapterMetadata(path, metaInput);
     const text = await readFile(path, 'utf8');
     artifacts.push({ path: 'adapter_metadata.json', bytes: Buffer.byteLength(text), sha256: sha256Hex(text) });
+    // A PEFT config made from defaults nobody chose would not match the weights trained.
+    const unset = LORA_KEYS.filter((key) => config.adapter_metadata[key] === undefined);
+    if (unset.length > 0) {
+      const defaults = unset.map((key) => `${key} ${String(metadata?.training[key])}`).join(', ');
+      warnings.push(
+        `adapter_metadata.json holds the metadata model's defaults ${defaults}: set adapter_metadata.${unset.join(', ')} to what the adapter is trained with, or replace the file after training (lorakit adapter from-peft)`,
+      );
+    }
   } else if (config.adapter_metadata.enabled) {
     warnings.push('adapter_metadata.json was not written: set adapter_metadata.base_model');
   }
@@ -159,6 +176,7 @@ export async function writeArtifacts(input: ArtifactInput): Promise<{ result: Ar
     created_at: new Date().toISOString(),
     source: input.source.description,
     partition: config.partition ?? null,
+    weighting_now: config.weighting.now ?? new Date(input.startedAt).toISOString(),
     config_sha256: configSha256,
     files: [...dataFiles, input.rejectsFile],
     artifacts,

@@ -122,6 +122,12 @@ describe('csv encoding and header names', () => {
     }
   });
 
+  it('finds the row in a file of CR-only line ends (old Mac Excel)', async () => {
+    writeFileSync(join(dir, 'cr.csv'), Buffer.concat([Buffer.from('id,q\r1,ok\r2,bad '), Buffer.from([0xe9]), Buffer.from('\r3,fine\r')]));
+    const items = await collect(await openSource({ type: 'csv', path: 'cr.csv' }, { cwd: dir }));
+    expect(items.map((item) => item.record ?? item.issue?.code)).toEqual([{ id: '1', q: 'ok' }, 'invalid_utf8', { id: '3', q: 'fine' }]);
+  });
+
   it('fails, naming the file, when a header name is not UTF-8', async () => {
     writeFileSync(join(dir, 'latin1-header.csv'), Buffer.concat([Buffer.from('id,r'), Buffer.from([0xe9]), Buffer.from('ponse\n1,a\n')]));
     const source = await openSource({ type: 'csv', path: 'latin1-header.csv' }, { cwd: dir });
