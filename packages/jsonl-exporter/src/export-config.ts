@@ -491,3 +491,11 @@ export function parseExportConfig(input: unknown, options: ParseExportConfigOpti
   });
   throw error;
 }
+
+/**
+ * Whether a run exports only a share of the dataset (a partition of two or more): its counts say nothing of the
+ * whole, so gates and the empty-run guard are left to the merge.
+ */
+export function exportsShare(config: ExportConfig): boolean {
+  return (config.partition?.count ?? 1) > 1;
+}

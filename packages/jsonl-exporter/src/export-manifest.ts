@@ -32,7 +32,8 @@ export interface ExportManifest {
   partition: { index: number; count: number } | null;
   /**
    * The reference time of the freshness weights: `config.weighting.now`, or the start of the run when that is unset
-   * (set `weighting.now` to it to reproduce the weights). In a merge, present when every partition had the same.
+   * (set `weighting.now` to it to reproduce the weights). Only with a freshness factor (`weighting.timestamp_field`);
+   * in a merge, when every partition had the same.
    */
   weighting_now?: string;
   /** SHA-256 of `config` as JSON (also in adapter_metadata.json's provenance). */

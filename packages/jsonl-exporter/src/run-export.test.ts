@@ -115,6 +115,8 @@ describe('runExport', () => {
     );
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
     expect(meta.provenance.export_config_sha256).toBe(manifest.config_sha256);
+    // No timestamp_field: weights do not depend on the time of the run.
+    expect(manifest).not.toHaveProperty('weighting_now');
     expect(meta.provenance.datasets.map((d: { path: string }) => d.path).sort()).toEqual(['train.jsonl', 'validation.jsonl']);
     const trainEntry = result.files.find((f) => f.split === 'train');
     expect(trainEntry?.records).toBe(train.length);
@@ -328,6 +330,14 @@ describe('runExport', () => {
     const fresh = await run(parseExportConfig({ ...typo, output: { ...typo.output, dir: 'fresh' } }), { cwd: work });
     expect(fresh.stats.exported).toBe(0);
     expect(await readLines(join(work, 'fresh', 'rejects.jsonl'))).toHaveLength(5);
+    // An earlier run that exported nothing has no dataset to keep: its rejects are replaced by the new reasons.
+    const again = parseExportConfig({ ...typo, field_mapping: { instruction_field: 'instr' }, output: { ...typo.output, dir: 'fresh' } });
+    await run(again, { cwd: work });
+    expect(await readFile(join(work, 'fresh', 'rejects.jsonl'), 'utf8')).toContain('\\"instr\\" is missing');
+    // A partition of two may hold only rejects while the other exports: its old files must not reach a merge.
+    for (const index of [0, 1]) await run(config({ partition: { index, count: 2 }, output: { dir: `part-${index}` } }), { cwd: work });
+    const parts = await Promise.all([0, 1].map((index) => run(parseExportConfig({ ...typo, partition: { index, count: 2 }, output: { ...typo.output, dir: `part-${index}` } }), { cwd: work })));
+    expect(parts.map((p) => p.stats.exported)).toEqual([0, 0]);
   });
 
   it('on abort keeps the previous output and removes its temp directory', async () => {

@@ -1,7 +1,8 @@
-import { readdir, stat } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
-import type { ExportConfig } from './export-config.js';
+import { readFile, stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { exportsShare, type ExportConfig } from './export-config.js';
 import { ExportError } from './errors.js';
+import { MANIFEST_FILE, type ExportManifest } from './export-manifest.js';
 import type { ExportStats, RejectEntry } from './export-stats.js';
 import { AtomicDir, checkOutputDir, OutputLock } from './internal/atomic-dir.js';
 import { FileWriter, type WrittenFile } from './internal/file-writer.js';
@@ -186,8 +187,9 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
       return result;
     }
 
-    // A field_mapping typo rejects every record: such a run must not replace the dataset of an earlier one.
-    if (stats.read > 0 && stats.exported === 0 && (await readdir(target).catch(() => [])).length > 0) {
+    // A field_mapping typo rejects every record: such a run must not replace the dataset of an earlier one. A
+    // partition may hold only rejects while the others export, and keeping its old files would feed a merge stale data.
+    if (stats.read > 0 && stats.exported === 0 && !exportsShare(config) && (await exportedBefore(target))) {
       throw nothingExported(stats, target, firstReject as RejectEntry);
     }
 
@@ -232,12 +234,22 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
   }
 }
 
+/** Whether `dir` holds an export that exported records (its manifest says so). */
+async function exportedBefore(dir: string): Promise<boolean> {
+  try {
+    const manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Partial<ExportManifest>;
+    return (manifest.stats?.exported ?? 0) > 0;
+  } catch {
+    return false;
+  }
+}
+
 /** EXPORT_NOTHING_EXPORTED: why every record was rejected, and that the earlier output stays. */
 function nothingExported(stats: ExportStats, target: string, first: RejectEntry): ExportError {
   const codes = Object.entries(stats.rejectedByCode).sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code} ${n}`).join(', ');
   return new ExportError(
     'EXPORT_NOTHING_EXPORTED',
-    `no record exported: all ${stats.read} records read were rejected (${codes}); the first, ${first.ref}: ${first.message}. ` +
+    `no record exported: ${stats.read === 1 ? 'the 1 record' : `all ${stats.read} records`} read ${stats.read === 1 ? 'was' : 'were'} rejected (${codes}); the first, ${first.ref}: ${first.message}. ` +
       `${target} was left as it was: a run that exports nothing does not replace an earlier export (export to an empty output.dir to get rejects.jsonl)`,
   );
 }
@@ -250,7 +262,7 @@ function configWarnings(config: ExportConfig): string[] {
     warnings.push('structured_gen.json_schema is set but structured_gen.enabled is false: no sample was validated against it; set structured_gen.enabled to true to validate');
   }
   const partition = config.partition;
-  if (partition !== undefined && config.quality_metrics.gates.length > 0) {
+  if (partition !== undefined && exportsShare(config) && config.quality_metrics.gates.length > 0) {
     warnings.push(
       `quality_metrics.gates are not judged on partition ${partition.index}/${partition.count}, which holds a share of the dataset: \`lorakit export merge\` (mergePartitions) judges them on the whole`,
     );

@@ -24,7 +24,7 @@ export {
   type Distribution,
 } from './quality-report.js';
 export { DEFAULT_REFUSAL_PHRASES } from './refusal-phrases.js';
-export type { FlagThresholds, FlagCode } from './internal/heuristics.js';
+export { DEFAULT_FLAG_THRESHOLDS, type FlagThresholds, type FlagCode } from './internal/heuristics.js';
 export { loadTokenizer, type Tokenizer } from './tokenizer.js';
 export { checkGates, evaluateGates, reportMetrics, type GateSpec, type GateOperator, type GateResult, type GateEvaluation } from './evaluate-gates.js';
 export { renderText } from './render-text.js';

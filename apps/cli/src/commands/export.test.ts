@@ -162,6 +162,16 @@ describe('lorakit export', () => {
     expect(dash.stderr).toMatch(/^lorakit: dash\.yaml:4: source\.table: not a key of source type "jsonl" \(it is one of sqlite, postgres\)$/m);
   });
 
+  it('CSV columns named twice are a config error on their line', async () => {
+    const cwd = workspace();
+    writeFileSync(join(cwd, 'c.csv'), 'x,y\n');
+    writeFileSync(join(cwd, 'c.yaml'), 'source:\n  type: csv\n  path: c.csv\n  header: false\n  columns: [a, a]\n');
+    const r = await runCli(['export', '--config', 'c.yaml'], { cwd });
+    expect(r.code).toBe(2);
+    // Before: "lorakit: c.csv: source.columns names column …", once the run had started.
+    expect(r.stderr).toMatch(/^lorakit: c\.yaml:5: source\.columns: names a column twice: rename one$/m);
+  });
+
   it('a bad flag value names the flag', async () => {
     const cwd = workspace();
     const r = await runCli(['export', '--split.validation', '4'], { cwd });
@@ -321,5 +331,9 @@ describe('lorakit export merge gates', () => {
     expect((JSON.parse(json.stdout) as { gates: { passed: boolean } }).gates.passed).toBe(false);
     // The merged files are still written, as an export's are when a gate fails.
     expect(existsSync(join(cwd, 'merged', 'quality_report.json'))).toBe(true);
+    // Partition 0/1 is the whole dataset: its run judges the gates.
+    const whole = await runCli(['export', '--partition', '0/1', '--output.dir', 'whole', ...gates], { cwd });
+    expect(whole.code, whole.stderr).toBe(1);
+    expect(whole.stdout).toContain('✗ samples <= 2 (actual 3)');
   });
 });

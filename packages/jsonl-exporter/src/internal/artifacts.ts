@@ -50,6 +50,12 @@ function slugify(name: string): string {
 // The LoRA hyper-parameters adapter_metadata.json holds (the metadata model's defaults when not given).
 const LORA_KEYS = ['lora_rank', 'lora_alpha', 'lora_dropout'] as const;
 
+/** Whether weights have a freshness factor, which depends on the reference time. */
+function freshnessWeighted(config: ExportConfig): boolean {
+  const w = config.weighting;
+  return w.enabled && w.mode === 'full' && w.timestamp_field !== undefined;
+}
+
 /** Build the adapter metadata of an export. */
 export function buildAdapterMetadata(
   config: ExportConfig,
@@ -176,7 +182,7 @@ export async function writeArtifacts(input: ArtifactInput): Promise<{ result: Ar
     created_at: new Date().toISOString(),
     source: input.source.description,
     partition: config.partition ?? null,
-    weighting_now: config.weighting.now ?? new Date(input.startedAt).toISOString(),
+    ...(freshnessWeighted(config) ? { weighting_now: config.weighting.now ?? new Date(input.startedAt).toISOString() } : {}),
     config_sha256: configSha256,
     files: [...dataFiles, input.rejectsFile],
     artifacts,

@@ -15,7 +15,7 @@ import {
 } from '@lorakit/quality-metrics';
 import { DIGEST_WIDTH, writeDigest } from './digest-columns.js';
 import { ExportError } from '../errors.js';
-import type { ExportConfig } from '../export-config.js';
+import { exportsShare, type ExportConfig } from '../export-config.js';
 import { EXPORT_STAGES, type ExportStats } from '../export-stats.js';
 import { autoSampleRate } from './estimate-records.js';
 import type { MetricsBatch, MetricsEnd, MetricsFinal } from './metrics-worker.js';
@@ -225,7 +225,7 @@ export class Reporter implements SampleSink {
     const gates = this.config.quality_metrics.gates;
     // A partition holds a share of the dataset: gates such as `samples >= N` would fail on every one. mergePartitions
     // judges them on the whole (configWarnings says so).
-    if (gates.length > 0 && this.config.partition === undefined) out.gates = evaluateGates(report, gates);
+    if (gates.length > 0 && !exportsShare(this.config)) out.gates = evaluateGates(report, gates);
     if (collected.stateFile) out.stateFile = collected.stateFile;
     return out;
   }

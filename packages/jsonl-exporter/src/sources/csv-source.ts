@@ -111,15 +111,8 @@ export async function* csvItems(
   // Loaded here, not at import: an export of any other source does not pay for the CSV parser (~15 ms).
   const { parse } = await import('csv-parse');
   const skipped: SourceItem[] = [];
+  // Named twice is refused by the config schema.
   const names = options.columns;
-  if (names !== undefined) {
-    const dup = findDuplicate(names);
-    if (dup !== undefined) {
-      stream.destroy();
-      const twice = `names column ${JSON.stringify(dup.name)} twice (columns ${dup.first} and ${dup.second})`;
-      throw new ExportError('EXPORT_CONFIG_INVALID', `${prefix}: source.columns ${twice}: rename one`);
-    }
-  }
   // csv-parse decodes each field with U+FFFD for bytes that are not UTF-8, which cannot be told apart from a U+FFFD
   // in the file; so the bytes are checked as they pass, and `bad` keeps the stream offsets of invalid ones until
   // the record they are in is parsed. A chunk that is UTF-8 as a whole, the usual case, costs one isUtf8 call.

@@ -162,13 +162,10 @@ describe('csv encoding and header names', () => {
     expect(items.map((item) => item.record)).toEqual([{ '': '0', q: 'q1', a: 'a1' }]);
   });
 
-  it('refuses configured columns that name a column twice', async () => {
+  it('refuses configured columns that name a column twice, as a config error', async () => {
     writeFileSync(join(dir, 'plain-dup.csv'), 'x,1,2\n');
-    const source = await openSource({ type: 'csv', path: 'plain-dup.csv', header: false, columns: ['name', 'n', 'n'] }, { cwd: dir });
-    await expect(collect(source)).rejects.toMatchObject({
-      code: 'EXPORT_CONFIG_INVALID',
-      message: 'plain-dup.csv: source.columns names column "n" twice (columns 2 and 3): rename one',
-    });
+    const source = openSource({ type: 'csv', path: 'plain-dup.csv', header: false, columns: ['name', 'n', 'n'] }, { cwd: dir });
+    await expect(source).rejects.toMatchObject({ code: 'EXPORT_CONFIG_INVALID', message: expect.stringContaining('columns: names a column twice: rename one') as unknown });
   });
 });
 

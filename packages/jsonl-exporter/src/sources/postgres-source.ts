@@ -136,7 +136,7 @@ export async function openPostgresSource(options: PostgresSourceOptions, env: No
     const from = options.url !== undefined ? '`url`' : `the environment variable ${options.url_env}`;
     throw new ExportError(
       'EXPORT_CONFIG_INVALID',
-      `PostgreSQL source: ${from} is not a postgres:// URL (postgres://user:password@host:5432/database?sslmode=require); key=value connection strings are not read: ${redactSecrets(url)}`,
+      `PostgreSQL source: ${from} is not a postgres:// URL (postgres://user:password@host:5432/database?sslmode=require); key=value connection strings are not read`,
     );
   }
   const { Client, Cursor } = await loadDrivers();

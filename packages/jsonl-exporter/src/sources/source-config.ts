@@ -20,6 +20,10 @@ const csvOptions = {
     .describe('CSV: the first row holds the column names. false: set `columns`.'),
   columns: z
     .array(z.string().min(1))
+    .refine((names) => new Set(names).size === names.length, {
+      // csv-parse would keep only the last of two columns of one name, silently.
+      message: 'names a column twice: rename one',
+    })
     .optional()
     .describe('CSV column names, used when `header` is false (and instead of the header row when both are set).'),
   comment: z.string().min(1).optional().describe('CSV: lines starting with this string are comments and skipped.'),

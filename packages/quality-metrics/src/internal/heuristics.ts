@@ -23,7 +23,11 @@ export interface FlagThresholds {
   minWords: number;
 }
 
-export const DEFAULT_FLAG_THRESHOLDS: FlagThresholds = {
+/**
+ * The thresholds of the ratio flags that the accumulator's `flagThresholds` option leaves out. The ratio flags (and
+ * MTLD) measure responses of at least `minWords` words.
+ */
+export const DEFAULT_FLAG_THRESHOLDS: Readonly<FlagThresholds> = {
   wordRepetition: 0.2,
   charRepetition: 0.5,
   minAlphanumeric: 0.6,
