@@ -160,6 +160,11 @@ describe('lorakit export', () => {
     writeFileSync(join(cwd, 'dash.yaml'), 'source:\n  type: jsonl\n  path: "-"\n  table: records\n');
     const dash = await runCli(['export', '--config', 'dash.yaml'], { cwd });
     expect(dash.stderr).toMatch(/^lorakit: dash\.yaml:4: source\.table: not a key of source type "jsonl" \(it is one of sqlite, postgres\)$/m);
+    // A stdin source has the CSV keys, but a jsonl source reading `-` does not take them silently.
+    writeFileSync(join(cwd, 'dash-semi.yaml'), 'source:\n  type: jsonl\n  path: "-"\n  delimiter: ";"\n');
+    const semi = await runCli(['export', '--config', 'dash-semi.yaml'], { cwd });
+    expect(semi.code).toBe(2);
+    expect(semi.stderr).toMatch(/^lorakit: dash-semi\.yaml:4: source\.delimiter: not a key of source type "jsonl" \(it is one of csv, stdin\)$/m);
   });
 
   it('CSV columns named twice are a config error on their line', async () => {

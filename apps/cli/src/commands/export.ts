@@ -98,12 +98,17 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** `-` reads stdin, as in every command: a file source whose path is `-` becomes a stdin source of its format. */
-function stdinForDash(raw: Record<string, unknown>): void {
+/**
+ * `-` reads stdin, as in every command: a file source whose path is `-` becomes a stdin source of its format, when
+ * its keys are all keys of its type (a stdin source has those of every format, and would take `delimiter` from a
+ * jsonl source silently; left as it is, the source fails as a jsonl source with a file would).
+ */
+function stdinForDash(raw: Record<string, unknown>, sourceKeys: SourceKeys): void {
   const source = raw['source'];
   if (typeof source !== 'object' || source === null) return;
   const { path, type, ...rest } = source as Record<string, unknown>;
-  if (path === '-' && (type === 'jsonl' || type === 'json' || type === 'csv')) raw['source'] = { ...rest, type: 'stdin', format: type };
+  const ownKeys = (t: unknown) => Object.keys(source).every((key) => sourceKeys.get(String(t))?.has(key));
+  if (path === '-' && (type === 'jsonl' || type === 'json' || type === 'csv') && ownKeys(type)) raw['source'] = { ...rest, type: 'stdin', format: type };
   // `--source.type stdin --source.path -` says stdin twice.
   else if (path === '-' && type === 'stdin') raw['source'] = { ...rest, type };
 }
@@ -130,20 +135,21 @@ export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandCo
   if (yaml === undefined && raw['source'] === undefined) {
     throw new CliError('CLI_USAGE', `no ${file} in ${io.cwd}: pass --config FILE, or the source as flags (--source.type jsonl --source.path data.jsonl), or write one with lorakit init DATA`);
   }
-  // The type as written, for messages: `type: jsonl` with `path: -` becomes a stdin source below.
-  const sourceType = (raw['source'] as { type?: unknown } | undefined)?.type;
-  stdinForDash(raw);
   if (typeof opts['partition'] === 'string') {
     raw['partition'] = parsePartition(opts['partition']);
     fromFlags.add('partition');
   }
 
   const ex = await import('@lorakit/jsonl-exporter');
+  const sourceKeys = sourceKeysOf(ex.SourceConfigSchema);
+  // The type as written, for messages: `type: jsonl` with `path: -` becomes a stdin source.
+  const sourceType = (raw['source'] as { type?: unknown } | undefined)?.type;
+  stdinForDash(raw, sourceKeys);
   let config: ReturnType<typeof ex.parseExportConfig>;
   try {
     config = ex.parseExportConfig(raw, yaml === undefined ? {} : { file: yaml.file });
   } catch (error) {
-    throw configError(error, yaml, fromFlags, sourceType, sourceKeysOf(ex.SourceConfigSchema));
+    throw configError(error, yaml, fromFlags, sourceType, sourceKeys);
   }
 
   const dryRun = opts['dryRun'] === true;
