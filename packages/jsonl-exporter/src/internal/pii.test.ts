@@ -65,7 +65,7 @@ describe('PiiStage', () => {
     expect(pseudonyms('card 4111 1111 1111 1111, 4111-1111-1111-1111 or 4111111111111111')).toEqual(Array(3).fill(`[CARD:${hmac('4111111111111111')}]`));
     expect(pseudonyms('Ana.Schmidt@Example.ORG or ana.schmidt@example.org')).toEqual(Array(2).fill(`[EMAIL:${hmac('ana.schmidt@example.org')}]`));
     expect(pseudonyms('host 2606:4700:0:0:0:0:0:AB11 or 2606:4700::ab11')).toEqual(Array(2).fill(`[IPV6:${hmac('2606:4700::ab11')}]`));
-    expect(pseudonyms('call +49 30 1234567 or +49-30-1234567')).toEqual(Array(2).fill(`[PHONE:${hmac('+49301234567')}]`));
+    expect(pseudonyms('call +49 30 1234567, +49-30-1234567 or 0049 30 1234567')).toEqual(Array(3).fill(`[PHONE:${hmac('+49301234567')}]`));
   });
 
   it('hash: refuses to run without a key (an unsalted hash of an e-mail is reversible)', () => {
