@@ -107,8 +107,8 @@ function stdinForDash(raw: Record<string, unknown>, sourceKeys: SourceKeys): voi
   const source = raw['source'];
   if (typeof source !== 'object' || source === null) return;
   const { path, type, ...rest } = source as Record<string, unknown>;
-  const ownKeys = (t: unknown) => Object.keys(source).every((key) => sourceKeys.get(String(t))?.has(key));
-  if (path === '-' && (type === 'jsonl' || type === 'json' || type === 'csv') && ownKeys(type)) raw['source'] = { ...rest, type: 'stdin', format: type };
+  const fileType = type === 'jsonl' || type === 'json' || type === 'csv';
+  if (path === '-' && fileType && Object.keys(source).every((key) => sourceKeys.get(type)?.has(key))) raw['source'] = { ...rest, type: 'stdin', format: type };
   // `--source.type stdin --source.path -` says stdin twice.
   else if (path === '-' && type === 'stdin') raw['source'] = { ...rest, type };
 }

@@ -48,8 +48,8 @@ const NOT_UTF8_HINT = 'the file may be Latin-1 or Windows-1252: convert it to UT
 
 /**
  * Pushes the stream offset (`at` + index) of each line of `bytes` that is not UTF-8, found by isUtf8 line by line
- * (CR and LF bytes are never part of a longer UTF-8 sequence; files of CR-only line ends are lines too). A line's start is enough: the record holding the bad
- * bytes ends after it, the records before it end before it.
+ * (CR and LF bytes are never part of a longer UTF-8 sequence; a file may end its lines with CR alone). A line's
+ * start is enough: the record holding the bad bytes ends after it, the records before it end before it.
  */
 function findInvalidUtf8(bytes: Uint8Array, at: number, into: number[]): void {
   for (let start = 0; start < bytes.length; ) {
