@@ -1,10 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
 import { exportsShare, type ExportConfig } from './export-config.js';
 import { ExportError } from './errors.js';
-import { MANIFEST_FILE, type ExportManifest } from './export-manifest.js';
 import type { ExportStats, RejectEntry } from './export-stats.js';
-import { AtomicDir, checkOutputDir, OutputLock } from './internal/atomic-dir.js';
+import { AtomicDir, checkOutputDir, OutputLock, readExportManifest } from './internal/atomic-dir.js';
 import { FileWriter, type WrittenFile } from './internal/file-writer.js';
 import type { Outcome, Pipeline } from './internal/pipeline.js';
 import { estimateRecords, expectedRecords } from './internal/estimate-records.js';
@@ -189,7 +188,7 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
 
     // A field_mapping typo rejects every record: such a run must not replace the dataset of an earlier one. A
     // partition may hold only rejects while the others export, and keeping its old files would feed a merge stale data.
-    if (stats.read > 0 && stats.exported === 0 && !exportsShare(config) && (await exportedBefore(target))) {
+    if (stats.read > 0 && stats.exported === 0 && !exportsShare(config) && ((await readExportManifest(target))?.stats?.exported ?? 0) > 0) {
       throw nothingExported(stats, target, firstReject as RejectEntry);
     }
 
@@ -231,16 +230,6 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
     throw error;
   } finally {
     await source.close();
-  }
-}
-
-/** Whether `dir` holds an export that exported records (its manifest says so). */
-async function exportedBefore(dir: string): Promise<boolean> {
-  try {
-    const manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Partial<ExportManifest>;
-    return (manifest.stats?.exported ?? 0) > 0;
-  } catch {
-    return false;
   }
 }
 

@@ -49,13 +49,14 @@ export async function checkOutputDir(target: string, guard: OutputGuard): Promis
   }
   const names = await readdir(target);
   if (names.length === 0) return checkOverwrite(target, guard);
-  const listed = await exportManifestFiles(join(target, MANIFEST_FILE));
-  if (listed === undefined) {
+  const manifest = await readExportManifest(target);
+  if (manifest === undefined) {
     throw new ExportError(
       'EXPORT_OUTPUT_EXISTS',
       `${target} is not empty and is not a previous lorakit export (it has no ${MANIFEST_FILE} written by lorakit): the output directory is replaced as a whole, which would delete the ${names.length === 1 ? 'entry' : `${names.length} entries`} in it. Choose a new or empty directory, or move its contents away`,
     );
   }
+  const listed = new Set([...(manifest.files ?? []), ...(manifest.artifacts ?? [])].map((f) => f.path.split(/[\\/]/)[0] ?? ''));
   // Files put beside a previous export (trained weights, a serve config) are not the export's to delete.
   const extra = names.filter((name) => name !== MANIFEST_FILE && !listed.has(name)).sort();
   if (extra.length > 0) {
@@ -85,19 +86,18 @@ async function canonical(path: string): Promise<string> {
 }
 
 /**
- * The top-level names of the files a manifest.json written by lorakit lists (its format tag and tool name tell),
- * or undefined when the file is missing or not such a manifest.
+ * The manifest.json of `dir` when lorakit wrote it (its format tag and tool name tell), or undefined when the file
+ * is missing or not such a manifest.
  */
-async function exportManifestFiles(path: string): Promise<Set<string> | undefined> {
-  let manifest: Partial<Pick<ExportManifest, 'format' | 'tool' | 'files' | 'artifacts'>> | null;
+export async function readExportManifest(dir: string): Promise<Partial<ExportManifest> | undefined> {
+  let manifest: Partial<ExportManifest> | null;
   try {
-    manifest = JSON.parse(await readFile(path, 'utf8')) as typeof manifest;
+    manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as typeof manifest;
   } catch {
     return undefined;
   }
   if (manifest?.format !== MANIFEST_FORMAT || manifest.tool?.name !== '@lorakit/jsonl-exporter') return undefined;
-  const paths = [...(manifest.files ?? []), ...(manifest.artifacts ?? [])].map((f) => f.path.split(/[\\/]/)[0] ?? '');
-  return new Set(paths);
+  return manifest;
 }
 
 /** A lock not refreshed for this long is taken to belong to a run that died (killed, machine off). */
