@@ -153,7 +153,7 @@ const QualitySchema = z
     toxicity: z
       .object({
         enabled: z.boolean().default(false).describe('Reject samples containing a listed word (on word boundaries).'),
-        words: z.array(z.string().min(1)).default([]).describe('The word list (case-insensitive, whole words).'),
+        words: z.array(z.string().min(1)).default([]).describe('The word list (case-insensitive, whole words, compared in Unicode NFC: `Müll` matches however its ü is encoded).'),
         fields: z
           .array(z.enum(['prompt', 'response']))
           .default(['prompt', 'response'])
@@ -185,7 +185,7 @@ const PiiSchema = z
       .default('remove')
       .describe(
         'Redaction: mask (same-length ****), remove (typed placeholder like [EMAIL]), hash (HMAC-SHA256, needs a key), ' +
-          'partial (keeps the first and last characters).',
+          'partial (an e-mail keeps its first letter and domain, anything else its last four letters or digits, at most half).',
       ),
     hash_key: z.string().min(1).optional().describe('HMAC key for the hash strategy (prefer hash_key_env).'),
     hash_key_env: z
@@ -244,7 +244,9 @@ const SplitSchema = z
       .min(1)
       .max(4096)
       .default(64)
-      .describe('Shuffle spills each split into this many hash-ordered temp buckets, then shuffles one bucket at a time in memory.'),
+      .describe(
+        'Shuffle spills each split into this many hash-ordered temp buckets (~8 MB of lines held between spills), then sorts one bucket at a time in memory: more buckets, less memory at the end, more file operations.',
+      ),
   })
   .strict()
   .refine((s) => s.validation + s.test < 1, { message: 'validation + test must be below 1', path: ['validation'] })

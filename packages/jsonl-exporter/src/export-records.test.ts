@@ -351,6 +351,47 @@ describe('exportRecords: record values', () => {
     }
   });
 
+  it('chat and openai write no empty system message for an empty system_prompt or a blank own one', async () => {
+    const plain = { messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }] };
+    const blankOwn = { messages: [{ role: 'system', content: ' ' }, ...plain.messages] };
+    for (const style of ['chat', 'openai'] as const) {
+      // Before: {"role":"system","content":""} in every line, which OpenAI's format check counts as missing content.
+      const { lines } = await run([plain, blankOwn], { style, field_mapping: { system_prompt: '' }, weighting: { enabled: false } });
+      expect(lines.map((l) => l['messages'])).toEqual([plain.messages, plain.messages]);
+    }
+  });
+
+  it('makes bigints of records in memory JSON-safe as the database sources do, in metadata, custom keys and rejects', async () => {
+    const record = { q: 'Which id?', a: 'This one.', big: 12345678901234567890n, small: 42n, meta: { n: 7n } };
+    const metadata = await run([record], {
+      field_mapping: { instruction_field: 'q', output_field: 'a' },
+      format: { metadata_fields: ['big', 'small', 'meta'] },
+      weighting: { enabled: false },
+    });
+    // Before: a TypeError ("Do not know how to serialize a BigInt") ended the export.
+    expect(metadata.lines[0]?.['metadata']).toEqual({ big: '12345678901234567890', small: 42, meta: { n: 7 } });
+    const custom = await run([record], { style: 'custom', format: { custom: { id: 'big', answer: 'a' } } });
+    expect(custom.lines).toEqual([{ id: '12345678901234567890', answer: 'This one.' }]);
+    const rejected: unknown[] = [];
+    const cfg = config({ field_mapping: { instruction_field: 'missing' }, output: { rejects_include_record: true } });
+    for await (const e of exportRecords(sourceFromIterable([record]), cfg)) if (e.kind === 'reject') rejected.push(JSON.parse(JSON.stringify(e.reject.record)));
+    expect(rejected).toEqual([{ q: 'Which id?', a: 'This one.', big: '12345678901234567890', small: 42, meta: { n: 7 } }]);
+    // The caller's record is not changed.
+    expect(record.meta.n).toBe(7n);
+  });
+
+  it('custom style: exact dedup keys on every declared key, so records differing only in a label are both kept', async () => {
+    const records = [
+      { review: 'I loved this movie', sentiment: 'pos' },
+      { review: 'I loved this movie', sentiment: 'neg' },
+      { review: 'I loved this movie', sentiment: 'pos' },
+    ];
+    // `text` is a key quality-metrics' canonical key knows: before, it alone was compared and line 2 was dropped.
+    const { lines, rejects } = await run(records, { style: 'custom', format: { custom: { text: '{{review}}', label: 'sentiment' } }, dedup: { exact: true } });
+    expect(lines.map((l) => l['label'])).toEqual(['pos', 'neg']);
+    expect(rejects).toEqual(['dedup/exact_duplicate: exact duplicate of an earlier sample']);
+  });
+
   it('chat and sharegpt reject conversations that do not alternate from a user turn; openai keeps them', async () => {
     const turns = (...roles: string[]) => ({ messages: roles.map((role, i) => ({ role, content: `${role} ${i}` })) });
     const records = [

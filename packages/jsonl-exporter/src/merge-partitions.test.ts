@@ -130,6 +130,31 @@ describe('mergePartitions', () => {
     expect(existsSync(join(work, 'merged.lock'))).toBe(false);
   });
 
+  it('hashes the config alike in any order, from any directories, and as one run with the same settings', async () => {
+    for (let i = 0; i < 2; i++) await run(config(i, 2, { output: { dir: i === 0 ? 'first' : 'elsewhere' } }), { cwd: work });
+    const dirs = ['first', 'elsewhere'].map((d) => join(work, d));
+    const manifestOf = async (dir: string) => JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { config_sha256: string; config: { output: { dir: string } } };
+    await mergePartitions(dirs, join(work, 'ab'));
+    await mergePartitions([...dirs].reverse(), join(work, 'ba'));
+    const single = await run(parseExportConfig({ ...config(0, 1), partition: undefined, output: { dir: 'single' } }), { cwd: work });
+    const [ab, ba] = [await manifestOf(join(work, 'ab')), await manifestOf(join(work, 'ba'))];
+    // Before, the first partition's output.dir was in the hash: each order hashed differently, and neither as one run.
+    expect(ba.config_sha256).toBe(ab.config_sha256);
+    expect(ab.config_sha256).toBe(single.metadata?.provenance.export_config_sha256);
+    expect(ab.config.output.dir).toBe(join(work, 'ab'));
+  });
+
+  it('warns when partitions weighed freshness from different times', async () => {
+    // weighting.now unset: each partition weighs from its own start.
+    for (let i = 0; i < 2; i++) {
+      await run(config(i, 2, { weighting: { timestamp_field: 'ts' } }), { cwd: work });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const merged = await mergePartitions([0, 1].map((i) => join(work, `part-${i}`)), join(work, 'merged'));
+    // Before, the merged manifest silently went without weighting_now.
+    expect(merged.warnings).toContainEqual(expect.stringMatching(/^the partitions weighed freshness from different times \(\d{4}-.*Z, \d{4}-.*Z\): their weights are not comparable/));
+  });
+
   it('refuses an incomplete or repeated set of partitions', async () => {
     for (let i = 0; i < 2; i++) await run(config(i, 3), { cwd: work });
     const dirs = [0, 1].map((i) => join(work, `part-${i}`));

@@ -8,11 +8,10 @@ import type { ExportConfig } from './export-config.js';
 import { ExportError } from './errors.js';
 import { createExportStats, EXPORT_STAGES, type ExportStats } from './export-stats.js';
 import { ACCUMULATOR_FILE, MANIFEST_FILE, MANIFEST_FORMAT, type ExportManifest, type ManifestFile } from './export-manifest.js';
-import { buildAdapterMetadata, trainerConfigWarnings } from './internal/artifacts.js';
-import { writesSystemKey } from './internal/mapper.js';
+import { buildAdapterMetadata, trainerConfigInput, trainerConfigWarnings } from './internal/artifacts.js';
 import { AtomicDir, checkOutputDir, OutputLock } from './internal/atomic-dir.js';
 import { sha256Hex } from './internal/hash.js';
-import { withoutThreads } from './internal/redact-config.js';
+import { configSha256 as configHash, withoutThreads } from './internal/redact-config.js';
 import { Reporter } from './internal/reporter.js';
 import { aborted } from './internal/run-pipeline.js';
 import { toolVersion } from './internal/tool-version.js';
@@ -196,7 +195,7 @@ async function mergeInto(target: string, dirs: string[], signal: AbortSignal | u
   }
   stats.recordsPerSecond = stats.durationMs > 0 ? Math.round((stats.read * 1000) / stats.durationMs) : stats.read;
 
-  const config: ExportConfig = { ...base };
+  const config: ExportConfig = { ...base, output: { ...base.output, dir: target } };
   delete config.partition;
   const dir = await AtomicDir.create(target, true);
   try {
@@ -217,7 +216,7 @@ async function mergeInto(target: string, dirs: string[], signal: AbortSignal | u
       if (html !== undefined && config.quality_metrics.html) await add('quality_report.html', html);
       if (stateFile) artifacts.push({ path: ACCUMULATOR_FILE, ...stateFile });
     }
-    const configSha256 = sha256Hex(JSON.stringify(config, withoutThreads));
+    const configSha256 = configHash(config);
     const dataFiles = files.filter((f) => f.split !== 'rejects');
     const metaInput = buildAdapterMetadata(config, stats, dataFiles, configSha256, firstEntry.manifest.source);
     if (metaInput) {
@@ -233,9 +232,15 @@ async function mergeInto(target: string, dirs: string[], signal: AbortSignal | u
         `the merged data holds ${across} exact ${across === 1 ? 'duplicate' : 'duplicates'} across partitions (each partition dedups only its own records; the quality report lists the lines): set split.id_field to a content-derived id, or dedup the merged files`,
       );
     }
+    const times = [...new Set(manifests.map((m) => m.manifest.weighting_now))];
+    if (times.length > 1) {
+      warnings.push(
+        `the partitions weighed freshness from different times (${times.map((t) => t ?? 'none').sort().join(', ')}): their weights are not comparable, and the merged manifest has no weighting_now; set weighting.now for partitioned runs`,
+      );
+    }
     if (config.output.trainer_configs) {
       warnings.push(...trainerConfigWarnings(config));
-      const trainer = toTrainerConfigs({ name: config.output.dataset_name, style: config.style, files: dataFiles, system: writesSystemKey(config), input: config.format.include_empty_input });
+      const trainer = toTrainerConfigs(trainerConfigInput(config, dataFiles));
       if (trainer['dataset_info.json'] !== undefined) await add('dataset_info.json', trainer['dataset_info.json']);
       if (trainer['axolotl.yaml'] !== undefined) await add('axolotl.yaml', trainer['axolotl.yaml']);
       await add('README.md', trainer['README.md']);

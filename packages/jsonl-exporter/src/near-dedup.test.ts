@@ -72,7 +72,45 @@ describe('near dedup (dedup.near)', () => {
     expect(rejectB.message).toBe(`near duplicate (similarity ${jaccard(text(0), text(1)).toFixed(3)}) of an earlier sample`);
   });
 
+  it('compares every turn of a conversation, not only the user turns and the last answer', async () => {
+    const answer = (topic: string) =>
+      `The ${topic} rules say that an operator must file the permit application with the authority before the deadline and attach an expert opinion.`;
+    const conversation = (middle: string) => ({
+      messages: [
+        { role: 'user', content: 'Which rules apply to my installation?' },
+        { role: 'assistant', content: answer(middle) },
+        { role: 'user', content: 'Thanks!' },
+        { role: 'assistant', content: 'You are welcome.' },
+      ],
+    });
+    const items = [conversation('emission'), conversation('water protection'), conversation('emission')].map((record, i) => ({ ref: `c:${i + 1}`, record }));
+    const got = await outcomes(items, config({ style: 'chat', dedup: { exact: false, near: true } }));
+    // Before, the compared text was "Which rules…\nThanks!\nYou are welcome." for all three: the second was dropped
+    // with similarity 1.000 although its answer differs.
+    expect(got.map((o) => (o === 'kept' ? o : `${o.ref} ${o.code} of ${o.duplicate_of}`))).toEqual(['kept', 'kept', 'c:3 near_duplicate of c:1']);
+  });
+
   const datasets = sharedPath('datasets/instruction');
+  it.skipIf(datasets === undefined)('FastChat conversations: every near duplicate is one over all its turns', async () => {
+    const path = join(datasets as string, 'lm-sys__FastChat__dummy_conversation.json');
+    const items: SourceItem[] = [];
+    for await (const item of (await openSource({ type: 'json', path })).items()) items.push(item);
+    expect(items).toHaveLength(500);
+    const got = await outcomes(items, config({ style: 'sharegpt', field_mapping: { messages_field: 'conversations' }, dedup: { exact: false, near: true } }));
+    const text = (i: number) => ((items[i]?.record as { conversations: { value: string }[] }).conversations.map((t) => t.value).join('\n'));
+    const index = new Map(items.map((item, i) => [item.ref, i]));
+    const near = got.flatMap((o, i) => (o !== 'kept' && o.code === 'near_duplicate' ? [{ reject: o, i }] : []));
+    // Before: 232 of 500, 230 of them "similarity 1.000" with different assistant turns.
+    expect(near.length).toBeGreaterThan(0);
+    expect(near.length).toBeLessThan(30);
+    for (const { reject, i } of near) {
+      const exact = jaccard(text(i), text(index.get(reject.duplicate_of ?? '')!));
+      expect(exact).toBeGreaterThanOrEqual(0.85);
+      expect(similarityOf(reject)).toBe(Number(exact.toFixed(3)));
+    }
+  });
+
+
   it.skipIf(datasets === undefined)('German QA CSV: every near duplicate names a kept record with exact similarity >= 0.85', async () => {
     const path = join(datasets as string, 'LEL-A__EuroInstructProject__InstructGermanDPR_v1_test.csv');
     const items: SourceItem[] = [];

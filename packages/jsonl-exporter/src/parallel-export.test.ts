@@ -78,6 +78,8 @@ async function messyInput(): Promise<string> {
     // Every 509th record repeats the content of one 250 lines (several blocks) earlier: an exact duplicate.
     const rec: Record<string, unknown> = { id: `r${i}`, ...content(i % 509 === 0 && i > 250 ? i - 250 : i), n: i % 10 };
     if (i % 997 === 0) rec['output'] = `Write to person${i}@example.org for the file.`;
+    // Duplicates and their originals carry an address: rejects.jsonl must hold it redacted, read in a worker or not.
+    if ((i + 250) % 509 === 0 || (i % 509 === 0 && i > 250)) rec['instruction'] += ' (cc desk@example.org)';
     if (i % 1301 === 0) rec['output'] = 42;
     let line = JSON.stringify(rec);
     if (i % 701 === 0) line += '\r';
@@ -125,6 +127,9 @@ describe('parallel export (worker_threads)', () => {
       // The run saw every kind of line, including the 400 KB one the main thread skips: not a vacuous comparison.
       const rejects = one.files['rejects.jsonl'] ?? '';
       for (const code of ['"parse"', 'not_object', 'invalid_utf8', 'exact_duplicate', 'filtered_out', '"line is 400']) expect(rejects).toContain(code);
+      // Before, a duplicate's record, read again from its line on the main thread, kept the address with workers.
+      expect(rejects).toContain('(cc [EMAIL])');
+      expect(rejects).not.toContain('desk@example.org');
     }
   }, 120_000);
 });

@@ -257,6 +257,24 @@ describe('runExport', () => {
     expect(await readdir(join(work, 'out'))).not.toContain('.shuffle-train');
   });
 
+  it('shuffles into the same order with any number of buckets, spilling to them past ~4M characters', async () => {
+    // ~6M characters of output: the lines spill to their bucket files at least once.
+    const filler = 'x'.repeat(280);
+    await writeJsonl('in.jsonl', Array.from({ length: 20_000 }, (_, i) => record(i, { output: `Answer ${i} ${filler}` })));
+    const orders: string[] = [];
+    for (const shuffle_buckets of [1, 64, 4096]) {
+      const cfg = config({ split: { validation: 0, id_field: 'id', shuffle: true, shuffle_buckets }, quality_metrics: { enabled: false }, dedup: { exact: false } });
+      const result = await run(cfg, { cwd: work });
+      expect(result.stats.exported).toBe(20_000);
+      orders.push(await readFile(join(work, 'out', 'train.jsonl'), 'utf8'));
+    }
+    // The order is the seeded hash's, whatever the bucket count: a bucket holds a range of it. Before, 4096 buckets
+    // kept 4096 files open (EMFILE under a limit of 1024) with a 64K-character buffer each (441 MB peak RSS).
+    expect(orders[1]).toBe(orders[0]);
+    expect(orders[2]).toBe(orders[0]);
+    expect(orders[0]?.split('\n')[0]).not.toContain('"Question number 0?"');
+  });
+
   it('splits and partitions alike however the source path is spelt', async () => {
     await mkdir(join(work, 'data'));
     const lines = Array.from({ length: 200 }, (_, i) => JSON.stringify({ instruction: `Question number ${i}?`, output: `Answer ${i}, in words.` }));
@@ -327,6 +345,15 @@ describe('runExport', () => {
     expect(await readFile(join(work, 'out', 'train.jsonl'), 'utf8')).toBe(before);
     expect((await readdir(work)).filter((n) => n.includes('.tmp-'))).toEqual([]);
 
+    // An empty source (a broken upstream pipe, an emptied table): before, it replaced the dataset with an empty one.
+    await writeFile(join(work, 'empty.jsonl'), '');
+    const empty = config({ source: { type: 'jsonl', path: 'empty.jsonl' } });
+    const none = (await runExport(empty, { cwd: work }).catch((e: unknown) => e)) as Error & { code: string };
+    expect(none.code).toBe('EXPORT_NOTHING_EXPORTED');
+    expect(none.message).toMatch(/^no record exported: the source held no records\. .* was left as it was/);
+    expect(await readFile(join(work, 'out', 'train.jsonl'), 'utf8')).toBe(before);
+    expect((await run(parseExportConfig({ ...empty, output: { ...empty.output, dir: 'empty-out' } }), { cwd: work })).stats.read).toBe(0);
+
     const fresh = await run(parseExportConfig({ ...typo, output: { ...typo.output, dir: 'fresh' } }), { cwd: work });
     expect(fresh.stats.exported).toBe(0);
     expect(await readLines(join(work, 'fresh', 'rejects.jsonl'))).toHaveLength(5);
@@ -370,6 +397,40 @@ describe('runExport', () => {
       'dataset_info.json is not written: LLaMA-Factory reads `input` from every line, and format.include_empty_input is false; set it to true for it',
     );
     expect(await readdir(join(work, 'out'))).not.toContain('dataset_info.json');
+  });
+
+  it('openai weights: axolotl.yaml reads them, and the run warns that LLaMA-Factory and TRL train every answer', async () => {
+    const messages = [
+      { role: 'user', content: 'q1' },
+      { role: 'assistant', content: 'a1' },
+      { role: 'user', content: 'q2' },
+      { role: 'assistant', content: 'a2' },
+    ];
+    await writeJsonl('in.jsonl', [{ messages }]);
+    const result = await run(config({ style: 'openai', format: { openai_assistant_weight: true } }), { cwd: work });
+    expect(result.warnings).toContain(
+      "format.openai_assistant_weight: only axolotl.yaml reads the messages' weight (message_field_training); LLaMA-Factory (dataset_info.json) and the TRL snippet train on every assistant message",
+    );
+    expect(await readFile(join(work, 'out', 'axolotl.yaml'), 'utf8')).toContain('message_field_training: weight');
+  });
+
+  it('custom style: the quality report counts exact duplicates by the key dedup uses, the whole line', async () => {
+    const lines = [
+      { review: 'I loved this movie', sentiment: 'pos' },
+      { review: 'I loved this movie', sentiment: 'neg' },
+      { review: 'I loved this movie', sentiment: 'neg' },
+    ];
+    await writeJsonl('in.jsonl', lines);
+    const custom = { style: 'custom' as const, format: { custom: { text: '{{review}}', label: 'sentiment' } } };
+    const deduped = await run(config(custom), { cwd: work });
+    expect(deduped.stats).toMatchObject({ exported: 2, duplicates: 1 });
+    // Before, it keyed the `text` alone: a report of this deduplicated export found a duplicate in it.
+    const report = JSON.parse(await readFile(join(work, 'out', 'quality_report.json'), 'utf8')) as { exactDuplicates: { duplicates: number } };
+    expect(report.exactDuplicates.duplicates).toBe(0);
+    const kept = await run(config({ ...custom, dedup: { exact: false } }), { cwd: work });
+    expect(kept.stats.exported).toBe(3);
+    const reportAll = JSON.parse(await readFile(join(work, 'out', 'quality_report.json'), 'utf8')) as { exactDuplicates: { duplicates: number } };
+    expect(reportAll.exactDuplicates.duplicates).toBe(1);
   });
 
   it('refuses a second export into a directory another one is writing, at once, and takes over a lock left by a dead run', async () => {

@@ -160,8 +160,9 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
         for (const t of results) {
           const outcome = pipeline.admit(t);
           if (outcome?.kind === 'reject' && t.kind === 'sample' && t.sourceLine !== undefined && config.output.rejects_include_record) {
+            // Read again from its line, so redacted here as the one-thread path redacts it (Pipeline.reject).
             const record = recordAt(t.sourceLine);
-            if (record !== undefined) outcome.reject.record = record;
+            if (record !== undefined) outcome.reject.record = pipeline.redactRecord(record);
           }
           const wait = emit(outcome);
           if (wait) await wait;
@@ -186,10 +187,11 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
       return result;
     }
 
-    // A field_mapping typo rejects every record: such a run must not replace the dataset of an earlier one. A
-    // partition may hold only rejects while the others export, and keeping its old files would feed a merge stale data.
-    if (stats.read > 0 && stats.exported === 0 && !exportsShare(config) && ((await readExportManifest(target))?.stats?.exported ?? 0) > 0) {
-      throw nothingExported(stats, target, firstReject as RejectEntry);
+    // A field_mapping typo rejects every record, a broken upstream pipe or an emptied table yields none: such a run
+    // must not replace the dataset of an earlier one. A partition may hold no records while the others export, and
+    // keeping its old files would feed a merge stale data.
+    if (stats.exported === 0 && !exportsShare(config) && ((await readExportManifest(target))?.stats?.exported ?? 0) > 0) {
+      throw nothingExported(stats, target, firstReject);
     }
 
     // The train split exists even when empty, so trainer configs always have a file to point at.
@@ -234,12 +236,16 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
 }
 
 /** EXPORT_NOTHING_EXPORTED: why every record was rejected, and that the earlier output stays. */
-function nothingExported(stats: ExportStats, target: string, first: RejectEntry): ExportError {
+function nothingExported(stats: ExportStats, target: string, first: RejectEntry | undefined): ExportError {
   const codes = Object.entries(stats.rejectedByCode).sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code} ${n}`).join(', ');
+  const why =
+    first === undefined
+      ? 'the source held no records'
+      : `${stats.read === 1 ? 'the 1 record' : `all ${stats.read} records`} read ${stats.read === 1 ? 'was' : 'were'} rejected (${codes}); the first, ${first.ref}: ${first.message}`;
   return new ExportError(
     'EXPORT_NOTHING_EXPORTED',
-    `no record exported: ${stats.read === 1 ? 'the 1 record' : `all ${stats.read} records`} read ${stats.read === 1 ? 'was' : 'were'} rejected (${codes}); the first, ${first.ref}: ${first.message}. ` +
-      `${target} was left as it was: a run that exports nothing does not replace an earlier export (export to an empty output.dir to get rejects.jsonl)`,
+    `no record exported: ${why}. ${target} was left as it was: a run that exports nothing does not replace an earlier export ` +
+      `(export to an empty output.dir to get ${first === undefined ? 'an empty dataset' : 'rejects.jsonl'})`,
   );
 }
 

@@ -29,6 +29,12 @@ export interface TrainerConfigInput {
    * @default true
    */
   input?: boolean;
+  /**
+   * openai style with `format.openai_assistant_weight`: assistant messages carry `weight` 0/1. axolotl is told to
+   * read it (`message_field_training`); LLaMA-Factory and TRL have no such field and train on every assistant turn.
+   * @default false
+   */
+  assistantWeight?: boolean;
 }
 
 /** The trainer configs {@link toTrainerConfigs} builds, by file name. */
@@ -109,7 +115,7 @@ export function toDatasetInfo(input: TrainerConfigInput): Record<string, unknown
   return info;
 }
 
-function axolotlType(style: ExportStyle, system: boolean): Record<string, unknown> | undefined {
+function axolotlType(style: ExportStyle, system: boolean, assistantWeight: boolean): Record<string, unknown> | undefined {
   switch (style) {
     case 'instruction':
       // `alpaca` reads instruction, input and output only: a system column would never reach training.
@@ -129,8 +135,11 @@ function axolotlType(style: ExportStyle, system: boolean): Record<string, unknow
         roles: { user: ['human'], assistant: ['gpt'], system: ['system'] },
       };
     case 'chat':
-    case 'openai':
-      return { type: 'chat_template', field_messages: 'messages', message_property_mappings: { role: 'role', content: 'content' } };
+    case 'openai': {
+      const type = { type: 'chat_template', field_messages: 'messages', message_property_mappings: { role: 'role', content: 'content' } };
+      // A message's `training` flag overrides roles_to_train: weight 0 keeps an earlier answer out of the loss.
+      return style === 'openai' && assistantWeight ? { ...type, message_field_training: 'weight' } : type;
+    }
     case 'custom':
       return undefined;
   }
@@ -141,7 +150,7 @@ function axolotlType(style: ExportStyle, system: boolean): Record<string, unknow
  * relative to where axolotl runs). Undefined for custom.
  */
 export function toAxolotlConfig(input: TrainerConfigInput, dir = '.'): string | undefined {
-  const type = axolotlType(input.style, input.system === true);
+  const type = axolotlType(input.style, input.system === true, input.assistantWeight === true);
   if (!type) return undefined;
   const bySplit = splitsOf(input.files);
   // axolotl loads local files only when `path` exists: a directory with `data_files` and `ds_type`. With `path: json`

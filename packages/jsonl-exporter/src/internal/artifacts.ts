@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { writeAdapterMetadata, type AdapterMetadata, type AdapterMetadataInput } from '@lorakit/adapter-metadata';
 import type { ExportConfig } from '../export-config.js';
 import type { ExportStats } from '../export-stats.js';
-import { toTrainerConfigs } from '../to-trainer-configs.js';
+import { toTrainerConfigs, type TrainerConfigInput } from '../to-trainer-configs.js';
 import type { Source } from '../sources/index.js';
 import type { AtomicDir } from './atomic-dir.js';
 import { sha256Hex } from './hash.js';
-import { redactConfig, withoutThreads } from './redact-config.js';
+import { configSha256 as configHash, redactConfig } from './redact-config.js';
 import type { Reporter, ReportResult } from './reporter.js';
 import { toolVersion } from './tool-version.js';
 import { writesSystemKey } from './mapper.js';
@@ -111,13 +111,31 @@ export interface ArtifactInput {
 /** The trainer configs an export with trainer_configs on cannot write, and why. */
 export function trainerConfigWarnings(config: ExportConfig): string[] {
   if (config.style === 'custom') return ['style "custom": dataset_info.json and axolotl.yaml are not written (only you know the columns)'];
+  const warnings: string[] = [];
   if (config.output.compression !== 'none') {
-    return [`dataset_info.json is not written: LLaMA-Factory does not read ${config.output.compression} files; export with output.compression none for it`];
+    warnings.push(`dataset_info.json is not written: LLaMA-Factory does not read ${config.output.compression} files; export with output.compression none for it`);
+  } else if (config.style === 'instruction' && !config.format.include_empty_input) {
+    warnings.push('dataset_info.json is not written: LLaMA-Factory reads `input` from every line, and format.include_empty_input is false; set it to true for it');
   }
-  if (config.style === 'instruction' && !config.format.include_empty_input) {
-    return ['dataset_info.json is not written: LLaMA-Factory reads `input` from every line, and format.include_empty_input is false; set it to true for it'];
+  if (config.style === 'openai' && config.format.openai_assistant_weight) {
+    warnings.push(
+      'format.openai_assistant_weight: only axolotl.yaml reads the messages\' weight (message_field_training); LLaMA-Factory (dataset_info.json) and the TRL snippet train on every assistant message',
+    );
   }
-  return [];
+  return warnings;
+}
+
+/** What {@link toTrainerConfigs} needs to know of an export's config, for its data files. */
+export function trainerConfigInput(config: ExportConfig, files: TrainerConfigInput['files']): TrainerConfigInput {
+  return {
+    name: config.output.dataset_name,
+    style: config.style,
+    files,
+    system: writesSystemKey(config),
+    input: config.format.include_empty_input,
+    assistantWeight: config.style === 'openai' && config.format.openai_assistant_weight,
+    ...(config.adapter_metadata.description !== undefined ? { description: config.adapter_metadata.description } : {}),
+  };
 }
 
 /** Write quality report, adapter metadata, trainer configs and finally the manifest into the temp directory. */
@@ -130,7 +148,7 @@ export async function writeArtifacts(input: ArtifactInput): Promise<{ result: Ar
     artifacts.push({ path: name, bytes: Buffer.byteLength(content), sha256: sha256Hex(content) });
   };
   const redacted = redactConfig(config);
-  const configSha256 = sha256Hex(JSON.stringify(redacted, withoutThreads));
+  const configSha256 = configHash(config);
 
   let report: ReportResult = {};
   if (input.reporter) {
@@ -162,14 +180,7 @@ export async function writeArtifacts(input: ArtifactInput): Promise<{ result: Ar
   }
 
   if (config.output.trainer_configs) {
-    const trainer = toTrainerConfigs({
-      name: config.output.dataset_name,
-      style: config.style,
-      files: dataFiles.map((f) => ({ path: f.path, split: f.split })),
-      system: writesSystemKey(config),
-      input: config.format.include_empty_input,
-      ...(config.adapter_metadata.description !== undefined ? { description: config.adapter_metadata.description } : {}),
-    });
+    const trainer = toTrainerConfigs(trainerConfigInput(config, dataFiles.map((f) => ({ path: f.path, split: f.split }))));
     if (trainer['dataset_info.json'] !== undefined) await add('dataset_info.json', trainer['dataset_info.json']);
     if (trainer['axolotl.yaml'] !== undefined) await add('axolotl.yaml', trainer['axolotl.yaml']);
     await add('README.md', trainer['README.md']);

@@ -1,7 +1,7 @@
 import type { ExportConfig } from '../export-config.js';
 import { getPath } from '../select/index.js';
 import type { Draft, Turn } from './draft.js';
-import { isoText, toJsonValue, toText } from './text.js';
+import { isBlank, isoText, toJsonValue, toText } from './text.js';
 
 /** Why a record could not be mapped. */
 export interface MapFailure {
@@ -56,7 +56,7 @@ export class Mapper {
    * sharegpt loader, which silently drops any other conversation at training time.
    */
   private readonly alternate: boolean;
-  /** See {@link writesSystemKey}: what a record without a system gets. */
+  /** See {@link writesSystemKey}: what a record without a system gets (`""` there; else none, not an empty message). */
   private readonly noSystem: string | undefined;
   /** Custom style: index of the entry holding the response text. */
   readonly responseIndex: number;
@@ -68,7 +68,7 @@ export class Mapper {
     this.fm = config.field_mapping;
     this.metadataFields = config.format.metadata_fields;
     this.alternate = config.style === 'chat' || config.style === 'sharegpt';
-    this.noSystem = config.field_mapping.system_prompt ?? (writesSystemKey(config) ? '' : undefined);
+    this.noSystem = writesSystemKey(config) ? '' : undefined;
     this.custom = Object.entries(config.format.custom).map(([key, value]) => {
       const template = compileTemplate(value);
       return { key, template, path: template ? undefined : value };
@@ -174,9 +174,12 @@ export class Mapper {
     const fromRecord = field ? this.optionalText(record, field) : undefined;
     if (typeof fromRecord === 'object') return fromRecord;
     if (fromRecord !== undefined && fromRecord !== '') draft.system = fromRecord;
-    // An empty system_prompt is no prompt: it maps LLaMA-Factory's column (every line gets `""`), not a blank-out.
+    // An empty system_prompt is no prompt: for instruction and sharegpt it maps LLaMA-Factory's column (every line
+    // gets `""`); chat and openai write no empty system message (OpenAI counts one as missing content).
     else if (this.fm.system_prompt) draft.system = this.fm.system_prompt;
     else draft.system ??= this.noSystem;
+    // A conversation's own blank system message is none either, where no column needs a value on every line.
+    if (this.noSystem === undefined && draft.system !== undefined && isBlank(draft.system)) draft.system = undefined;
     return undefined;
   }
 
@@ -362,4 +365,21 @@ export function promptText(draft: Draft, responseIndex: number): string {
   for (const t of draft.turns) if (t.role === 'user') out += out ? `\n${t.text}` : t.text;
   if (draft.input) out += out ? `\n${draft.input}` : draft.input;
   return out;
+}
+
+/**
+ * The text near dedup compares: every turn in order, with the input after the first (custom: every text value, in
+ * key order). Not the system prompt: one shared by every record (`system_prompt`) would make short samples alike.
+ */
+export function nearDupText(draft: Draft): string {
+  const parts: string[] = [];
+  if (draft.custom) {
+    for (const v of draft.custom) if (typeof v === 'string') parts.push(v);
+    return parts.join('\n');
+  }
+  draft.turns.forEach((t, i) => {
+    parts.push(t.text);
+    if (i === 0 && draft.input) parts.push(draft.input);
+  });
+  return parts.join('\n');
 }

@@ -75,6 +75,15 @@ describe('PiiStage', () => {
     expect(() => stage({ policy: 'redact', strategy: 'hash', hash_key: 'short' })).toThrowError(/at least 16/);
   });
 
+  it('reject with hash: rejects.jsonl records get the keyed pseudonym, or remove placeholders without a key', () => {
+    const record = { q: TEXT };
+    const pseudonym = createHmac('sha256', KEY).update('ana@example.org').digest('hex').slice(0, 16);
+    // Before: the key was read under redact only, so a configured key still gave [EMAIL] here.
+    expect(stage({ policy: 'reject', strategy: 'hash', hash_key: KEY }).redactRecord(record)).toEqual({ q: `Write to [EMAIL:${pseudonym}] today` });
+    expect(stage({ policy: 'reject', strategy: 'hash' }).redactRecord(record)).toEqual({ q: 'Write to [EMAIL] today' });
+    expect(() => stage({ policy: 'reject', strategy: 'hash', hash_key: 'short' })).toThrowError(/at least 16/);
+  });
+
   it('partial: keeps an e-mail\'s first letter and domain, a number\'s last four', () => {
     const d = draft(TEXT, 'Card 4111 1111 1111 1111 please');
     stage({ policy: 'redact', strategy: 'partial' }).apply(d, -1);

@@ -37,8 +37,9 @@ export class PiiStage {
     this.prompt = pii.fields.includes('prompt');
     this.response = pii.fields.includes('response');
     this.metadata = pii.fields.includes('metadata');
-    if (pii.policy === 'redact' && pii.strategy === 'hash') {
-      const key = pii.hash_key ?? env[pii.hash_key_env];
+    // `reject` hashes only what rejects.jsonl keeps of a record, and without a key uses `remove` placeholders there.
+    const key = pii.strategy === 'hash' ? pii.hash_key ?? env[pii.hash_key_env] : undefined;
+    if (pii.strategy === 'hash' && (pii.policy === 'redact' || (pii.policy === 'reject' && key))) {
       // An unsalted hash of an e-mail address or phone number is reversible by enumeration: refuse it.
       if (!key || key.length < MIN_HASH_KEY_LENGTH) {
         throw new ExportError(

@@ -8,7 +8,7 @@ import type { SourceItem } from '../sources/index.js';
 import { refName } from '../sources/file-input.js';
 import type { Draft } from './draft.js';
 import { sha256Hex, unitHash } from './hash.js';
-import { Mapper, promptText, responseText, type MapFailure } from './mapper.js';
+import { Mapper, nearDupText, responseText, type MapFailure } from './mapper.js';
 import { PiiStage } from './pii.js';
 import { QualityFilter } from './quality-filter.js';
 import { ExactKeyTable } from './exact-key-table.js';
@@ -144,6 +144,12 @@ export class Pipeline {
   private readonly rejectInvalid: boolean;
   private readonly sink: SampleSink | undefined;
   private readonly exactKeys: ExactKeyTable | undefined;
+  /**
+   * Custom style: the exact-duplicate key is the SHA-256 of the line, every declared key in it. canonicalKey reads
+   * only the keys of a known format (`text`, `prompt`/`completion`, …), so records differing in another key (a label)
+   * would count as duplicates.
+   */
+  private readonly keyByLine: boolean;
   /** Samples get a report digest (see PipelineContext.digests). */
   private readonly digests: boolean;
   private readonly nearDup: NearDupIndex | undefined;
@@ -174,6 +180,7 @@ export class Pipeline {
     this.sink = ctx.sink;
     this.dedupRefs = new RefTable(ctx.expectedRecords);
     this.exactKeys = config.dedup.exact ? new ExactKeyTable(ctx.expectedRecords) : undefined;
+    this.keyByLine = config.style === 'custom';
     this.digests = ctx.sink !== undefined || ctx.digests === true;
     this.nearDup = config.dedup.near ? createNearDupIndex({ threshold: config.dedup.near_threshold }) : undefined;
     this.includeRecord = config.output.rejects_include_record;
@@ -255,7 +262,7 @@ export class Pipeline {
     }
     const draft = mapped;
     const responseIndex = this.mapper.responseIndex;
-    let response = responseText(draft, responseIndex);
+    const response = responseText(draft, responseIndex);
     const responseChars = countCodePoints(response);
 
     // 4. Weight (on the response before redaction: placeholders must not change a sample's weight). Like the filter
@@ -281,7 +288,6 @@ export class Pipeline {
           rejected.pii = true;
           return rejected;
         }
-        response = responseText(draft, responseIndex);
       }
     }
 
@@ -306,7 +312,12 @@ export class Pipeline {
     if (issues) out.issues = issues;
     // With the report on, one digest serves it and exact dedup: its key is the canonical SHA-256 (canonicalKey).
     // Without, canonicalKey alone spares the prompt-conflict hashes only the report needs.
-    const digest = this.digests ? digestSample(sample) : undefined;
+    let digest = this.digests ? digestSample(sample) : undefined;
+    if (digest !== undefined && digest.format !== null && this.keyByLine) {
+      // The report counts exact duplicates by the same key as dedup, or it would find some in a deduplicated export.
+      const hex = sha256Hex(line);
+      digest = { ...digest, key: [0, 8, 16, 24].map((at) => Number.parseInt(hex.slice(at, at + 8), 16)) as unknown as SampleDigest['key'] };
+    }
     if (digest !== undefined) out.digest = digest;
     if (this.exactKeys) {
       // Two 52-bit halves of the SHA-256 for a typed-array table (which compares 96 of their bits): no key strings held.
@@ -315,12 +326,12 @@ export class Pipeline {
         out.keyHi = k0 * 2 ** 20 + (k1 >>> 12);
         out.keyLo = (k1 & 0xfff) * 2 ** 40 + k2 * 2 ** 8 + (k3 >>> 24);
       } else {
-        const hex = digest === undefined ? exactKey(sample, line) : sha256Hex(line);
+        const hex = digest === undefined && !this.keyByLine ? exactKey(sample, line) : sha256Hex(line);
         out.keyHi = Number.parseInt(hex.slice(0, 13), 16);
         out.keyLo = Number.parseInt(hex.slice(13, 26), 16);
       }
     }
-    if (this.nearDup) out.nearText = `${promptText(draft, responseIndex)}\n${response}`;
+    if (this.nearDup) out.nearText = nearDupText(draft);
     if (this.includeRecord) out.record = record;
     return out;
   }
@@ -405,6 +416,11 @@ export class Pipeline {
       if (next === COLON || next === BRACKET) return this.idFile + ref.slice(file.length);
     }
     return ref;
+  }
+
+  /** A source record as rejects.jsonl copies it: redacted under the redact and reject PII policies. */
+  redactRecord(record: Record<string, unknown>): Record<string, unknown> {
+    return this.pii.redactRecord(record);
   }
 
   private isExcluded(field: string): boolean {

@@ -52,6 +52,14 @@ describe('QualityFilter', () => {
     expect(check(filter({ toxicity: { words: ['idiot'] } }), 'q', 'idiot')).toBeUndefined();
   });
 
+  it('toxicity list compares in Unicode NFC, so a decomposed umlaut (as macOS writes it) matches too', () => {
+    const f = filter({ toxicity: { enabled: true, words: ['Müll'] } });
+    expect(check(f, 'q', 'Das ist Mu\u0308ll.')).toMatchObject({ code: 'toxic' });
+    expect(check(f, 'q', 'Das ist Müll.')).toMatchObject({ code: 'toxic' });
+    expect(check(filter({ toxicity: { enabled: true, words: ['Mu\u0308ll'] } }), 'q', 'Das ist Müll.')).toMatchObject({ code: 'toxic' });
+    expect(check(f, 'q', 'Die Mülltonne.')).toBeUndefined();
+  });
+
   it('toxicity list reads every assistant turn and the system prompt, not only the last exchange', () => {
     const f = filter({ toxicity: { enabled: true, words: ['ass'] } }, 'chat');
     const earlier: Turn[] = [

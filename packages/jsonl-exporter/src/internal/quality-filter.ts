@@ -31,9 +31,10 @@ export class QualityFilter {
     this.rejectEmpty = q.reject_empty;
     const words = q.toxicity.enabled ? q.toxicity.words : [];
     // Whole words in any script: \b is ASCII-only even with the u flag, so letters/digits are checked explicitly.
+    // Words and texts are compared in NFC: `Müll` typed on macOS is often `Mu` + a combining diaeresis (NFD).
     this.toxic =
       words.length > 0
-        ? new RegExp(`(?<![\\p{L}\\p{N}_])(?:${words.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}_])`, 'iu')
+        ? new RegExp(`(?<![\\p{L}\\p{N}_])(?:${words.map((w) => escapeRegExp(w.normalize('NFC'))).join('|')})(?![\\p{L}\\p{N}_\\p{M}])`, 'iu')
         : undefined;
     this.toxicPrompt = q.toxicity.fields.includes('prompt');
     this.toxicResponse = q.toxicity.fields.includes('response');
@@ -69,7 +70,7 @@ export class QualityFilter {
 
   private toxicHit(texts: string[]): string | undefined {
     for (const text of texts) {
-      const m = (this.toxic as RegExp).exec(text);
+      const m = (this.toxic as RegExp).exec(text.normalize('NFC'));
       if (m) return m[0];
     }
     return undefined;

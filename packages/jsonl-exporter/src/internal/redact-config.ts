@@ -1,4 +1,7 @@
+import { posix } from 'node:path';
 import type { ExportConfig } from '../export-config.js';
+import { refName } from '../sources/file-input.js';
+import { sha256Hex } from './hash.js';
 
 // The user part's password runs to the last `@` before the path: pg accepts an unencoded `@` in it (`p@ss`).
 const URL_PASSWORD_RE = /(\/\/[^/:@\s]*:)[^/\s]*@/g;
@@ -34,4 +37,21 @@ export function redactConfig(config: ExportConfig): ExportConfig {
  */
 export function withoutThreads(key: string, value: unknown): unknown {
   return key === 'worker_threads' ? undefined : value;
+}
+
+/**
+ * The SHA-256 identifying an export's settings (manifest `config_sha256`, adapter metadata `export_config_sha256`):
+ * of the redacted config without thread counts, without `output.dir` and with the source file named by its base name.
+ * Where a run reads and writes is not a setting: the same settings hash alike wherever they ran, and partitions merged
+ * in any order, from any directories, hash as one run.
+ */
+export function configSha256(config: ExportConfig): string {
+  const redacted = redactConfig(config);
+  return sha256Hex(
+    JSON.stringify(redacted, function (this: unknown, key: string, value: unknown) {
+      if (this === redacted.output && key === 'dir') return undefined;
+      if (this === redacted.source && key === 'path' && typeof value === 'string') return posix.basename(refName(value));
+      return withoutThreads(key, value);
+    }),
+  );
 }

@@ -1,5 +1,6 @@
-import { readFile, rename, rm, mkdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { appendFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ExportError } from '../errors.js';
 import { unitHash } from './hash.js';
 import { COMPRESSION_EXT, FileWriter, type Compression, type WrittenFile } from './file-writer.js';
 
@@ -15,21 +16,29 @@ export interface SplitOutputOptions {
 }
 
 const KEY_WIDTH = 14;
+/** Characters of shuffled lines held before they are spilled to their bucket files (~8 MB of UTF-16). */
+const SPILL_CHARS = 1 << 22;
+/** Bucket files appended to at once in a spill: enough to keep libuv's four threads busy, far below any fd limit. */
+const SPILL_FILES_AT_ONCE = 8;
 
 /**
  * Writes one split: sharded by records or bytes, optionally shuffled.
  *
  * Shuffling keeps memory bounded: each line goes to one of `buckets` temp files chosen by a seeded hash of its id,
  * prefixed with that hash; at the end each bucket is read alone, sorted by the hash and written out. The result is
- * ordered by the hash, a seeded permutation that does not depend on input order, and at most one bucket
- * (about output size / buckets) is ever in memory.
+ * ordered by the hash, a seeded permutation that does not depend on input order. In memory: the lines not yet
+ * spilled (at most {@link SPILL_CHARS} characters over all buckets, whatever their number) and, at the end, one
+ * bucket (about output size / buckets). No bucket file stays open: each spill appends to it and closes it.
  */
 export class SplitOutput {
   private readonly opts: SplitOutputOptions;
   private readonly sharded: boolean;
   private readonly shards: WrittenFile[] = [];
   private current: FileWriter | undefined;
-  private readonly buckets: FileWriter[] = [];
+  /** Shuffle: lines of each bucket not yet spilled to its file, their characters in all, and the buckets with a file. */
+  private readonly pending: string[][] = [];
+  private pendingChars = 0;
+  private readonly spilled = new Set<number>();
   private records = 0;
 
   constructor(opts: SplitOutputOptions) {
@@ -50,19 +59,38 @@ export class SplitOutput {
     const u = unitHash(shuffle.seed, id);
     const b = Math.floor(u * shuffle.buckets);
     const keyed = `${Math.floor(u * 2 ** 52).toString(16).padStart(KEY_WIDTH, '0')}${line}`;
-    const bucket = this.buckets[b];
-    return bucket ? bucket.write(keyed) : this.openBucket(b, keyed);
+    (this.pending[b] ??= []).push(keyed);
+    this.pendingChars += keyed.length + 1;
+    return this.pendingChars >= SPILL_CHARS ? this.spill() : undefined;
   }
 
-  private async openBucket(b: number, keyed: string): Promise<void> {
+  /** Appends every bucket's pending lines to its file, a few files at a time (each an open, a write and a close). */
+  private async spill(): Promise<void> {
     await mkdir(this.bucketDir(), { recursive: true });
-    const bucket = await FileWriter.open(join(this.bucketDir(), `${b}.txt`), 'none');
-    this.buckets[b] = bucket;
-    await bucket.write(keyed);
+    const todo: number[] = [];
+    for (let b = 0; b < this.pending.length; b++) if ((this.pending[b]?.length ?? 0) > 0) todo.push(b);
+    const appendNext = async (): Promise<void> => {
+      for (let b = todo.pop(); b !== undefined; b = todo.pop()) {
+        const path = this.bucketPath(b);
+        try {
+          await appendFile(path, `${(this.pending[b] as string[]).join('\n')}\n`);
+        } catch (error) {
+          throw new ExportError('EXPORT_WRITE_FAILED', `cannot write ${path}: ${(error as Error).message}`, { cause: error });
+        }
+        this.spilled.add(b);
+        this.pending[b] = [];
+      }
+    };
+    await Promise.all(Array.from({ length: SPILL_FILES_AT_ONCE }, appendNext));
+    this.pendingChars = 0;
   }
 
   private bucketDir(): string {
     return join(this.opts.dir, `.shuffle-${this.opts.split}`);
+  }
+
+  private bucketPath(b: number): string {
+    return join(this.bucketDir(), `${b}.txt`);
   }
 
   private emit(line: string): Promise<void> | undefined {
@@ -88,17 +116,19 @@ export class SplitOutput {
   /** Write shuffled buckets out, close every shard and give them their final names. */
   async finish(): Promise<WrittenFile[]> {
     if (this.opts.shuffle) {
-      const bucketFiles: string[] = [];
-      for (const bucket of this.buckets) if (bucket) bucketFiles.push((await bucket.close()).path);
-      // Bucket file names are their index; sort numerically so hash order is kept across buckets.
-      bucketFiles.sort((a, b) => bucketIndex(a) - bucketIndex(b));
-      for (const file of bucketFiles) {
-        const lines = (await readFile(file, 'utf8')).split('\n');
-        lines.pop();
+      // Bucket by bucket in index order, which is hash order; a bucket never spilled is all in memory.
+      for (let b = 0; b < this.pending.length; b++) {
+        let lines = this.pending[b] ?? [];
+        this.pending[b] = [];
+        if (this.spilled.has(b)) {
+          const path = this.bucketPath(b);
+          lines = [...(await readFile(path, 'utf8')).split('\n').slice(0, -1), ...lines];
+          await rm(path);
+        }
         lines.sort();
         for (const keyed of lines) await this.emit(keyed.slice(KEY_WIDTH));
-        await rm(file);
       }
+      this.pendingChars = 0;
       await rm(this.bucketDir(), { recursive: true, force: true });
     }
     if (!this.current) {
@@ -124,14 +154,10 @@ export class SplitOutput {
   /** Abandon the split after a failure (the temp directory is removed by the caller). */
   async destroy(): Promise<void> {
     await this.current?.destroy();
-    for (const bucket of this.buckets) await bucket?.destroy();
+    this.pending.length = 0;
   }
 }
 
 function pad(n: number): string {
   return String(n).padStart(5, '0');
-}
-
-function bucketIndex(path: string): number {
-  return Number.parseInt(basename(path), 10);
 }

@@ -1,7 +1,8 @@
 /**
- * Makes database and Parquet values JSON-safe: a bigint becomes a number when it fits exactly
+ * Makes database, Parquet and in-memory values JSON-safe: a bigint becomes a number when it fits exactly
  * (|n| ≤ 2^53 − 1) and a decimal string otherwise, so no digit is ever lost silently; bytes become base64
- * strings; Dates stay Dates (the filter compares them as instants, JSON.stringify writes ISO strings).
+ * strings; Dates stay Dates (the filter compares them as instants, JSON.stringify writes ISO strings). Copies only
+ * what changes, so a value the caller still holds is never modified; returns `value` itself when nothing does.
  */
 export function normalizeValue(value: unknown): unknown {
   if (typeof value === 'bigint') {
@@ -23,12 +24,15 @@ export function normalizeValue(value: unknown): unknown {
 
 /** {@link normalizeValue} over the fields of a record; returns the same object when nothing changed. */
 export function normalizeRecord(record: Record<string, unknown>): Record<string, unknown> {
-  for (const key in record) {
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(record)) {
     const v = record[key];
-    if (v !== null && (typeof v === 'object' || typeof v === 'bigint') && !(v instanceof Date)) {
-      const n = normalizeValue(v);
-      if (n !== v) record[key] = n;
-    }
+    if (v === null || (typeof v !== 'object' && typeof v !== 'bigint') || v instanceof Date) continue;
+    const n = normalizeValue(v);
+    if (n === v) continue;
+    out ??= { ...record };
+    // A '__proto__' key (JSON.parse makes it an own key) must stay data, not replace the prototype.
+    Object.defineProperty(out, key, { value: n, enumerable: true, writable: true, configurable: true });
   }
-  return record;
+  return out ?? record;
 }

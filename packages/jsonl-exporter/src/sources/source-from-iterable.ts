@@ -1,4 +1,5 @@
 import { createSource, isRecord, notObjectItem } from './base-source.js';
+import { normalizeRecord } from './normalize-value.js';
 import type { Source, SourceItem } from './source.js';
 
 /** Options of {@link sourceFromIterable}. */
@@ -12,7 +13,8 @@ export interface IterableSourceOptions {
 
 /**
  * Wraps records already in memory or arriving as a stream (the server's NDJSON bodies, tests) as a {@link Source}.
- * Values that are not objects become items with a `not_object` issue. An array (or another re-iterable) can be
+ * Values that are not objects become items with a `not_object` issue. Bigints and bytes are made JSON-safe as the
+ * database sources do (a copy: the caller's records are not modified). An array (or another re-iterable) can be
  * read several times; an iterator or generator only once.
  *
  * @example
@@ -33,7 +35,7 @@ export function sourceFromIterable(
     async *pass({ signal }) {
       let n = 0;
       const toItem = (value: unknown): SourceItem =>
-        isRecord(value) ? { ref: `${name}:${n}`, record: value } : notObjectItem(`${name}:${n}`, value);
+        isRecord(value) ? { ref: `${name}:${n}`, record: normalizeRecord(value) } : notObjectItem(`${name}:${n}`, value);
       if (Symbol.asyncIterator in records) {
         for await (const value of records) {
           n++;
