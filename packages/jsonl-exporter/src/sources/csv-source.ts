@@ -239,17 +239,27 @@ export async function* csvItems(
   });
   // csv-parse counts the end of input after a final line break as one more empty line; a file's trailing newline is
   // no blank line.
-  let lastByte = -1;
+  // The input's last character (UTF-16LE: its two last bytes, low byte first), and the byte before the last.
+  let lastChar = -1;
+  let prevByte = -1;
   // Registered before the pipe below, so that each chunk is checked before csv-parse gets it.
   stream.on('data', (chunk: Buffer | string) => {
-    if (chunk.length > 0) lastByte = typeof chunk === 'string' ? chunk.charCodeAt(chunk.length - 1) : (chunk[chunk.length - 1] as number);
     checkChunk(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    if (chunk.length === 0) return;
+    if (typeof chunk === 'string') {
+      lastChar = chunk.charCodeAt(chunk.length - 1);
+      return;
+    }
+    const last = chunk[chunk.length - 1] as number;
+    const before = chunk.length > 1 ? (chunk[chunk.length - 2] as number) : prevByte;
+    prevByte = last;
+    lastChar = utf16 ? (last === 0 ? before : -1) : last;
   });
   stream.on('end', () => {
     if (cut !== undefined && !utf16 && !isUtf8(cut)) findInvalidUtf8(cut, offset - cut.length, bad);
   });
   const blankLines = (done: boolean) =>
-    Math.max(0, parser.info.empty_lines - (done && !unclosedQuote && (lastByte === LF || lastByte === CR) ? 1 : 0));
+    Math.max(0, parser.info.empty_lines - (done && !unclosedQuote && (lastChar === LF || lastChar === CR) ? 1 : 0));
   stream.on('error', (error) => parser.destroy(error));
   stream.pipe(parser);
   try {

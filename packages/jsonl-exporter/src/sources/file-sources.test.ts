@@ -139,8 +139,15 @@ describe('csv encoding and header names', () => {
 
   it('still reads a UTF-16 file with a byte order mark', async () => {
     writeFileSync(join(dir, 'utf16.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,q\n1,héllo\n', 'utf16le')]));
-    const items = await collect(await openSource({ type: 'csv', path: 'utf16.csv' }, { cwd: dir }));
+    const source = await openSource({ type: 'csv', path: 'utf16.csv' }, { cwd: dir });
+    const items = await collect(source);
     expect(items.map((item) => item.record)).toEqual([{ id: '1', q: 'héllo' }]);
+    // Its final line break is no blank line (before: 1, as the last byte of a UTF-16LE "\n" is 0x00).
+    expect(source.stats().blankLines).toBe(0);
+    writeFileSync(join(dir, 'utf16-blank.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,q\r\n1,a\r\n\r\n2,b\r\n', 'utf16le')]));
+    const blank = await openSource({ type: 'csv', path: 'utf16-blank.csv' }, { cwd: dir });
+    expect(await collect(blank)).toHaveLength(2);
+    expect(blank.stats().blankLines).toBe(1);
   });
 
   it('refuses a header that names a column twice, or leaves two columns without a name', async () => {

@@ -1,6 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSource } from './open-source.js';
@@ -42,4 +45,59 @@ describe('parquet source values', () => {
       '{"x":0.5,"f":null,"v":null}',
     ]);
   });
+});
+
+// The decoder thread runs compiled JavaScript: these run the built package (npm test builds first) in a child process.
+const dist = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+
+/** runExport of `file` on the built package in a child process, aborted after `abortAfterMs` if given. */
+async function exportInChild(file: string, abortAfterMs?: number): Promise<{ code?: string; message?: string; exported?: number; ms: number }> {
+  const script = `
+    const { parseExportConfig, runExport } = await import(${JSON.stringify(dist)});
+    const [file, out, abortAfter] = process.argv.slice(1);
+    const signal = abortAfter === '' ? undefined : AbortSignal.timeout(Number(abortAfter));
+    const started = Date.now();
+    try {
+      const config = parseExportConfig({ source: { type: 'parquet', path: file }, field_mapping: { instruction_field: 'q', output_field: 'a' }, output: { dir: out } });
+      const result = await runExport(config, signal ? { signal } : {});
+      process.stdout.write(JSON.stringify({ exported: result.stats.exported, ms: Date.now() - started }));
+    } catch (error) {
+      process.stdout.write(JSON.stringify({ code: error.code, message: error.message, ms: Date.now() - started }));
+    }`;
+  const args = ['--input-type=module', '-e', script, file, join(dir, `out-${Math.random().toString(36).slice(2)}`), String(abortAfterMs ?? '')];
+  const { stdout } = await promisify(execFile)(process.execPath, args, { timeout: 60_000 });
+  return JSON.parse(stdout) as { code?: string; message?: string; exported?: number; ms: number };
+}
+
+describe('parquet source on a damaged file', () => {
+  it('fails after its time budget, or stops at once on abort, where the decoder loops forever', async () => {
+    expect(existsSync(dist), `build the package first (npx nx build jsonl-exporter): ${dist} is missing`).toBe(true);
+    const good = join(dir, 'good.parquet');
+    parquetWriteFile({
+      filename: good,
+      rowGroupSize: 2,
+      columnData: [
+        { name: 'q', data: ['Question one?', 'Question two?', 'Question three?', 'Question four?', 'Question five?'], type: 'STRING' },
+        { name: 'a', data: ['Answer one text', 'Answer two text', 'Answer three text', 'Answer four text', null], type: 'STRING' },
+        { name: 'big', data: [1n, 9007199254740993n, -5n, 0n, 7n], type: 'INT64' },
+        { name: 'ts', data: [new Date('2019-05-01T00:00:00Z'), new Date('2021-05-01T10:00:00Z'), new Date('2022-01-01T00:00:00Z'), null, new Date('2024-01-01T00:00:00Z')], type: 'TIMESTAMP' },
+        { name: 'imp', data: [0.1, 0.9, 0.6, 0.7, Number.NaN], type: 'DOUBLE' },
+        { name: 'flag', data: [true, false, true, null, true], type: 'BOOLEAN' },
+      ],
+    });
+    // Zeroed bytes across the first row group's last data pages (as a bad disk or an interrupted copy leaves them):
+    // hyparquet 1.33 then loops without end in its level decoder.
+    const bytes = readFileSync(good);
+    bytes.fill(0, 200, 500);
+    const damaged = join(dir, 'damaged.parquet');
+    writeFileSync(damaged, bytes);
+    expect(await exportInChild(good)).toMatchObject({ exported: 4 });
+    const failed = await exportInChild(damaged);
+    expect(failed).toMatchObject({ code: 'EXPORT_SOURCE_UNREADABLE', message: `${damaged}: row group 1 of 3 (rows 0-1): not decoded in 10 s: the file is likely damaged` });
+    // Stopped at once by an abort (before: Ctrl-C and kill were ignored until the process was killed with -9).
+    const aborted = await exportInChild(damaged, 500);
+    expect(aborted).toMatchObject({ code: 'EXPORT_ABORTED' });
+    expect(aborted.ms).toBeLessThan(5000);
+    expect(readdirSync(dir).filter((name) => name.includes('.tmp-'))).toEqual([]);
+  }, 60_000);
 });

@@ -87,6 +87,22 @@ describe.skipIf(url === undefined)('postgres source', () => {
     ]);
   });
 
+  it('reads a query ending in a line comment, refuses one naming a column twice, and names rows by a timestamp key in UTC', async () => {
+    // Before: the comment swallowed the probe's closing parenthesis ("syntax error at end of input").
+    const commented = await collect(await openSource({ type: 'postgres', url, query: `SELECT v FROM "${table}_pair"\nORDER BY v -- stable order;` }));
+    expect(commented.map((item) => item.record)).toEqual([{ v: 'x1' }, { v: 'x2' }]);
+    const semicolon = await collect(await openSource({ type: 'postgres', url, query: `SELECT v FROM "${table}_pair" ORDER BY v; -- done` }));
+    expect(semicolon).toHaveLength(2);
+    // Before: pg kept the last "v" of each row, silently.
+    await expect(openSource({ type: 'postgres', url, query: `SELECT a.v, b.v FROM "${table}_pair" a, "${table}_pair" b` })).rejects.toMatchObject({
+      code: 'EXPORT_CONFIG_INVALID',
+      message: expect.stringContaining('names the column "v" twice (v, v): rename one with AS') as unknown,
+    });
+    // Before: `query:Wed Feb 03 2021 05:05:06 GMT+0100 (…)`, so the split depended on the machine's time zone.
+    const byTime = await collect(await openSource({ type: 'postgres', url, query: `SELECT at_tz, body FROM "${table}" WHERE at_tz IS NOT NULL`, key: 'at_tz' }));
+    expect(byTime.map((item) => item.ref)).toEqual(['query:2021-02-03T04:05:06.000Z']);
+  });
+
   it('streams in batches and closes its connection on an early break', async () => {
     const source = await openSource({ type: 'postgres', url, table: `${table}_many`, key: 'id', batch_size: 50 });
     let seen = 0;

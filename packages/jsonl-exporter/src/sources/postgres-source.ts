@@ -3,6 +3,7 @@ import type PgCursor from 'pg-cursor';
 import { findUnsafeNumbers, mayHoldUnsafeNumber, type UnsafeNumber } from '@lorakit/schema-validation';
 import { ExportError } from '../errors.js';
 import { redactSecrets } from '../internal/redact-config.js';
+import { toText } from '../internal/text.js';
 import { parseIsoInstant } from '../select/compare-values.js';
 import { createSource, finiteOrText, unsafeNumbersItem } from './base-source.js';
 import { normalizeValue } from './normalize-value.js';
@@ -179,12 +180,19 @@ export async function openPostgresSource(options: PostgresSourceOptions, env: No
       }
       sql = `SELECT * FROM ${quoteIdentifier(table)}`;
     } else {
-      // A trailing semicolon would break the subquery below; the statement itself is the user's, unchanged.
-      sql = (query as string).trim().replace(/;+\s*$/, '');
+      // A trailing semicolon would break the subquery below, also when a line comment follows it; the statement
+      // itself is the user's, unchanged.
+      sql = (query as string).trim().replace(/;+(?:\s*--[^\n]*)*\s*$/, '');
     }
-    // Zero rows, but the server checks the statement and reports its columns.
-    const check = await probe.query(`SELECT * FROM (${sql}) AS lorakit_probe LIMIT 0`);
+    // Zero rows, but the server checks the statement and reports its columns. The newline ends a trailing `--`
+    // comment of the statement, which would otherwise swallow the rest of this line.
+    const check = await probe.query(`SELECT * FROM (${sql}\n) AS lorakit_probe LIMIT 0`);
     const columns = check.fields.map((field) => field.name);
+    // pg's row objects keep the last of two columns of one name: the other would vanish, or fill the wrong field.
+    const twice = columns.find((column, i) => columns.indexOf(column) !== i);
+    if (twice !== undefined) {
+      throw new ExportError('EXPORT_CONFIG_INVALID', `${description}: names the column "${twice}" twice (${columns.join(', ')}): rename one with AS`);
+    }
     const missing = keyColumns.filter((column) => !columns.includes(column));
     if (missing.length > 0) {
       throw new ExportError('EXPORT_CONFIG_INVALID', `${description}: the key column "${missing.join(', ')}" is not among the columns (${columns.join(', ')})`);
@@ -232,8 +240,9 @@ export async function openPostgresSource(options: PostgresSourceOptions, env: No
             }
             let ref: string;
             if (keyColumns.length === 0) ref = `${prefix}#${n}`;
-            else if (keyColumns.length === 1) ref = `${prefix}:${String(record[keyColumns[0] as string])}`;
-            else ref = `${prefix}:${keyColumns.map((column) => String(record[column])).join(',')}`;
+            // As text: a timestamp key as its ISO instant, the same in every time zone (String() of a Date is local).
+            else if (keyColumns.length === 1) ref = `${prefix}:${keyText(record[keyColumns[0] as string])}`;
+            else ref = `${prefix}:${keyColumns.map((column) => keyText(record[column])).join(',')}`;
             yield unsafe !== undefined ? unsafeNumbersItem(ref, unsafe) : { ref, record };
             if (signal.aborted) return;
           }
@@ -244,4 +253,9 @@ export async function openPostgresSource(options: PostgresSourceOptions, env: No
       }
     },
   });
+}
+
+/** A key value in a ref: as the split and the filter read it (a Date as its ISO instant, JSON as JSON text). */
+function keyText(value: unknown): string {
+  return toText(value) ?? String(value);
 }

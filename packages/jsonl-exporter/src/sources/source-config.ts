@@ -118,7 +118,9 @@ const PostgresSourceSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('Column whose value names each record in refs. Default: the primary key for a table, the row number for a query.'),
+      .describe(
+        'Column whose value names each record in refs (a timestamp as its ISO instant). Default: the primary key for a table, the row number for a query, and for a table without a primary key the row number in the order the server returns rows, which an UPDATE can change: set `key` there, as for a query whose order is not fixed.',
+      ),
     batch_size: z.number().int().min(1).max(100_000).default(1000).describe('Rows fetched per round trip from the server-side cursor.'),
   })
   .strict()

@@ -29,6 +29,8 @@ describe('sqlite source', () => {
       DELETE FROM docs WHERE slug = 'none';
       CREATE TABLE "odd ""name""" (x TEXT);
       INSERT INTO "odd ""name""" VALUES ('y');
+      CREATE TABLE wr (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;
+      INSERT INTO wr VALUES ('k1', 'v1');
     `);
     db.close();
   });
@@ -80,6 +82,20 @@ describe('sqlite source', () => {
     await expect(openSource({ type: 'sqlite', path: 'missing.db', table: 'docs' }, { cwd: dir })).rejects.toMatchObject({
       code: 'EXPORT_SOURCE_NOT_FOUND',
     });
+  });
+
+  it('refuses a query naming a column twice, which would fill a field with the wrong one, and says how to read a WITHOUT ROWID table', async () => {
+    // Before: the join's second "body" silently replaced the first in every record.
+    await expect(openSource({ type: 'sqlite', path: 'store.db', query: 'SELECT a.body, b.body FROM docs a JOIN docs b' }, { cwd: dir })).rejects.toMatchObject({
+      code: 'EXPORT_CONFIG_INVALID',
+      message: expect.stringContaining('names the column "body" twice (body, body): rename one with AS') as unknown,
+    });
+    await expect(openSource({ type: 'sqlite', path: 'store.db', table: 'wr' }, { cwd: dir })).rejects.toMatchObject({
+      code: 'EXPORT_SOURCE_QUERY_FAILED',
+      message: expect.stringContaining('WITHOUT ROWID table: set source.key') as unknown,
+    });
+    const keyed = await collect(await openSource({ type: 'sqlite', path: 'store.db', table: 'wr', key: 'k' }, { cwd: dir }));
+    expect(keyed.map((item) => [item.ref, item.record])).toEqual([['wr:k1', { k: 'k1', v: 'v1' }]]);
   });
 
   it('opens the database read-only: the data cannot be changed through the source', async () => {

@@ -69,7 +69,11 @@ export async function openSqliteSource(options: SqliteSourceOptions, cwd: string
   } catch (error) {
     db.close();
     if (error instanceof ExportError) throw error;
-    const message = (error as Error).message;
+    let message = (error as Error).message;
+    // A WITHOUT ROWID table has no rowid to order and name its rows by.
+    if (table !== undefined && key === undefined && /no such column: rowid/i.test(message)) {
+      message += ` (a WITHOUT ROWID table: set source.key to a column that identifies a row)`;
+    }
     throw new ExportError(
       /no such table/i.test(message) ? 'EXPORT_SOURCE_NOT_FOUND' : 'EXPORT_SOURCE_QUERY_FAILED',
       `${description} in ${file.absolute}: ${message}`,
@@ -77,6 +81,12 @@ export async function openSqliteSource(options: SqliteSourceOptions, cwd: string
     );
   }
   const names = statement.columns().map((column) => column.name);
+  // A record keeps one value per name: of two columns of one name (a join), one would vanish or fill the wrong field.
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice !== undefined) {
+    db.close();
+    throw new ExportError('EXPORT_CONFIG_INVALID', `${description}: names the column "${twice}" twice (${names.join(', ')}): rename one with AS`);
+  }
   const keyIndex = keyColumn === undefined ? -1 : names.indexOf(keyColumn);
   if (keyColumn !== undefined && keyIndex === -1) {
     db.close();
