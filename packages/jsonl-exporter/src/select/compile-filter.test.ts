@@ -124,6 +124,10 @@ describe('compileFilter', () => {
     expect(keep('messages.0.role == "user"', doc)).toBe(true);
     expect(keep('`odd name`.x == 1', { 'odd name': { x: 1 } })).toBe(true);
     expect(keep('`in` == 1', { in: 1 })).toBe(true);
+    // A quoted name holding dots, below the top level or above it (before: the path was split again at its dots).
+    expect(keep('a.`b.c` == 1', { a: { 'b.c': 1 } })).toBe(true);
+    expect(keep('`a.b`.c == 1', { 'a.b': { c: 1 } })).toBe(true);
+    expect(keep('a.`b.c` == 1', { a: { b: { c: 1 } } })).toBe(false);
     // A flat column literally named with dots, as CSV headers often are.
     expect(keep('meta.source == "csv"', { 'meta.source': 'csv' })).toBe(true);
     expect(keep('constructor == null', {})).toBe(true);

@@ -1,6 +1,6 @@
 import { ExportError } from '../errors.js';
 import { compareValues, compareWithInstant, instantOf } from './compare-values.js';
-import { getSegment, pathSegments } from './get-path.js';
+import { getSegment } from './get-path.js';
 
 /** A compiled filter: true keeps the record. */
 export type RecordFilter = (record: Record<string, unknown>) => boolean;
@@ -14,7 +14,7 @@ interface Token {
 }
 
 type Literal = string | number | boolean | null;
-type Operand = { kind: 'literal'; value: Literal } | { kind: 'field'; path: string };
+type Operand = { kind: 'literal'; value: Literal } | { kind: 'field'; path: string; segments: string[] };
 type Node =
   | { kind: 'and' | 'or'; left: Node; right: Node }
   | { kind: 'not'; expr: Node }
@@ -298,7 +298,8 @@ class Parser {
         else if (s.type === 'number' && /^\d+$/.test(s.text)) segments.push(s.text);
         else this.fail(s, `expected a field name after ".", found ${describe(s)}`);
       }
-      return { kind: 'field', path: segments.join('.') };
+      // The segments as parsed: a backtick-quoted name may hold dots (a.`b.c`), which splitting the path again would lose.
+      return { kind: 'field', path: segments.join('.'), segments };
     }
     const where = after === undefined ? '' : ` after "${after.text}"`;
     return this.fail(t, `expected a field or a value${where}, found ${describe(t)}`);
@@ -312,8 +313,7 @@ function compileOperand(operand: Operand): Getter {
     const value = operand.value;
     return () => value;
   }
-  const path = operand.path;
-  const segments = pathSegments(path);
+  const { path, segments } = operand;
   if (segments.length === 1) return (record) => (Object.hasOwn(record, path) ? record[path] : undefined);
   return (record) => {
     if (Object.hasOwn(record, path)) return record[path];
