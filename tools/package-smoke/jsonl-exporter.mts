@@ -30,4 +30,15 @@ if (typeof first['instruction'] !== 'string' || typeof first['output'] !== 'stri
 const schemaPath = fileURLToPath(import.meta.resolve('@lorakit/jsonl-exporter/export-config.schema.json'));
 const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as { properties?: Record<string, unknown> };
 if (schema.properties?.['source'] === undefined) throw new Error(`${schemaPath} is not the export config schema`);
-console.log(`runExport: ${stats.exported} exported (${JSON.stringify(stats.exportedBySplit)}), ${stats.rejected} rejected`);
+// Parquet: hyparquet comes with the package, and row groups are decoded in a worker thread whose file ships in dist.
+// Two rows (question/answer), written by hyparquet-writer.
+const PARQUET =
+  'UEFSMRUGFWIVZFwVBBUAFQQVABUEFQAAAAMDL2wXAAAAV2llIGxhbmcgaXN0IGRpZSBGcmlzdD8QARs4ZXIgZW50c2NoZWlkZXQ/FQYVbhVyXBUEFQAVBBUAFQQVAAAAAwM10CEAAABWaWVyemVobiBUYWdlIGFiIEVyaGFsdCBkZXIgV2FyZS4MAAAARGFzIEdlcmljaHQuFQQZPEgEcm9vdBUEABUMJQIYCHF1ZXN0aW9uJQAAFQwlAhgGYW5zd2VyJQAAFgQZHBksJggcFQwZFQAZGAhxdWVzdGlvbhUCFgQWjAEWjgEmCDw2ACgQV2llIGxhbmcgaXN0IGRpZhgQV2VyIGVudHNjaGVpZGV0PxIAGRwVBhUAFQIAAAAmlgEcFQwZFQAZGAZhbnN3ZXIVAhYEFpgBFpwBJpYBPDYAKBBWaWVyemVobiBUYWdlIGFjGAxEYXMgR2VyaWNodC4SABkcFQYVABUCAAAAFqQCFgQ2qgIAKAloeXBhcnF1ZXQZLBwAABwAAADyAAAAUEFSMQ==';
+writeFileSync(join(dir, 'records.parquet'), Buffer.from(PARQUET, 'base64'));
+const parquet = await runExport(
+  parseExportConfig({ ...config, source: { type: 'parquet', path: 'records.parquet' }, split: { validation: 0 }, output: { dir: 'out-parquet' } }),
+  { cwd: dir },
+);
+const parquetTrain = readFileSync(join(dir, 'out-parquet', 'train.jsonl'), 'utf8');
+if (parquet.stats.exported !== 2 || !parquetTrain.includes('"instruction":"Wer entscheidet?"')) throw new Error(`unexpected Parquet export ${parquetTrain}`);
+console.log(`runExport: ${stats.exported} exported (${JSON.stringify(stats.exportedBySplit)}), ${stats.rejected} rejected; Parquet: ${parquet.stats.exported} exported`);
