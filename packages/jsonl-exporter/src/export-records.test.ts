@@ -358,6 +358,13 @@ describe('exportRecords: record values', () => {
       // Before: {"role":"system","content":""} in every line, which OpenAI's format check counts as missing content.
       const { lines } = await run([plain, blankOwn], { style, field_mapping: { system_prompt: '' }, weighting: { enabled: false } });
       expect(lines.map((l) => l['messages'])).toEqual([plain.messages, plain.messages]);
+      // A whitespace-only system_field value is empty: system_prompt stands in, as for a missing one.
+      const fallback = await run([{ ...plain, sys: '   ' }, { ...plain, sys: 'Be brief.' }], {
+        style,
+        field_mapping: { system_field: 'sys', system_prompt: 'Be kind.' },
+        weighting: { enabled: false },
+      });
+      expect(fallback.lines.map((l) => (l['messages'] as { content: string }[])[0]?.content)).toEqual(['Be kind.', 'Be brief.']);
     }
   });
 
@@ -378,6 +385,14 @@ describe('exportRecords: record values', () => {
     expect(rejected).toEqual([{ q: 'Which id?', a: 'This one.', big: '12345678901234567890', small: 42, meta: { n: 7 } }]);
     // The caller's record is not changed.
     expect(record.meta.n).toBe(7n);
+    // A cyclic value in a field the export never reads does not stop it (an ORM object with a back-reference).
+    const parent: Record<string, unknown> = { name: 'p' };
+    parent['self'] = parent;
+    const cyclic = await run([{ instruction: 'Q1 what', output: 'A1 answer text', meta: parent }, { instruction: 'Q2 what', output: 'A2 answer text' }], {
+      weighting: { enabled: false },
+      output: { rejects_include_record: false },
+    });
+    expect(cyclic.lines).toHaveLength(2);
   });
 
   it('custom style: exact dedup keys on every declared key, so records differing only in a label are both kept', async () => {

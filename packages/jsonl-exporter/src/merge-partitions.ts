@@ -97,11 +97,9 @@ function withoutPartition(config: ExportConfig): string {
   });
 }
 
-/** The partitions' freshness reference time, when they all had the same one (each run defaults to its own start). */
-function sameWeightingNow(manifests: ExportManifest[]): { weighting_now?: string } {
-  const times = new Set(manifests.map((m) => m.weighting_now));
-  const [only] = times;
-  return times.size === 1 && only !== undefined ? { weighting_now: only } : {};
+/** The partitions' freshness reference times, each once (each run defaults to its own start). */
+function weightingTimes(manifests: ExportManifest[]): (string | undefined)[] {
+  return [...new Set(manifests.map((m) => m.weighting_now))];
 }
 
 function addStats(into: ExportStats, s: ExportStats): void {
@@ -232,7 +230,7 @@ async function mergeInto(target: string, dirs: string[], signal: AbortSignal | u
         `the merged data holds ${across} exact ${across === 1 ? 'duplicate' : 'duplicates'} across partitions (each partition dedups only its own records; the quality report lists the lines): set split.id_field to a content-derived id, or dedup the merged files`,
       );
     }
-    const times = [...new Set(manifests.map((m) => m.manifest.weighting_now))];
+    const times = weightingTimes(manifests.map((m) => m.manifest));
     if (times.length > 1) {
       warnings.push(
         `the partitions weighed freshness from different times (${times.map((t) => t ?? 'none').sort().join(', ')}): their weights are not comparable, and the merged manifest has no weighting_now; set weighting.now for partitioned runs`,
@@ -251,7 +249,8 @@ async function mergeInto(target: string, dirs: string[], signal: AbortSignal | u
       created_at: new Date().toISOString(),
       source: firstEntry.manifest.source,
       partition: null,
-      ...sameWeightingNow(manifests.map((m) => m.manifest)),
+      // Only when every partition had the same: the merged data then has one reference time.
+      ...(times.length === 1 && times[0] !== undefined ? { weighting_now: times[0] } : {}),
       config_sha256: configSha256,
       files,
       artifacts,

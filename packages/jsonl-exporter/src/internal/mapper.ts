@@ -173,7 +173,7 @@ export class Mapper {
     const field = this.fm.system_field;
     const fromRecord = field ? this.optionalText(record, field) : undefined;
     if (typeof fromRecord === 'object') return fromRecord;
-    if (fromRecord !== undefined && fromRecord !== '') draft.system = fromRecord;
+    if (fromRecord !== undefined && !isBlank(fromRecord)) draft.system = fromRecord;
     // An empty system_prompt is no prompt: for instruction and sharegpt it maps LLaMA-Factory's column (every line
     // gets `""`); chat and openai write no empty system message (OpenAI counts one as missing content).
     else if (this.fm.system_prompt) draft.system = this.fm.system_prompt;

@@ -91,8 +91,9 @@ describe.skipIf(url === undefined)('postgres source', () => {
     // Before: the comment swallowed the probe's closing parenthesis ("syntax error at end of input").
     const commented = await collect(await openSource({ type: 'postgres', url, query: `SELECT v FROM "${table}_pair"\nORDER BY v -- stable order;` }));
     expect(commented.map((item) => item.record)).toEqual([{ v: 'x1' }, { v: 'x2' }]);
-    const semicolon = await collect(await openSource({ type: 'postgres', url, query: `SELECT v FROM "${table}_pair" ORDER BY v; -- done` }));
-    expect(semicolon).toHaveLength(2);
+    // A semicolon and a comment marker inside a string literal stay as written.
+    const literal = await collect(await openSource({ type: 'postgres', url, query: `SELECT v || ';--x' AS v FROM "${table}_pair" ORDER BY v` }));
+    expect(literal.map((item) => item.record)).toEqual([{ v: 'x1;--x' }, { v: 'x2;--x' }]);
     // Before: pg kept the last "v" of each row, silently.
     await expect(openSource({ type: 'postgres', url, query: `SELECT a.v, b.v FROM "${table}_pair" a, "${table}_pair" b` })).rejects.toMatchObject({
       code: 'EXPORT_CONFIG_INVALID',
@@ -101,6 +102,11 @@ describe.skipIf(url === undefined)('postgres source', () => {
     // Before: `query:Wed Feb 03 2021 05:05:06 GMT+0100 (…)`, so the split depended on the machine's time zone.
     const byTime = await collect(await openSource({ type: 'postgres', url, query: `SELECT at_tz, body FROM "${table}" WHERE at_tz IS NOT NULL`, key: 'at_tz' }));
     expect(byTime.map((item) => item.ref)).toEqual(['query:2021-02-03T04:05:06.000Z']);
+    // A jsonb object key as its JSON text (before: "[object Object]" for every row); an array as before.
+    const byDoc = await collect(await openSource({ type: 'postgres', url, query: `SELECT doc, ARRAY[id, 1] AS pair FROM "${table}" WHERE doc IS NOT NULL`, key: 'doc' }));
+    expect(byDoc.map((item) => item.ref)).toEqual(['query:{"a":[1,{"b":null}]}']);
+    const byArray = await collect(await openSource({ type: 'postgres', url, query: `SELECT ARRAY[id, 1] AS pair FROM "${table}" ORDER BY id`, key: 'pair' }));
+    expect(byArray.map((item) => item.ref)).toEqual(['query:1,1', 'query:2,1']);
   });
 
   it('streams in batches and closes its connection on an early break', async () => {

@@ -5,7 +5,7 @@ import { ExportError } from '../errors.js';
 import { redactSecrets } from '../internal/redact-config.js';
 import { toText } from '../internal/text.js';
 import { parseIsoInstant } from '../select/compare-values.js';
-import { createSource, finiteOrText, unsafeNumbersItem } from './base-source.js';
+import { createSource, finiteOrText, isRecord, unsafeNumbersItem } from './base-source.js';
 import { normalizeValue } from './normalize-value.js';
 import type { Source } from './source.js';
 import { quoteIdentifier, quoteName, shortSql } from './sql-text.js';
@@ -180,9 +180,8 @@ export async function openPostgresSource(options: PostgresSourceOptions, env: No
       }
       sql = `SELECT * FROM ${quoteIdentifier(table)}`;
     } else {
-      // A trailing semicolon would break the subquery below, also when a line comment follows it; the statement
-      // itself is the user's, unchanged.
-      sql = (query as string).trim().replace(/;+(?:\s*--[^\n]*)*\s*$/, '');
+      // A trailing semicolon would break the subquery below; the statement itself is the user's, unchanged.
+      sql = (query as string).trim().replace(/;+\s*$/, '');
     }
     // Zero rows, but the server checks the statement and reports its columns. The newline ends a trailing `--`
     // comment of the statement, which would otherwise swallow the rest of this line.
@@ -255,7 +254,11 @@ export async function openPostgresSource(options: PostgresSourceOptions, env: No
   });
 }
 
-/** A key value in a ref: as the split and the filter read it (a Date as its ISO instant, JSON as JSON text). */
+/**
+ * A key value in a ref: a timestamp as its ISO instant (String() of a Date is the machine's local time), a json
+ * object as JSON text (not "[object Object]"); anything else as String() has always written it (an array `1,2`).
+ */
 function keyText(value: unknown): string {
-  return toText(value) ?? String(value);
+  if (value instanceof Date || (isRecord(value) && !Array.isArray(value))) return toText(value) ?? String(value);
+  return String(value);
 }

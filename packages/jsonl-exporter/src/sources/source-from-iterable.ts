@@ -35,7 +35,7 @@ export function sourceFromIterable(
     async *pass({ signal }) {
       let n = 0;
       const toItem = (value: unknown): SourceItem =>
-        isRecord(value) ? { ref: `${name}:${n}`, record: normalizeRecord(value) } : notObjectItem(`${name}:${n}`, value);
+        isRecord(value) ? { ref: `${name}:${n}`, record: jsonSafe(value) } : notObjectItem(`${name}:${n}`, value);
       if (Symbol.asyncIterator in records) {
         for await (const value of records) {
           n++;
@@ -52,4 +52,17 @@ export function sourceFromIterable(
       }
     },
   });
+}
+
+/**
+ * The record with bigints and bytes made JSON-safe ({@link normalizeRecord}). A cyclic or very deep record is left as
+ * it is: only a stage that must walk it fails, and then on this record alone (`too_deep`), not the whole export.
+ */
+function jsonSafe(record: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return normalizeRecord(record);
+  } catch (error) {
+    if (error instanceof RangeError) return record;
+    throw error;
+  }
 }
