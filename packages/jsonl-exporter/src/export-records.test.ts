@@ -80,6 +80,20 @@ describe('exportRecords', () => {
       kind: 'reject',
       reject: { stage: 'select', code: 'required_field_excluded', message: 'field "output" is required by style "instruction" but not listed in include_fields' },
     });
+    // Parts of an array listed: the array is kept or left out whole, so the message says to list the array.
+    const parts = await collect(
+      exportRecords(
+        sourceFromIterable([{ msgs: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }] }]),
+        config({ style: 'chat', field_mapping: { messages_field: 'msgs' }, include_fields: ['msgs.0', 'msgs.1'] }),
+      ),
+    );
+    expect(parts[0]).toMatchObject({
+      kind: 'reject',
+      reject: {
+        code: 'required_field_excluded',
+        message: 'field "msgs" is required by style "chat" but include_fields lists only parts of it (msgs.0, msgs.1), and an array is kept or left out whole: list "msgs"',
+      },
+    });
     // A field the record does not have, or has as null, is missing, whatever the lists say: an error of the record.
     const absent = await collect(exportRecords(sourceFromIterable([{ instruction: 'a' }]), config({ include_fields: ['instruction'] })));
     expect(absent[0]).toMatchObject({ kind: 'reject', reject: { stage: 'map', code: 'missing_field' } });

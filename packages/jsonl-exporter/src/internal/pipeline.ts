@@ -249,7 +249,7 @@ export class Pipeline {
     if (!isDraft(mapped)) {
       if (mapped.code === 'missing_field' && selected !== record && getPath(record, mapped.field) != null && getPath(selected, mapped.field) === undefined) {
         // The record has the field; include/exclude_fields took it away: a config mistake, not a bad record.
-        const why = this.isExcluded(mapped.field) ? 'listed in exclude_fields' : 'not listed in include_fields';
+        const why = this.isExcluded(mapped.field) ? 'listed in exclude_fields' : this.notIncluded(mapped.field);
         return this.rejected(
           item,
           record,
@@ -421,6 +421,13 @@ export class Pipeline {
   /** A source record as rejects.jsonl copies it: redacted under the redact and reject PII policies. */
   redactRecord(record: Record<string, unknown>): Record<string, unknown> {
     return this.pii.redactRecord(record);
+  }
+
+  /** Why include_fields left `field` out: not listed, or only parts of it, which an array does not keep. */
+  private notIncluded(field: string): string {
+    const parts = (this.include ?? []).filter((path) => path.startsWith(`${field}.`));
+    if (parts.length === 0) return 'not listed in include_fields';
+    return `include_fields lists only parts of it (${parts.join(', ')}), and an array is kept or left out whole: list "${field}"`;
   }
 
   private isExcluded(field: string): boolean {

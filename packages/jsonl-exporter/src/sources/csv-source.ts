@@ -136,6 +136,13 @@ export async function* csvItems(
       return;
     }
     if (start === 0 && bytes[0] === 0xff && bytes[1] === 0xfe) utf16 = true;
+    // csv-parse reads no big-endian UTF-16: said as such, not as the Latin-1 its bytes would be taken for.
+    if (start === 0 && bytes[0] === 0xfe && bytes[1] === 0xff) {
+      const message = `${prefix}: the file is UTF-16BE (big-endian byte order mark), which is not read: convert it to UTF-8 (iconv -f UTF-16BE -t UTF-8)`;
+      stream.destroy();
+      parser.destroy(new ExportError('EXPORT_SOURCE_UNREADABLE', message));
+      return;
+    }
     if (utf16) return;
     const tail = cutCharacter(bytes);
     if (tail > 0) {

@@ -148,6 +148,12 @@ describe('csv encoding and header names', () => {
     const blank = await openSource({ type: 'csv', path: 'utf16-blank.csv' }, { cwd: dir });
     expect(await collect(blank)).toHaveLength(2);
     expect(blank.stats().blankLines).toBe(1);
+    // Big-endian UTF-16 is not read, and said so (before: "may be Latin-1 or Windows-1252").
+    writeFileSync(join(dir, 'utf16be.csv'), Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('id,q\n1,a\n', 'utf16le').swap16()]));
+    await expect(collect(await openSource({ type: 'csv', path: 'utf16be.csv' }, { cwd: dir }))).rejects.toMatchObject({
+      code: 'EXPORT_SOURCE_UNREADABLE',
+      message: 'utf16be.csv: the file is UTF-16BE (big-endian byte order mark), which is not read: convert it to UTF-8 (iconv -f UTF-16BE -t UTF-8)',
+    });
   });
 
   it('refuses a header that names a column twice, or leaves two columns without a name', async () => {
