@@ -194,7 +194,7 @@ export async function createServer(options: CreateServerOptions): Promise<Loraki
   await app.register(adapterRoutes(ctx), { prefix: '/v1' });
   await app.register(routeRoutes(ctx), { prefix: '/v1' });
   await app.register(exportStreamRoutes(ctx, env), { prefix: '/v1' });
-  await app.register(jobRoutes(ctx, runner, sources), { prefix: '/v1' });
+  await app.register(jobRoutes(ctx, runner, sources, env), { prefix: '/v1' });
   await app.register(deploymentRoutes(ctx), { prefix: '/v1' });
   await app.register(pageRoutes(ctx));
   await app.register(validateRoutes(ctx), { prefix: '/v1' });

@@ -32,6 +32,22 @@ describe('exportRecords', () => {
     expect(stats?.kind === 'stats' && stats.stats).toMatchObject({ read: 4, exported: 1, rejected: 3, errors: 2 });
   });
 
+  it('rejects an item whose record is no object at stage source, naming it, and goes on', async () => {
+    const cfg = config({ filter: 'instruction != "x"', dedup: { exact: false } });
+    const items = [
+      { ref: 'ok:1', record: { instruction: 'q', output: 'a' } },
+      { ref: 'bad:2', record: null },
+      { ref: 'bad:3', record: ['q', 'a'] },
+    ] as unknown as SourceItem[];
+    // Before: with a filter, an uncoded TypeError ("Cannot convert undefined or null to object") ended the export.
+    const events = await collect(exportRecords(items, cfg));
+    expect(events.filter((e) => e.kind === 'reject').map((e) => (e.kind === 'reject' ? [e.reject.ref, e.reject.code, e.reject.message] : []))).toEqual([
+      ['bad:2', 'not_object', 'expected a JSON object as the record, got null'],
+      ['bad:3', 'not_object', 'expected a JSON object as the record, got an array'],
+    ]);
+    expect(events.at(-1)).toMatchObject({ kind: 'stats', stats: { read: 3, exported: 1, rejected: 2 } });
+  });
+
   it('takes the items as a plain array of SourceItems', async () => {
     const items: SourceItem[] = [{ ref: 'mem:1', record: { instruction: 'Say hi please', output: 'Hello there!' } }];
     const events = await collect(exportRecords(items, config({ weighting: { enabled: false } })));

@@ -1,6 +1,7 @@
 import type { ExportConfig } from './export-config.js';
 import type { ExportStats, RejectEntry } from './export-stats.js';
 import { preparePipeline, drivePipeline } from './internal/run-pipeline.js';
+import { notObjectItem } from './sources/base-source.js';
 import type { Source, SourceItem } from './sources/index.js';
 
 /** One event of {@link exportRecords}. */
@@ -44,6 +45,12 @@ async function* checkedItems(items: AsyncIterable<SourceItem> | Iterable<SourceI
       );
     }
     index++;
+    // A record that is no object (null, an array, text) is the item's problem, not the program's: a source reject.
+    const record = (item as SourceItem).record;
+    if (record !== undefined && (record === null || typeof record !== 'object' || Array.isArray(record))) {
+      yield notObjectItem(item.ref, record, item.line);
+      continue;
+    }
     yield item;
   }
 }

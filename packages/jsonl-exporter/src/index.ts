@@ -9,6 +9,7 @@ export {
   type ParseExportConfigOptions,
 } from './export-config.js';
 export { EXPORT_STAGES, type ExportStage, type ExportStats, type RejectEntry } from './export-stats.js';
+export { checkExportSetup } from './check-export-setup.js';
 export { exportRecords, type ExportEvent, type ExportRecordsOptions } from './export-records.js';
 export { runExport, type ExportFile, type ExportOptions, type ExportProgress, type ExportResult } from './run-export.js';
 export {

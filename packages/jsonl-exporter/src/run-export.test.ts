@@ -637,6 +637,11 @@ describe('runExport', () => {
     expect(last?.bytes).toBeGreaterThan(0);
     expect(last?.rate).toBeGreaterThan(0);
     expect(seen.length).toBeLessThan(200);
+    // Infinity: the final report only (before: every 50 ms, as for 0).
+    await writeJsonl('in.jsonl', Array.from({ length: 30_000 }, (_, i) => record(i)));
+    const once: ExportProgress[] = [];
+    await run(config({ output: { dir: 'out', overwrite: true } }), { cwd: work, progressIntervalMs: Infinity, onProgress: (p) => once.push(p) });
+    expect(once.map((p) => p.records)).toEqual([30_000]);
   });
 
   it('filters, weighs, redacts and validates in the documented order', async () => {

@@ -36,7 +36,7 @@ export interface ExportOptions {
   dryRun?: boolean;
   /** Called at most every `progressIntervalMs` while records flow, and once at the end. */
   onProgress?: (progress: ExportProgress) => void;
-  /** Interval of `onProgress` in ms; values below 50 (including 0) are raised to 50. @default 1000 */
+  /** Interval of `onProgress` in ms; values below 50 (including 0) are raised to 50; `Infinity`: the final report only. @default 1000 */
   progressIntervalMs?: number;
   /** The stream a `stdin` source reads. @default process.stdin */
   stdin?: NodeJS.ReadableStream;
@@ -294,7 +294,8 @@ function finishStats(stats: ExportStats, startedAt: number): void {
 function createProgress(bytesRead: () => number | undefined, stats: ExportStats, options: ExportOptions, startedAt: number) {
   const callback = options.onProgress;
   const requested = options.progressIntervalMs ?? 1000;
-  const interval = Number.isFinite(requested) && requested >= MIN_PROGRESS_MS ? requested : MIN_PROGRESS_MS;
+  // Infinity asks for the final report only; NaN, 0 and anything below the minimum get the minimum.
+  const interval = requested === Infinity ? Infinity : Number.isFinite(requested) && requested >= MIN_PROGRESS_MS ? requested : MIN_PROGRESS_MS;
   let next = startedAt + interval;
   let totalBytes: number | undefined;
   let count = 0;

@@ -1,4 +1,4 @@
-import type { ExportConfig } from '@lorakit/jsonl-exporter';
+import { checkExportSetup, type ExportConfig } from '@lorakit/jsonl-exporter';
 import { checkGates } from '@lorakit/quality-metrics';
 import { compileSchema } from '@lorakit/schema-validation';
 import type { ServerConfig } from '../config.js';
@@ -10,13 +10,17 @@ function refuse(path: string, cause: unknown): never {
 
 /**
  * Check, before a job is queued or a stream answers 200, what the exporter would only refuse once it runs: the quality
- * gates (syntax and metric names), an inline `structured_gen.json_schema`, and the worker threads a job may start
- * (`limits.export_worker_threads`, for each of the two settings; not checked without limits). A bad filter expression
- * is already a config error of parseExportConfig (`EXPORT_CONFIG_INVALID`).
+ * gates (syntax and metric names), an inline `structured_gen.json_schema`, the worker threads a job may start
+ * (`limits.export_worker_threads`, for each of the two settings; not checked without limits), and what starting the
+ * pipeline refuses (checkExportSetup: a custom style without its keys, PII hashing without a key in `env`, the
+ * environment the export will get). A bad filter expression is already a config error of parseExportConfig
+ * (`EXPORT_CONFIG_INVALID`).
  *
  * @throws ServerError `SERVER_BAD_REQUEST` naming the key path (`config.quality_metrics.gates: …`).
+ * @throws ExportError `EXPORT_CONFIG_INVALID`, `EXPORT_MAPPING_INVALID` (400).
  */
-export async function checkExportConfig(config: ExportConfig, limits: ServerConfig['limits'] | undefined): Promise<void> {
+export async function checkExportConfig(config: ExportConfig, limits: ServerConfig['limits'] | undefined, env: NodeJS.ProcessEnv): Promise<void> {
+  checkExportSetup(config, env);
   // The stream route passes no limits: it exports through exportRecords, which starts no worker threads.
   const cap = limits?.export_worker_threads ?? Infinity;
   for (const [path, value] of [

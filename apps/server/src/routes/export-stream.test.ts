@@ -75,6 +75,19 @@ describe('POST /v1/export/stream', () => {
     }
   });
 
+  it('refuses with 400, before answering 200, what starting the export refuses: PII hashing without a key, a custom style without keys', async () => {
+    // Before: HTTP 200 and a single error line, the response already started.
+    for (const [cfg, code, message] of [
+      [{ ...config, pii: { policy: 'redact', strategy: 'hash' } }, 'EXPORT_CONFIG_INVALID', 'pii.strategy "hash" needs an HMAC key'],
+      [{ ...config, pii: { policy: 'redact', strategy: 'hash', hash_key: 'short' } }, 'EXPORT_CONFIG_INVALID', 'at least 16 characters'],
+      [{ ...config, style: 'custom' }, 'EXPORT_MAPPING_INVALID', 'style "custom" needs format.custom'],
+    ] as const) {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/export/stream', headers: ndjsonHeaders, payload: body([record(1)], cfg) });
+      expect(res.statusCode, JSON.stringify(cfg)).toBe(400);
+      expect(res.json().error).toMatchObject({ code, message: expect.stringContaining(message) });
+    }
+  });
+
   it('refuses a language that is no ISO 639-1 code with 400 naming the key', async () => {
     const cfg = { ...config, quality_metrics: { expected_languages: ['english'] } };
     const res = await t.app.inject({ method: 'POST', url: '/v1/export/stream', headers: ndjsonHeaders, payload: body([record(1)], cfg) });
@@ -117,6 +130,28 @@ describe('POST /v1/export/stream', () => {
       const res = await small.app.inject({ method: 'POST', url: '/v1/export/stream', headers: ndjsonHeaders, payload: body([record(1)], padded) });
       expect(res.statusCode).toBe(413);
       expect(res.json().error.code).toBe('SERVER_PAYLOAD_TOO_LARGE');
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('ends a chunked body over limits.stream_body_bytes (no Content-Length) with SERVER_PAYLOAD_TOO_LARGE', async () => {
+    const small = await startTestServer({ limits: { stream_body_bytes: 64 * 1024 } });
+    try {
+      await small.app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `http://127.0.0.1:${(small.app.server.address() as { port: number }).port}/v1/export/stream`;
+      const chunk = new TextEncoder().encode(Array.from({ length: 100 }, (_, i) => JSON.stringify(record(i))).join('\n') + '\n');
+      const stream = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(new TextEncoder().encode(`${JSON.stringify({ config })}\n`));
+          for (let i = 0; i < 20; i++) c.enqueue(chunk);
+          c.close();
+        },
+      });
+      const res = await fetch(url, { method: 'POST', headers: ndjsonHeaders, body: stream, duplex: 'half' } as RequestInit);
+      const last = (await res.text()).trim().split('\n').at(-1) ?? '';
+      // Before: EXPORT_SOURCE_UNREADABLE ("cannot read the input stream: request body is over the limit …").
+      expect(JSON.parse(last)).toMatchObject({ error: { code: 'SERVER_PAYLOAD_TOO_LARGE' } });
     } finally {
       await small.close();
     }

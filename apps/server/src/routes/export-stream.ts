@@ -1,4 +1,4 @@
-import { exportRecords, openSource, parseExportConfig } from '@lorakit/jsonl-exporter';
+import { ExportError, exportRecords, openSource, parseExportConfig } from '@lorakit/jsonl-exporter';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ServerError } from '../errors.js';
@@ -85,7 +85,7 @@ export function exportStreamRoutes(ctx: AppContext, env: NodeJS.ProcessEnv): Fas
         if (config.quality_metrics.gates.length > 0) {
           throw new ServerError('SERVER_BAD_REQUEST', 'config.quality_metrics.gates: a stream has no quality report; run gates as a job (POST /v1/exports)');
         }
-        await checkExportConfig(config, undefined);
+        await checkExportConfig(config, undefined, exporterEnv(env));
         const source = await openSource(config.source, { stdin: rest, cwd: ctx.dataDir });
         const signal = clientGone(reply);
         const query = request.query;
@@ -124,7 +124,9 @@ export function exportStreamRoutes(ctx: AppContext, env: NodeJS.ProcessEnv): Fas
           } catch (error) {
             // Lines produced before an error still go out, ahead of the error line sendNdjson writes.
             if (batch.length > 0 && !signal.aborted) yield batch;
-            throw error;
+            // The body's own limit, met while the source read it, keeps its code (SERVER_PAYLOAD_TOO_LARGE), which the
+            // source would otherwise report as an unreadable input.
+            throw error instanceof ExportError ? (serverCause(error) ?? error) : error;
           } finally {
             counter.inc({ endpoint: 'stream', kind: 'line' }, written);
             counter.inc({ endpoint: 'stream', kind: 'reject' }, rejected);
@@ -148,4 +150,10 @@ export function exportStreamRoutes(ctx: AppContext, env: NodeJS.ProcessEnv): Fas
       },
     );
   };
+}
+
+/** The ServerError an error was caused by, however deep in its causes (a reader wraps what its input stream threw). */
+function serverCause(error: Error): ServerError | undefined {
+  for (let cause: unknown = error.cause; cause instanceof Error; cause = cause.cause) if (cause instanceof ServerError) return cause;
+  return undefined;
 }

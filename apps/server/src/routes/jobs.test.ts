@@ -178,6 +178,18 @@ describe('export jobs', () => {
     expect(after).toBe(before);
   });
 
+  it('refuses with 400, queueing nothing, what starting the export refuses: PII hashing without a key, a custom style without keys', async () => {
+    // Before: 202, and the job ended failed.
+    for (const [config, code] of [
+      [{ pii: { policy: 'redact', strategy: 'hash' } }, 'EXPORT_CONFIG_INVALID'],
+      [{ style: 'custom' }, 'EXPORT_MAPPING_INVALID'],
+    ] as const) {
+      const res = await create({ source: 'crm', config });
+      expect(res.statusCode, JSON.stringify(config)).toBe(400);
+      expect(res.json().error.code).toBe(code);
+    }
+  });
+
   it('refuses worker threads above limits.export_worker_threads (default 2) with 400, the key path and the cap', async () => {
     for (const [config, path] of [
       [{ worker_threads: 64 }, 'config.worker_threads'],

@@ -46,7 +46,7 @@ function refuseRequestPaths(config: Record<string, unknown>): void {
  * Export jobs: `POST /v1/exports` (202 + id), `GET /v1/exports` (recent), `GET /v1/exports/:id`,
  * `GET /v1/exports/:id/files/:name` (download), `DELETE /v1/exports/:id` (cancel).
  */
-export function jobRoutes(ctx: AppContext, runner: JobRunner, sources: Map<string, SourceConfig>): FastifyPluginAsyncZod {
+export function jobRoutes(ctx: AppContext, runner: JobRunner, sources: Map<string, SourceConfig>, env: NodeJS.ProcessEnv): FastifyPluginAsyncZod {
   const { store } = ctx;
   const getJob = async (id: string): Promise<JobRecord> => {
     const job = await store.getJob(id);
@@ -69,7 +69,8 @@ export function jobRoutes(ctx: AppContext, runner: JobRunner, sources: Map<strin
         const id = randomUUID();
         const output = { ...((raw['output'] as object | undefined) ?? {}), dir: jobOutputPath(id), overwrite: true };
         const config = parseExportConfig({ ...raw, source, output }, { file: 'request body config' });
-        await checkExportConfig(config, ctx.config.limits);
+        // With the environment the job's export gets (the job runner's).
+        await checkExportConfig(config, ctx.config.limits, env);
         const job: JobRecord = {
           id,
           status: 'queued',
