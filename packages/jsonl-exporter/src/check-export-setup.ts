@@ -1,13 +1,11 @@
 import type { ExportConfig } from './export-config.js';
-import type { exportRecords } from './export-records.js';
-import type { runExport } from './run-export.js';
 import { Pipeline } from './internal/pipeline.js';
 
 /**
  * Refuses, before any record is read, what starting the export refuses from the config alone: style `custom`
  * without `format.custom` or with a `format.response_key` not among its keys (`EXPORT_MAPPING_INVALID`), PII
  * hashing without a key of at least 16 characters in `pii.hash_key` or `env` (`EXPORT_CONFIG_INVALID`).
- * {@link runExport} and {@link exportRecords} refuse the same when they start; a server calls this before it answers
+ * `runExport` and `exportRecords` refuse the same when they start; a server calls this before it answers
  * 200 to a stream or queues a job, with the environment the export will get.
  *
  * @throws ExportError `EXPORT_MAPPING_INVALID`, `EXPORT_CONFIG_INVALID`
