@@ -57,6 +57,13 @@ describe('parseExportConfig', () => {
     expect(parseExportConfig({ source, dedup: { near: true, near_threshold: 1 } }).dedup.near_threshold).toBe(1);
   });
 
+  it('refuses a custom template whose placeholder is not closed, which would be written literally into every line', () => {
+    const custom = (a: string) => () => parseExportConfig({ source: { type: 'stdin' }, style: 'custom', format: { custom: { a, b: 'output' } } });
+    expect(custom('{{instruction')).toThrowError(/format\.custom\.a: a template placeholder is not closed: write \{\{field\}\}/);
+    expect(custom('{{question}}\n\n{{ context }}')).not.toThrow();
+    expect(custom('meta.source')).not.toThrow();
+  });
+
   it('says whether source.type is missing or unknown, with the types there are', () => {
     expect(() => parseExportConfig({ source: { path: 'in.jsonl' } })).toThrow(/source\.type: required: the kind of source, one of "jsonl", "json", "csv"/);
     expect(() => parseExportConfig({ source: { type: 'jsonx', path: 'in.jsonl' } })).toThrow(/source\.type: unknown source type "jsonx"; expected one of "jsonl"/);

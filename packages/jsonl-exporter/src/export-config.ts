@@ -68,7 +68,13 @@ const FormatSchema = z
       .default([])
       .describe('Record paths copied into a `metadata` object on each line, keeping their JSON types.'),
     custom: z
-      .record(z.string(), z.string())
+      .record(
+        z.string(),
+        // A placeholder left open (`{{question`) would be written literally into every line.
+        z.string().refine((v) => !/\{\{|\}\}/.test(v.replace(/\{\{\s*[^{}]+?\s*\}\}/g, '')), {
+          message: 'a template placeholder is not closed: write {{field}}',
+        }),
+      )
       .default({})
       .describe(
         'Custom style: output key -> record path (`meta.source`) or template (`"{{question}}\\n\\n{{context}}"`). ' +

@@ -19,6 +19,16 @@ describe('guessExportConfig', () => {
     expect(() => parseExportConfig({ ...config, source: { type: 'jsonl', path: 'x.jsonl' } })).not.toThrow();
   });
 
+  it('weighs by a timestamp field only when its values are timestamps, not years or prose dates', () => {
+    // Before: `date` was taken by its name, and the guessed config rejected every record as invalid_timestamp.
+    for (const date of [2021, 'March 1, 2023', '12:30']) {
+      const { config } = guessExportConfig([{ question: 'Q1', answer: 'A1', date }, { question: 'Q2', answer: 'A2', date }]);
+      expect(config, String(date)).not.toHaveProperty('weighting');
+    }
+    const { config } = guessExportConfig([{ question: 'Q1', answer: 'A1', date: '2024-01-01T08:00:00Z' }, { question: 'Q2', answer: 'A2', date: 1_700_000_000 }]);
+    expect(config).toMatchObject({ weighting: { timestamp_field: 'date' } });
+  });
+
   it('recognises messages, conversations, prompt/completion and text', () => {
     expect(guessExportConfig([{ messages: [{ role: 'user', content: 'hi' }] }]).config.style).toBe('chat');
     const share = guessExportConfig([{ conversations: [{ from: 'human', value: 'hi' }] }]).config;

@@ -1,5 +1,6 @@
 import type { ExportConfigInput, ExportStyle } from './export-config.js';
 import type { SourceConfigInput } from './sources/index.js';
+import { parseTimestamp } from './internal/weight.js';
 
 /** An export config guessed from sample records; `source` is set when the caller passed one. */
 export type GuessedExportConfig = Omit<ExportConfigInput, 'source'> & { source?: SourceConfigInput };
@@ -56,10 +57,11 @@ function first(
   names: string[],
   exclude: string[] = [],
   min = 0.5,
+  test: (v: unknown) => boolean = isText,
 ): string | undefined {
   for (const n of names) {
     const key = keyFor(keys, n);
-    if (!exclude.includes(key) && share(records, key) >= min) return key;
+    if (!exclude.includes(key) && share(records, key, test) >= min) return key;
   }
   return undefined;
 }
@@ -154,7 +156,9 @@ export function guessExportConfig(
   if (Object.keys(fieldMapping).length > 0) config.field_mapping = fieldMapping;
 
   const weighting: Record<string, string> = {};
-  const timestamp = first(records, byLowerCase, TIMESTAMP, [], 0.5);
+  // By name, and only when its values are timestamps the weighting reads: a `date` of years (2021) or of prose
+  // ("March 1, 2023") would reject every record as invalid_timestamp.
+  const timestamp = first(records, byLowerCase, TIMESTAMP, [], 0.5, (v) => parseTimestamp(v) !== undefined);
   if (timestamp) {
     weighting['timestamp_field'] = timestamp;
     notes.push(`freshness weighting from \`${timestamp}\` (half-life 180 days)`);

@@ -116,6 +116,14 @@ describe('lorakit export', () => {
     expect(doc.outputDir).toBe(join(cwd, 'flags-only'));
   });
 
+  it('list flags take "a, b" as two items, so a word list is not switched off by a space', async () => {
+    const cwd = workspace();
+    // Before: " Monatsmieten" (with its space) matched nothing, and the filter let every record through.
+    const r = await runCli(['export', '--dry-run', '--quality.toxicity.enabled', '--quality.toxicity.words', 'foo, Monatsmieten'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/filter\/toxic 2/);
+  });
+
   it('--dry-run prints the funnel and writes nothing', async () => {
     const cwd = workspace();
     const r = await runCli(['export', '--dry-run'], { cwd });

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +28,18 @@ describe('lorakit init', () => {
     expect(config.field_mapping).toMatchObject({ instruction_field: 'question', output_field: 'answer' });
     const schema = JSON.parse(readFileSync(join(cwd, 'lorakit.schema.json'), 'utf8')) as { type: string };
     expect(schema.type).toBe('object');
+  });
+
+  it('-o - writes the config alone to stdout, with no "-.schema.json" beside it', async () => {
+    const cwd = workspace();
+    const r = await runCli(['init', 'records.jsonl', '-o', '-'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    // Before: the status line "wrote - and -.schema.json; next: …" ended the YAML on stdout, and a file "-.schema.json" appeared.
+    expect(r.stdout).not.toContain('wrote -');
+    const config = parse(r.stdout) as { source: { path: string } };
+    expect(config.source.path).toBe('records.jsonl');
+    expect(r.stderr).toContain('wrote -; next: lorakit export --dry-run --config -');
+    expect(readdirSync(cwd).sort()).toEqual(['records.jsonl']);
   });
 
   it('the written config runs: lorakit export --dry-run accepts it', async () => {

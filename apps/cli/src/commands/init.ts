@@ -75,13 +75,18 @@ export async function initCommand(args: unknown[], opts: Opts, ctx: CommandConte
     const guess = ex.guessExportConfig(records, { source: source as Parameters<typeof ex.openSource>[0] });
     guessed = guess.config as Record<string, unknown>;
     notes = guess.notes;
-    const sv = await import('@lorakit/schema-validation');
-    const schema = inferFromRecords(sv, records);
-    // Beside the config, as its other paths are.
-    schemaFile = join(dirname(target), `${basename(target, extname(target))}.schema.json`);
-    await writeTextAtomic(io, schemaFile, `${JSON.stringify(schema, null, 2)}\n`, { force });
-    const check = source['type'] === 'jsonl' ? ` (check with lorakit validate --schema ${schemaFile} ${data})` : '';
-    notes.push(`inferred a JSON Schema of the source records from ${records.length} records: ${schemaFile}${check}`);
+    if (target === '-') {
+      // The config goes to stdout: there is no folder beside it for a schema file (it was written as "-.schema.json").
+      notes.push('no JSON Schema of the records written: the config went to stdout (run `lorakit schema infer` for one)');
+    } else {
+      const sv = await import('@lorakit/schema-validation');
+      const schema = inferFromRecords(sv, records);
+      // Beside the config, as its other paths are.
+      schemaFile = join(dirname(target), `${basename(target, extname(target))}.schema.json`);
+      await writeTextAtomic(io, schemaFile, `${JSON.stringify(schema, null, 2)}\n`, { force });
+      const check = source['type'] === 'jsonl' ? ` (check with lorakit validate --schema ${schemaFile} ${data})` : '';
+      notes.push(`inferred a JSON Schema of the source records from ${records.length} records: ${schemaFile}${check}`);
+    }
   } else {
     guessed = { source: { type: 'jsonl', path: 'data.jsonl' } };
     notes.push('no DATA given: source is data.jsonl; run `lorakit init DATA` to guess the style and mapping from real records');
@@ -117,7 +122,10 @@ export async function initCommand(args: unknown[], opts: Opts, ctx: CommandConte
   if (out.format === 'json') out.json({ config: target, schema: schemaFile ?? null, notes });
   else {
     for (const note of notes) out.info(`- ${note}`);
-    out.line(`wrote ${target}${schemaFile === undefined ? '' : ` and ${schemaFile}`}; next: lorakit export --dry-run${target === 'lorakit.yaml' ? '' : ` --config ${target}`}`);
+    const done = `wrote ${target}${schemaFile === undefined ? '' : ` and ${schemaFile}`}; next: lorakit export --dry-run${target === 'lorakit.yaml' ? '' : ` --config ${target}`}`;
+    // With the config on stdout, the status line must not end up in it.
+    if (target === '-') out.info(done);
+    else out.line(done);
   }
   return ExitCode.ok;
 }

@@ -45,4 +45,12 @@ describe('applyFlags', () => {
     // Both as flags: both stay, and the config check says to set exactly one.
     expect(apply(file(), { 'source.table': 't', 'source.query': 'SELECT 1' }).source).toMatchObject({ table: 't', query: 'SELECT 1' });
   });
+
+  it('refuses a flag into a section of the file that is not a mapping, instead of replacing it unseen', () => {
+    // Before: `split: 0.1` in the file and --split.seed 3 ran with the default split, the file's 0.1 dropped.
+    expect(() => apply({ split: 0.1 }, { 'split.seed': 3 })).toThrowError(
+      expect.objectContaining({ code: 'CLI_USAGE', message: "--split.seed: the config file's split is not a mapping (0.1), so split.seed cannot be set in it" }),
+    );
+    expect(apply({}, { 'split.seed': 3 }).split).toEqual({ seed: 3 });
+  });
 });

@@ -176,7 +176,8 @@ export function toOption(flag: ConfigFlag): Option {
       return new Option(`--${flag.name} <value>`, summary).choices(flag.choices ?? []);
     case 'list':
       return new Option(`--${flag.name} <items>`, `${summary} (comma-separated or repeated)`).argParser(
-        (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').filter((v) => v !== '')],
+        // "a, b" is two items, "a" and "b": a word list item " b" would match nothing, silently.
+        (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')],
       );
     case 'map':
       return new Option(`--${flag.name} <key=value>`, `${summary} (repeatable)`).argParser(
@@ -207,9 +208,14 @@ export function applyFlags(
     const value = valueOf(flag);
     if (value === undefined) continue;
     let node = config;
-    for (const key of flag.path.slice(0, -1)) {
+    for (const [i, key] of flag.path.slice(0, -1).entries()) {
       const next = node[key];
-      if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+      if (next === undefined || next === null) node[key] = {};
+      else if (typeof next !== 'object' || Array.isArray(next)) {
+        // The file's malformed section must not be replaced by the flag's value, unseen: it is the file's error.
+        const path = flag.path.slice(0, i + 1).join('.');
+        throw new CliError('CLI_USAGE', `--${flag.name}: the config file's ${path} is not a mapping (${JSON.stringify(next)}), so ${flag.path.join('.')} cannot be set in it`);
+      }
       node = node[key] as Record<string, unknown>;
     }
     const last = flag.path[flag.path.length - 1] as string;
