@@ -628,6 +628,20 @@ describe('runExport', () => {
     await expect(run(config({ output: { dir: 'precious' } }), { cwd: work, dryRun: true })).rejects.toMatchObject({ code: 'EXPORT_OUTPUT_EXISTS' });
   });
 
+  it('refuses adapter metadata that is no semantic version or language code before reading a record, dry run too', async () => {
+    await writeJsonl('in.jsonl', [record(0)]);
+    const bad = config({ adapter_metadata: { base_model: 'Qwen/Qwen2.5-7B-Instruct', adapter_version: 'v1', language: ['de', 'deutsch'] } });
+    // Before: the dry run passed, and the real run read and processed every record, then failed naming a temp file.
+    for (const dryRun of [true, false]) {
+      await expect(runExport(bad, { cwd: work, dryRun })).rejects.toMatchObject({
+        code: 'EXPORT_CONFIG_INVALID',
+        message:
+          'invalid export config:\n  adapter_metadata.adapter_version: must be a semantic version such as "1.0.0"\n  adapter_metadata.language.1: must be a BCP-47 / ISO 639 code such as "en" or "pt-BR"',
+      });
+    }
+    expect(await readdir(work)).toEqual(['in.jsonl']);
+  });
+
   it('reports progress with records, bytes, rate and ETA, and survives an interval of 0', async () => {
     await writeJsonl('in.jsonl', Array.from({ length: 3000 }, (_, i) => record(i)));
     const seen: ExportProgress[] = [];

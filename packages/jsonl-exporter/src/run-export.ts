@@ -10,7 +10,7 @@ import { estimateRecords, expectedRecords } from './internal/estimate-records.js
 import { pipelineWorkers, transformInParallel, type ParallelStats } from './internal/parallel-jsonl.js';
 import { aborted, preparePipeline } from './internal/run-pipeline.js';
 import { SplitOutput } from './internal/split-output.js';
-import { writeArtifacts, type ArtifactResult } from './internal/artifacts.js';
+import { checkAdapterMetadataConfig, writeArtifacts, type ArtifactResult } from './internal/artifacts.js';
 import { createReporter } from './internal/reporter.js';
 import { openSource, type Source } from './sources/index.js';
 
@@ -86,6 +86,7 @@ export async function runExport(config: ExportConfig, options: ExportOptions = {
   const startedAt = Date.now();
   const cwd = options.cwd ?? process.cwd();
   const target = resolve(cwd, config.output.dir);
+  checkAdapterMetadataConfig(config);
   // A dry run checks it too: it must not pass where the real run would refuse. It writes nothing, so takes no lock.
   await checkOutputDir(target, { overwrite: config.output.overwrite, inputs: inputPaths(config, cwd), cwds: [cwd, process.cwd()] });
   if (options.dryRun) return exportTo(target, config, options, startedAt, undefined);

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeAdapterMetadata, type AdapterMetadata, type AdapterMetadataInput } from '@lorakit/adapter-metadata';
+import { AdapterMetadataSchema, TaskSchema, writeAdapterMetadata, type AdapterMetadata, type AdapterMetadataInput } from '@lorakit/adapter-metadata';
+import { ExportError } from '../errors.js';
 import type { ExportConfig } from '../export-config.js';
 import type { ExportStats } from '../export-stats.js';
 import { toTrainerConfigs, type TrainerConfigInput } from '../to-trainer-configs.js';
@@ -123,6 +124,23 @@ export function trainerConfigWarnings(config: ExportConfig): string[] {
     );
   }
   return warnings;
+}
+
+/**
+ * Refuses, before any record is read, adapter metadata values that writing adapter_metadata.json would refuse only at
+ * the end of the run: an `adapter_version` that is no semantic version, a `language` that is no BCP-47 / ISO 639 code.
+ */
+export function checkAdapterMetadataConfig(config: ExportConfig): void {
+  const am = config.adapter_metadata;
+  if (!am.enabled || am.base_model === undefined) return;
+  const issues: string[] = [];
+  const version = AdapterMetadataSchema.shape.adapter_version.safeParse(am.adapter_version);
+  if (!version.success) issues.push(`adapter_metadata.adapter_version: ${version.error.issues[0]?.message ?? 'invalid'}`);
+  am.language.forEach((code, i) => {
+    const language = TaskSchema.shape.language.safeParse(code);
+    if (!language.success) issues.push(`adapter_metadata.language.${i}: ${language.error.issues[0]?.message ?? 'invalid'}`);
+  });
+  if (issues.length > 0) throw new ExportError('EXPORT_CONFIG_INVALID', `invalid export config:\n  ${issues.join('\n  ')}`);
 }
 
 /** What {@link toTrainerConfigs} needs to know of an export's config, for its data files. */
