@@ -190,6 +190,14 @@ describe('lorakit export', () => {
     const r = await runCli(['export', '--split.validation', '4'], { cwd });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^lorakit: --split\.validation: /);
+    // An item of a list flag, and a rule across keys reported on a key the file does not hold: the flag, not the
+    // file (before: "lorakit.yaml: pii.types.1: …", "lorakit.yaml: weighting.max_weight: …").
+    const item = await runCli(['export', '--pii.types', 'email,phne'], { cwd });
+    expect(item.code).toBe(2);
+    expect(item.stderr).toMatch(/^lorakit: --pii\.types \(pii\.types\.1\): /m);
+    const across = await runCli(['export', '--weighting.min-weight', '3'], { cwd });
+    expect(across.code).toBe(2);
+    expect(across.stderr).toMatch(/^lorakit: --weighting\.min-weight \(weighting\.max_weight\): min_weight must not be above max_weight/m);
   });
 
   it('a filter that does not parse names its line in lorakit.yaml, or the --filter flag', async () => {

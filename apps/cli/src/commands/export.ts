@@ -75,10 +75,17 @@ function configError(
       const message = issue.code === 'unrecognized_keys' ? unknownKeyMessage(path, sourceType, sourceKeys) : issue.message;
       let where: string;
       let line: number | undefined;
-      if (fromFlags.has(dotted)) where = `--${dotted.replaceAll('_', '-')}`;
+      // The flag that set this key or the list it is an item of (`pii.types.1`).
+      const flag = [...fromFlags].find((f) => dotted === f || dotted.startsWith(`${f}.`));
+      if (flag !== undefined) where = `--${flag.replaceAll('_', '-')}${flag === dotted ? '' : ` (${dotted})`}`;
       else {
         line = yaml?.lineOf(path.map((p) => (typeof p === 'number' ? p : String(p))));
-        where = `${yaml === undefined ? '' : `${yaml.file}${line === undefined ? '' : `:${line}`}: `}${dotted}`;
+        // A rule across keys of a section (min_weight <= max_weight, validation + test < 1), reported on a key the
+        // file does not hold: a flag into that section set the other.
+        const section = dotted.split('.').slice(0, -1).join('.');
+        const sibling = line === undefined && section !== '' ? [...fromFlags].find((f) => f.startsWith(`${section}.`)) : undefined;
+        if (sibling !== undefined) where = `--${sibling.replaceAll('_', '-')} (${dotted})`;
+        else where = `${yaml === undefined ? '' : `${yaml.file}${line === undefined ? '' : `:${line}`}: `}${dotted}`;
       }
       byKey.set(where, [...(byKey.get(where) ?? []), message]);
       if (!order.has(where)) order.set(where, line ?? 0);
