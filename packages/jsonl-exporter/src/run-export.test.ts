@@ -142,6 +142,11 @@ describe('runExport', () => {
     expect(meta.training).toMatchObject(lora);
     expect(result.warnings.filter((w) => w.includes('lora_'))).toEqual([]);
     expect(() => config({ adapter_metadata: { lora_dropout: 1 } })).toThrow(/adapter_metadata\.lora_dropout/);
+    // An id that is no slug is written as one, and the run says so: clients select the adapter by that name.
+    const renamed = await run(config({ adapter_metadata: { base_model: 'mistralai/Mistral-7B-v0.1', adapter_id: 'Legal QA', ...lora } }), { cwd: work });
+    expect(JSON.parse(await readFile(join(work, 'out', 'adapter_metadata.json'), 'utf8')).adapter_id).toBe('legal-qa');
+    expect(renamed.warnings).toContainEqual(expect.stringMatching(/^adapter_metadata\.adapter_id "Legal QA" is written as "legal-qa"/));
+    expect(result.warnings.filter((w) => w.includes('adapter_id'))).toEqual([]);
   });
 
   it('records the freshness reference time in the manifest, with which a later run reproduces the weights', async () => {

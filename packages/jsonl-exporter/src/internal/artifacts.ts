@@ -180,6 +180,11 @@ export async function writeArtifacts(input: ArtifactInput): Promise<{ result: Ar
 
   let metadata: AdapterMetadata | undefined;
   const metaInput = buildAdapterMetadata(config, stats, dataFiles, configSha256, input.source.description);
+  const givenId = config.adapter_metadata.adapter_id;
+  if (metaInput && givenId !== undefined && metaInput.adapter_id !== givenId) {
+    // The id is the name vLLM serves the adapter under, which clients send as `model`: a silent change would be missed.
+    warnings.push(`adapter_metadata.adapter_id "${givenId}" is written as "${metaInput.adapter_id}" (an id is a slug: lower-case letters, digits, ".", "_", "-"); clients select the adapter by that name`);
+  }
   if (metaInput) {
     const path = join(dir.tmp, 'adapter_metadata.json');
     metadata = await writeAdapterMetadata(path, metaInput);
