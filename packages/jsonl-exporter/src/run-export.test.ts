@@ -387,6 +387,21 @@ describe('runExport', () => {
     expect((await readdir(work)).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 
+  it('warns of settings of a stage that is off: near_threshold without near, PII strategy under policy off, format.custom of another style', async () => {
+    await writeJsonl('in.jsonl', [record(1)]);
+    // Before: accepted and ignored without a word.
+    const result = await run(config({ dedup: { near_threshold: 0.3 }, pii: { strategy: 'hash' }, format: { custom: { a: 'instruction' } } }), { cwd: work });
+    expect(result.warnings).toEqual(
+      expect.arrayContaining([
+        'dedup.near_threshold is 0.3 but dedup.near is false: no near duplicate was looked for; set dedup.near to true',
+        'pii.strategy, pii.types or pii.hash_key is set but pii.policy is off: no record was scanned for personal data; set pii.policy to flag, redact or reject',
+        'format.custom is set but style is "instruction": it is read only by style "custom"',
+      ]),
+    );
+    const plain = await run(config(), { cwd: work });
+    expect(plain.warnings.filter((w) => /near_threshold|pii\.policy is off|format\.custom/.test(w))).toEqual([]);
+  });
+
   it('warns of a schema that validates nothing and of trainer configs it cannot write for compressed files', async () => {
     await writeJsonl('in.jsonl', [record(1)]);
     const schema = { type: 'object', required: ['missing'] };

@@ -257,6 +257,17 @@ function configWarnings(config: ExportConfig): string[] {
   if (!config.structured_gen.enabled && config.structured_gen.json_schema !== undefined) {
     warnings.push('structured_gen.json_schema is set but structured_gen.enabled is false: no sample was validated against it; set structured_gen.enabled to true to validate');
   }
+  // Settings of a stage that is off: most likely meant to take effect (the defaults are left alone).
+  if (!config.dedup.near && config.dedup.near_threshold !== 0.85) {
+    warnings.push(`dedup.near_threshold is ${config.dedup.near_threshold} but dedup.near is false: no near duplicate was looked for; set dedup.near to true`);
+  }
+  const pii = config.pii;
+  if (pii.policy === 'off' && (pii.strategy !== 'remove' || pii.types.length > 0 || pii.hash_key !== undefined)) {
+    warnings.push('pii.strategy, pii.types or pii.hash_key is set but pii.policy is off: no record was scanned for personal data; set pii.policy to flag, redact or reject');
+  }
+  if (config.style !== 'custom' && Object.keys(config.format.custom).length > 0) {
+    warnings.push(`format.custom is set but style is "${config.style}": it is read only by style "custom"`);
+  }
   const partition = config.partition;
   if (partition !== undefined && exportsShare(config) && config.quality_metrics.gates.length > 0) {
     warnings.push(
