@@ -5,6 +5,9 @@ import { SourceConfigSchema } from './sources/index.js';
 import { parseIsoInstant } from './select/compare-values.js';
 import { compileFilter } from './select/compile-filter.js';
 
+/** `dedup.near_threshold` when the config leaves it out. */
+export const DEFAULT_NEAR_THRESHOLD = 0.85;
+
 // The types detectPii finds. A misspelt one must fail the config: as a filter it would switch redaction off.
 const PII_TYPES = ['email', 'phone', 'iban', 'card', 'ipv4', 'ipv6'] as const satisfies readonly PiiType[];
 // Fails to compile when quality-metrics gains a type this list lacks.
@@ -225,7 +228,7 @@ const DedupSchema = z
   .object({
     exact: z.boolean().default(true).describe('Drop exact duplicates (canonical key: whitespace folded, NFC).'),
     near: z.boolean().default(false).describe('Drop near duplicates (MinHash LSH). Not across partitions.'),
-    near_threshold: z.number().gt(0).max(1).default(0.85).describe('Jaccard similarity at which a sample is a near duplicate, in (0, 1]'),
+    near_threshold: z.number().gt(0).max(1).default(DEFAULT_NEAR_THRESHOLD).describe('Jaccard similarity at which a sample is a near duplicate, in (0, 1]'),
   })
   .strict()
   .describe('Duplicate removal; the first occurrence is kept, later ones go to rejects with `duplicate_of`.');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, posix, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { writeAdapterMetadata } from '@lorakit/adapter-metadata';
 import { accumulatorFromJSON, type GateEvaluation, type QualityAccumulator, type QualityReport } from '@lorakit/quality-metrics';
 import type { ExportConfig } from './export-config.js';
@@ -11,12 +11,11 @@ import { ACCUMULATOR_FILE, MANIFEST_FILE, MANIFEST_FORMAT, type ExportManifest, 
 import { buildAdapterMetadata, trainerConfigInput, trainerConfigWarnings } from './internal/artifacts.js';
 import { AtomicDir, checkOutputDir, OutputLock } from './internal/atomic-dir.js';
 import { sha256Hex } from './internal/hash.js';
-import { configSha256 as configHash, withoutThreads } from './internal/redact-config.js';
+import { configSha256 as configHash } from './internal/redact-config.js';
 import { Reporter } from './internal/reporter.js';
 import { aborted } from './internal/run-pipeline.js';
 import { toolVersion } from './internal/tool-version.js';
 import { toTrainerConfigs } from './to-trainer-configs.js';
-import { refName } from './sources/file-input.js';
 
 /** What {@link mergePartitions} returns. */
 export interface MergePartitionsResult {
@@ -81,20 +80,12 @@ async function verifyFiles(dir: string, manifest: ExportManifest): Promise<void>
 }
 
 /**
- * The config as JSON without the keys partitions may differ in: their own index and output folder, and thread
- * counts (machines differ; the output does not depend on them).
- */
-/**
- * A partition's config as the partitions must share it: without the partition, the output directory and thread
- * counts, and with a source file named by its base name, as the split and partition ids name it (machines mount the
- * input in different places).
+ * A partition's config as the partitions must share it: its settings hash (configSha256: without the output
+ * directory and thread counts, the source file by its base name, as machines mount the input in different places),
+ * taken without the partition.
  */
 function withoutPartition(config: ExportConfig): string {
-  return JSON.stringify(config, function (this: unknown, key, value: unknown) {
-    if (key === 'partition' || key === 'dir') return undefined;
-    if (key === 'path' && this === config.source && typeof value === 'string') return posix.basename(refName(value));
-    return withoutThreads(key, value);
-  });
+  return configHash({ ...config, partition: undefined });
 }
 
 /** The partitions' freshness reference times, each once (each run defaults to its own start). */

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { exportsShare, type ExportConfig } from './export-config.js';
+import { DEFAULT_NEAR_THRESHOLD, exportsShare, type ExportConfig } from './export-config.js';
 import { ExportError } from './errors.js';
 import type { ExportStats, RejectEntry } from './export-stats.js';
 import { AtomicDir, checkOutputDir, OutputLock, readExportManifest } from './internal/atomic-dir.js';
@@ -258,7 +258,7 @@ function configWarnings(config: ExportConfig): string[] {
     warnings.push('structured_gen.json_schema is set but structured_gen.enabled is false: no sample was validated against it; set structured_gen.enabled to true to validate');
   }
   // Settings of a stage that is off: most likely meant to take effect (the defaults are left alone).
-  if (!config.dedup.near && config.dedup.near_threshold !== 0.85) {
+  if (!config.dedup.near && config.dedup.near_threshold !== DEFAULT_NEAR_THRESHOLD) {
     warnings.push(`dedup.near_threshold is ${config.dedup.near_threshold} but dedup.near is false: no near duplicate was looked for; set dedup.near to true`);
   }
   const pii = config.pii;
