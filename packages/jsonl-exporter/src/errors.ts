@@ -23,9 +23,16 @@ export type ExportErrorCode =
 export class ExportError extends Error {
   override readonly name = 'ExportError';
   readonly code: ExportErrorCode;
+  /**
+   * The config key the error is about, as a dotted path (`format.response_key`), when it is about one: a setting
+   * refused once the export starts (a schema file that cannot be read, a PII key too short), for a caller to point at
+   * it (a YAML line, a form field). A config that does not parse has zod's issues as its `cause` instead.
+   */
+  readonly key?: string;
 
-  constructor(code: ExportErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ExportErrorCode, message: string, options?: { cause?: unknown; key?: string }) {
     super(message, options);
     this.code = code;
+    if (options?.key !== undefined) this.key = options.key;
   }
 }

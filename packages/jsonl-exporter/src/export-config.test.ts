@@ -35,6 +35,19 @@ describe('parseExportConfig', () => {
     expect(parseExportConfig({ source, quality_metrics: { expected_languages: ['EN', 'de-AT'] } }).quality_metrics.expected_languages).toEqual(['EN', 'de-AT']);
   });
 
+  it('says what is wrong with a value of a key that takes two forms, not just "Invalid input"', () => {
+    const gates = (gate: unknown) => () => parseExportConfig({ source, quality_metrics: { enabled: true, gates: [gate] } });
+    // An object gate with a misspelt key: the object form's problems.
+    expect(gates({ metric: 'piiRate', max: 0 })).toThrow(
+      /quality_metrics\.gates\.0: op: .*; value: .*; Unrecognized key: "max" \(expected a gate: a string such as "complianceRate >= 0\.99", or an object \{ metric, op, value \}\)/,
+    );
+    // A value of neither form: the forms.
+    expect(gates(5)).toThrow(/quality_metrics\.gates\.0: expected a gate: a string such as/);
+    expect(() => parseExportConfig({ source, structured_gen: { enabled: true, json_schema: 5 } })).toThrow(
+      'structured_gen.json_schema: expected a JSON Schema object, or the path of a JSON Schema file',
+    );
+  });
+
   it('names the file and every bad key path in one EXPORT_CONFIG_INVALID error', () => {
     let error: unknown;
     try {

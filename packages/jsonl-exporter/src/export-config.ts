@@ -24,6 +24,20 @@ export const ExportStyleSchema = z
 /** One of the output styles. */
 export type ExportStyle = z.infer<typeof ExportStyleSchema>;
 
+/**
+ * The message for a value that fits none of a union's forms. When the value's type matches exactly one form (a gate
+ * object with a misspelt key), the message lists that form's problems. Otherwise it names the forms. Without it,
+ * zod says only "Invalid input".
+ */
+function unionError(forms: string) {
+  return (issue: { errors?: readonly (readonly { code: string; path: readonly PropertyKey[]; message: string }[])[] }): string => {
+    const fitting = (issue.errors ?? []).filter((problems) => !problems.some((p) => p.code === 'invalid_type' && p.path.length === 0));
+    if (fitting.length !== 1) return `expected ${forms}`;
+    const problems = (fitting[0] ?? []).map((p) => (p.path.length > 0 ? `${p.path.map(String).join('.')}: ` : '') + p.message);
+    return `${problems.join('; ')} (expected ${forms})`;
+  };
+}
+
 const fieldPath = (what: string, def: string) =>
   z.string().min(1).default(def).describe(`Record path (dots for nesting, e.g. meta.source) of ${what}.`);
 
@@ -213,7 +227,7 @@ const StructuredGenSchema = z
       .default(false)
       .describe('Validate each exported line against `json_schema`.'),
     json_schema: z
-      .union([z.string().min(1), z.record(z.string(), z.unknown())])
+      .union([z.string().min(1), z.record(z.string(), z.unknown())], { error: unionError('a JSON Schema object, or the path of a JSON Schema file') })
       .optional()
       .describe('JSON Schema (inline object, or a file path relative to the config) each exported line must satisfy.'),
     reject_invalid_samples: z
@@ -376,7 +390,7 @@ const QualityMetricsConfigSchema = z
               value: z.number().describe('Threshold.'),
             })
             .strict(),
-        ]),
+        ], { error: unionError('a gate: a string such as "complianceRate >= 0.99", or an object { metric, op, value }') }),
       )
       .default([])
       .describe('Quality gates on the report, e.g. "complianceRate >= 0.99"; verdicts are in the result (the CLI exits non-zero when one fails). Need `enabled: true`.'),

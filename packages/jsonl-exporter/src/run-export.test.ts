@@ -657,9 +657,25 @@ describe('runExport', () => {
         code: 'EXPORT_CONFIG_INVALID',
         message:
           'invalid export config:\n  adapter_metadata.adapter_version: must be a semantic version such as "1.0.0"\n  adapter_metadata.language.1: must be a BCP-47 / ISO 639 code such as "en" or "pt-BR"',
+        // zod's issues at their place in the config, as a config that does not parse has them (the CLI names lines).
+        cause: { issues: [expect.objectContaining({ path: ['adapter_metadata', 'adapter_version'] }), expect.objectContaining({ path: ['adapter_metadata', 'language', 1] })] },
       });
     }
     expect(await readdir(work)).toEqual(['in.jsonl']);
+  });
+
+  it('names the config key of a setting refused once the export starts (ExportError.key)', async () => {
+    await writeJsonl('in.jsonl', [record(0)]);
+    const cases: [ReturnType<typeof config>, string, string][] = [
+      [config({ structured_gen: { enabled: true, json_schema: 'nope.json' } }), 'EXPORT_SCHEMA_INVALID', 'structured_gen.json_schema'],
+      [config({ structured_gen: { enabled: true } }), 'EXPORT_SCHEMA_INVALID', 'structured_gen.enabled'],
+      [config({ style: 'custom' }), 'EXPORT_MAPPING_INVALID', 'style'],
+      [config({ style: 'custom', format: { custom: { q: 'instruction' }, response_key: 'a' } }), 'EXPORT_MAPPING_INVALID', 'format.response_key'],
+      [config({ pii: { policy: 'redact', strategy: 'hash' } }), 'EXPORT_CONFIG_INVALID', 'pii.strategy'],
+      [config({ pii: { policy: 'redact', strategy: 'hash', hash_key: 'short' } }), 'EXPORT_CONFIG_INVALID', 'pii.hash_key'],
+      [config({ quality_metrics: { gates: ['samples >>> 2'] } }), 'EXPORT_CONFIG_INVALID', 'quality_metrics.gates'],
+    ];
+    for (const [bad, code, key] of cases) await expect(runExport(bad, { cwd: work, env: {} }), key).rejects.toMatchObject({ code, key });
   });
 
   it('reports progress with records, bytes, rate and ETA, and survives an interval of 0', async () => {

@@ -200,6 +200,30 @@ describe('lorakit export', () => {
     expect(across.stderr).toMatch(/^lorakit: --weighting\.min-weight \(weighting\.max_weight\): min_weight must not be above max_weight/m);
   });
 
+  it('a setting refused once the export starts names its line in lorakit.yaml, or its flag', async () => {
+    const cwd = workspace();
+    const config = (rest: string) => `source:\n  type: jsonl\n  path: records.jsonl\noutput:\n  dir: out\n${rest}`;
+    // Before: "lorakit: cannot read structured_gen.json_schema …", with no file or line.
+    writeFileSync(join(cwd, 'schema.yaml'), config('structured_gen:\n  enabled: true\n  json_schema: nope.json\n'));
+    const schema = await runCli(['export', '--config', 'schema.yaml'], { cwd });
+    expect(schema.code).toBe(2);
+    expect(schema.stderr).toMatch(/^lorakit: schema\.yaml:8: cannot read structured_gen\.json_schema .*nope\.json/m);
+    writeFileSync(join(cwd, 'custom.yaml'), config('style: custom\nformat:\n  custom: { q: instruction }\n  response_key: a\n'));
+    const custom = await runCli(['export', '--config', 'custom.yaml'], { cwd });
+    expect(custom.code).toBe(2);
+    expect(custom.stderr).toMatch(/^lorakit: custom\.yaml:9: format\.response_key "a" is not one of the keys of format\.custom$/m);
+    const pii = await runCli(['export', '--config', 'custom.yaml', '--style', 'instruction', '--pii.policy', 'redact', '--pii.strategy', 'hash'], { cwd, env: {} });
+    expect(pii.code).toBe(2);
+    expect(pii.stderr).toMatch(/^lorakit: --pii\.strategy: pii\.strategy "hash" needs an HMAC key/m);
+    // Adapter metadata checked before any record is read: every bad key on its line (before: no line).
+    writeFileSync(join(cwd, 'meta.yaml'), config('adapter_metadata:\n  base_model: org/base\n  adapter_version: v1\n  language: [english]\n'));
+    const meta = await runCli(['export', '--config', 'meta.yaml'], { cwd });
+    expect(meta.code).toBe(2);
+    expect(meta.stderr).toMatch(/^ {2}meta\.yaml:8: adapter_metadata\.adapter_version: must be a semantic version/m);
+    expect(meta.stderr).toMatch(/^ {2}meta\.yaml:9: adapter_metadata\.language\.0: /m);
+    expect(existsSync(join(cwd, 'out'))).toBe(false);
+  });
+
   it('a filter that does not parse names its line in lorakit.yaml, or the --filter flag', async () => {
     const cwd = workspace();
     writeFileSync(join(cwd, 'bad.yaml'), 'source:\n  type: jsonl\n  path: records.jsonl\nfilter: id == "a1" and\n');

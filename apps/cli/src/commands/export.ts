@@ -53,7 +53,33 @@ function unknownKeyMessage(path: readonly PropertyKey[], type: unknown, sourceKe
   return 'unknown key (check the spelling)';
 }
 
-/** Re-words EXPORT_CONFIG_INVALID with the YAML line of each bad key, or the flag that set it. */
+/** Where a config key was set: the flag that set it (or a flag into its section), or the line of its YAML entry. */
+interface Place {
+  flag?: string;
+  line?: number;
+}
+
+function placeOf(path: readonly PropertyKey[], yaml: YamlConfig | undefined, fromFlags: ReadonlySet<string>): Place {
+  const dotted = path.map(String).join('.');
+  // The flag that set this key or the list it is an item of (`pii.types.1`).
+  const flag = [...fromFlags].find((f) => dotted === f || dotted.startsWith(`${f}.`));
+  if (flag !== undefined) return { flag };
+  const line = yaml?.lineOf(path.map((p) => (typeof p === 'number' ? p : String(p))));
+  if (line !== undefined) return { line };
+  // A rule across keys of a section (min_weight <= max_weight, validation + test < 1), reported on a key the file
+  // does not hold: a flag into that section set the other.
+  const section = dotted.split('.').slice(0, -1).join('.');
+  const sibling = section !== '' ? [...fromFlags].find((f) => f.startsWith(`${section}.`)) : undefined;
+  return sibling === undefined ? {} : { flag: sibling };
+}
+
+const flagName = (key: string): string => `--${key.replaceAll('_', '-')}`;
+
+/**
+ * Points a config error at the YAML line of each bad key, or the flag that set it: EXPORT_CONFIG_INVALID re-worded
+ * from zod's issues, and an error of the export about one key (ExportError.key: a schema file that cannot be read,
+ * a PII key too short) prefixed with its place. Other errors are returned as they are.
+ */
 function configError(
   error: unknown,
   yaml: YamlConfig | undefined,
@@ -61,6 +87,13 @@ function configError(
   sourceType: unknown,
   sourceKeys: SourceKeys,
 ): unknown {
+  const key = (error as { key?: unknown }).key;
+  if (typeof key === 'string') {
+    const place = placeOf(key.split('.'), yaml, fromFlags);
+    const where = place.flag !== undefined ? flagName(place.flag) : place.line !== undefined && yaml !== undefined ? `${yaml.file}:${place.line}` : undefined;
+    if (where === undefined) return error;
+    return Object.assign(new Error(`${where}: ${(error as Error).message}`, { cause: error }), { code: errorCode(error) });
+  }
   if (errorCode(error) !== 'EXPORT_CONFIG_INVALID') return error;
   const issues = ((error as { cause?: { issues?: unknown } }).cause?.issues ?? []) as ZodIssueLike[];
   if (!Array.isArray(issues) || issues.length === 0) return error;
@@ -73,20 +106,11 @@ function configError(
     for (const path of keys) {
       const dotted = path.map(String).join('.') || '(root)';
       const message = issue.code === 'unrecognized_keys' ? unknownKeyMessage(path, sourceType, sourceKeys) : issue.message;
-      let where: string;
-      let line: number | undefined;
-      // The flag that set this key or the list it is an item of (`pii.types.1`).
-      const flag = [...fromFlags].find((f) => dotted === f || dotted.startsWith(`${f}.`));
-      if (flag !== undefined) where = `--${flag.replaceAll('_', '-')}${flag === dotted ? '' : ` (${dotted})`}`;
-      else {
-        line = yaml?.lineOf(path.map((p) => (typeof p === 'number' ? p : String(p))));
-        // A rule across keys of a section (min_weight <= max_weight, validation + test < 1), reported on a key the
-        // file does not hold: a flag into that section set the other.
-        const section = dotted.split('.').slice(0, -1).join('.');
-        const sibling = line === undefined && section !== '' ? [...fromFlags].find((f) => f.startsWith(`${section}.`)) : undefined;
-        if (sibling !== undefined) where = `--${sibling.replaceAll('_', '-')} (${dotted})`;
-        else where = `${yaml === undefined ? '' : `${yaml.file}${line === undefined ? '' : `:${line}`}: `}${dotted}`;
-      }
+      const { flag, line } = placeOf(path, yaml, fromFlags);
+      const where =
+        flag !== undefined
+          ? `${flagName(flag)}${flag === dotted ? '' : ` (${dotted})`}`
+          : `${yaml === undefined ? '' : `${yaml.file}${line === undefined ? '' : `:${line}`}: `}${dotted}`;
       byKey.set(where, [...(byKey.get(where) ?? []), message]);
       if (!order.has(where)) order.set(where, line ?? 0);
     }
@@ -172,6 +196,9 @@ export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandCo
       progressIntervalMs: 200,
       onProgress: (p) => progress.update(p.records, p.etaSeconds),
     });
+  } catch (error) {
+    // Settings refused once the export starts (a schema file, a PII key, adapter metadata), pointed at like the rest.
+    throw configError(error, yaml, fromFlags, sourceType, sourceKeys);
   } finally {
     progress.done();
   }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { AdapterMetadataSchema, TaskSchema, writeAdapterMetadata, type AdapterMetadata, type AdapterMetadataInput } from '@lorakit/adapter-metadata';
 import { ExportError } from '../errors.js';
 import type { ExportConfig } from '../export-config.js';
@@ -133,14 +134,17 @@ export function trainerConfigWarnings(config: ExportConfig): string[] {
 export function checkAdapterMetadataConfig(config: ExportConfig): void {
   const am = config.adapter_metadata;
   if (!am.enabled || am.base_model === undefined) return;
-  const issues: string[] = [];
-  const version = AdapterMetadataSchema.shape.adapter_version.safeParse(am.adapter_version);
-  if (!version.success) issues.push(`adapter_metadata.adapter_version: ${version.error.issues[0]?.message ?? 'invalid'}`);
-  am.language.forEach((code, i) => {
-    const language = TaskSchema.shape.language.safeParse(code);
-    if (!language.success) issues.push(`adapter_metadata.language.${i}: ${language.error.issues[0]?.message ?? 'invalid'}`);
-  });
-  if (issues.length > 0) throw new ExportError('EXPORT_CONFIG_INVALID', `invalid export config:\n  ${issues.join('\n  ')}`);
+  // zod's issues, at their place in the config, as the cause: what a config that does not parse carries, so a caller
+  // points at these keys as at any other (the CLI names their YAML lines).
+  const issues: z.core.$ZodIssue[] = [];
+  const at = (path: PropertyKey[], result: z.ZodSafeParseResult<unknown>): void => {
+    if (!result.success) for (const issue of result.error.issues) issues.push({ ...issue, path: [...path, ...issue.path] });
+  };
+  at(['adapter_metadata', 'adapter_version'], AdapterMetadataSchema.shape.adapter_version.safeParse(am.adapter_version));
+  am.language.forEach((code, i) => at(['adapter_metadata', 'language', i], TaskSchema.shape.language.safeParse(code)));
+  if (issues.length === 0) return;
+  const lines = issues.map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`);
+  throw new ExportError('EXPORT_CONFIG_INVALID', `invalid export config:\n  ${lines.join('\n  ')}`, { cause: new z.ZodError(issues) });
 }
 
 /** What {@link toTrainerConfigs} needs to know of an export's config, for its data files. */

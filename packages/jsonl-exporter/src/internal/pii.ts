@@ -46,6 +46,7 @@ export class PiiStage {
           'EXPORT_CONFIG_INVALID',
           `pii.strategy "hash" needs an HMAC key of at least ${MIN_HASH_KEY_LENGTH} characters in pii.hash_key or ` +
             `the environment variable ${pii.hash_key_env}; an unsalted hash of personal data can be reversed`,
+          { key: pii.hash_key === undefined ? 'pii.strategy' : 'pii.hash_key' },
         );
       }
       this.key = key;

@@ -195,12 +195,15 @@ export class Pipeline {
     this.validationCut = config.split.validation;
     this.testCut = config.split.validation + config.split.test;
     if (config.style === 'custom' && this.mapper.customKeys.length === 0) {
-      throw new ExportError('EXPORT_MAPPING_INVALID', 'style "custom" needs format.custom: a map of output keys to record paths or templates');
+      throw new ExportError('EXPORT_MAPPING_INVALID', 'style "custom" needs format.custom: a map of output keys to record paths or templates', {
+        key: 'style',
+      });
     }
     if (config.style === 'custom' && this.mapper.responseIndex < 0) {
       throw new ExportError(
         'EXPORT_MAPPING_INVALID',
         `format.response_key "${config.format.response_key ?? ''}" is not one of the keys of format.custom`,
+        { key: 'format.response_key' },
       );
     }
   }

@@ -256,7 +256,7 @@ export async function createReporter(config: ExportConfig, estimated: number | u
   try {
     checkGates(q.gates);
   } catch (cause) {
-    throw new ExportError('EXPORT_CONFIG_INVALID', `quality_metrics.gates: ${(cause as Error).message}`, { cause });
+    throw new ExportError('EXPORT_CONFIG_INVALID', `quality_metrics.gates: ${(cause as Error).message}`, { cause, key: 'quality_metrics.gates' });
   }
   // One by default: each worker is its own V8 heap plus the language model. Measured on 100k samples (2 cores):
   // two workers raised peak RSS from ~290 to ~380 MB and were slower (2.25 s against 1.95 s); more workers are an

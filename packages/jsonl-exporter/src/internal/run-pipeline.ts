@@ -21,7 +21,9 @@ export interface PrepareOptions {
 async function loadSchema(config: ExportConfig, cwd: string): Promise<Record<string, unknown> | boolean> {
   const ref = config.structured_gen.json_schema;
   if (ref === undefined) {
-    throw new ExportError('EXPORT_SCHEMA_INVALID', 'structured_gen.enabled is true but structured_gen.json_schema is not set');
+    throw new ExportError('EXPORT_SCHEMA_INVALID', 'structured_gen.enabled is true but structured_gen.json_schema is not set', {
+      key: 'structured_gen.enabled',
+    });
   }
   if (typeof ref !== 'string') return ref;
   const path = resolve(cwd, ref);
@@ -29,12 +31,15 @@ async function loadSchema(config: ExportConfig, cwd: string): Promise<Record<str
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new ExportError('EXPORT_SCHEMA_INVALID', `cannot read structured_gen.json_schema ${path}: ${(cause as Error).message}`, { cause });
+    throw new ExportError('EXPORT_SCHEMA_INVALID', `cannot read structured_gen.json_schema ${path}: ${(cause as Error).message}`, {
+      cause,
+      key: 'structured_gen.json_schema',
+    });
   }
   try {
     return JSON.parse(text) as Record<string, unknown>;
   } catch (cause) {
-    throw new ExportError('EXPORT_SCHEMA_INVALID', `${path}: not valid JSON: ${(cause as Error).message}`, { cause });
+    throw new ExportError('EXPORT_SCHEMA_INVALID', `${path}: not valid JSON: ${(cause as Error).message}`, { cause, key: 'structured_gen.json_schema' });
   }
 }
 
@@ -48,6 +53,7 @@ export async function preparePipeline(config: ExportConfig, options: PrepareOpti
     } catch (cause) {
       throw new ExportError('EXPORT_SCHEMA_INVALID', `structured_gen.json_schema does not compile: ${(cause as Error).message}`, {
         cause,
+        key: 'structured_gen.json_schema',
       });
     }
   }

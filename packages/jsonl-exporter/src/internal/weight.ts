@@ -59,7 +59,9 @@ export class Weighter {
     const at = now === undefined ? startedAt : parseIsoInstant(now.trim());
     // parseExportConfig refuses such a value; a config built by hand must not fall back to the clock silently either.
     if (at === undefined) {
-      throw new ExportError('EXPORT_CONFIG_INVALID', `weighting.now: ${JSON.stringify(now)} is not an ISO 8601 date or date-time`);
+      throw new ExportError('EXPORT_CONFIG_INVALID', `weighting.now: ${JSON.stringify(now)} is not an ISO 8601 date or date-time`, {
+        key: 'weighting.now',
+      });
     }
     this.now = at;
   }

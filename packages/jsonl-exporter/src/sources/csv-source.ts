@@ -173,7 +173,9 @@ export async function* csvItems(
   // skip was reported at, so one row gives one skipped item. A record in between resets it.
   let skippedAt = -1;
   const parser = parse({
-    delimiter: options.delimiter,
+    // No CSV is delimited by a backslash and a t: that is a tab written where no escape is read (a flag, a
+    // single-quoted YAML string).
+    delimiter: options.delimiter === '\\t' ? '\t' : options.delimiter,
     quote: options.quote,
     escape: options.escape,
     columns: options.header

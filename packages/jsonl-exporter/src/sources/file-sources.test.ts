@@ -83,6 +83,12 @@ describe('csv options', () => {
     ]);
   });
 
+  it('reads a delimiter written as a backslash and a t (a flag, a single-quoted YAML string) as a tab', async () => {
+    writeFileSync(join(dir, 'tabs.tsv'), 'instruction\toutput\nhi, you\tthere\n');
+    const items = await collect(await openSource({ type: 'csv', path: 'tabs.tsv', delimiter: '\\t' }, { cwd: dir }));
+    expect(items.map((item) => item.record)).toEqual([{ instruction: 'hi, you', output: 'there' }]);
+  });
+
   it('renames header columns when both header and columns are set, and can relax the column count', async () => {
     writeFileSync(join(dir, 'renamed.csv'), 'A,B\n1,2\n3\n');
     const renamed = await collect(

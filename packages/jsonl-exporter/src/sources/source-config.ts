@@ -11,7 +11,7 @@ const path = z
   .describe('Input file, relative to the working directory (in the CLI: the config file\'s folder for a value in the file, the current directory for a flag).');
 
 const csvOptions = {
-  delimiter: z.string().min(1).default(',').describe('CSV field delimiter (one or more characters).'),
+  delimiter: z.string().min(1).default(',').describe('CSV field delimiter (one or more characters). `\\t`, a backslash and a t as a shell or a single-quoted YAML string gives them, means a tab.'),
   quote: z.string().length(1).default('"').describe('CSV quote character.'),
   escape: z.string().length(1).default('"').describe('CSV escape character inside quoted fields.'),
   header: z
