@@ -200,6 +200,28 @@ describe('lorakit export', () => {
     expect(across.stderr).toMatch(/^lorakit: --weighting\.min-weight \(weighting\.max_weight\): min_weight must not be above max_weight/m);
   });
 
+  it('reads YAML merge keys, refuses tags it cannot expand, and says why yes/no is not a boolean', async () => {
+    const cwd = workspace();
+    const head = 'source:\n  type: jsonl\n  path: records.jsonl\n';
+    // Before: "<<: unknown key (check the spelling)".
+    const mapping = 'field_mapping:\n  instruction_field: question\n  output_field: answer\n';
+    writeFileSync(join(cwd, 'merge.yaml'), `${head}${mapping}quality:\n  toxicity:\n    <<: { enabled: true, words: [Monatsmieten] }\n`);
+    const merge = await runCli(['export', '--config', 'merge.yaml', '--dry-run'], { cwd });
+    expect(merge.code, merge.stderr).toBe(0);
+    expect(merge.stdout).toMatch(/filter\/toxic 2/);
+    // Before: the value was the text after the tag ("OUT"), silently.
+    writeFileSync(join(cwd, 'tag.yaml'), `${head}output:\n  dir: !env OUT\n`);
+    const tag = await runCli(['export', '--config', 'tag.yaml'], { cwd });
+    expect(tag.code).toBe(2);
+    expect(tag.stderr).toMatch(/^lorakit: tag\.yaml:5: unknown YAML tag !env: lorakit expands no tags/m);
+    expect(existsSync(join(cwd, 'OUT'))).toBe(false);
+    writeFileSync(join(cwd, 'yes.yaml'), `${head}dedup:\n  exact: no\n  near: "true"\n`);
+    const yes = await runCli(['export', '--config', 'yes.yaml'], { cwd });
+    expect(yes.code).toBe(2);
+    expect(yes.stderr).toMatch(/^ {2}yes\.yaml:5: dedup\.exact: .*\(YAML 1\.2 reads no as text, not as a boolean: write true or false\)$/m);
+    expect(yes.stderr).toMatch(/^ {2}yes\.yaml:6: dedup\.near: .*\("true" in quotes is text: write true or false without quotes\)$/m);
+  });
+
   it('a setting refused once the export starts names its line in lorakit.yaml, or its flag', async () => {
     const cwd = workspace();
     const config = (rest: string) => `source:\n  type: jsonl\n  path: records.jsonl\noutput:\n  dir: out\n${rest}`;

@@ -15,6 +15,7 @@ interface ZodIssueLike {
   message: string;
   code?: string;
   keys?: string[];
+  expected?: string;
 }
 
 /** `--partition i/N` → `{ index, count }` (0-based index). */
@@ -73,6 +74,20 @@ function placeOf(path: readonly PropertyKey[], yaml: YamlConfig | undefined, fro
   return sibling === undefined ? {} : { flag: sibling };
 }
 
+/**
+ * Why a boolean key holds text: YAML 1.2 reads `yes`, `no`, `on` and `off` as strings (YAML 1.1 read booleans),
+ * and a quoted `"true"` is a string in any version.
+ */
+function booleanHint(issue: ZodIssueLike, path: readonly PropertyKey[], yaml: YamlConfig | undefined): string {
+  if (issue.code !== 'invalid_type' || issue.expected !== 'boolean' || yaml === undefined) return '';
+  let value: unknown = yaml.value;
+  for (const key of path) value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  if (typeof value !== 'string') return '';
+  if (/^(?:true|false)$/i.test(value.trim())) return ` ("${value}" in quotes is text: write true or false without quotes)`;
+  if (/^(?:y|yes|n|no|on|off)$/i.test(value.trim())) return ` (YAML 1.2 reads ${value} as text, not as a boolean: write true or false)`;
+  return '';
+}
+
 const flagName = (key: string): string => `--${key.replaceAll('_', '-')}`;
 
 /**
@@ -105,7 +120,8 @@ function configError(
     const keys = issue.code === 'unrecognized_keys' && issue.keys ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
     for (const path of keys) {
       const dotted = path.map(String).join('.') || '(root)';
-      const message = issue.code === 'unrecognized_keys' ? unknownKeyMessage(path, sourceType, sourceKeys) : issue.message;
+      const message =
+        issue.code === 'unrecognized_keys' ? unknownKeyMessage(path, sourceType, sourceKeys) : issue.message + booleanHint(issue, path, yaml);
       const { flag, line } = placeOf(path, yaml, fromFlags);
       const where =
         flag !== undefined

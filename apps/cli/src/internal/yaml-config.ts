@@ -20,11 +20,24 @@ export async function readYamlConfig(io: CliIo, file: string): Promise<YamlConfi
   const text = await readText(io, file);
   const YAML = await import('yaml');
   const lineCounter = new YAML.LineCounter();
-  const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false });
+  // Merge keys (`<<: *defaults`) as YAML 1.1 had them and most YAML tools still read them.
+  const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
   const first = doc.errors[0];
   if (first !== undefined) {
     const line = lineCounter.linePos(first.pos[0]).line;
     throw new CliError('CLI_CONFIG_INVALID', `${file}:${line}: invalid YAML: ${first.message.split('\n')[0]}`, { cause: first });
+  }
+  // A tag yaml does not know (`!env HOME`, `!include x.yaml`) leaves the text after it as the value: a setting that
+  // silently is not what it says.
+  const unknownTag = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
+  if (unknownTag !== undefined) {
+    const line = lineCounter.linePos(unknownTag.pos[0]).line;
+    const tag = /tag: (\S+)/.exec(unknownTag.message)?.[1] ?? 'tag';
+    throw new CliError(
+      'CLI_CONFIG_INVALID',
+      `${file}:${line}: unknown YAML tag ${tag}: lorakit expands no tags (no environment variables, no includes); write the value itself`,
+      { cause: unknownTag },
+    );
   }
   const value: unknown = doc.toJS() ?? {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
