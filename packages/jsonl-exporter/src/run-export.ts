@@ -183,7 +183,7 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
 
     if (!dir) {
       finishStats(stats, startedAt);
-      const result: ExportResult = { stats, files: [], warnings: configWarnings(config) };
+      const result: ExportResult = { stats, files: [], warnings: [...configWarnings(config), ...(source.warnings ?? [])] };
       if (reporter) Object.assign(result, await reporter.finish(stats));
       return result;
     }
@@ -224,7 +224,7 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
       ...written.map(({ split, file }) => ({ ...file, split, path: resolve(target, relative(dir.tmp, file.path)) })),
       { ...rejectsFile, split: 'rejects', path: resolve(target, 'rejects.jsonl') },
     ];
-    return { stats, outputDir: target, files, warnings: [...configWarnings(config), ...artifacts.warnings], ...artifacts.result };
+    return { stats, outputDir: target, files, warnings: [...configWarnings(config), ...(source.warnings ?? []), ...artifacts.warnings], ...artifacts.result };
   } catch (error) {
     await rejects?.destroy();
     await reporter?.destroy();

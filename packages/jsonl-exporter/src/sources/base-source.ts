@@ -15,6 +15,8 @@ export interface SourceImplementation {
   readonly once?: boolean;
   /** Absolute paths of the input files, reported in stats. */
   readonly files?: string[];
+  /** See {@link Source.warnings}. */
+  readonly warnings?: readonly string[];
   /**
    * One pass over the input. Its `finally` blocks must release what the pass opened. May be async, to open the
    * input first and hand over a reader's generator as it is, without a delegating layer per record.
@@ -109,6 +111,7 @@ export function createSource(impl: SourceImplementation): Source {
 
   return {
     description,
+    ...(impl.warnings !== undefined && impl.warnings.length > 0 ? { warnings: impl.warnings } : {}),
     items,
     stats: () => stats,
     close() {

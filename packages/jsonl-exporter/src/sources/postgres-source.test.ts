@@ -87,6 +87,18 @@ describe.skipIf(url === undefined)('postgres source', () => {
     ]);
   });
 
+  it('warns that a table without a primary key and without source.key names its rows by position', async () => {
+    const noKey = await openSource({ type: 'postgres', url, table: `${table}_many` });
+    await noKey.close();
+    expect(noKey.warnings).toEqual([expect.stringMatching(/^postgres table \S+_many has no primary key and source\.key is not set: .*\(\S+_many#1, .*Set source\.key to a unique column$/)]);
+    const keyed = await openSource({ type: 'postgres', url, table: `${table}_many`, key: 'id' });
+    await keyed.close();
+    expect(keyed.warnings).toBeUndefined();
+    const primary = await openSource({ type: 'postgres', url, table: `${table}_pair` });
+    await primary.close();
+    expect(primary.warnings).toBeUndefined();
+  });
+
   it('reads a query ending in a line comment, refuses one naming a column twice, and names rows by a timestamp key in UTC', async () => {
     // Before: the comment swallowed the probe's closing parenthesis ("syntax error at end of input").
     const commented = await collect(await openSource({ type: 'postgres', url, query: `SELECT v FROM "${table}_pair"\nORDER BY v -- stable order;` }));

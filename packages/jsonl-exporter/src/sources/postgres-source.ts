@@ -211,8 +211,17 @@ export async function openPostgresSource(options: PostgresSourceOptions, env: No
   }
 
   const prefix = table ?? 'query';
+  const warnings: string[] = [];
+  if (table !== undefined && keyColumns.length === 0) {
+    warnings.push(
+      `${description} has no primary key and source.key is not set: its rows are read in the server's order and named by ` +
+        `position (${prefix}#1, ${prefix}#2, …), which an UPDATE or VACUUM can change; without split.id_field, records then move ` +
+        'between splits and partitions. Set source.key to a unique column',
+    );
+  }
   return createSource({
     description,
+    warnings,
     async *pass({ signal }) {
       const client = await connect();
       const cursor = client.query(new Cursor<Record<string, unknown>>(sql));

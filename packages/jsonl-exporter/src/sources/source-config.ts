@@ -119,7 +119,7 @@ const PostgresSourceSchema = z
       .min(1)
       .optional()
       .describe(
-        'Column whose value names each record in refs (a timestamp as its ISO instant). Default: the primary key for a table, the row number for a query, and for a table without a primary key the row number in the order the server returns rows, which an UPDATE can change: set `key` there, as for a query whose order is not fixed.',
+        'Column whose value names each record in refs (a timestamp as its ISO instant). Default: the primary key for a table, the row number for a query, and for a table without a primary key the row number in the order the server returns rows, which an UPDATE can change (the export warns of it): set `key` there, as for a query whose order is not fixed.',
       ),
     batch_size: z.number().int().min(1).max(100_000).default(1000).describe('Rows fetched per round trip from the server-side cursor.'),
   })

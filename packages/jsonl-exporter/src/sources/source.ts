@@ -33,6 +33,11 @@ export interface Source {
   /** What is read, for logs and reports: `jsonl data.jsonl`, `postgres table docs`; never a password. */
   readonly description: string;
   /**
+   * What a user should know of how this source names or orders its records, found when it was opened (a PostgreSQL
+   * table without a primary key). runExport adds them to its result's warnings.
+   */
+  readonly warnings?: readonly string[];
+  /**
    * The items in input order. Files and databases can be iterated again (each pass reads from the start);
    * stdin and one-shot iterables only once. Breaking out of the loop releases the pass's resources.
    */
