@@ -47,6 +47,10 @@ describe.skipIf(instruction === undefined)('on the shared JSONL files (checksums
 });
 
 describe('describeDataset', () => {
+  it('refuses a single path instead of reading it character by character', async () => {
+    await expect(describeDataset('train.jsonl' as unknown as string[])).rejects.toThrow('describeDataset: expected an array of paths');
+  });
+
   it('counts non-blank lines only: blank, whitespace-only and CRLF lines, no final newline', async () => {
     const path = join(dir, 'mixed.jsonl');
     await writeFile(path, '{"a":1}\r\n\r\n   \n{"a":"é"}\n\t\n{"a":3}');

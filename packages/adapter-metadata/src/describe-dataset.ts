@@ -77,6 +77,8 @@ async function describeOne(input: DatasetInput): Promise<DatasetFile> {
  * ```
  */
 export async function describeDataset(paths: readonly DatasetInput[]): Promise<DatasetFile[]> {
+  // A single path would be read character by character, each failing as a file of its own.
+  if (!Array.isArray(paths)) throw new TypeError('describeDataset: expected an array of paths (or { path, split }), got ' + typeof paths);
   const entries: DatasetFile[] = [];
   // Sequential on purpose: files are usually on one disk, where parallel reads only add seeking.
   for (const input of paths) entries.push(await describeOne(input));

@@ -23,6 +23,10 @@ describe('nextVersion', () => {
   it('refuses a version that is not semver', () => {
     expect(() => nextVersion({ adapter_version: 'v1' }, 'fix')).toThrow(expect.objectContaining({ code: 'METADATA_VERSION_INVALID' }));
   });
+
+  it('names the changes it knows when given another (before: it blamed the version)', () => {
+    expect(() => nextVersion(base, 'major' as 'fix')).toThrow('change "major" is not one of "fix", "data", "base_model"');
+  });
 });
 
 describe('diffMetadata', () => {

@@ -12,7 +12,7 @@ const BUMP: Record<VersionChange, 'major' | 'minor' | 'patch'> = { fix: 'patch',
 
 /**
  * The adapter's next version: PATCH for fixes, MINOR for new data, MAJOR for a new base model. Throws
- * `METADATA_VERSION_INVALID` when the current version is not semver.
+ * `METADATA_VERSION_INVALID` when the current version is not semver, or `change` is not one of the changes.
  *
  * @example
  * ```ts
@@ -20,6 +20,11 @@ const BUMP: Record<VersionChange, 'major' | 'minor' | 'patch'> = { fix: 'patch',
  * ```
  */
 export function nextVersion(meta: Pick<AdapterMetadata, 'adapter_version'>, change: VersionChange): string {
+  if (!Object.hasOwn(BUMP, change)) {
+    // semver's own words ('major') are a natural guess: without this, the version itself was blamed.
+    throw new AdapterMetadataError('METADATA_VERSION_INVALID',
+      `change ${JSON.stringify(change)} is not one of ${Object.keys(BUMP).map((c) => `"${c}"`).join(', ')} (a fix, new data, a new base model)`);
+  }
   const next = semver.inc(meta.adapter_version, BUMP[change]);
   if (next === null) {
     throw new AdapterMetadataError('METADATA_VERSION_INVALID',

@@ -71,6 +71,13 @@ describe('writeAdapterMetadata / readAdapterMetadata', () => {
     const path = join(dir, 'broken.json');
     await writeFile(path, '{\n  "adapter_id": "a1",\n}\n');
     await expect(readAdapterMetadata(path)).rejects.toMatchObject({ code: 'METADATA_JSON_PARSE', issues: [{ line: 3 }] });
+    // V8 gives no position for an unexpected token, only the text around it (before: no line at all).
+    const python = join(dir, 'python.json');
+    await writeFile(python, '{\n "adapter_id": "x",\n "base_model": {"name": "m"},\n "training": {\n  "use_dora": False\n }\n}\n');
+    await expect(readAdapterMetadata(python)).rejects.toMatchObject({ code: 'METADATA_JSON_PARSE', issues: [{ line: 5 }] });
+    const empty = join(dir, 'empty-value.json');
+    await writeFile(empty, '{\n "adapter_id": "x",\n "a": 1,\n "custom": }\n');
+    await expect(readAdapterMetadata(empty)).rejects.toMatchObject({ code: 'METADATA_JSON_PARSE', issues: [{ line: 4 }] });
     await expect(readAdapterMetadata(join(dir, 'missing.json'))).rejects.toMatchObject({ code: 'METADATA_READ_FAILED' });
   });
 

@@ -54,6 +54,15 @@ describe('compileSchema', () => {
     expect(strict.validate('2026-11-25T20:00:00Z').success).toBe(true);
   });
 
+  it('refuses a misspelt formats or engine option instead of ignoring it (format checks would be off)', async () => {
+    const schema = { type: 'string', format: 'email' };
+    await expect(compileSchema(schema, { formats: 'Assert' as 'assert' })).rejects.toMatchObject({
+      code: 'SCHEMA_INVALID_OPTIONS',
+      message: 'formats: "Assert" is not an option; use "spec" or "assert"',
+    });
+    await expect(compileSchema(schema, { engine: 'foo' as 'ajv' })).rejects.toMatchObject({ code: 'SCHEMA_INVALID_OPTIONS', message: expect.stringContaining('engine: "foo"') });
+  });
+
   it('reuses the compiled validator for an identical schema, whatever its key order', async () => {
     const a = await compileSchema({ type: 'object', properties: { x: { type: 'number' } } });
     const b = await compileSchema({ properties: { x: { type: 'number' } }, type: 'object' });

@@ -126,6 +126,13 @@ async function build(schema: object | boolean, options: CompileSchemaOptions): P
     throw new SchemaValidationError('SCHEMA_INVALID', 'invalid schema: a schema must be an object or a boolean');
   }
   const { draft, dialectId } = chooseDraft(schema, options);
+  // A misspelt option must not quietly stop format checks or pick another engine.
+  if (options.formats !== undefined && options.formats !== 'spec' && options.formats !== 'assert') {
+    throw new SchemaValidationError('SCHEMA_INVALID_OPTIONS', `formats: "${String(options.formats)}" is not an option; use "spec" or "assert"`);
+  }
+  if (options.engine !== undefined && options.engine !== 'auto' && options.engine !== 'ajv' && options.engine !== 'hyperjump') {
+    throw new SchemaValidationError('SCHEMA_INVALID_OPTIONS', `engine: "${String(options.engine)}" is not an option; use "auto", "ajv" or "hyperjump"`);
+  }
   const id = typeof schema === 'object' ? (schema as { $id?: unknown }).$id : undefined;
   const rootUri = nextRootUri();
   let base = rootUri;

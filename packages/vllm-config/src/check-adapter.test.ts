@@ -306,4 +306,10 @@ describe('readAdapterRank', () => {
     await expect(readAdapterRank(dir)).rejects.toMatchObject({ code: 'VLLM_SAFETENSORS_INVALID', message: expect.stringContaining('adapter_model.safetensors: header length 1000000000') });
     expect(codes(await checkAdapter(dir, serve), 'error')).toEqual(['weights_invalid']);
   });
+
+  it('throws VLLM_ADAPTER_UNREADABLE for a path that is no directory, instead of reading it as an adapter without a rank', async () => {
+    const dir = await adapter({ rank: 16 });
+    await expect(readAdapterRank(`${dir}-typo`)).rejects.toMatchObject({ code: 'VLLM_ADAPTER_UNREADABLE', message: `no adapter directory at ${dir}-typo` });
+    await expect(readAdapterRank(join(dir, 'adapter_config.json'))).rejects.toMatchObject({ code: 'VLLM_ADAPTER_UNREADABLE' });
+  });
 });

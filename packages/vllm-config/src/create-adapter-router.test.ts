@@ -27,6 +27,16 @@ const adapters: RouterAdapter[] = [
 const router = createAdapterRouter(adapters, { baseModel: 'llama3-8b' });
 const model = (text: string) => router.route(text).model;
 
+describe('createAdapterRouter: input', () => {
+  it('names what is missing instead of failing with a TypeError from inside (plain-JS callers)', () => {
+    expect(() => createAdapterRouter(adapters, {} as { baseModel: string })).toThrow(
+      expect.objectContaining({ code: 'VLLM_CONFIG_INVALID', message: expect.stringContaining('options.baseModel') }),
+    );
+    expect(() => createAdapterRouter([{ adapter_id: 'x' } as RouterAdapter], { baseModel: 'b' })).toThrow('adapters[0] needs adapter_id and task');
+    expect(() => router.route(42 as unknown as string)).toThrow("route: expected the user's text as a string, got number");
+  });
+});
+
 describe('createAdapterRouter: base model', () => {
   it('never chooses an adapter trained on another base model', () => {
     const r = createAdapterRouter(

@@ -1,6 +1,7 @@
 import type { AdapterMetadata } from '@lorakit/adapter-metadata';
 import semver from 'semver';
 import { GERMAN_COMPOUND_PARTS, INFLECTIONS, LINKING_ELEMENTS } from './internal/german-compound-parts.js';
+import { VllmConfigError } from './errors.js';
 
 /**
  * What the router reads of an adapter's metadata: `adapter_id` is the vLLM model name it routes to; an adapter whose
@@ -139,6 +140,15 @@ function isNewerVersion(a: string | undefined, b: string | undefined): boolean {
  * await vllm.chat({ model, messages });
  */
 export function createAdapterRouter(adapters: readonly RouterAdapter[], options: AdapterRouterOptions): AdapterRouter {
+  // Plain-JS callers get a message naming what is missing, not a TypeError from deep inside.
+  if (typeof options?.baseModel !== 'string' || options.baseModel === '') {
+    throw new VllmConfigError('VLLM_CONFIG_INVALID', 'createAdapterRouter: options.baseModel (the model the adapters were trained on, as vLLM serves it) is required');
+  }
+  adapters.forEach((a, i) => {
+    if (typeof a?.adapter_id !== 'string' || typeof a.task !== 'object' || a.task === null) {
+      throw new VllmConfigError('VLLM_CONFIG_INVALID', `createAdapterRouter: adapters[${i}] needs adapter_id and task (adapter metadata as adapter_metadata.json holds it)`);
+    }
+  });
   const locale = options.locale;
   const threshold = options.threshold ?? 0.5;
   const openTail = options.openTailMinLength ?? 6;
@@ -236,6 +246,7 @@ export function createAdapterRouter(adapters: readonly RouterAdapter[], options:
 
   return {
     route(text: string): RouteResult {
+      if (typeof text !== 'string') throw new TypeError(`route: expected the user's text as a string, got ${typeof text}`);
       const query = words(text.slice(0, cutAtWhitespace(text, 0, maxTextLength)));
       const starts = query.map((w) => memberStarts(w.folded));
       const matches: RouteMatch[] = [];

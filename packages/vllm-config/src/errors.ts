@@ -1,4 +1,4 @@
-import type { Issue } from '@lorakit/schema-validation';
+import type { Issue } from '@lorakit/adapter-metadata';
 
 /** Codes of {@link VllmConfigError}. Apps map these to exit codes and HTTP statuses; branch on `code`. */
 export type VllmConfigErrorCode =

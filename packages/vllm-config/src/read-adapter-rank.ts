@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parsePeftConfig } from '@lorakit/adapter-metadata';
 import { VllmConfigError } from './errors.js';
@@ -13,11 +13,14 @@ import { readSafetensorsHeader } from './read-safetensors-header.js';
  * the config alone decides; undefined when the directory has neither a readable config nor safetensors weights;
  * run {@link checkAdapter} to learn why.
  * @throws VllmConfigError `VLLM_SAFETENSORS_INVALID` when `adapter_model.safetensors` exists but is malformed (what
- * `checkAdapter` reports as `weights_invalid`); `VLLM_ADAPTER_UNREADABLE` on I/O errors other than a missing file.
+ * `checkAdapter` reports as `weights_invalid`); `VLLM_ADAPTER_UNREADABLE` when `dir` is no directory (a mistyped
+ * path must not pass as an adapter without a rank), and on I/O errors other than a missing file in it.
  * @example
  * const adapters = await Promise.all(dirs.map(async ([name, path]) => ({ name, path, rank: await readAdapterRank(path) })));
  */
 export async function readAdapterRank(dir: string): Promise<number | undefined> {
+  const isDirectory = await stat(dir).then((s) => s.isDirectory(), () => false);
+  if (!isDirectory) throw new VllmConfigError('VLLM_ADAPTER_UNREADABLE', `no adapter directory at ${dir}`);
   let rank = 0;
   let text: string | undefined;
   try {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Issue } from '@lorakit/schema-validation';
+import type { Issue } from '@lorakit/adapter-metadata';
 import { VllmConfigError } from './errors.js';
 import { needsJsonForm } from './internal/flag-entries.js';
 import {

@@ -7,10 +7,28 @@ function lineOfOffset(text: string, offset: number): number {
   return line;
 }
 
-/** 1-based line of a `JSON.parse` error, read from the "at position N" V8 puts in its message. */
+/** Characters V8 quotes on each side of an unexpected token (`...se_dora": False ...`). */
+const V8_CONTEXT = 10;
+
+/**
+ * 1-based line of a `JSON.parse` error. V8 gives "at position N" for some errors; for an unexpected token (`False`,
+ * a missing value) it quotes the text around it instead, which is found in the file; failing both, the yaml parser
+ * in JSON mode locates a value JSON does not allow.
+ */
 export function jsonErrorLine(text: string, error: Error): number | undefined {
-  const match = /position (\d+)/.exec(error.message);
-  return match?.[1] === undefined ? undefined : lineOfOffset(text, Number(match[1]));
+  const position = /position (\d+)/.exec(error.message);
+  if (position?.[1] !== undefined) return lineOfOffset(text, Number(position[1]));
+  const quoted = /^Unexpected token .*?, (\.\.\.)?"([\s\S]*)"(\.\.\.)? is not valid JSON$/.exec(error.message);
+  if (quoted !== null) {
+    const [, cutBefore, context = '', cutAfter] = quoted;
+    const at = text.indexOf(context);
+    // Cut before: the token is V8_CONTEXT characters into the quote; cut after only: the quote starts the text.
+    if (cutBefore !== undefined && at >= 0 && text.indexOf(context, at + 1) < 0) return lineOfOffset(text, at + V8_CONTEXT);
+    if (cutBefore === undefined && cutAfter !== undefined) return lineOfOffset(text, context.length - V8_CONTEXT);
+  }
+  const lineCounter = new LineCounter();
+  const first = parseDocument(text, { schema: 'json', lineCounter, prettyErrors: false }).errors[0];
+  return first === undefined ? undefined : lineCounter.linePos(first.pos[0]).line;
 }
 
 function segments(pointer: string): (string | number)[] {
