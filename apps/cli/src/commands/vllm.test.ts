@@ -140,7 +140,8 @@ describe('lorakit vllm: local adapter folders', () => {
     expect(r.stderr).toContain('trained on "mistralai/Mistral-7B-v0.1" but the server runs "meta-llama/Meta-Llama-3-8B-Instruct"');
     const ok = await runCli(['vllm', 'config', '--base-model', LLAMA, '--adapter', 'legal=w/legal'], { cwd });
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stderr).toBe('');
+    // No weights yet (a config is often written before training ends): said, not refused.
+    expect(ok.stderr).toMatch(/^warning: adapter "legal" cannot be loaded yet: neither adapter_model\.safetensors nor adapter_model\.bin exists/);
     // The same for `~/` (which the shell does not expand after `mis=`) and for the adapters of a --config file.
     const home = await runCli(['vllm', 'config', '--base-model', LLAMA, '--adapter', 'mis=~/w/mis'], { cwd, env: { HOME: cwd } });
     expect(home.code).toBe(2);
@@ -149,6 +150,17 @@ describe('lorakit vllm: local adapter folders', () => {
     const file = await runCli(['vllm', 'config', '--config', 'serve.yaml'], { cwd });
     expect(file.code).toBe(2);
     expect(file.stderr).toContain('adapter "mis"');
+  });
+
+  it('refuses an adapter vLLM refuses to load (DoRA, modules_to_save), listing every reason', async () => {
+    const cwd = workdir({ dora: LLAMA });
+    const path = join(cwd, 'w', 'dora', 'adapter_config.json');
+    writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), use_dora: true, modules_to_save: ['lm_head'] }));
+    // Before: exit 0 and a serve command whose server fails when it starts.
+    const r = await runCli(['vllm', 'config', '--base-model', LLAMA, '--adapter', 'dora=w/dora'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^lorakit: adapter "dora" \(.*\) cannot be served by vLLM:\n {2}dora: use_dora is true: .*\n {2}modules_to_save: /m);
   });
 
   it('warns, and goes on, when the adapter names the served model by another path', async () => {

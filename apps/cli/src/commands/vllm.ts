@@ -77,7 +77,7 @@ async function serveConfigInput(opts: Opts, ctx: CommandContext, absolutePaths =
         const rank = await vc.readAdapterRank(local);
         if (rank !== undefined) a['rank'] = rank;
       }
-      await assertTrainedOn(vc, a['name'], local, input['model'] as string, ctx);
+      await assertServable(vc, a['name'], local, input['model'] as string, ctx);
       // A container mounts host directories by absolute path; "w/legal" would otherwise read as a Hub repo id.
       if (absolutePaths) a['path'] = local;
     }
@@ -89,21 +89,30 @@ async function serveConfigInput(opts: Opts, ctx: CommandContext, absolutePaths =
   return input;
 }
 
+/** Errors of an adapter folder that training clears: the weights, and the config keys training fills in. */
+const NOT_TRAINED_YET: ReadonlySet<string> = new Set(['weights_missing', 'config_missing', 'missing_field']);
+
 /**
- * Refuses an adapter trained on another base model: vLLM loads it and answers with garbage, so no config holding it
- * is what anyone wants (checkAdapter calls it an error, the router never picks it). Its warnings (the same model
- * by another path, no base model recorded) are printed.
+ * Refuses an adapter vLLM would refuse or serve wrongly: trained on another base model (vLLM loads it and answers
+ * with garbage; the router never picks it), DoRA, `modules_to_save`, a bias, weights that are not LoRA, ... A serve
+ * config holding it fails when the server starts. A folder that is not trained yet (no weights) is only a warning: a
+ * config is often written before training ends. Base-model warnings (the same model by another path) are printed.
  */
-async function assertTrainedOn(vc: typeof VllmConfig, name: string, dir: string, model: string, ctx: CommandContext): Promise<void> {
+async function assertServable(vc: typeof VllmConfig, name: string, dir: string, model: string, ctx: CommandContext): Promise<void> {
   const report = await vc.checkAdapter(dir, { model });
+  const refused: string[] = [];
   for (const p of report.problems) {
-    if (p.code !== 'base_model_mismatch') continue;
     if (p.severity === 'warning') {
-      ctx.out.warn(`adapter "${name}": ${p.message}`);
-      continue;
+      if (p.code === 'base_model_mismatch') ctx.out.warn(`adapter "${name}": ${p.message}`);
+    } else if (NOT_TRAINED_YET.has(p.code)) {
+      ctx.out.warn(`adapter "${name}" cannot be loaded yet: ${p.message}`);
+    } else {
+      refused.push(`${p.code}: ${p.message}`);
     }
-    throw new CliError('CLI_CONFIG_INVALID', `adapter "${name}" (${displayName(dir)}): ${p.message}`);
   }
+  if (refused.length === 0) return;
+  const why = refused.length === 1 ? ` ${refused[0]}` : `\n  ${refused.join('\n  ')}`;
+  throw new CliError('CLI_CONFIG_INVALID', `adapter "${name}" (${displayName(dir)}) cannot be served by vLLM:${why}`);
 }
 
 /** `lorakit vllm config`: the vLLM serve configuration for a base model and its adapters, in the chosen form. */
