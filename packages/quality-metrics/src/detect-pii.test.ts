@@ -41,6 +41,12 @@ describe('detectPii', () => {
     expect(detectPii(text)).toEqual([]);
   });
 
+  it('does not take a year in parentheses for an area code', () => {
+    // From InstructGermanDPR (../shared): redaction turned a gold answer into "[PHONE]".
+    expect(detectPii('Die Stadt hatte (2011) 211.000 Einwohner und (1999) 180 000.')).toEqual([]);
+    expect(detectPii('Ruf an: (0221) 123 4567 oder (212) 555-0175').map((s) => s.value)).toEqual(['(0221) 123 4567', '(212) 555-0175']);
+  });
+
   it('does not take the digits of a decimal fraction for a card number', () => {
     // 4111111111111111 passes the Luhn check; as the digits of a fraction it is not a card.
     expect(detectPii('ratio 0.4111111111111111 and score 4111111111111111.5')).toEqual([]);

@@ -32,8 +32,9 @@ const GLUE_AFTER_RE = new RegExp(`^${NON_ASCII_GLUE}`, 'u');
 const IPV4_RE = /(?<![\d.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\d.]|\.\d)/g;
 const IPV6_RE = /(?<![0-9A-Fa-f:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![0-9A-Za-z:])/g;
 // Phone numbers need a sign of being one: an international prefix (+ or 00), a parenthesised area code, or the
-// North American 3-3-4 grouping. Bare digit runs are left alone (they are mostly ids, amounts and dates).
-const PHONE_RE = /(?<![\w+])(?:(?:\+|00)[1-9]\d{0,2}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}|\(\d{2,4}\)[ .-]?\d{3,4}[ .-]?\d{3,4}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w])/g;
+// North American 3-3-4 grouping. Bare digit runs are left alone (they are mostly ids, amounts and dates). A year in
+// parentheses is no area code: "(2011) 211.000 Einwohner" is a census and a population.
+const PHONE_RE = /(?<![\w+])(?:(?:\+|00)[1-9]\d{0,2}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}|\((?!(?:19|20)\d\d\))\d{2,4}\)[ .-]?\d{3,4}[ .-]?\d{3,4}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w])/g;
 
 const DIGIT_RE = /\d/;
 const CARD_SEPARATORS_RE = /[ -]/g;

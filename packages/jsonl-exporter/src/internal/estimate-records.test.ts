@@ -32,6 +32,19 @@ describe('estimateRecords', () => {
     expect(big).toBeLessThan(55_000);
   });
 
+  it('counts CSV rows, not lines, when quoted fields span lines', async () => {
+    const row = (i: number) => `${i},"Frage ${i}?","Antwort ${i}:\nerster Absatz, ""zitiert"".\n\nZweiter Absatz."\n`;
+    const text = (n: number) => `id,question,answer\n${Array.from({ length: n }, (_, i) => row(i)).join('')}`;
+    await writeFile(join(work, 'small.csv'), text(300));
+    // The header is a row end too: 301, as for JSONL's lines.
+    expect(await estimateRecords(parseExportConfig({ source: { type: 'csv', path: 'small.csv' } }).source, work)).toBe(301);
+    await writeFile(join(work, 'big.csv'), text(20_000));
+    // Before: ~80,000 (every line), so the report measured a quarter of the samples it should.
+    const big = await estimateRecords(parseExportConfig({ source: { type: 'csv', path: 'big.csv' } }).source, work);
+    expect(big).toBeGreaterThan(18_000);
+    expect(big).toBeLessThan(22_000);
+  });
+
   it('says nothing where the size cannot be told cheaply', async () => {
     expect(await estimateRecords({ type: 'jsonl', path: await jsonl('c.jsonl.gz', 300, true), compression: 'auto' }, work)).toBeUndefined();
     expect(await estimateRecords({ type: 'jsonl', path: join(work, 'missing.jsonl'), compression: 'auto' }, work)).toBeUndefined();
