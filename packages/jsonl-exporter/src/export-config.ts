@@ -1,4 +1,4 @@
-import type { PiiType } from '@lorakit/quality-metrics';
+import { checkGates, type PiiType } from '@lorakit/quality-metrics';
 import { z } from 'zod';
 import { ExportError } from './errors.js';
 import { SourceConfigSchema } from './sources/index.js';
@@ -400,6 +400,17 @@ const QualityMetricsConfigSchema = z
   .refine((q) => q.enabled || q.gates.length === 0, {
     message: 'gates are evaluated on the quality report: set quality_metrics.enabled to true, or remove the gates',
     path: ['gates'],
+  })
+  // A gate naming no metric (`complianceRat`) or with a bad operator fails here, on its item, not once the export
+  // has started (nor after a service answered 200 to the request that holds it).
+  .superRefine((q, ctx) => {
+    q.gates.forEach((gate, i) => {
+      try {
+        checkGates([gate]);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', path: ['gates', i], message: (error as Error).message });
+      }
+    });
   })
   .describe('Quality report of what was exported.');
 

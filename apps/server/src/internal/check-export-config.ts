@@ -1,5 +1,4 @@
 import { checkExportSetup, type ExportConfig } from '@lorakit/jsonl-exporter';
-import { checkGates } from '@lorakit/quality-metrics';
 import { compileSchema } from '@lorakit/schema-validation';
 import type { ServerConfig } from '../config.js';
 import { ServerError } from '../errors.js';
@@ -9,14 +8,14 @@ function refuse(path: string, cause: unknown): never {
 }
 
 /**
- * Check, before a job is queued or a stream answers 200, what the exporter would only refuse once it runs: the quality
- * gates (syntax and metric names), an inline `structured_gen.json_schema`, the worker threads a job may start
+ * Check, before a job is queued or a stream answers 200, what the exporter would only refuse once it runs: an inline
+ * `structured_gen.json_schema`, the worker threads a job may start
  * (`limits.export_worker_threads`, for each of the two settings; not checked without limits), and what starting the
  * pipeline refuses (checkExportSetup: a custom style without its keys, PII hashing without a key in `env`, the
- * environment the export will get). A bad filter expression is already a config error of parseExportConfig
- * (`EXPORT_CONFIG_INVALID`).
+ * environment the export will get). A bad filter expression or quality gate is already a config error of
+ * parseExportConfig (`EXPORT_CONFIG_INVALID`).
  *
- * @throws ServerError `SERVER_BAD_REQUEST` naming the key path (`config.quality_metrics.gates: …`).
+ * @throws ServerError `SERVER_BAD_REQUEST` naming the key path (`config.structured_gen.json_schema: …`).
  * @throws ExportError `EXPORT_CONFIG_INVALID`, `EXPORT_MAPPING_INVALID` (400).
  */
 export async function checkExportConfig(config: ExportConfig, limits: ServerConfig['limits'] | undefined, env: NodeJS.ProcessEnv): Promise<void> {
@@ -30,11 +29,6 @@ export async function checkExportConfig(config: ExportConfig, limits: ServerConf
     if (value !== undefined && value > cap) {
       throw new ServerError('SERVER_BAD_REQUEST', `${path}: ${value} is above this server's limit of ${cap} (limits.export_worker_threads)`);
     }
-  }
-  try {
-    checkGates(config.quality_metrics.gates);
-  } catch (cause) {
-    refuse('config.quality_metrics.gates', cause);
   }
   const schema = config.structured_gen.json_schema;
   if (config.structured_gen.enabled && typeof schema === 'object') {

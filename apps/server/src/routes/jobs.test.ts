@@ -164,9 +164,12 @@ describe('export jobs', () => {
     const badFilter = await create({ source: 'crm', config: { filter: '(( lang ==' } });
     expect(badFilter.statusCode).toBe(400);
     expect(badFilter.json().error).toMatchObject({ code: 'EXPORT_CONFIG_INVALID', message: expect.stringContaining('filter: Invalid filter expression at column') });
+    for (const gate of ['noSuchMetric >= 1', 'nonsense metric !!']) {
+      const res = await create({ source: 'crm', config: { quality_metrics: { gates: [gate] } } });
+      expect(res.statusCode, gate).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'EXPORT_CONFIG_INVALID', message: expect.stringContaining(`quality_metrics.gates.0: gate "${gate}"`) });
+    }
     for (const [config, path] of [
-      [{ quality_metrics: { gates: ['noSuchMetric >= 1'] } }, 'config.quality_metrics.gates:'],
-      [{ quality_metrics: { gates: ['nonsense metric !!'] } }, 'config.quality_metrics.gates:'],
       [{ structured_gen: { enabled: true, json_schema: { type: 'nonsense' } } }, 'config.structured_gen.json_schema:'],
     ] as const) {
       const res = await create({ source: 'crm', config });
