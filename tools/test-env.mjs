@@ -20,20 +20,21 @@ export function sharedPath(sub = '') {
   const dir = process.env.LORAKIT_SHARED_DIR ?? join(repoRoot, '..', 'shared');
   const p = join(dir, sub);
   return need(`shared data ${p}`, existsSync(p) ? p : undefined, 'LORAKIT_REQUIRE_SHARED',
-    'it lives beside the project root in the lorakit workplace (set LORAKIT_SHARED_DIR to point elsewhere)');
+    'it is the team\'s folder beside the project root: the official JSON-Schema-Test-Suite (github.com/json-schema-org/JSON-Schema-Test-Suite, as json-schema-test-suite/) ' +
+      'and public instruction datasets and PEFT adapter configs (datasets/, sources and licences in datasets/SOURCES.md); set LORAKIT_SHARED_DIR to point elsewhere');
 }
 
 /** PostgreSQL connection string for tests, or undefined (tests skip). */
 export function postgresUrl() {
   return need('PostgreSQL', process.env.LORAKIT_TEST_DATABASE_URL, 'LORAKIT_REQUIRE_SERVICES',
-    'set LORAKIT_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test to run these tests');
+    'set LORAKIT_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test (a database you can create tables in: createdb test) to run these tests');
 }
 
 /** Path of a Chromium binary for browser tests, or undefined (tests skip). */
 export function chromiumPath() {
   const p = process.env.LORAKIT_CHROMIUM ?? '/usr/bin/chromium';
   return need(`Chromium at ${p}`, existsSync(p) ? p : undefined, 'LORAKIT_REQUIRE_SERVICES',
-    'install it with `apt-get install -y chromium`');
+    'install it (Debian: `apt-get install -y chromium`), or set LORAKIT_CHROMIUM to a Chromium or Chrome binary');
 }
 
 /** Launch options for playwright-core's chromium.launch() that work as root and offline. */

@@ -1,5 +1,5 @@
 // Validates a generated 100k-record instruction-tuning JSONL file three ways in one run and prints the ratios
-// against a bare loop (readline + JSON.parse + ajv). Each variant runs in its own child process, twice, so its
+// against a bare loop (readline + JSON.parse + ajv). Each variant runs in its own child process, BENCH_RUNS times (5), so its
 // peak RSS is its own; the best wall time of the runs is reported.
 // Usage: node bench/validate/run.mjs   (needs `npx tsc -b packages/schema-validation/tsconfig.json` first)
 import { spawnSync } from 'node:child_process';
