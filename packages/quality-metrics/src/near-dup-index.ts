@@ -116,7 +116,7 @@ const SEGMENT_MAX = 1 << 20;
  * one typed-array hash table per band (a band key remembers the first text indexed with it). When verifying, each
  * indexed text's sorted, de-duplicated 32-bit shingle hashes are kept in shared segments (4 bytes per distinct
  * shingle, about one per word, plus 12 bytes of offsets per text) and every candidate is confirmed by merging the
- * two sorted sets. Exported for the accumulator (merge replays signatures, without shingles), not publicly.
+ * two sorted sets. Exported for the accumulator (its merge and restore replay signatures and shingles), not publicly.
  */
 export class NearDupIndexImpl implements NearDupIndex {
   readonly params: NearDupParams;
@@ -251,11 +251,16 @@ export class NearDupIndexImpl implements NearDupIndex {
   }
 
   /**
-   * Indexes a signature computed by {@link signature} (possibly elsewhere, with the same params), like `add`.
-   * Only for an index that does not verify: a signature carries no shingles to verify against.
+   * Indexes a signature computed by {@link signature} (possibly elsewhere, with the same params), like `add`; an
+   * index that verifies needs the text's sorted, distinct shingle hashes too, as {@link entries} gives them.
    */
-  addSignature(id: number, sig: Uint16Array): NearDupMatch | undefined {
-    if (this.verify) throw new Error('addSignature needs an index that does not verify');
+  addSignature(id: number, sig: Uint16Array, shingles?: Uint32Array): NearDupMatch | undefined {
+    if (this.verify) {
+      if (shingles === undefined) throw new Error('addSignature: an index that verifies needs the shingles too');
+      if (this.shingleBuf.length < shingles.length) this.shingleBuf = new Uint32Array(shingles.length * 2);
+      this.shingleBuf.set(shingles);
+      this.shingleCount = shingles.length;
+    }
     const best = this.probe(sig);
     this.insert(id, sig, best);
     return this.match(best);
@@ -373,13 +378,14 @@ export class NearDupIndexImpl implements NearDupIndex {
     return { duplicates, clusters: [...byRoot.values()] };
   }
 
-  /** Signatures in insertion order with their ids (for serialisation). */
-  *entries(): Generator<[id: number, sig: Uint16Array]> {
+  /** Signatures in insertion order with their ids and, when verifying, their shingle hashes (for serialisation). */
+  *entries(): Generator<[id: number, sig: Uint16Array, shingles: Uint32Array | undefined]> {
     const n = this.params.numHashes;
     for (let i = 0; i < this.count; i++) {
       const chunk = this.chunks[Math.floor(i / CHUNK)]!;
       const off = (i % CHUNK) * n;
-      yield [this.ids[i]!, chunk.subarray(off, off + n)];
+      const shingles = this.verify ? this.segments[this.shSeg[i]!]!.subarray(this.shOff[i]!, this.shOff[i]! + this.shLen[i]!) : undefined;
+      yield [this.ids[i]!, chunk.subarray(off, off + n), shingles];
     }
   }
 

@@ -205,6 +205,48 @@ describe('merge and JSON state', () => {
     return out;
   }
 
+  it('verifies near duplicates after a restore and a merge as in one pass (the state keeps the shingles)', () => {
+    // Templated texts differing in a few scattered words; real data (FastChat) is in real-data.test.ts.
+    const words = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon'.split(' ');
+    const texts: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      const w = [...words, ...words];
+      for (const at of [3, 17, 31]) w[(at + i * 7) % w.length] = `v${i}x${at}`;
+      texts.push(w.join(' '));
+    }
+    const shingles = (t: string) => {
+      const w = t.toLowerCase().split(' ');
+      return new Set(w.slice(0, w.length - 4).map((_, i) => w.slice(i, i + 5).join(' ')));
+    };
+    const sets = texts.map(shingles);
+    const jaccard = (a: Set<string>, b: Set<string>) => {
+      let n = 0;
+      for (const s of a) if (b.has(s)) n++;
+      return n / (a.size + b.size - n);
+    };
+    const whole = createQualityAccumulator();
+    const a = createQualityAccumulator();
+    const b = createQualityAccumulator();
+    texts.forEach((text, i) => {
+      const sample = { prompt: 'Rewrite it.', completion: text };
+      whole.add(sample, { line: i + 1 });
+      (i < 60 ? a : b).add(sample, { line: i + 1 });
+    });
+    const merged = accumulatorFromJSON(JSON.parse(JSON.stringify(a.toJSON())));
+    merged.merge(accumulatorFromJSON(JSON.parse(JSON.stringify(b.toJSON()))));
+    for (const report of [whole.report(), merged.report()]) {
+      const near = report.nearDuplicates!;
+      for (const c of near.clusters) {
+        for (const m of c.members) {
+          // Each member's best match is some earlier text at >= 0.8 exactly (its cluster's first may be further).
+          const best = Math.max(...sets.slice(0, m - 1).map((s) => jaccard(s, sets[m - 1]!)));
+          expect(best, `line ${m}`).toBeGreaterThanOrEqual(0.8);
+        }
+      }
+    }
+    expect(merged.report().nearDuplicates!.duplicates).toBe(whole.report().nearDuplicates!.duplicates);
+  });
+
   it('report(A+B) equals report(merge(A, B)) for exact metrics, also through JSON', () => {
     const data = corpus();
     const whole = createQualityAccumulator();
@@ -286,7 +328,10 @@ describe('merge and JSON state', () => {
     // A version-1 state (before sampleRate): its prompt keys are not comparable with today's.
     const old = { ...createQualityAccumulator().toJSON(), stateVersion: 1 };
     expect(() => accumulatorFromJSON(old)).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_STATE', message: expect.stringMatching(/older/) }));
-    expect(() => accumulatorFromJSON({ ...createQualityAccumulator().toJSON(), stateVersion: 3 })).toThrow(/unsupported stateVersion 3/);
+    // Version 2 kept near-duplicate signatures without the shingles that verify them.
+    const two = { ...createQualityAccumulator().toJSON(), stateVersion: 2 };
+    expect(() => accumulatorFromJSON(two)).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_STATE', message: expect.stringMatching(/older .*stateVersion 2/) }));
+    expect(() => accumulatorFromJSON({ ...createQualityAccumulator().toJSON(), stateVersion: 4 })).toThrow(/unsupported stateVersion 4/);
   });
 });
 

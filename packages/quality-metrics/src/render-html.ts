@@ -228,7 +228,7 @@ export function renderHtml(report: QualityReport, options: RenderHtmlOptions = {
   ]), 'No exact duplicates.'));
   if (nd) {
     s.push(`<h3>Near duplicates</h3><p>MinHash over word ${esc(String(nd.shingleSize))}-gram shingles, ${esc(String(nd.numHashes))} hashes = ` +
-      `${esc(String(nd.bands))} bands × ${esc(String(nd.rows))} rows, verified at estimated Jaccard ≥ ${esc(String(nd.threshold))}. ` +
+      `${esc(String(nd.bands))} bands × ${esc(String(nd.rows))} rows find candidates; a pair counts at exact Jaccard ≥ ${esc(String(nd.threshold))}. ` +
       `${esc(num(nd.duplicates))} samples (${esc(pct(nd.rate))}) in ${esc(num(nd.clusterCount))} clusters.</p>`);
     s.push('<div class="charts">');
     s.push(barsSvg('probability of becoming a candidate, by true Jaccard', nd.sCurve.map((p) => ({ label: `Jaccard ${p.jaccard}`, value: p.probability, text: pct(p.probability) })), 1));

@@ -71,7 +71,7 @@ describe('Reporter with a worker', () => {
     expect(result.report?.funnel).toEqual(toFunnel(stats));
     // The merged state is written here, with its size and hash.
     const text = await readFile(statePath, 'utf8');
-    expect((JSON.parse(text) as { stateVersion: number }).stateVersion).toBe(2);
+    expect((JSON.parse(text) as { stateVersion: number }).stateVersion).toBe(3);
     expect(result.stateFile).toEqual({ bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') });
   });
 
@@ -104,7 +104,7 @@ describe('Reporter with a worker', () => {
     const result = await reporter.finish(createExportStats(), statePath);
     expect(result.report?.counts).toEqual({ samples: 1000 });
     // The worker wrote the state itself: the main thread only learns its size and hash.
-    expect(JSON.parse(await readFile(statePath, 'utf8'))).toMatchObject({ stateVersion: 2, seen: 1000, whole: measured });
+    expect(JSON.parse(await readFile(statePath, 'utf8'))).toMatchObject({ stateVersion: 3, seen: 1000, whole: measured });
     // The export drops exact duplicates (the default), so only the content sample needs its JSON line.
     expect(measured).toBeGreaterThan(50);
     expect(measured).toBeLessThan(150);
