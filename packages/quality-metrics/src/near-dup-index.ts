@@ -106,6 +106,13 @@ export function resolveNearDupParams(options: NearDupOptions = {}): NearDupParam
   return { numHashes, bands, rows: numHashes / bands, shingleSize, threshold, seed };
 }
 
+/** Ids are kept in a Float64Array: a string id would come back as NaN in every match. */
+function checkId(id: unknown): void {
+  if (typeof id !== 'number' || !Number.isFinite(id)) {
+    throw new QualityMetricsError('METRICS_INVALID_OPTIONS', `near-duplicate index: id must be a number (e.g. the line), got ${typeof id === 'string' ? JSON.stringify(id) : typeof id}`);
+  }
+}
+
 /** Shingle hashes per storage segment to start with; each new segment doubles, up to {@link SEGMENT_MAX}. */
 const SEGMENT_MIN = 16384;
 const SEGMENT_MAX = 1 << 20;
@@ -230,6 +237,7 @@ export class NearDupIndexImpl implements NearDupIndex {
   }
 
   add(id: number, text: string): NearDupMatch | undefined {
+    checkId(id);
     const sig = this.signature(text);
     if (sig === undefined) return undefined;
     const best = this.probe(sig);
@@ -243,6 +251,7 @@ export class NearDupIndexImpl implements NearDupIndex {
   }
 
   addIfNew(id: number, text: string): NearDupMatch | undefined {
+    checkId(id);
     const sig = this.signature(text);
     if (sig === undefined) return undefined;
     const best = this.probe(sig);

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { accumulatorFromJSON, createQualityAccumulator, type SampleRecord } from './quality-accumulator.js';
+import { accumulatorFromJSON, createQualityAccumulator, type QualityAccumulator, type QualityAccumulatorOptions, type SampleRecord } from './quality-accumulator.js';
+import { createNearDupIndex } from './near-dup-index.js';
 import type { Distribution, QualityReport } from './quality-report.js';
 import { digestSample, isMeasured } from './sample-digest.js';
 import { loadTokenizer } from './tokenizer.js';
@@ -557,5 +558,19 @@ describe('sampleRate', () => {
     a.merge(restored);
     expect(a.report().sampling).toEqual(b.report().sampling);
     expect(b.report().sampling!.rate).toBe(0.5);
+  });
+});
+
+describe('input checks', () => {
+  it('refuses misspelt options and thresholds, a missing context and a foreign merge, naming them', () => {
+    expect(() => createQualityAccumulator({ sampelRate: 0.02 } as QualityAccumulatorOptions)).toThrow(
+      expect.objectContaining({ code: 'METRICS_INVALID_OPTIONS', message: expect.stringContaining('option sampelRate: unknown option') }),
+    );
+    expect(() => createQualityAccumulator({ flagThresholds: { nope: 1 } } as QualityAccumulatorOptions)).toThrow(/flagThresholds\.nope: unknown threshold/);
+    const acc = createQualityAccumulator({ nearDup: false });
+    expect(() => acc.add({ prompt: 'a', completion: 'b' }, undefined as unknown as { line: number })).toThrow(/add: needs a context \{ line, issues\? \}/);
+    expect(() => acc.add({ prompt: 'a', completion: 'b' }, { line: 1, issues: 'x' as unknown as [] })).toThrow(/context\.issues must be an array/);
+    expect(() => acc.merge({} as QualityAccumulator)).toThrow(expect.objectContaining({ code: 'METRICS_INCOMPATIBLE_MERGE' }));
+    expect(() => createNearDupIndex().add('a' as unknown as number, 'some text here')).toThrow(/id must be a number \(e\.g\. the line\), got "a"/);
   });
 });

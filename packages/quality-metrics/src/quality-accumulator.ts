@@ -229,16 +229,26 @@ function languageCodes(codes: readonly string[] | undefined, bad: (field: string
   return out.size > 0 ? [...out].sort() : null;
 }
 
+/** The keys of {@link QualityAccumulatorOptions}: a misspelt one (`sampelRate`) must not pass silently. */
+const OPTION_KEYS: ReadonlySet<string> = new Set([
+  'tokenizer', 'maxSeqLen', 'nearDup', 'expectedLanguages', 'languageMinChars', 'maxExamples', 'maxGroups',
+  'refusalPhrases', 'flagThresholds', 'onSample', 'sampleRate', 'expectedSamples',
+] satisfies (keyof QualityAccumulatorOptions)[]);
+
 function resolveOptions(o: QualityAccumulatorOptions): ResolvedOptions {
   const bad = (field: string, why: string): never => {
     throw new QualityMetricsError('METRICS_INVALID_OPTIONS', `quality accumulator option ${field}: ${why}`);
   };
+  for (const key of Object.keys(o)) if (!OPTION_KEYS.has(key)) bad(key, `unknown option (the options are ${[...OPTION_KEYS].join(', ')})`);
   const posInt = (v: number | undefined, field: string, dflt: number): number => {
     if (v === undefined) return dflt;
     if (!Number.isInteger(v) || v < 0) bad(field, `must be a non-negative integer, got ${v}`);
     return v;
   };
   if (o.maxSeqLen !== undefined && (!Number.isInteger(o.maxSeqLen) || o.maxSeqLen < 1)) bad('maxSeqLen', 'must be a positive integer');
+  for (const key of Object.keys(o.flagThresholds ?? {})) {
+    if (!(key in DEFAULT_FLAG_THRESHOLDS)) bad(`flagThresholds.${key}`, `unknown threshold (the thresholds are ${Object.keys(DEFAULT_FLAG_THRESHOLDS).join(', ')})`);
+  }
   const flagThresholds = { ...DEFAULT_FLAG_THRESHOLDS, ...o.flagThresholds };
   for (const [k, v] of Object.entries(flagThresholds)) if (typeof v !== 'number' || !(v >= 0)) bad(`flagThresholds.${k}`, 'must be a number >= 0');
   const expected = o.expectedSamples;
@@ -359,6 +369,12 @@ class Accumulator implements QualityAccumulator {
   }
 
   addDigest(digest: SampleDigest, context: AddContext, sample?: unknown): void {
+    if (typeof context !== 'object' || context === null) {
+      throw new QualityMetricsError('METRICS_INVALID_OPTIONS', 'add: needs a context { line, issues? } with the sample\'s 1-based line');
+    }
+    if (context.issues !== undefined && !Array.isArray(context.issues)) {
+      throw new QualityMetricsError('METRICS_INVALID_OPTIONS', 'add: context.issues must be an array of issues ({ code, path, message })');
+    }
     const { line } = context;
     if (!Number.isSafeInteger(line) || line < 1) {
       throw new QualityMetricsError('METRICS_INVALID_OPTIONS', `add: context.line must be a positive integer below 2^53, got ${String(line)}`);
@@ -626,6 +642,9 @@ class Accumulator implements QualityAccumulator {
   }
 
   merge(otherAcc: QualityAccumulator): void {
+    if (!(otherAcc instanceof Accumulator) && typeof (otherAcc as Partial<QualityAccumulator> | null)?.toJSON !== 'function') {
+      throw new QualityMetricsError('METRICS_INCOMPATIBLE_MERGE', 'merge: expected a quality accumulator (restore a saved state with accumulatorFromJSON first)');
+    }
     const other = otherAcc instanceof Accumulator ? otherAcc : Accumulator.fromState(otherAcc.toJSON(), {});
     const same = JSON.stringify(stateOptions(this.opts, this.tokenizer)) === JSON.stringify(stateOptions(other.opts, other.tokenizer));
     if (!same) throw new QualityMetricsError('METRICS_INCOMPATIBLE_MERGE', 'merge: both accumulators need the same options (and tokenizer)');
