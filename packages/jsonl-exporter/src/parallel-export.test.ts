@@ -32,7 +32,7 @@ async function runChild(config: ExportConfigInput, nodeOptions: string[] = []): 
     const { parseExportConfig, runExport } = await import(${JSON.stringify(dist)});
     try {
       const result = await runExport(parseExportConfig(JSON.parse(process.argv[1])));
-      process.stdout.write(JSON.stringify(result.stats));
+      process.stdout.write(JSON.stringify({ ...result.stats, warnings: result.warnings }));
     } catch (error) {
       process.stdout.write(JSON.stringify({ code: error.code, message: error.message }));
     }`;
@@ -114,6 +114,8 @@ describe('parallel export (worker_threads)', () => {
         structured_gen: { enabled: true, reject_invalid_samples: false, json_schema: { type: 'object', properties: { output: { maxLength: 120 } } } },
       },
       { dedup: { exact: true, near: true }, split: { validation: 0.1, shuffle: true }, partition: { index: 1, count: 3 } },
+      // Optional fields named by the config that no record has: the same warnings, whichever thread saw the records.
+      { field_mapping: { input_field: 'contxt' }, split: { validation: 0.1, id_field: 'idd' } },
     ];
     for (const over of cases) {
       const one = await exportWith(input, 0, over);
@@ -122,6 +124,13 @@ describe('parallel export (worker_threads)', () => {
       for (const name of Object.keys(one.files)) expect(two.files[name], name).toBe(one.files[name]);
       expect(two.stats).toEqual(one.stats);
       expect(two.report).toEqual(one.report);
+      if (over.field_mapping) {
+        expect((one.stats['warnings'] as string[]).filter((w) => w.includes('is in no record read'))).toEqual([
+          'field_mapping.input_field "contxt" is in no record read: no sample got an input (context) from it; check its spelling',
+          'split.id_field "idd" is in no record read: every record was split (and partitioned) by its ref instead, which moves when the input changes; check its spelling',
+        ]);
+        continue;
+      }
       expect(one.stats['exported']).toBeGreaterThan(1000);
       if (over.partition) continue;
       // The run saw every kind of line, including the 400 KB one the main thread skips: not a vacuous comparison.

@@ -668,6 +668,31 @@ describe('runExport', () => {
     expect(await readdir(work)).toEqual(['in.jsonl']);
   });
 
+  it('warns of optional fields the config names that no record has (a misspelt input_field changes every sample)', async () => {
+    await writeJsonl('in.jsonl', [record(0, { context: 'Facts.', meta: { lang: 'de' } }), record(1, { context: 'More facts.' })]);
+    const result = await run(
+      config({
+        field_mapping: { input_field: 'contxt', system_field: 'sys' },
+        split: { id_field: 'uid' },
+        weighting: { weight_field: 'score', timestamp_field: 'created' },
+        format: { metadata_fields: ['meta.lang', 'meta.source'] },
+      }),
+      { cwd: work },
+    );
+    expect(result.stats.exported).toBe(2);
+    expect(result.warnings.filter((w) => w.includes('is in no record read'))).toEqual([
+      'field_mapping.input_field "contxt" is in no record read: no sample got an input (context) from it; check its spelling',
+      'field_mapping.system_field "sys" is in no record read: no sample got a system prompt from it; check its spelling',
+      'split.id_field "uid" is in no record read: every record was split (and partitioned) by its ref instead, which moves when the input changes; check its spelling',
+      'weighting.weight_field "score" is in no record read: every record got weighting.default_weight (1); check its spelling',
+      'weighting.timestamp_field "created" is in no record read: no weight got a freshness factor; check its spelling',
+      'format.metadata_fields "meta.source" is in no record read: no sample\'s metadata has it; check its spelling',
+    ]);
+    // Spelt right, or left at their defaults: no such warning.
+    const right = await run(config({ field_mapping: { input_field: 'context' }, split: { id_field: 'id' }, format: { metadata_fields: ['meta.lang'] } }), { cwd: work });
+    expect(right.warnings.filter((w) => w.includes('is in no record read'))).toEqual([]);
+  });
+
   it('names the config key of a setting refused once the export starts (ExportError.key)', async () => {
     await writeJsonl('in.jsonl', [record(0)]);
     const cases: [ReturnType<typeof config>, string, string][] = [

@@ -156,8 +156,9 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
     if (workers > 0) {
       // Workers transform blocks of lines; admitting (counts, errors, dedup) and writing stay here, in input order.
       const blocks = transformInParallel(config, { cwd, env, startedAt, workers, digests: reporter !== undefined, signal }, parallel);
-      for await (const { results, recordAt } of blocks) {
+      for await (const { results, recordAt, fieldsSeen } of blocks) {
         if (signal?.aborted) throw aborted();
+        pipeline.noteFieldsSeen(fieldsSeen);
         for (const t of results) {
           const outcome = pipeline.admit(t);
           if (outcome?.kind === 'reject' && t.kind === 'sample' && t.sourceLine !== undefined && config.output.rejects_include_record) {
@@ -183,7 +184,7 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
 
     if (!dir) {
       finishStats(stats, startedAt);
-      const result: ExportResult = { stats, files: [], warnings: [...configWarnings(config), ...(source.warnings ?? [])] };
+      const result: ExportResult = { stats, files: [], warnings: [...configWarnings(config), ...(source.warnings ?? []), ...pipeline.fieldWarnings()] };
       if (reporter) Object.assign(result, await reporter.finish(stats));
       return result;
     }
@@ -224,7 +225,7 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
       ...written.map(({ split, file }) => ({ ...file, split, path: resolve(target, relative(dir.tmp, file.path)) })),
       { ...rejectsFile, split: 'rejects', path: resolve(target, 'rejects.jsonl') },
     ];
-    return { stats, outputDir: target, files, warnings: [...configWarnings(config), ...(source.warnings ?? []), ...artifacts.warnings], ...artifacts.result };
+    return { stats, outputDir: target, files, warnings: [...configWarnings(config), ...(source.warnings ?? []), ...pipeline.fieldWarnings(), ...artifacts.warnings], ...artifacts.result };
   } catch (error) {
     await rejects?.destroy();
     await reporter?.destroy();

@@ -76,6 +76,9 @@ describe('ServeConfigSchema rejects what vLLM rejects', () => {
   it('rejects duplicate adapter names, names with "=" and a JSON-form adapter on a release without it', () => {
     expect(safeParseServeConfig({ model: 'm', adapters: [{ name: 'a', path: '/a' }, { name: 'a', path: '/b' }] }).success).toBe(false);
     expect(safeParseServeConfig({ model: 'm', adapters: [{ name: 'a=b', path: '/a' }] }).success).toBe(false);
+    // Found by the property test of toServeCommand: the item "--x=/a" is a flag to vLLM's parser.
+    const dash = safeParseServeConfig({ model: 'm', adapters: [{ name: '--x', path: '/a' }] });
+    expect(dash.success ? [] : dash.issues.map((i) => i.message)).toEqual(['an adapter name may not start with "-" (vLLM would read its --lora-modules item as a flag)']);
     expect(safeParseServeConfig({ model: 'm', vllmVersion: '0.6.1', adapters: [{ name: 'a', path: '/x=1' }] }).success).toBe(false);
   });
 

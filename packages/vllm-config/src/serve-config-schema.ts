@@ -23,6 +23,8 @@ export const ServeAdapterSchema = z.strictObject({
   name: z
     .string()
     .regex(/^[^\s=]+$/, 'an adapter name may not contain whitespace or "="')
+    // vLLM's argument parser would read the `--lora-modules` item `-x=/path` as an option, not as an adapter.
+    .regex(/^[^-]/, 'an adapter name may not start with "-" (vLLM would read its --lora-modules item as a flag)')
     .describe('LoRA module name: clients select the adapter by sending it as the request `model`'),
   path: z.string().min(1).describe('Adapter directory (or Hugging Face repo id) as the vLLM process sees it'),
   baseModelName: z

@@ -70,7 +70,8 @@ describe('toServeCommand', () => {
 
   it("survives the shell and vLLM's item parsing for any adapter name and path", () => {
     // Not the served model's name: the config refuses an adapter that would shadow the base model.
-    const name = fc.stringMatching(/^[^\s=]{1,12}$/).filter((n) => n !== 'm');
+    // Nor one starting with "-", which the config refuses (vLLM's parser would take the item for a flag).
+    const name = fc.stringMatching(/^[^\s=-][^\s=]{0,11}$/).filter((n) => n !== 'm');
     const path = fc.string({ minLength: 1, maxLength: 24 }).filter((p) => !p.includes('\0'));
     fc.assert(
       fc.property(fc.uniqueArray(fc.record({ name, path }), { minLength: 1, maxLength: 3, selector: (a) => a.name }), (adapters) => {

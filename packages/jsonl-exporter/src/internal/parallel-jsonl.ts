@@ -102,6 +102,8 @@ export interface TransformedBlock {
   results: Iterable<Transformed>;
   /** The source record of a line of this block, read again from its bytes (samples do not carry theirs). */
   recordAt(line: number): Record<string, unknown> | undefined;
+  /** What the worker's pipeline saw of the config's optional fields (Pipeline.fieldsSeen). */
+  fieldsSeen: readonly boolean[];
 }
 
 /** Counters of a parallel pass, for the export's stats and progress. */
@@ -196,7 +198,7 @@ export async function* transformInParallel(
       pending.delete(next);
       next++;
       stats.blankLines += result.blankLines;
-      yield { results: decode(result, file.name), recordAt: (line) => recordAt(block, line) };
+      yield { results: decode(result, file.name), recordAt: (line) => recordAt(block, line), fieldsSeen: result.fieldsSeen };
     }
   } finally {
     controller.abort();

@@ -52,6 +52,8 @@ export interface BlockResult {
   formats?: SampleDigest['format'][];
   extras: [number, Pick<TransformedSample, 'pii' | 'issues' | 'nearText'>][];
   rejects: TransformedReject[];
+  /** The worker pipeline's Pipeline.fieldsSeen so far. */
+  fieldsSeen: boolean[];
 }
 
 export const ITEM_SAMPLE = 0;
@@ -61,7 +63,14 @@ export const SPLIT_NAMES = ['train', 'validation', 'test'] as const;
 const NUMS = 4;
 
 /** Packs the results of one block into a {@link BlockResult}. */
-export function encode(index: number, blankLines: number, results: Transformed[], withIds: boolean, withDigests: boolean): BlockResult {
+export function encode(
+  index: number,
+  blankLines: number,
+  results: Transformed[],
+  withIds: boolean,
+  withDigests: boolean,
+  fieldsSeen: boolean[] = [],
+): BlockResult {
   const kinds = new Uint8Array(results.length);
   const samples = results.filter((t): t is TransformedSample => t.kind === 'sample');
   const splits = new Uint8Array(samples.length);
@@ -102,7 +111,7 @@ export function encode(index: number, blankLines: number, results: Transformed[]
       k++;
     }
   });
-  const out: BlockResult = { type: 'result', index, blankLines, kinds, lines: lines.join('\n'), splits, nums, extras, rejects };
+  const out: BlockResult = { type: 'result', index, blankLines, kinds, lines: lines.join('\n'), splits, nums, extras, rejects, fieldsSeen };
   if (withIds) out.ids = ids;
   if (withDigests) out.formats = formats;
   return out;
@@ -162,11 +171,11 @@ if (port) {
       const line = block.firstLine;
       const issue = { code: 'line_too_long', path: '', message: tooLongMessage(block.tooLong), line };
       results.push(pipeline.transform({ ref: `${data.prefix}:${line}`, line, issue }));
-      return encode(block.index, 0, results, withIds, withDigests);
+      return encode(block.index, 0, results, withIds, withDigests, pipeline.fieldsSeen);
     }
     const reader = readJsonl([block.bytes as Uint8Array], { maxLineLength: data.maxLineLength, firstLine: block.firstLine });
     for await (const entry of reader) results.push(pipeline.transform(jsonlItem(entry, data.prefix)));
-    return encode(block.index, reader.summary().blank, results, withIds, withDigests);
+    return encode(block.index, reader.summary().blank, results, withIds, withDigests, pipeline.fieldsSeen);
   };
 
   // One block at a time, in arrival order.

@@ -102,6 +102,40 @@ export interface TransformedSample {
   record?: Record<string, unknown>;
 }
 
+/** An optional record field the config names, and what its absence from every record means. */
+interface WatchedField {
+  key: string;
+  path: string;
+  consequence: string;
+}
+
+/** The optional record fields a config names on purpose (a default left as it is is not watched). */
+function watchedFields(config: ExportConfig): WatchedField[] {
+  const out: WatchedField[] = [];
+  const fm = config.field_mapping;
+  const inputStyles = config.style === 'instruction' || config.style === 'chat' || config.style === 'sharegpt' || config.style === 'openai';
+  if (inputStyles && fm.input_field !== 'input' && fm.input_field !== fm.instruction_field) {
+    out.push({ key: 'field_mapping.input_field', path: fm.input_field, consequence: 'no sample got an input (context) from it' });
+  }
+  if (fm.system_field !== undefined) {
+    out.push({ key: 'field_mapping.system_field', path: fm.system_field, consequence: 'no sample got a system prompt from it' });
+  }
+  if (config.split.id_field !== undefined) {
+    out.push({ key: 'split.id_field', path: config.split.id_field, consequence: 'every record was split (and partitioned) by its ref instead, which moves when the input changes' });
+  }
+  const w = config.weighting;
+  if (w.enabled && w.weight_field !== 'weight') {
+    out.push({ key: 'weighting.weight_field', path: w.weight_field, consequence: `every record got weighting.default_weight (${w.default_weight})` });
+  }
+  if (w.enabled && w.mode !== 'parity' && w.timestamp_field !== undefined) {
+    out.push({ key: 'weighting.timestamp_field', path: w.timestamp_field, consequence: 'no weight got a freshness factor' });
+  }
+  if (config.style !== 'openai' && config.style !== 'custom') {
+    for (const path of config.format.metadata_fields) out.push({ key: 'format.metadata_fields', path, consequence: 'no sample\'s metadata has it' });
+  }
+  return out;
+}
+
 /** What {@link Pipeline.transform} makes of one source item. */
 export type Transformed = TransformedOther | TransformedReject | TransformedSample;
 
@@ -164,6 +198,10 @@ export class Pipeline {
   private readonly splitSeed: number;
   private readonly validationCut: number;
   private readonly testCut: number;
+  /** Optional record fields the config names (see {@link watchedFields}), and whether any record had each. */
+  private readonly watched: WatchedField[];
+  readonly fieldsSeen: boolean[];
+  private unseen: number;
 
   constructor(config: ExportConfig, ctx: PipelineContext) {
     this.config = config;
@@ -194,6 +232,9 @@ export class Pipeline {
     this.splitSeed = config.split.seed;
     this.validationCut = config.split.validation;
     this.testCut = config.split.validation + config.split.test;
+    this.watched = watchedFields(config);
+    this.fieldsSeen = this.watched.map(() => false);
+    this.unseen = this.watched.length;
     if (config.style === 'custom' && this.mapper.customKeys.length === 0) {
       throw new ExportError('EXPORT_MAPPING_INVALID', 'style "custom" needs format.custom: a map of output keys to record paths or templates', {
         key: 'style',
@@ -240,6 +281,8 @@ export class Pipeline {
       const issue = item.issue;
       return this.rejected(item, undefined, 'source', issue?.code ?? 'parse', issue?.message ?? 'the source yielded no record');
     }
+
+    if (this.unseen > 0) this.noteFields(record);
 
     // 2. Select
     if (this.filter && !this.filter(record)) {
@@ -337,6 +380,34 @@ export class Pipeline {
     if (this.nearDup) out.nearText = nearDupText(draft);
     if (this.includeRecord) out.record = record;
     return out;
+  }
+
+  private noteFields(record: Record<string, unknown>): void {
+    for (let i = 0; i < this.watched.length; i++) {
+      if (this.fieldsSeen[i] !== true && getPath(record, (this.watched[i] as WatchedField).path) != null) {
+        this.fieldsSeen[i] = true;
+        this.unseen--;
+      }
+    }
+  }
+
+  /** Adds what another pipeline (a worker thread's) saw of the watched fields. */
+  noteFieldsSeen(seen: readonly boolean[]): void {
+    seen.forEach((yes, i) => {
+      if (yes && this.fieldsSeen[i] !== true) {
+        this.fieldsSeen[i] = true;
+        this.unseen--;
+      }
+    });
+  }
+
+  /**
+   * Warnings for optional fields the config names that no record had: a misspelt `input_field` or `split.id_field`
+   * changes every sample (no context, splits by ref) without rejecting any, so nothing else would say so.
+   */
+  fieldWarnings(): string[] {
+    if (this.stats.read === 0) return [];
+    return this.watched.filter((_, i) => this.fieldsSeen[i] !== true).map((w) => `${w.key} "${w.path}" is in no record read: ${w.consequence}; check its spelling`);
   }
 
   /** Count a transformed item and decide its fate (8. dedup, errors, split counts), strictly in input order. */
