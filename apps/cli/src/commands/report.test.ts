@@ -18,6 +18,19 @@ describe('lorakit report', () => {
     expect(readFileSync(join(dir, 'r.html'), 'utf8')).toMatch(/<html/i);
   });
 
+  it('numbers lines on across several files, and says which lines are whose', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-report-'));
+    writeFileSync(join(dir, 'a.jsonl'), '{"prompt":"mail a@b.com","completion":"x"}\n{"prompt":"q","completion":"y"}\n');
+    writeFileSync(join(dir, 'b.jsonl'), '\n{"prompt":"mail c@d.org","completion":"z"}\n');
+    const r = await runCli(['report', 'a.jsonl', 'b.jsonl', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    // Before: [1, 2], and line 2 of a.jsonl holds no address.
+    const { report } = JSON.parse(r.stdout) as { report: { pii: { byType: { type: string; lines: number[] }[] }; counts: { lines: number } } };
+    expect(report.pii.byType.find((t) => t.type === 'email')?.lines).toEqual([1, 4]);
+    expect(report.counts.lines).toBe(4);
+    expect(r.stderr).toContain('lines are numbered across the files: a.jsonl 1-2, b.jsonl 3-4');
+  });
+
   it('says a JSON array or a CSV file is not JSONL, exit 2, instead of a report of unparsable lines', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lorakit-report-'));
     writeFileSync(join(dir, 'data.json'), '[\n  {"instruction": "hi", "output": "hello"}\n]\n');

@@ -81,10 +81,14 @@ export async function reportCommand(args: unknown[], opts: Opts, ctx: CommandCon
   const accumulator = qm.createQualityAccumulator(options);
 
   const progress = await createProgress(io, out, { label: 'report' });
+  // Lines are numbered on across the files, so a line the report names points at one place.
+  const ranges: string[] = [];
+  let offset = 0;
   try {
     for (const file of files) {
       const source = file === '-' ? io.stdin : resolvePath(io, file);
-      const records = validator === undefined ? sv.readJsonl(source) : sv.validateJsonl(source, validator);
+      const options = { firstLine: offset + 1 };
+      const records = validator === undefined ? sv.readJsonl(source, options) : sv.validateJsonl(source, validator, options);
       try {
         for await (const record of records) {
           progress.tick();
@@ -93,10 +97,14 @@ export async function reportCommand(args: unknown[], opts: Opts, ctx: CommandCon
       } catch (error) {
         throw new ContextError(displayName(file), error);
       }
+      const last = Math.max(offset, records.summary().lines);
+      ranges.push(`${displayName(file)} ${offset + 1}-${last}`);
+      offset = last;
     }
   } finally {
     progress.done();
   }
+  if (files.length > 1) out.info(`lines are numbered across the files: ${ranges.join(', ')}`);
   const state = opts['state'] as string | undefined;
   if (state !== undefined) await writeTextAtomic(io, state, `${JSON.stringify(accumulator.toJSON())}\n`, { force: true });
   return finish(qm, accumulator.report(), opts, ctx);
