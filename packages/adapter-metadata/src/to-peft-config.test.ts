@@ -41,6 +41,13 @@ describe('toPeftConfig', () => {
     expect(toPeftConfig(meta, { peftVersion: '0.18.1' })).toHaveProperty('peft_version', '0.18.1');
   });
 
+  it('defaults to the PEFT release the metadata records, so the file does not hold keys its own peft_version lacks', () => {
+    const recorded = { ...meta, training: { ...meta.training, peft: { ...meta.training?.peft, peft_version: '0.13.2' } } };
+    // Before: every key of the latest release, under "peft_version": "0.13.2".
+    expect(toPeftConfig(recorded)).toEqual(toPeftConfig(meta, { peftVersion: '0.13.2' }));
+    expect(toPeftConfig(recorded, { peftVersion: '0.18.1' })).toHaveProperty('lora_bias');
+  });
+
   it('drops unknown keys for PEFT < 0.14, which would raise on them, and keeps them for later releases', () => {
     const withFuture = { ...meta, training: { ...meta.training, peft: { future_option: 1 } } };
     expect(toPeftConfig(withFuture, { peftVersion: '0.13.0' })).not.toHaveProperty('future_option');

@@ -13,7 +13,8 @@ import type { PeftLoraConfig } from './peft-lora-config.js';
 export interface ToPeftConfigOptions {
   /**
    * The PEFT release that will load the file: only keys it knows are written (PEFT < 0.14 raises on unknown keys).
-   * @default '0.20.0' (every key this library knows)
+   * @default the `peft_version` the metadata records (`training.peft.peft_version`, kept by fromPeftConfig), else
+   * '0.20.0' (every key this library knows)
    */
   peftVersion?: string;
   /**
@@ -55,10 +56,13 @@ function sortedModules(modules: readonly string[]): string[] {
  * ```
  */
 export function toPeftConfig(meta: PeftMetadata, options: ToPeftConfigOptions = {}): PeftLoraConfig {
-  const version = targetVersion(options.peftVersion);
   const training = meta.training ?? {};
   const base = meta.base_model ?? {};
   const extra = training.peft ?? {};
+  // A config made from metadata that records its PEFT release keeps to that release's keys: with the latest key set,
+  // a file saying "peft_version": "0.18.1" would hold keys 0.18.1 does not know.
+  const recorded = extra['peft_version'];
+  const version = targetVersion(options.peftVersion ?? (typeof recorded === 'string' && semver.coerce(recorded) !== null ? recorded : undefined));
   const out: Record<string, JsonValue> = { ...WRITE_DEFAULTS, ...extra };
 
   const serving = base.serving_name ?? base.name;
