@@ -140,6 +140,11 @@ describe('checkAdapter: each rejection cause', () => {
     expect(r.problems.filter((p) => p.code === 'missing_field').map((p) => p.where)).toEqual([
       'adapter_config.json#/r', 'adapter_config.json#/lora_alpha', 'adapter_config.json#/target_modules',
     ]);
+    // "target_modules": null (PEFT's own files, e.g. metamathqa-lora-rank32-dora): vLLM only needs the key and loads
+    // what the weights adapt, so it is servable, with a warning.
+    const nulled = await checkAdapter(await adapter({ config: { target_modules: null } }), serve);
+    expect(nulled.servable).toBe(true);
+    expect(nulled.problems.filter((p) => p.code === 'missing_field').map((p) => [p.severity, p.where])).toEqual([['warning', 'adapter_config.json#/target_modules']]);
   });
 
   it('no adapter_config.json, a non-LoRA config, no weights, or only a .bin', async () => {

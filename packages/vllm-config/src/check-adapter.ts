@@ -168,7 +168,10 @@ async function readPeftConfig(dir: string, add: Add): Promise<PeftLoraConfig | u
 
 function checkPeftFields(peft: PeftLoraConfig, config: ServeConfig, add: Add): void {
   for (const field of ['r', 'lora_alpha', 'target_modules'] as const) {
-    if (peft[field] === undefined || peft[field] === null) {
+    if (field === 'target_modules' && peft[field] === null) {
+      // PEFTHelper only requires the key; the modules loaded are those the weights' tensor names adapt.
+      add('missing_field', 'warning', `${CONFIG} has "target_modules": null: vLLM loads the modules the weights' tensor names adapt, and PEFT fills them in only for architectures it knows; list them so the config describes the weights`, `${CONFIG}#/${field}`);
+    } else if (peft[field] === undefined || peft[field] === null) {
       add('missing_field', 'error', `${CONFIG} has no "${field}": vLLM needs r, lora_alpha and target_modules to load a LoRA adapter`, `${CONFIG}#/${field}`);
     }
   }
