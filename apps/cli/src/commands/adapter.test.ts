@@ -136,6 +136,13 @@ describe('lorakit adapter', () => {
     const ok = await runCli(['adapter', 'from-peft', 'adapter_config.json', '--id', 'x', '--base-model', 'Qwen/Qwen2.5-7B'], { cwd: dir });
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ base_model: { name: 'Qwen/Qwen2.5-7B' } });
+    // A local path is a base model, only not a Hub id (before: "names no base model"); it stays the serving name.
+    writeFileSync(join(dir, 'local.json'), JSON.stringify({ peft_type: 'LORA', r: 8, target_modules: ['q_proj'], base_model_name_or_path: '/models/vicuna-7b' }));
+    const local = await runCli(['adapter', 'from-peft', 'local.json', '--id', 'x'], { cwd: dir });
+    expect(local.code).toBe(2);
+    expect(local.stderr).toContain('local.json names its base model by a local path (/models/vicuna-7b), not a Hub id; pass --base-model <hub-id>');
+    const named = await runCli(['adapter', 'from-peft', 'local.json', '--id', 'x', '--base-model', 'lmsys/vicuna-7b-v1.3'], { cwd: dir });
+    expect(JSON.parse(named.stdout)).toMatchObject({ base_model: { name: 'lmsys/vicuna-7b-v1.3', serving_name: '/models/vicuna-7b' } });
   });
 
   const peftConfigs = sharedPath('datasets/peft-configs');

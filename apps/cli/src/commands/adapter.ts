@@ -114,7 +114,13 @@ export async function adapterFromPeftCommand(args: unknown[], opts: Opts, ctx: C
   const { metadata, warnings } = converted;
   const baseModel = (opts['baseModel'] as string | undefined) ?? metadata.base_model?.name;
   if (baseModel === undefined) {
-    throw new CliError('CLI_USAGE', `${file} names no base model (base_model_name_or_path); pass --base-model <hub-id>`);
+    const local = metadata.base_model?.serving_name;
+    throw new CliError(
+      'CLI_USAGE',
+      local === undefined
+        ? `${file} names no base model (base_model_name_or_path); pass --base-model <hub-id>`
+        : `${file} names its base model by a local path (${local}), not a Hub id; pass --base-model <hub-id> (the path is kept as base_model.serving_name)`,
+    );
   }
   for (const w of warnings) ctx.out.warn(`${file}: ${w.path === '' ? '' : `${w.path}: `}${w.message}`);
   const version = opts['adapterVersion'] as string | undefined;
