@@ -150,4 +150,9 @@ describe('parsePeftConfig rules', () => {
       'glued_module_name /target_modules/5', 'placeholder_module /target_modules/6', 'glued_module_name /target_modules/7',
     ]);
   });
+
+  it('names the line of JSON it cannot parse, also where V8 gives no position (Python\'s None)', () => {
+    const result = parsePeftConfig('{\n "peft_type": "LORA",\n "r": 8,\n "bias": None\n}');
+    expect(result.success ? [] : result.issues).toEqual([expect.objectContaining({ code: 'parse', line: 4, message: expect.stringMatching(/^not valid JSON \(line 4\): /) })]);
+  });
 });

@@ -1,6 +1,7 @@
 import { lintBaseModel } from './internal/base-model-lint.js';
 import type { Issue } from './internal/issue.js';
 import { isPlainObject } from './internal/json.js';
+import { jsonErrorLine } from './internal/json-lines.js';
 import { lintModuleNames } from './internal/module-lint.js';
 import { isPeftLoraKey, LEGACY_PEFT_KEYS } from './internal/peft-fields.js';
 import { fromZodIssues } from './internal/zod-issues.js';
@@ -101,7 +102,10 @@ export function parsePeftConfig(json: unknown): ParsePeftConfigResult {
     try {
       value = JSON.parse(json);
     } catch (error) {
-      return refuse('parse', '', `not valid JSON: ${(error as Error).message}`);
+      const line = jsonErrorLine(json, error as Error);
+      const result = refuse('parse', '', `not valid JSON${line === undefined ? '' : ` (line ${line})`}: ${(error as Error).message}`);
+      if (line !== undefined && !result.success) (result.issues[0] as Issue).line = line;
+      return result;
     }
   }
   if (!isPlainObject(value)) {
