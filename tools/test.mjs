@@ -1,7 +1,8 @@
 // The README's test command: build, lint and type-check every project through Nx (cached), then run every
 // test suite in one vitest process and print the closing line `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,11 +20,19 @@ step('npx', ['nx', 'sync:check']);
 step('npx', ['nx', 'run-many', '-t', 'build', 'lint', 'typecheck', '--output-style=stream-without-prefixes']);
 const report = join(root, 'test-output', 'vitest.json');
 const extra = process.argv.slice(2);
-const r = spawnSync(
-  'npx',
-  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra],
-  { cwd: root, stdio: 'inherit', env },
-);
+// Tests make their scratch directories under os.tmpdir(); one folder for the run, removed after it, so a run leaves
+// nothing behind in /tmp (tests that clean up after themselves do no harm).
+const scratch = mkdtempSync(join(tmpdir(), 'lorakit-test-'));
+let r;
+try {
+  r = spawnSync(
+    'npx',
+    ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra],
+    { cwd: root, stdio: 'inherit', env: { ...env, TMPDIR: scratch } },
+  );
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
 let summary;
 try {
   summary = JSON.parse(readFileSync(report, 'utf8'));
