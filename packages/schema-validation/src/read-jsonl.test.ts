@@ -34,6 +34,11 @@ describe('readJsonl', () => {
     expect(reader.summary()).toEqual({ lines: 8, blank: 2, valid: 4, invalid: 2, byCode: { parse: 1, invalid_utf8: 1 } });
   });
 
+  it('refuses, at the call, a source that is no path, URL or iterable', () => {
+    expect(() => readJsonl(42 as unknown as string)).toThrow(new TypeError('readJsonl: expected a file path, a URL or an (async) iterable of chunks, got number'));
+    expect(() => readJsonl(null as unknown as string)).toThrow(/got null/);
+  });
+
   it('numbers a slice of a file from firstLine, where a byte-order mark is content, not a mark', async () => {
     const bom = '\ufeff';
     const whole = await collect(readJsonl([`{"a":1}\n\n${bom}{"b":2}\n{"c":3}\n`]));

@@ -132,6 +132,11 @@ export function createJsonlReader(
   validator: Validator | undefined,
   options: ReadJsonlOptions,
 ): JsonlReader {
+  const iterable = typeof source === 'object' && source !== null && (Symbol.asyncIterator in source || Symbol.iterator in source);
+  if (typeof source !== 'string' && !(source instanceof URL) && !iterable) {
+    // A wrong argument, not an unreadable input: said at the call, not on the first read.
+    throw new TypeError(`readJsonl: expected a file path, a URL or an (async) iterable of chunks, got ${source === null ? 'null' : typeof source}`);
+  }
   const maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
   if (!Number.isInteger(maxLineLength) || maxLineLength < 1) {
     throw new SchemaValidationError('SCHEMA_INVALID_OPTIONS', `maxLineLength must be a positive integer, got ${maxLineLength}`);

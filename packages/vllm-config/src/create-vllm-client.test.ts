@@ -17,6 +17,12 @@ afterAll(async () => {
 });
 
 describe('createVllmClient against a vLLM-shaped server', () => {
+  it('refuses a baseUrl that is no http(s) URL when created, not on the first call', () => {
+    for (const baseUrl of ['not a url', '127.0.0.1:8000', 'ftp://host/']) {
+      expect(() => createVllmClient({ baseUrl }), baseUrl).toThrow(expect.objectContaining({ code: 'VLLM_CONFIG_INVALID', message: expect.stringContaining('is not an http(s) URL') }));
+    }
+  });
+
   it('loads an adapter, lists it with parent = base model, and unloads it', async () => {
     const vllm = createVllmClient({ baseUrl: `${server.url}/v1`, apiKey: 'secret' });
     await vllm.loadAdapter({ name: 'legal-de', path: '/adapters/legal-de' });

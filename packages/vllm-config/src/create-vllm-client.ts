@@ -149,6 +149,11 @@ function refuseLoraName(request: Record<string, unknown>): void {
  * const out = await vllm.chat({ model: 'legal-de', messages: [{ role: 'user', content: 'Was ist eine Baugenehmigung?' }] });
  */
 export function createVllmClient(options: VllmClientOptions): VllmClient {
+  // A typo in the URL is a config error now, not a connection failure on the first call.
+  const parsed = URL.canParse(options?.baseUrl) ? new URL(options.baseUrl) : undefined;
+  if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw new VllmConfigError('VLLM_CONFIG_INVALID', `createVllmClient: baseUrl ${JSON.stringify(options?.baseUrl)} is not an http(s) URL such as http://127.0.0.1:8000`);
+  }
   const root = options.baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
   const doFetch = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? 60_000;
