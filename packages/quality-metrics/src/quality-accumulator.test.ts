@@ -1,3 +1,6 @@
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { accumulatorFromJSON, createQualityAccumulator, type QualityAccumulator, type QualityAccumulatorOptions, type SampleRecord } from './quality-accumulator.js';
@@ -168,6 +171,20 @@ describe('createQualityAccumulator', () => {
       maxSeqLen: 4, samplesOver: 1, overMaxSeqLenRate: 0.5, responseTokens: 5, responseTokensLost: 2, truncatedResponseTokenRate: 0.4,
     });
     expect(createQualityAccumulator().report().lengths.response.tokens).toBeUndefined();
+  });
+
+  it('knows a tokenizer by its tokenizer.json, not its folder: merges across paths, refuses another one on restore', async () => {
+    const fixture = fileURLToPath(new URL('../test/fixtures/tiny-tokenizer', import.meta.url));
+    const copy = mkdtempSync(join(tmpdir(), 'lorakit-tokenizer-'));
+    copyFileSync(join(fixture, 'tokenizer.json'), join(copy, 'tokenizer.json'));
+    const a = createQualityAccumulator({ tokenizer: await loadTokenizer(fixture), nearDup: false });
+    const b = createQualityAccumulator({ tokenizer: await loadTokenizer(copy), nearDup: false });
+    // Before: METRICS_INCOMPATIBLE_MERGE, the two paths differing.
+    expect(() => a.merge(b)).not.toThrow();
+    const other = { name: fixture, count: (text: string) => text.length };
+    expect(() => accumulatorFromJSON(a.toJSON(), { tokenizer: other })).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_STATE', message: expect.stringMatching(/computed with tokenizer sha256:[0-9a-f]{16}, not .*token counts would mix/) }));
+    // A merge that cannot be made names what differs.
+    expect(() => a.merge(createQualityAccumulator({ tokenizer: other, nearDup: false, maxExamples: 3 }))).toThrow('merge: both accumulators need the same options; these differ: maxExamples, tokenizer');
   });
 
   it('gives the same report bytes for the same input, apart from generatedAt', () => {

@@ -646,8 +646,12 @@ class Accumulator implements QualityAccumulator {
       throw new QualityMetricsError('METRICS_INCOMPATIBLE_MERGE', 'merge: expected a quality accumulator (restore a saved state with accumulatorFromJSON first)');
     }
     const other = otherAcc instanceof Accumulator ? otherAcc : Accumulator.fromState(otherAcc.toJSON(), {});
-    const same = JSON.stringify(stateOptions(this.opts, this.tokenizer)) === JSON.stringify(stateOptions(other.opts, other.tokenizer));
-    if (!same) throw new QualityMetricsError('METRICS_INCOMPATIBLE_MERGE', 'merge: both accumulators need the same options (and tokenizer)');
+    const mine = stateOptions(this.opts, this.tokenizer);
+    const theirs = stateOptions(other.opts, other.tokenizer);
+    const differ = (Object.keys(mine) as (keyof StateOptions)[]).filter((k) => JSON.stringify(mine[k]) !== JSON.stringify(theirs[k]));
+    if (differ.length > 0) {
+      throw new QualityMetricsError('METRICS_INCOMPATIBLE_MERGE', `merge: both accumulators need the same options; these differ: ${differ.join(', ')}`);
+    }
     const cap = this.opts.maxExamples;
     const mergeLines = (into: LineGroup, from: LineGroup): void => {
       into.count += from.count;
@@ -1015,6 +1019,10 @@ class Accumulator implements QualityAccumulator {
     if (so.tokenizer !== null && extra.tokenizer === undefined) {
       throw new QualityMetricsError('METRICS_INVALID_STATE', `the state was computed with tokenizer ${so.tokenizer}; pass it to accumulatorFromJSON`);
     }
+    const given = extra.tokenizer === undefined ? null : (extra.tokenizer.id ?? extra.tokenizer.name ?? 'custom');
+    if (so.tokenizer !== null && given !== so.tokenizer) {
+      throw new QualityMetricsError('METRICS_INVALID_STATE', `the state was computed with tokenizer ${so.tokenizer}, not ${String(given)}: their token counts would mix`);
+    }
     const options: QualityAccumulatorOptions = {
       nearDup: so.nearDup,
       languageMinChars: so.languageMinChars,
@@ -1092,7 +1100,7 @@ interface StateOptions extends ResolvedOptions {
 }
 
 function stateOptions(o: ResolvedOptions, tokenizer: Tokenizer | undefined): StateOptions {
-  return { ...o, tokenizer: tokenizer ? (tokenizer.name ?? 'custom') : null };
+  return { ...o, tokenizer: tokenizer ? (tokenizer.id ?? tokenizer.name ?? 'custom') : null };
 }
 
 function round(x: number): number {

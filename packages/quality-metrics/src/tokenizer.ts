@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QualityMetricsError } from './errors.js';
@@ -8,22 +9,27 @@ export interface Tokenizer {
   count(text: string): number;
   /** Shown in the report's options (e.g. the model directory). */
   readonly name?: string;
+  /**
+   * What identifies it across processes and machines: accumulator states and merges compare it (else the name), so
+   * token counts of two tokenizers never mix. loadTokenizer: the SHA-256 of tokenizer.json.
+   */
+  readonly id?: string;
 }
 
 interface HfTokenizer {
   encode(text: string, options?: { add_special_tokens?: boolean }): { ids: number[] };
 }
 
-async function readJson(path: string, required: boolean): Promise<unknown> {
+async function readJson(path: string, required: boolean): Promise<{ json: unknown; text: string }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    if (!required && (cause as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    if (!required && (cause as NodeJS.ErrnoException).code === 'ENOENT') return { json: {}, text: '' };
     throw new QualityMetricsError('METRICS_TOKENIZER_NOT_FOUND', `cannot read ${path}: ${(cause as Error).message}`, { cause });
   }
   try {
-    return JSON.parse(text);
+    return { json: JSON.parse(text) as unknown, text };
   } catch (cause) {
     throw new QualityMetricsError('METRICS_TOKENIZER_INVALID', `${path} is not valid JSON: ${(cause as Error).message}`, { cause });
   }
@@ -51,8 +57,8 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
     );
   }
   const file = join(dir, 'tokenizer.json');
-  const json = await readJson(file, true);
-  const config = await readJson(join(dir, 'tokenizer_config.json'), false);
+  const { json, text } = await readJson(file, true);
+  const { json: config } = await readJson(join(dir, 'tokenizer_config.json'), false);
   let hf: HfTokenizer;
   try {
     hf = new mod.Tokenizer(json as object, config as object);
@@ -61,6 +67,7 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
   }
   return {
     name: dir,
+    id: `sha256:${createHash('sha256').update(text).digest('hex').slice(0, 16)}`,
     count(text: string): number {
       return hf.encode(text, { add_special_tokens: false }).ids.length;
     },
