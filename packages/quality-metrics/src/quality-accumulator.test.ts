@@ -142,6 +142,18 @@ describe('createQualityAccumulator', () => {
     expect(flag('char_repetition').lines).toEqual([4]);
   });
 
+  it('flags word repetition of the response, not of the prompt', () => {
+    const sentence = 'the quick brown fox jumps over the lazy dog every day';
+    const repeated = Array(10).fill(sentence).join(' ');
+    const unique = Array.from({ length: 120 }, (_, i) => `w${i}`).join(' ');
+    const acc = createQualityAccumulator({ nearDup: false });
+    acc.add({ prompt: 'Say it.', completion: repeated }, { line: 1 });
+    acc.add({ prompt: unique, completion: repeated }, { line: 2 });
+    acc.add({ prompt: repeated, completion: unique }, { line: 3 });
+    // Before: [1, 3], the prompt's word hashes read as the response's.
+    expect(acc.report().flags.find((f) => f.code === 'word_repetition')?.lines).toEqual([1, 2]);
+  });
+
   it('streams one sidecar record per sample with reasons and cluster', () => {
     const records: SampleRecord[] = [];
     const acc = createQualityAccumulator({ onSample: (r) => records.push(r) });

@@ -502,9 +502,9 @@ class Accumulator implements QualityAccumulator {
     if (hasResponse) this.sides.response.words.add(responseWords.length);
     this.sides.total.words.add(promptWords.length + responseWords.length);
 
-    // Diversity.
-    const rHashes = this.addNgrams(this.diversity.response, responseWords);
+    // Diversity. The response last: addNgrams returns its shared buffer, which the word-repetition flag reads below.
     this.addNgrams(this.diversity.prompt, promptWords);
+    const rHashes = this.addNgrams(this.diversity.response, responseWords);
     if (hasResponse) {
       this.pending += responseText + '\n';
       if (this.pending.length >= COMPRESS_BLOCK) this.flushCompression();

@@ -1,5 +1,5 @@
 import type { GateEvaluation } from './evaluate-gates.js';
-import { num, pct, samplingNote } from './internal/format.js';
+import { exact, num, pct, samplingNote } from './internal/format.js';
 import type { Distribution, QualityReport } from './quality-report.js';
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -172,7 +172,7 @@ export function renderHtml(report: QualityReport, options: RenderHtmlOptions = {
   if (gates) {
     s.push('<h2 id="gates">Gates</h2>');
     s.push(table(['gate', 'actual', 'result'], gates.results.map((g) => [
-      esc(g.gate), g.actual === null ? esc(g.reason ?? 'not measured') : esc(num(g.actual)),
+      esc(g.gate), g.actual === null ? esc(g.reason ?? 'not measured') : esc(exact(g.actual)),
       g.passed ? '<span class="pass">pass</span>' : '<span class="fail">FAIL</span>',
     ]), 'No gates.'));
   }

@@ -1,5 +1,5 @@
 import type { GateEvaluation } from './evaluate-gates.js';
-import { num, pct, samplingNote } from './internal/format.js';
+import { exact, num, pct, samplingNote } from './internal/format.js';
 import type { Distribution, QualityReport } from './quality-report.js';
 
 function dist(label: string, d: Distribution | undefined): string | undefined {
@@ -63,7 +63,7 @@ export function renderText(report: QualityReport, gates?: GateEvaluation): strin
   if (gates) {
     out.push(`gates ${gates.passed ? 'PASSED' : 'FAILED'}`);
     for (const g of gates.results) {
-      out.push(`  ${g.passed ? 'ok  ' : 'FAIL'} ${g.gate} (actual ${g.actual === null ? g.reason ?? 'not measured' : num(g.actual)})`);
+      out.push(`  ${g.passed ? 'ok  ' : 'FAIL'} ${g.gate} (actual ${g.actual === null ? g.reason ?? 'not measured' : exact(g.actual)})`);
     }
   }
   return out.join('\n') + '\n';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { marginPoints, samplingNote } from './format.js';
+import { exact, marginPoints, pct, samplingNote } from './format.js';
 
 describe('samplingNote', () => {
   it('states the measured count, the rate and the worst-case 95% margin 1.96·√(0.25/n)', () => {
@@ -13,5 +13,18 @@ describe('samplingNote', () => {
   it('is absent when every valid sample was measured', () => {
     expect(samplingNote({ rate: 1, measured: 10 }, 10)).toBeUndefined();
     expect(samplingNote(undefined, 10)).toBeUndefined();
+  });
+});
+
+describe('gate values and percentages', () => {
+  it('shows a gate value to 6 significant digits and never rounds a share up to 100%', () => {
+    // Before: "actual 1" beside a failed complianceRate >= 0.999, and "100.0%" for 0.9996.
+    expect(exact(2500 / 2503)).toBe('0.998801');
+    expect(exact(0.004)).toBe('0.004');
+    expect(exact(3)).toBe('3');
+    expect(pct(0.9996)).toBe('99.96%');
+    expect(pct(0.999999)).toBe('99.99%');
+    expect(pct(1)).toBe('100.0%');
+    expect(pct(0.5)).toBe('50.0%');
   });
 });

@@ -7,10 +7,16 @@ export function num(v: number | null | undefined): string {
   return Number.isInteger(v) ? INT.format(v) : DEC.format(v);
 }
 
-/** 12.3%; "–" for not measured. */
+/** A value a gate compared, to 6 significant digits: rounded to 2 decimals, 0.9988 read "1" beside a failed >= 0.999. */
+export function exact(v: number): string {
+  return String(Number(v.toPrecision(6)));
+}
+
+/** 12.3%; "–" for not measured. Never 100.0% for less than all (99.96% stays 99.96%). */
 export function pct(v: number | null | undefined): string {
   if (v === null || v === undefined) return '–';
   const p = v * 100;
+  if (p >= 99.95 && p < 100) return `${(Math.floor(p * 100) / 100).toFixed(2)}%`;
   return `${p === 0 || p >= 10 ? p.toFixed(1) : p.toPrecision(2)}%`;
 }
 

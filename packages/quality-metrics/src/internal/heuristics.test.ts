@@ -36,6 +36,9 @@ describe('heuristics', () => {
     expect(mtld(['a', 'a', 'a', 'a'])).toBe(2);
     // All distinct: TTR never drops, no factor, MTLD = length.
     expect(mtld(['a', 'b', 'c'])).toBe(3);
+    // One repeated word among 451 leaves only a tiny partial factor: never more than the length (was 56,952-like).
+    const almost = [...Array.from({ length: 450 }, (_, i) => `w${i}`), 'w0'];
+    expect(mtld(almost)).toBe(451);
   });
 });
 

@@ -20,8 +20,9 @@ function oneWay(words: readonly string[], reverse: boolean): number {
     }
   }
   if (tokens > 0) factors += (1 - ttr) / (1 - MTLD_TTR_THRESHOLD);
-  // A text whose TTR never drops (all words distinct) has no factor; its MTLD is its length.
-  return factors === 0 ? n : n / factors;
+  // A text whose TTR never drops (all words distinct) has no factor; its MTLD is its length. Nor is it ever more: a
+  // text with one repeated word has only a tiny partial factor (451 words gave 56,952), which would swamp a mean.
+  return factors === 0 ? n : Math.min(n, n / factors);
 }
 
 /** Measure of Textual Lexical Diversity: mean of the forward and backward passes. */
