@@ -113,6 +113,12 @@ function checkId(id: unknown): void {
   }
 }
 
+/**
+ * Texts compared per band key: the newest this many indexed under it. One (the first text under the key) missed a
+ * third of FastChat's near duplicates, where the first text under a template's key is a sibling that is not similar.
+ */
+const CHAIN = 8;
+
 /** Shingle hashes per storage segment to start with; each new segment doubles, up to {@link SEGMENT_MAX}. */
 const SEGMENT_MIN = 16384;
 const SEGMENT_MAX = 1 << 20;
@@ -120,7 +126,8 @@ const SEGMENT_MAX = 1 << 20;
 /**
  * The index behind {@link createNearDupIndex}. Signatures are b-bit MinHash (the low 16 bits of each minimum),
  * 2 bytes per hash, so 256 bytes per text at the defaults; band keys are 64-bit hashes of a band's 16-bit values in
- * one typed-array hash table per band (a band key remembers the first text indexed with it). When verifying, each
+ * one typed-array hash table per band (a band key names the newest text indexed with it, and each text the one
+ * before it: a chain, of which a probe reads the newest {@link CHAIN}). When verifying, each
  * indexed text's sorted, de-duplicated 32-bit shingle hashes are kept in shared segments (4 bytes per distinct
  * shingle, about one per word, plus 12 bytes of offsets per text) and every candidate is confirmed by merging the
  * two sorted sets. Exported for the accumulator (its merge and restore replay signatures and shingles), not publicly.
@@ -133,6 +140,8 @@ export class NearDupIndexImpl implements NearDupIndex {
   private readonly chunks: Uint16Array[] = [];
   private ids = new Float64Array(1024);
   private roots = new Int32Array(1024);
+  /** Per text and band, the text indexed before it under the same band key (-1: none): a chain, newest first. */
+  private next: Int32Array;
   private count = 0;
   private wordHashes = new Uint32Array(256);
   private readonly mins: Uint32Array;
@@ -162,7 +171,8 @@ export class NearDupIndexImpl implements NearDupIndex {
     this.tables = Array.from({ length: bands }, () => new U64Table());
     this.mins = new Uint32Array(numHashes);
     this.sig = new Uint16Array(numHashes);
-    this.candidates = new Int32Array(bands);
+    this.candidates = new Int32Array(bands * CHAIN);
+    this.next = new Int32Array(1024 * bands);
     this.keyHi = new Uint32Array(bands);
     this.keyLo = new Uint32Array(bands);
     if (this.verify) {
@@ -185,6 +195,7 @@ export class NearDupIndexImpl implements NearDupIndex {
       this.chunks.length * CHUNK * this.params.numHashes * 2 +
       this.ids.byteLength +
       this.roots.byteLength +
+      this.next.byteLength +
       this.shSeg.byteLength +
       this.shOff.byteLength +
       this.shLen.byteLength
@@ -297,8 +308,8 @@ export class NearDupIndexImpl implements NearDupIndex {
       const lo = fmix32(h2 ^ h1);
       this.keyHi[b] = hi;
       this.keyLo[b] = lo;
-      const existing = this.tables[b]!.get(hi, lo);
-      if (existing >= 0) {
+      let existing = this.tables[b]!.get(hi, lo);
+      for (let k = 0; existing >= 0 && k < CHAIN; k++, existing = this.next[existing * bands + b]!) {
         let seen = false;
         for (let c = 0; c < nCand; c++) if (cands[c] === existing) seen = true;
         if (!seen) cands[nCand++] = existing;
@@ -363,7 +374,19 @@ export class NearDupIndexImpl implements NearDupIndex {
   /** Indexes the signature probed last (and its shingles when verifying) as a member of `best`'s cluster. */
   private insert(id: number, sig: Uint16Array, best: number): void {
     const idx = this.count;
-    for (let b = 0; b < this.params.bands; b++) this.tables[b]!.putIfAbsent(this.keyHi[b]!, this.keyLo[b]!, idx);
+    const bands = this.params.bands;
+    if ((idx + 1) * bands > this.next.length) {
+      const grown = new Int32Array(this.next.length * 2);
+      grown.set(this.next);
+      this.next = grown;
+    }
+    for (let b = 0; b < bands; b++) {
+      const table = this.tables[b]!;
+      // The key now names this text; the text it named before is next in its chain.
+      const before = table.putIfAbsent(this.keyHi[b]!, this.keyLo[b]!, idx);
+      if (before >= 0) table.set(this.keyHi[b]!, this.keyLo[b]!, idx);
+      this.next[idx * bands + b] = before;
+    }
     this.store(idx, id, sig, best >= 0 ? this.roots[best]! : idx);
   }
 
@@ -443,8 +466,8 @@ export class NearDupIndexImpl implements NearDupIndex {
  * (`verify`) each candidate is confirmed with the exact Jaccard similarity of the two shingle sets and counts when
  * that is >= `threshold` (default 0.8); the match names the most similar one and reports that exact similarity.
  * Deterministic for a given `seed`. Memory grows with the number of texts indexed: about 256 bytes of signature plus
- * 16 band-table slots (12 bytes each, at most half full) per text, roughly 0.8 GB per million texts at the defaults
- * (measured by bench/metrics), and when verifying 4 bytes per word (one 32-bit hash per distinct shingle) plus
+ * 16 band-table slots (12 bytes each, at most half full) and 16 chain links (4 bytes each) per text, roughly 0.9 GB
+ * per million texts at the defaults (measured by bench/metrics), and when verifying 4 bytes per word (one 32-bit hash per distinct shingle) plus
  * 12 bytes per text: another 0.4 GB per million 100-word texts. `verify: false` keeps only signatures and
  * trusts the MinHash estimate (within a few hundredths at 128 hashes).
  *
