@@ -212,12 +212,13 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
           .description('merge accumulator states of partitions (quality_accumulator.json) into one report')
           .argument('<states...>', 'accumulator state files')
           .option('-o, --output <file>', 'write the merged JSON report here (- for stdout)')
+          .option('--tokenizer <dir>', 'the tokenizer the states were measured with (states made with --tokenizer need it)')
           .option('--html <file>', 'write the HTML report here')
           .option('--gate <expr>', 'a gate (repeatable); exit 1 when one fails', collect)
           .option('--force', 'replace an existing output file')
           .addHelpText(
             'after',
-            `\nLine numbers (in groups, examples and counts.lines, the highest seen) are those the states were measured with: the\npartitions of one export share the input's numbering, but states of separate files each count from 1, so their\nline lists cannot be told apart (counts and rates still add up).\n${examples('lorakit report merge out/part-0/quality_accumulator.json out/part-1/quality_accumulator.json -o merged.json')}`,
+            `\nLine numbers (in groups, examples and counts.lines, the highest seen) are those the states were measured with: the\npartitions of one export share the input's numbering, but states of separate files each count from 1, so their\nline lists cannot be told apart, and duplicate groups whose first lines coincide become one (a groupCount too low;\nsample and duplicate counts and rates still add up). Report the files in one run instead: it numbers lines across them.\n${examples('lorakit report merge out/part-0/quality_accumulator.json out/part-1/quality_accumulator.json -o merged.json')}`,
           ),
       ),
       async () => (await import('./commands/report.js')).reportMergeCommand,

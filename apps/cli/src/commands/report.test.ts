@@ -119,4 +119,17 @@ describe('lorakit report', () => {
     expect(counts(r.stdout)).toEqual({ samples: 7, valid: 6, invalid: 1 });
     expect(counts(r.stdout)).toEqual(counts(whole.stdout));
   });
+
+  it('merge: states measured with a tokenizer merge with --tokenizer (before: no way to pass it)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-merge-'));
+    const tokenizer = join(import.meta.dirname, '..', '..', '..', '..', 'packages', 'quality-metrics', 'test', 'fixtures', 'tiny-tokenizer');
+    const a = join(dir, 'a.json');
+    expect((await runCli(['report', 'valid.jsonl', '--tokenizer', tokenizer, '--state', a, '-q'], { cwd })).code).toBe(0);
+    const without = await runCli(['report', 'merge', a, '-o', join(dir, 'm.json')], { cwd });
+    expect(without.code).toBe(2);
+    expect(without.stderr).toMatch(/a\.json: measured with a tokenizer \(sha256:[0-9a-f]{16}\): pass --tokenizer DIR/);
+    const r = await runCli(['report', 'merge', a, '--tokenizer', tokenizer, '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { report: { lengths: { response: { tokens?: { n: number } } } } }).report.lengths.response.tokens?.n).toBeGreaterThan(0);
+  });
 });

@@ -116,15 +116,22 @@ export async function reportMergeCommand(args: unknown[], opts: Opts, ctx: Comma
   if (files.length < 1) throw new CliError('CLI_USAGE', 'report merge needs at least one accumulator state file');
   const qm = await import('@lorakit/quality-metrics');
   checkOptions(qm, opts, [opts['output'], opts['jsonFile'], opts['html']]);
+  const tokenizerDir = opts['tokenizer'] as string | undefined;
+  const tokenizer = tokenizerDir === undefined ? undefined : await qm.loadTokenizer(resolvePath(ctx.io, tokenizerDir));
   let merged: QualityMetrics.QualityAccumulator | undefined;
   for (const file of files) {
     const state = await readJsonFile(ctx.io, file);
     let accumulator: QualityMetrics.QualityAccumulator;
     try {
-      accumulator = qm.accumulatorFromJSON(state);
+      accumulator = qm.accumulatorFromJSON(state, tokenizer === undefined ? {} : { tokenizer });
       if (merged === undefined) merged = accumulator;
       else merged.merge(accumulator);
     } catch (error) {
+      // The library's words name its API; here the way to pass the tokenizer is the flag.
+      const measuredWith = /computed with tokenizer (\S+); pass it/.exec((error as Error).message)?.[1];
+      if (tokenizer === undefined && measuredWith !== undefined) {
+        throw new CliError('CLI_USAGE', `${displayName(file)}: measured with a tokenizer (${measuredWith}): pass --tokenizer DIR, the folder of its tokenizer.json`);
+      }
       throw new ContextError(displayName(file), error);
     }
   }
