@@ -33,7 +33,7 @@ function sha256(value: string): Buffer {
  * Build a verifier from configured tokens. Presented tokens are hashed and compared to every known digest with
  * `crypto.timingSafeEqual`, without stopping at the first match, so timing reveals neither the token nor its position.
  *
- * @throws ServerError `SERVER_CONFIG_INVALID` when a `token_env` variable is unset.
+ * @throws ServerError `SERVER_CONFIG_INVALID` when a `token_env` variable is unset or shorter than 16 characters.
  */
 export function createTokenVerifier(tokens: readonly TokenConfig[], env: NodeJS.ProcessEnv = process.env): TokenVerifier {
   const known: KnownToken[] = tokens.map((t) => {
@@ -44,6 +44,10 @@ export function createTokenVerifier(tokens: readonly TokenConfig[], env: NodeJS.
       const value = env[t.token_env ?? ''];
       if (value === undefined || value === '') {
         throw new ServerError('SERVER_CONFIG_INVALID', `token ${t.name}: environment variable ${t.token_env} is not set`);
+      }
+      // The same floor as a token written in the config: a short one is guessed by trying.
+      if (value.length < 16) {
+        throw new ServerError('SERVER_CONFIG_INVALID', `token ${t.name}: environment variable ${t.token_env} holds ${value.length} characters; a token needs at least 16`);
       }
       digest = sha256(value);
     }

@@ -57,6 +57,8 @@ describe('createTokenVerifier', () => {
 
   it('fails at start-up when a token variable is unset', () => {
     expect(() => createTokenVerifier(tokens, {})).toThrow(/MY_TOKEN is not set/);
+    // As short as a token in the config may not be (before: "abc" was an admin token).
+    expect(() => createTokenVerifier(tokens, { MY_TOKEN: 'abc' })).toThrow('token env: environment variable MY_TOKEN holds 3 characters; a token needs at least 16');
   });
 
   it('treats no tokens as the anonymous admin (loopback-only mode)', () => {

@@ -114,9 +114,6 @@ export async function createServer(options: CreateServerOptions): Promise<Loraki
     return { adapter: result.model, confidence: result.confidence, reason: result.reason };
   };
 
-  // NDJSON bodies reach the handler as the raw stream, never buffered; the handler enforces the stream limits.
-  app.addContentTypeParser('application/x-ndjson', (_request, payload, done) => done(null, payload));
-
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
     // Routes declare their scope; the docs pages (registered by @fastify/swagger-ui) are readable with `read`.

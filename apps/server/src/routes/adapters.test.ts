@@ -62,6 +62,9 @@ describe('adapter registry', () => {
     expect(byDomain.items.map((a: { id: string }) => a.id)).toEqual(['med-qa']);
     const byBase = (await t.app.inject({ url: '/v1/adapters?base_model=meta-llama/Llama-3.1-8B', headers: auth('read') })).json();
     expect(byBase.items.map((a: { id: string }) => a.id)).toEqual(['tax-qa']);
+    // Hub ids in any case, as routing and deployments compare them (before: no result).
+    const byBaseLower = (await t.app.inject({ url: '/v1/adapters?base_model=meta-llama/llama-3.1-8b', headers: auth('read') })).json();
+    expect(byBaseLower.items.map((a: { id: string }) => a.id)).toEqual(['tax-qa']);
     const byTask = (await t.app.inject({ url: '/v1/adapters?task=qa', headers: auth('read') })).json();
     expect(byTask.items.map((a: { id: string }) => a.id)).toEqual(['med-qa']);
     const tooBig = await t.app.inject({ url: '/v1/adapters?limit=100000', headers: auth('read') });
@@ -85,6 +88,20 @@ describe('adapter registry', () => {
     const orphan = await t.app.inject({ url: '/v1/adapters/orphan/lineage', headers: auth('read') });
     expect(orphan.statusCode).toBe(422);
     expect(orphan.json().error.code).toBe('METADATA_PARENT_NOT_FOUND');
+  });
+
+  it('refuses a registration that closes a lineage cycle, which immutable versions could never undo', async () => {
+    expect((await register(meta('cyc-a', '1.0.0', {}, { provenance: { parent_adapter_id: 'cyc-b', parent_adapter_version: '1.0.0' } }))).statusCode).toBe(201);
+    // Before: 201, and both lineages answered 422 METADATA_LINEAGE_CYCLE for good.
+    for (const parent of [{ parent_adapter_id: 'cyc-a', parent_adapter_version: '1.0.0' }, { parent_adapter_id: 'cyc-a' }]) {
+      const closing = await register(meta('cyc-b', '1.0.0', {}, { provenance: parent }));
+      expect(closing.statusCode, JSON.stringify(parent)).toBe(422);
+      expect(closing.json().error.code).toBe('METADATA_LINEAGE_CYCLE');
+    }
+    expect((await t.app.inject({ url: '/v1/adapters/cyc-b', headers: auth('read') })).statusCode).toBe(404);
+    // cyc-a named cyc-b before it was registered (allowed); cyc-b without a parent closes no cycle.
+    expect((await register(meta('cyc-b', '1.0.0'))).statusCode).toBe(201);
+    expect((await t.app.inject({ url: '/v1/adapters/cyc-a/lineage', headers: auth('read') })).statusCode).toBe(200);
   });
 
   it('renders the model card and the PEFT config', async () => {

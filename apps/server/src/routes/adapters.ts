@@ -7,6 +7,7 @@ import {
   type AdapterMetadata,
 } from '@lorakit/adapter-metadata';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import semver from 'semver';
 import { z } from 'zod';
 import { ServerError } from '../errors.js';
 import type { AppContext } from '../internal/context.js';
@@ -14,6 +15,13 @@ import { audit } from '../internal/context.js';
 import type { AdapterRecord } from '../store/registry-store.js';
 
 const IdParams = z.object({ id: z.string().min(1) });
+
+/** Whether `a` would be an id's latest version over `b`: a release over a pre-release, else the higher (as the stores). */
+function laterThan(a: string, b: string): boolean {
+  const releaseA = semver.prerelease(a) === null;
+  const releaseB = semver.prerelease(b) === null;
+  return releaseA === releaseB ? semver.gt(a, b) : releaseA;
+}
 
 const IdVersionParams = z.object({ id: z.string().min(1), version: z.string().min(1) });
 
@@ -86,6 +94,22 @@ export function adapterRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         }
         const meta = parsed.data;
         const target = `${meta.adapter_id}@${meta.adapter_version}`;
+        // Versions are immutable: a registration that closes a lineage cycle would break the lineage of both adapters
+        // and their children for good. Resolved as if this version were registered (and, if it would be, the latest).
+        if (meta.provenance.parent_adapter_id !== undefined) {
+          await resolveLineage(meta.adapter_id, async (id, version) => {
+            if (id === meta.adapter_id && version === meta.adapter_version) return meta;
+            const stored = version !== undefined ? await store.getAdapter(id, version) : await store.getLatestAdapter(id);
+            if (id === meta.adapter_id && version === undefined && (stored === undefined || laterThan(meta.adapter_version, stored.version))) return meta;
+            return stored?.metadata as AdapterMetadata | undefined;
+          }, { version: meta.adapter_version }).catch((error: unknown) => {
+            const code = (error as { code?: string }).code;
+            // A parent not registered yet is allowed, as before: lineage says so when asked.
+            if (code === 'METADATA_PARENT_NOT_FOUND') return;
+            if (code === 'METADATA_LINEAGE_CYCLE') audit(request, { action: 'adapter.register', target, outcome: 'failure', detail: 'lineage cycle' });
+            throw error;
+          });
+        }
         const outcome = await store.insertAdapter({
           id: meta.adapter_id,
           version: meta.adapter_version,

@@ -57,6 +57,8 @@ export function exporterEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  */
 export function exportStreamRoutes(ctx: AppContext, env: NodeJS.ProcessEnv): FastifyPluginAsyncZod {
   return async (app) => {
+    // NDJSON reaches this route as the raw stream, never buffered; the handler enforces the stream limits.
+    app.addContentTypeParser('application/x-ndjson', (_request, payload, done) => done(null, payload));
     app.post(
       '/export/stream',
       {

@@ -100,6 +100,43 @@ describe('POST /v1/validate', () => {
     expect(res.json().error.message).toContain('line 1');
   });
 
+  it('holds the header line to limits.body_bytes, and takes the media type in any case', async () => {
+    const small = await startTestServer({ limits: { body_bytes: 2000 } });
+    try {
+      const huge = { schema: { ...schema, description: 'x'.repeat(3000) } };
+      const res = await small.app.inject({
+        method: 'POST',
+        url: '/v1/validate',
+        headers: { ...auth('read'), 'content-type': 'application/x-ndjson' },
+        payload: ndjson([huge, { output: 'sample one' }]),
+      });
+      // Before: a 3 KB header (1.1 MB on the default server) was read whole and compiled.
+      expect(res.statusCode).toBe(413);
+      expect(res.json().error.message).toContain('limits.body_bytes');
+    } finally {
+      await small.close();
+    }
+    const upper = await t.app.inject({
+      method: 'POST',
+      url: '/v1/validate',
+      headers: { ...auth('read'), 'content-type': 'Application/X-NDJSON' },
+      payload: ndjson([{ schema }, { output: 'sample one' }]),
+    });
+    expect(upper.statusCode, upper.body).toBe(200);
+    expect(parseLines(upper.body).at(-1)).toEqual({ summary: { lines: 2, blank: 0, samples: 1, valid: 1, invalid: 0 } });
+  });
+
+  it('answers 415, not 500, to NDJSON sent to a JSON route', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/adapters',
+      headers: { ...auth('admin'), 'content-type': 'application/x-ndjson' },
+      payload: '{"adapter_id":"a"}\n',
+    });
+    // Before: 500 SERVER_INTERNAL "function () { [native code] } could not be cloned".
+    expect(res.statusCode).toBe(415);
+  });
+
   it('answers 413 when the declared body is over the stream limit', async () => {
     const big = ndjson([{ schema }, ...Array.from({ length: 3000 }, () => ({ output: 'x'.repeat(30) }))]);
     const res = await t.app.inject({

@@ -5,6 +5,7 @@ import { ServerError } from '../errors.js';
 import type { AppContext } from '../internal/context.js';
 import { clientGone } from '../internal/context.js';
 import { limitedBody, sendNdjson } from '../internal/ndjson.js';
+import { splitHeaderLine } from '../internal/split-header.js';
 
 const JsonSchemaSchema = z
   .union([z.record(z.string(), z.unknown()), z.boolean()])
@@ -43,6 +44,8 @@ function badBody(what: string, error: z.ZodError): ServerError {
  */
 export function validateRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
+    // NDJSON reaches this route as the raw stream; other routes answer 415 to it (the parser is this plugin's).
+    app.addContentTypeParser('application/x-ndjson', (_request, payload, done) => done(null, payload));
     app.post(
       '/validate',
       {
@@ -57,7 +60,8 @@ export function validateRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const isStream = (request.headers['content-type'] ?? '').startsWith('application/x-ndjson');
+        // Media types are case-insensitive, as Fastify's parser lookup is.
+        const isStream = (request.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-ndjson');
         if (!isStream) {
           const parsed = ValidateRequestSchema.safeParse(request.body);
           if (!parsed.success) throw badBody('validate body', parsed.error);
@@ -67,13 +71,11 @@ export function validateRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         }
 
         const { limits } = ctx.config;
-        const reader = readJsonl(limitedBody(request, limits.stream_body_bytes));
+        // The header line is held whole to compile it: at most limits.body_bytes, as the export stream's.
+        const split = await splitHeaderLine(limitedBody(request, limits.stream_body_bytes), limits.body_bytes);
+        const reader = readJsonl(split.rest, { firstLine: 2 });
         const records = reader[Symbol.asyncIterator]();
-        const first = await records.next();
-        if (first.done || first.value.issues.length > 0) {
-          throw new ServerError('SERVER_BAD_REQUEST', 'line 1: expected a JSON header line { "schema": ... }');
-        }
-        const header = ValidateStreamHeaderSchema.safeParse(first.value.value);
+        const header = ValidateStreamHeaderSchema.safeParse(split.header);
         if (!header.success) throw badBody('line 1', header.error);
         const validator: Validator = await compileSchema(header.data.schema, { formats: header.data.formats });
         const signal = clientGone(reply);

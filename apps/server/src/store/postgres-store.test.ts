@@ -103,6 +103,10 @@ describe.skipIf(url === undefined)('postgres store', () => {
         ]);
       await insertOld('1.0.10');
       expect((await store.listAdapters({ limit: 10, offset: 0 })).items.map((a) => a.version)).toEqual(['1.0.10']);
+      // The base-model filter ignores case, as in the SQLite store.
+      await store.insertAdapter({ id: 'tax', version: '1.0.0', domain: null, baseModel: 'Qwen/Qwen2.5-7B', task: null, metadata: {},
+        trainingDefaults: [], createdBy: 'x', createdAt: '2026-01-01T00:00:00.000Z' });
+      expect((await store.listAdapters({ limit: 10, offset: 0, baseModel: 'qwen/qwen2.5-7b' })).items.map((a) => a.id)).toEqual(['tax']);
       await insertOld('1.0.11');
       expect((await store.getLatestAdapter('legal'))?.version).toBe('1.0.11');
       await insertOld('1.0.12');

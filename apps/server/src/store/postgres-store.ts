@@ -281,7 +281,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const add = (column: string, value: string | undefined) => {
         if (value === undefined) return;
         params.push(value);
-        where.push(`a.${column} = $${params.length}`);
+        // Hub ids ignore case (routing and deployments compare them so); domains and tasks are as registered.
+        where.push(column === 'base_model' ? `lower(a.base_model) = lower($${params.length})` : `a.${column} = $${params.length}`);
       };
       add('domain', q.domain);
       add('base_model', q.baseModel);

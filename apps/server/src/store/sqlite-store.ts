@@ -250,7 +250,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Re
         const params: unknown[] = [];
         for (const [column, value] of [['domain', q.domain], ['base_model', q.baseModel], ['task', q.task]] as const) {
           if (value === undefined) continue;
-          where.push(`a.${column} = ?`);
+          // Hub ids ignore case (routing and deployments compare them so); domains and tasks are as registered.
+          where.push(column === 'base_model' ? 'lower(a.base_model) = lower(?)' : `a.${column} = ?`);
           params.push(value);
         }
         const clause = where.join(' AND ');
