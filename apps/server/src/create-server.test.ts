@@ -80,6 +80,28 @@ describe('createServer: rate limit per token', () => {
   });
 });
 
+describe('createServer: failed token checks', () => {
+  it('refuses an address that sent 30 missing or unknown tokens, until its window ends', async () => {
+    const t = await startTestServer({ limits: { rate_limit_window_ms: 60_000 } });
+    try {
+      // Before: 700 wrong tokens gave 700 × 401 and never a 429 (the limit counts by token once one is known).
+      const codes: number[] = [];
+      for (let i = 0; i < 31; i++) {
+        codes.push((await t.app.inject({ url: '/v1/adapters', headers: { authorization: `Bearer wrong-token-${i}-xxxxxxxx` } })).statusCode);
+      }
+      expect(codes.slice(0, 30).every((c) => c === 401)).toBe(true);
+      expect(codes[30]).toBe(429);
+      // Every request from it, a valid token's too: a 200 would tell a guess was right.
+      const valid = await t.app.inject({ url: '/v1/adapters', headers: auth('read') });
+      expect(valid.statusCode).toBe(429);
+      expect(valid.json().error.message).toMatch(/^30 requests with a missing or unknown token from this address; retry in \d+ s$/);
+      expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('scopes across every route', () => {
   it('answers 401 without a token on every route but health, metrics and the favicon', async () => {
     const t = await startTestServer();

@@ -18,7 +18,7 @@ import { audit, type AppContext, type Upstream } from './internal/context.js';
 import { createServerMetrics } from './metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { createRouterCache } from './internal/adapter-router.js';
-import { createJobRunner, removeUnfinishedJobLeftovers } from './internal/job-runner.js';
+import { createJobRunner, LEFTOVER_SWEEP_MS, removeJobLeftovers } from './internal/job-runner.js';
 import { resolveNamedSources } from './internal/named-sources.js';
 import { jobRoutes } from './routes/jobs.js';
 import { pageRoutes } from './routes/pages.js';
@@ -72,6 +72,9 @@ export type LorakitServer = FastifyInstance<RawServerDefault, IncomingMessage, S
  * await app.listen({ port: 8080, host: '127.0.0.1' });
  * ```
  */
+/** Requests with a missing or unknown token one client address may make per `limits.rate_limit_window_ms`. */
+const FAILED_AUTH_MAX = 30;
+
 export async function createServer(options: CreateServerOptions): Promise<LorakitServer> {
   const env = options.env ?? process.env;
   const { config } = options;
@@ -115,14 +118,28 @@ export async function createServer(options: CreateServerOptions): Promise<Loraki
   };
 
   app.decorateRequest('principal', null);
+  // Failed token checks per client address: the request rate limit counts by token once one is known, so without this
+  // an address could try tokens without end. Past the limit, every request from it is refused until its window ends.
+  const failedAuth = new Map<string, { count: number; resetAt: number }>();
+  const authWindow = config.limits.rate_limit_window_ms;
   app.addHook('onRequest', async (request) => {
     // Routes declare their scope; the docs pages (registered by @fastify/swagger-ui) are readable with `read`.
     // Unmatched URLs need any valid token (an honest 404 for readers, a 401 for strangers).
     const url = request.routeOptions.url;
     const scope = request.routeOptions.config.scope ?? (url === undefined || url.startsWith('/docs') ? 'read' : 'admin');
     if (scope === 'public') return;
+    const now = Date.now();
+    const failures = failedAuth.get(request.ip);
+    if (failures !== undefined && failures.resetAt <= now) failedAuth.delete(request.ip);
+    else if (failures !== undefined && failures.count >= FAILED_AUTH_MAX) {
+      throw new ServerError('SERVER_RATE_LIMITED', `${FAILED_AUTH_MAX} requests with a missing or unknown token from this address; retry in ${Math.ceil((failures.resetAt - now) / 1000)} s`);
+    }
     const principal = verifier.verify(request.headers.authorization);
     if (!principal) {
+      if (failedAuth.size > 10_000) for (const [ip, f] of failedAuth) if (f.resetAt <= now) failedAuth.delete(ip);
+      const entry = failedAuth.get(request.ip) ?? { count: 0, resetAt: now + authWindow };
+      entry.count++;
+      failedAuth.set(request.ip, entry);
       throw new ServerError('SERVER_UNAUTHORIZED', 'missing or unknown bearer token (Authorization: Bearer <token>)');
     }
     request.principal = principal;
@@ -147,10 +164,16 @@ export async function createServer(options: CreateServerOptions): Promise<Loraki
   });
   // Jobs left queued or running by a previous process (crash, kill) end as failed: interrupted, never vanish; the
   // temp output and lock their export left behind go first, while the store still tells which jobs were unfinished.
-  await removeUnfinishedJobLeftovers(options.store, options.dataDir, app.log);
+  await removeJobLeftovers(options.store, options.dataDir, app.log, true);
   const interrupted = await options.store.interruptUnfinishedJobs(new Date().toISOString());
   if (interrupted > 0) app.log.warn({ interrupted }, 'marked unfinished export jobs of a previous run as failed: interrupted');
+  // A restart within 30 s of a crash finds the dead job's lock still fresh: once it is stale, look again.
+  const sweep = setTimeout(() => {
+    removeJobLeftovers(options.store, options.dataDir, app.log, false).catch((error: unknown) => app.log.warn({ err: error }, 'could not sweep export leftovers'));
+  }, LEFTOVER_SWEEP_MS);
+  sweep.unref();
   app.addHook('onClose', async () => {
+    clearTimeout(sweep);
     await runner.close();
     await options.store.close();
   });

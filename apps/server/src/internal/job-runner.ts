@@ -214,12 +214,17 @@ async function isFreshLock(path: string): Promise<boolean> {
   return info !== undefined && Date.now() - info.mtimeMs < LIVE_LOCK_MS;
 }
 
+/** How long after start-up {@link removeJobLeftovers} looks again: a crashed job's lock is stale by then. */
+export const LEFTOVER_SWEEP_MS = 2 * LIVE_LOCK_MS;
+
 /**
- * Remove `exports/<id>.tmp-<hex>` and `exports/<id>.lock` of jobs still queued or running in the store: at start-up
- * they are left over from a process that died (crash, SIGKILL) and are about to be marked interrupted. Leftovers of
- * other jobs are kept, and so are a job's whose lock is fresh: another live server sharing the data dir runs it.
+ * Remove `exports/<id>.tmp-<hex>` and `exports/<id>.lock` a process that died (crash, SIGKILL) left behind, unless
+ * the lock is fresh (another live server sharing the data dir runs the job, or the process died under 30 s ago).
+ * At start-up (`atStartup`) that includes jobs still queued or running in the store, which are about to be marked
+ * interrupted; later (a sweep {@link LEFTOVER_SWEEP_MS} after start-up, for a restart that came before the lock went
+ * stale) only those of jobs that are not, since this process may be running them.
  */
-export async function removeUnfinishedJobLeftovers(store: RegistryStore, dataDir: string, log: FastifyBaseLogger): Promise<void> {
+export async function removeJobLeftovers(store: RegistryStore, dataDir: string, log: FastifyBaseLogger, atStartup: boolean): Promise<void> {
   const dir = join(dataDir, 'exports');
   let names: string[];
   try {
@@ -231,7 +236,8 @@ export async function removeUnfinishedJobLeftovers(store: RegistryStore, dataDir
     const id = LEFTOVER.exec(name)?.[1];
     if (id === undefined) continue;
     const job = await store.getJob(id);
-    if (job?.status !== 'queued' && job?.status !== 'running') continue;
+    const unfinished = job?.status === 'queued' || job?.status === 'running';
+    if (unfinished && !atStartup) continue;
     // A lock its export still refreshes belongs to a live server sharing this data dir: leave its files alone.
     if (await isFreshLock(join(dir, `${id}.lock`))) continue;
     try {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeJobLeftovers } from '../internal/job-runner.js';
 import { createSqliteStore } from '../store/sqlite-store.js';
 import { auditLines, auth, startTestServer, type TestServer } from '../../test/helpers.js';
 
@@ -241,6 +242,13 @@ describe('export jobs across a restart', () => {
         stats: null, quality: null, files: [], error: null, createdBy: 'x', createdAt: new Date().toISOString(),
         startedAt: new Date().toISOString(), finishedAt: null,
       });
+      // A job a restart within 30 s of its crash marked interrupted, its lock then still fresh: now stale, it goes.
+      const earlier = '22222222-2222-4222-8222-222222222222';
+      await store.createJob({
+        id: earlier, status: 'failed', source: 'crm', config: {}, progress: { records: 1 },
+        stats: null, quality: null, files: [], error: { code: 'interrupted', message: 'x' }, createdBy: 'x', createdAt: new Date().toISOString(),
+        startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(),
+      });
       await store.close();
       // What a SIGKILL during the export leaves: its temp output and its lock, no longer refreshed. Those of jobs not
       // unfinished stay.
@@ -253,6 +261,9 @@ describe('export jobs across a restart', () => {
       mkdirSync(join(exportsDir, '00000000-0000-4000-8000-000000000000.lock'));
       mkdirSync(join(exportsDir, `${live}.tmp-0a1b2c3d4e5f`));
       mkdirSync(join(exportsDir, `${live}.lock`));
+      mkdirSync(join(exportsDir, `${earlier}.tmp-0a1b2c3d4e5f`));
+      mkdirSync(join(exportsDir, `${earlier}.lock`));
+      utimesSync(join(exportsDir, `${earlier}.lock`), stale, stale);
       const t = await startTestServer({}, { dataDir });
       try {
         const job = (await t.app.inject({ url: '/v1/exports/6f1c1b9e-2d1a-4c3b-9a57-0d4f7b3e8a11', headers: auth('read') })).json();
@@ -262,6 +273,36 @@ describe('export jobs across a restart', () => {
       } finally {
         await t.close();
       }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('sweeps later only the leftovers of jobs that are no longer running', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lorakit-sweep-'));
+    try {
+      const store = await createSqliteStore({ file: join(dataDir, 'lorakit.db') });
+      await store.migrate();
+      const job = (id: string, status: string) => store.createJob({
+        id, status, source: 'crm', config: {}, progress: null, stats: null, quality: null, files: [], error: null, createdBy: 'x',
+        createdAt: new Date().toISOString(), startedAt: null, finishedAt: null,
+      } as Parameters<typeof store.createJob>[0]);
+      const running = '33333333-3333-4333-8333-333333333333';
+      const done = '44444444-4444-4444-8444-444444444444';
+      await job(running, 'running');
+      await job(done, 'failed');
+      const exportsDir = join(dataDir, 'exports');
+      const stale = new Date(Date.now() - 60_000);
+      for (const id of [running, done]) {
+        mkdirSync(join(exportsDir, `${id}.tmp-0a1b`), { recursive: true });
+        mkdirSync(join(exportsDir, `${id}.lock`));
+        utimesSync(join(exportsDir, `${id}.lock`), stale, stale);
+      }
+      const log = { warn: () => undefined } as unknown as Parameters<typeof removeJobLeftovers>[2];
+      await removeJobLeftovers(store, dataDir, log, false);
+      // This process may be running the running one (its lock refreshed by then): only the failed job's files go.
+      expect(readdirSync(exportsDir).sort()).toEqual([`${running}.lock`, `${running}.tmp-0a1b`]);
+      await store.close();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
