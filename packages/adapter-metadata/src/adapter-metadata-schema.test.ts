@@ -82,6 +82,18 @@ describe('AdapterMetadataSchema rules', () => {
 });
 
 describe('safeParseAdapterMetadata', () => {
+  it('answers with an issue, not an exception, for a value too deep to read or holding what JSON cannot', () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    // Before: a RangeError (the server answered 500).
+    expect(safeParseAdapterMetadata({ ...minimal, custom: { x: deep } })).toEqual({
+      success: false,
+      issues: [{ code: 'too_deep', path: '', message: 'the metadata is nested too deeply to read' }],
+    });
+    const fn = safeParseAdapterMetadata({ ...minimal, custom: { f: () => 1 } });
+    expect(fn.success ? [] : fn.issues.map((i) => i.code)).toEqual(['invalid_type']);
+  });
+
   it('never modifies its input, whether the import succeeds or fails', () => {
     const legacy = JSON.parse(readFileSync(new URL('../test/fixtures/legacy_adapter_metadata.json', import.meta.url), 'utf8')) as Record<string, unknown>;
     const snapshot = structuredClone(legacy);

@@ -20,7 +20,17 @@ export type SafeParseAdapterMetadataResult =
  * ```
  */
 export function safeParseAdapterMetadata(json: unknown): SafeParseAdapterMetadataResult {
-  const { value, warnings } = normalizeLegacy(json);
+  let normalized: ReturnType<typeof normalizeLegacy>;
+  try {
+    normalized = normalizeLegacy(json);
+  } catch (error) {
+    // The copy normalizeLegacy works on: a value nested thousands deep overflows the stack, one holding a function
+    // or a symbol cannot be copied. Neither is metadata JSON can hold: an issue, not an exception.
+    const deep = error instanceof RangeError;
+    const message = deep ? 'the metadata is nested too deeply to read' : `the metadata holds a value JSON cannot hold (${(error as Error).message})`;
+    return { success: false, issues: [{ code: deep ? 'too_deep' : 'invalid_type', path: '', message }] };
+  }
+  const { value, warnings } = normalized;
   const parsed = AdapterMetadataSchema.safeParse(value);
   if (!parsed.success) return { success: false, issues: fromZodIssues(parsed.error.issues, value) };
   return { success: true, data: parsed.data, warnings: [...warnings, ...unknownKeyWarnings(AdapterMetadataSchema, value)] };
