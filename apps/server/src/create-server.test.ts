@@ -41,6 +41,13 @@ describe('createServer: operations, auth, limits', () => {
     const paths = Object.keys(doc.json().paths as object);
     expect(paths).toContain('/v1/chat/completions');
     expect(paths).toContain('/readyz');
+    // The status codes the routes answer with (before: "200 Default Response" everywhere), and no token for health.
+    type Op = { responses: Record<string, unknown>; security?: unknown[] };
+    const op = (path: string, method: string) => (doc.json().paths as Record<string, Record<string, Op>>)[path]?.[method];
+    expect(Object.keys(op('/v1/adapters', 'post')?.responses ?? {})).toContain('201');
+    expect(Object.keys(op('/v1/exports', 'post')?.responses ?? {})).toContain('202');
+    expect(Object.keys(op('/v1/exports/{id}', 'delete')?.responses ?? {})).toContain('202');
+    for (const path of ['/healthz', '/readyz', '/metrics']) expect(op(path, 'get')?.security, path).toEqual([]);
     const page = await t.app.inject({ url: '/docs/', headers: auth('read') });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('swagger');

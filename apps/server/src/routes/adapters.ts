@@ -83,6 +83,13 @@ export function adapterRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           description:
             'Register an adapter version: the body is adapter_metadata.json (validated by @lorakit/adapter-metadata; ' +
             'legacy number strings are normalised). 409 when this id + version exists: versions are immutable.',
+          response: {
+            201: z.object({
+              id: z.string(),
+              version: z.string(),
+              warnings: z.array(z.object({ path: z.string(), message: z.string() })).describe('unknown keys kept, legacy values normalised'),
+            }),
+          },
         },
       },
       async (request, reply) => {

@@ -8,7 +8,7 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     const open = { scope: 'public' as const, rateLimit: false as const };
     app.get(
       '/healthz',
-      { config: open, schema: { tags: ['operations'], response: { 200: z.object({ status: z.literal('ok') }) } } },
+      { config: open, schema: { tags: ['operations'], security: [], response: { 200: z.object({ status: z.literal('ok') }) } } },
       async () => ({ status: 'ok' as const }),
     );
     app.get(
@@ -17,6 +17,8 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         config: open,
         schema: {
           tags: ['operations'],
+          // No token: the OpenAPI document's global bearer requirement does not apply.
+          security: [],
           response: {
             200: z.object({ status: z.literal('ready'), store: z.string() }),
             503: z.object({ status: z.literal('unavailable'), store: z.string(), error: z.string() }),
@@ -36,7 +38,7 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     );
     // Browsers ask for it on every page that declares no icon (the JSON and markdown API answers).
     app.get('/favicon.ico', { config: open, schema: { hide: true } }, async (_request, reply) => reply.status(204).send());
-    app.get('/metrics', { config: open, schema: { tags: ['operations'] } }, async (_request, reply) => {
+    app.get('/metrics', { config: open, schema: { tags: ['operations'], security: [] } }, async (_request, reply) => {
       const text = await ctx.metrics.registry.metrics();
       return reply.type(ctx.metrics.registry.contentType).send(text);
     });

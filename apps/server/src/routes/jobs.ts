@@ -56,7 +56,7 @@ export function jobRoutes(ctx: AppContext, runner: JobRunner, sources: Map<strin
   return async (app) => {
     app.post(
       '/exports',
-      { config: { scope: 'export' }, schema: { tags: ['export'], body: CreateExportJobSchema } },
+      { config: { scope: 'export' }, schema: { tags: ['export'], body: CreateExportJobSchema, response: { 202: z.object({ id: z.string(), status: z.literal('queued') }).describe('Location: /v1/exports/{id}') } } },
       async (request, reply) => {
         const { source: name, config: raw } = request.body;
         const source = sources.get(name);
@@ -138,7 +138,7 @@ export function jobRoutes(ctx: AppContext, runner: JobRunner, sources: Map<strin
       },
     );
 
-    app.delete('/exports/:id', { config: { scope: 'export' }, schema: { tags: ['export'], params: IdParams } }, async (request, reply) => {
+    app.delete('/exports/:id', { config: { scope: 'export' }, schema: { tags: ['export'], params: IdParams, response: { 202: z.record(z.string(), z.unknown()).describe('the job, as GET /v1/exports/{id} shows it') } } }, async (request, reply) => {
       const job = await getJob(request.params.id);
       if (job.status !== 'queued' && job.status !== 'running') {
         throw new ServerError('SERVER_JOB_STATE', `export job ${job.id} is already ${job.status}`);
