@@ -142,6 +142,15 @@ describe('createQualityAccumulator', () => {
     expect(flag('char_repetition').lines).toEqual([4]);
   });
 
+  it('leaves system turns out of near-duplicate texts, as the exporter does', () => {
+    const system = Array.from({ length: 200 }, (_, i) => `rule${i}`).join(' ');
+    const acc = createQualityAccumulator();
+    acc.add({ system, instruction: 'What is the capital of France?', output: 'Paris, on the Seine.' }, { line: 1 });
+    acc.add({ system, instruction: 'How many legs does a spider have?', output: 'Eight legs.' }, { line: 2 });
+    // Before: one near duplicate, the two samples alike through the 200 words they share.
+    expect(acc.report().nearDuplicates?.duplicates).toBe(0);
+  });
+
   it('flags word repetition of the response, not of the prompt', () => {
     const sentence = 'the quick brown fox jumps over the lazy dog every day';
     const repeated = Array(10).fill(sentence).join(' ');

@@ -439,7 +439,10 @@ class Accumulator implements QualityAccumulator {
       this.reason('exact_duplicate', first, null);
     } else if (this.nearIndex !== undefined) {
       const all = turns('near duplicates');
-      const match = this.nearIndex.add(line, sideText(all, false) + '\n' + sideText(all, true));
+      // Without system turns, as the exporter's dedup.near compares: a system prompt every sample shares (often longer
+      // than the sample) would make short samples alike.
+      const conversation = all.filter((t) => t.role !== 'system');
+      const match = this.nearIndex.add(line, sideText(conversation, false) + '\n' + sideText(conversation, true));
       if (match !== undefined) {
         duplicate = true;
         cluster = match.duplicateOf;
