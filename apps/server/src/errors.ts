@@ -30,6 +30,8 @@ export type ServerErrorCode =
   | 'SERVER_UPSTREAM_NOT_CONFIGURED'
   /** Adapter routing needs `router.base_model`, the served base model, and it is not set. */
   | 'SERVER_ROUTER_NOT_CONFIGURED'
+  /** The body's media type is not one the route takes (e.g. NDJSON to a JSON route). */
+  | 'SERVER_UNSUPPORTED_MEDIA_TYPE'
   /** Too many requests for this token (or IP) in the rate-limit window. */
   | 'SERVER_RATE_LIMITED'
   /** The vLLM upstream could not be reached. */

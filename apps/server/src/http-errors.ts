@@ -12,6 +12,7 @@ const STATUS: Readonly<Record<string, number>> = {
   SERVER_METADATA_INCOMPLETE: 422,
   SERVER_BAD_REQUEST: 400,
   SERVER_PAYLOAD_TOO_LARGE: 413,
+  SERVER_UNSUPPORTED_MEDIA_TYPE: 415,
   SERVER_RATE_LIMITED: 429,
   SERVER_STORE_FAILED: 503,
   SERVER_UPSTREAM_NOT_CONFIGURED: 503,
@@ -74,6 +75,7 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
 
 function fastifyCode(status: number): string {
   if (status === 413) return 'SERVER_PAYLOAD_TOO_LARGE';
+  if (status === 415) return 'SERVER_UNSUPPORTED_MEDIA_TYPE';
   if (status === 404) return 'SERVER_NOT_FOUND';
   if (status >= 400 && status < 500) return 'SERVER_BAD_REQUEST';
   return 'SERVER_INTERNAL';

@@ -135,6 +135,7 @@ describe('POST /v1/validate', () => {
     });
     // Before: 500 SERVER_INTERNAL "function () { [native code] } could not be cloned".
     expect(res.statusCode).toBe(415);
+    expect(res.json().error.code).toBe('SERVER_UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('answers 413 when the declared body is over the stream limit', async () => {
