@@ -48,6 +48,11 @@ describe('createServer: operations, auth, limits', () => {
     expect(Object.keys(op('/v1/exports', 'post')?.responses ?? {})).toContain('202');
     expect(Object.keys(op('/v1/exports/{id}', 'delete')?.responses ?? {})).toContain('202');
     for (const path of ['/healthz', '/readyz', '/metrics']) expect(op(path, 'get')?.security, path).toEqual([]);
+    // Error answers and their body, on the routes that give them (not on the public ones).
+    const errors = op('/v1/adapters', 'post')?.responses as Record<string, { content?: Record<string, { schema?: { properties?: object } }> }>;
+    expect(Object.keys(errors)).toEqual(expect.arrayContaining(['400', '401', '403', '429']));
+    expect(Object.keys(errors['400']?.content?.['application/json']?.schema?.properties ?? {})).toEqual(['error']);
+    expect(Object.keys(op('/healthz', 'get')?.responses ?? {})).toEqual(['200']);
     const page = await t.app.inject({ url: '/docs/', headers: auth('read') });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('swagger');

@@ -72,6 +72,33 @@ export type LorakitServer = FastifyInstance<RawServerDefault, IncomingMessage, S
  * await app.listen({ port: 8080, host: '127.0.0.1' });
  * ```
  */
+/** The body of every error answer (see toErrorResponse), as the OpenAPI document shows it. */
+const ERROR_BODY = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', description: 'SERVER_… or a package code (EXPORT_…, METADATA_…), see the README' },
+        message: { type: 'string' },
+        issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+      },
+    },
+  },
+} as const;
+const ERROR_RESPONSES: Record<string, unknown> = Object.fromEntries(
+  [
+    ['400', 'invalid request (the message and issues name the field)'],
+    ['401', 'missing or unknown bearer token'],
+    ['403', 'the token lacks the scope'],
+    ['404', 'not found'],
+    ['429', 'rate limited'],
+    ['500', 'internal error'],
+  ].map(([status, description]) => [status, { description, ...ERROR_BODY }]),
+);
+
 /** Requests with a missing or unknown token one client address may make per `limits.rate_limit_window_ms`. */
 const FAILED_AUTH_MAX = 30;
 
@@ -202,7 +229,16 @@ export async function createServer(options: CreateServerOptions): Promise<Loraki
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    // Error answers in the document only (a transform shapes the OpenAPI text, never validation or serialization):
+    // every route but the public ones can answer them, with the one error body of http-errors.ts.
+    transform: (input) => {
+      const out = jsonSchemaTransform(input);
+      const schema = out.schema as { response?: Record<string, unknown>; security?: unknown[]; hide?: boolean };
+      if (schema.hide !== true && !(Array.isArray(schema.security) && schema.security.length === 0)) {
+        schema.response = { ...ERROR_RESPONSES, ...schema.response };
+      }
+      return out;
+    },
   });
   await app.register(fastifySwaggerUi, {
     routePrefix: '/docs',
