@@ -62,7 +62,10 @@ describe('ServeConfigSchema rejects what vLLM rejects', () => {
   it('rejects unknown keys, so a misspelt setting is not silently ignored', () => {
     const r = safeParseServeConfig({ model: 'm', lora: { maxLoraRnak: 64 } });
     expect(r.success).toBe(false);
-    if (!r.success) expect(r.issues[0]).toMatchObject({ code: 'unrecognized_keys', path: '/lora' });
+    // At the key's own path (before: "/lora", and "" for a key at the top).
+    if (!r.success) expect(r.issues[0]).toMatchObject({ code: 'unrecognized_keys', path: '/lora/maxLoraRnak', message: 'unknown key "maxLoraRnak" (check the spelling)' });
+    const top = safeParseServeConfig({ model: 'm', foo: 1, bar: 2 });
+    expect(top.success ? [] : top.issues.map((i) => i.path)).toEqual(['/foo', '/bar']);
   });
 
   it('rejects versions older than 0.6 and non-versions', () => {

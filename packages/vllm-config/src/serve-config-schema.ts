@@ -198,13 +198,20 @@ export type ServeConfigResult =
 export function safeParseServeConfig(input: unknown): ServeConfigResult {
   const parsed = ServeConfigSchema.safeParse(input);
   if (!parsed.success) {
+    const pointer = (path: readonly PropertyKey[]) =>
+      path.length === 0 ? '' : `/${path.map((p) => String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`;
     return {
       success: false,
-      issues: parsed.error.issues.map((i) => ({
-        code: i.code === 'custom' ? String((i as { params?: { vllmCode?: string } }).params?.vllmCode ?? 'other') : i.code,
-        path: i.path.length === 0 ? '' : `/${i.path.map((p) => String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`,
-        message: i.message,
-      })),
+      // An unknown key is an issue at its own path (`/lora/maxLoraRnak`), one per key, not at its parent's.
+      issues: parsed.error.issues.flatMap((i) =>
+        i.code === 'unrecognized_keys'
+          ? i.keys.map((key) => ({ code: i.code, path: pointer([...i.path, key]), message: `unknown key "${key}" (check the spelling)` }))
+          : [{
+            code: i.code === 'custom' ? String((i as { params?: { vllmCode?: string } }).params?.vllmCode ?? 'other') : i.code,
+            path: pointer(i.path),
+            message: i.message,
+          }],
+      ),
     };
   }
   return { success: true, data: parsed.data, warnings: serveConfigWarnings(parsed.data) };
