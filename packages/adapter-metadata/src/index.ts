@@ -12,6 +12,7 @@ export type { Issue } from './internal/issue.js';
 export type { JsonValue } from './internal/json.js';
 export { missingLoraHyperparameters } from './missing-lora-hyperparameters.js';
 export { nextVersion, type VersionBump, type VersionChange } from './next-version.js';
+export { isNewerVersion } from './is-newer-version.js';
 export { parseAdapterMetadata } from './parse-adapter-metadata.js';
 export { parsePeftConfig, type ParsePeftConfigResult } from './parse-peft-config.js';
 export { PeftLoraConfigSchema, type PeftLoraConfig } from './peft-lora-config.js';

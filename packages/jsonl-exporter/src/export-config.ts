@@ -4,6 +4,7 @@ import { ExportError } from './errors.js';
 import { SourceConfigSchema } from './sources/index.js';
 import { parseIsoInstant } from './select/compare-values.js';
 import { compileFilter } from './select/compile-filter.js';
+import { hasOpenPlaceholder } from './internal/template.js';
 
 /** `dedup.near_threshold` when the config leaves it out. */
 export const DEFAULT_NEAR_THRESHOLD = 0.85;
@@ -87,8 +88,7 @@ const FormatSchema = z
     custom: z
       .record(
         z.string(),
-        // A placeholder left open (`{{question`) would be written literally into every line.
-        z.string().refine((v) => !/\{\{|\}\}/.test(v.replace(/\{\{\s*[^{}]+?\s*\}\}/g, '')), {
+        z.string().refine((v) => !hasOpenPlaceholder(v), {
           message: 'a template placeholder is not closed: write {{field}}',
         }),
       )

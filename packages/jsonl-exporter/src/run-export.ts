@@ -181,10 +181,13 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
     const stats = pipeline.stats;
     stats.blankLines = workers > 0 ? parallel.blankLines : source.stats().blankLines;
     progress.done();
+    // What the run itself has to say: settings of stages that are off, how the source names its records, fields no
+    // record had (the artifacts add theirs).
+    const warnings = [...configWarnings(config), ...(source.warnings ?? []), ...pipeline.fieldWarnings()];
 
     if (!dir) {
       finishStats(stats, startedAt);
-      const result: ExportResult = { stats, files: [], warnings: [...configWarnings(config), ...(source.warnings ?? []), ...pipeline.fieldWarnings()] };
+      const result: ExportResult = { stats, files: [], warnings };
       if (reporter) Object.assign(result, await reporter.finish(stats));
       return result;
     }
@@ -225,7 +228,7 @@ async function exportTo(target: string, config: ExportConfig, options: ExportOpt
       ...written.map(({ split, file }) => ({ ...file, split, path: resolve(target, relative(dir.tmp, file.path)) })),
       { ...rejectsFile, split: 'rejects', path: resolve(target, 'rejects.jsonl') },
     ];
-    return { stats, outputDir: target, files, warnings: [...configWarnings(config), ...(source.warnings ?? []), ...pipeline.fieldWarnings(), ...artifacts.warnings], ...artifacts.result };
+    return { stats, outputDir: target, files, warnings: [...warnings, ...artifacts.warnings], ...artifacts.result };
   } catch (error) {
     await rejects?.destroy();
     await reporter?.destroy();

@@ -962,12 +962,14 @@ class Accumulator implements QualityAccumulator {
     const index = this.nearIndex;
     if (index !== undefined) {
       const ids: number[] = [];
-      for (const [id] of index.entries()) ids.push(id);
+      const shingleCounts: number[] = [];
+      for (const [id, , sh] of index.entries()) {
+        ids.push(id);
+        shingleCounts.push(sh?.length ?? 0);
+      }
       const signatures = bytesAsBase64(function* () {
         for (const [, sig] of index.entries()) yield new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength);
       });
-      const shingleCounts: number[] = [];
-      for (const [, , sh] of index.entries()) shingleCounts.push(sh?.length ?? 0);
       const shingles = bytesAsBase64(function* () {
         for (const [, , sh] of index.entries()) if (sh !== undefined) yield new Uint8Array(sh.buffer, sh.byteOffset, sh.byteLength);
       });
@@ -1022,7 +1024,7 @@ class Accumulator implements QualityAccumulator {
     if (so.tokenizer !== null && extra.tokenizer === undefined) {
       throw new QualityMetricsError('METRICS_INVALID_STATE', `the state was computed with tokenizer ${so.tokenizer}; pass it to accumulatorFromJSON`);
     }
-    const given = extra.tokenizer === undefined ? null : (extra.tokenizer.id ?? extra.tokenizer.name ?? 'custom');
+    const given = extra.tokenizer === undefined ? null : tokenizerId(extra.tokenizer);
     if (so.tokenizer !== null && given !== so.tokenizer) {
       throw new QualityMetricsError('METRICS_INVALID_STATE', `the state was computed with tokenizer ${so.tokenizer}, not ${String(given)}: their token counts would mix`);
     }
@@ -1103,7 +1105,12 @@ interface StateOptions extends ResolvedOptions {
 }
 
 function stateOptions(o: ResolvedOptions, tokenizer: Tokenizer | undefined): StateOptions {
-  return { ...o, tokenizer: tokenizer ? (tokenizer.id ?? tokenizer.name ?? 'custom') : null };
+  return { ...o, tokenizer: tokenizer ? tokenizerId(tokenizer) : null };
+}
+
+/** What a state and a merge know a tokenizer by (see Tokenizer.id). */
+function tokenizerId(tokenizer: Tokenizer): string {
+  return tokenizer.id ?? tokenizer.name ?? 'custom';
 }
 
 function round(x: number): number {

@@ -1,5 +1,4 @@
-import type { AdapterMetadata } from '@lorakit/adapter-metadata';
-import semver from 'semver';
+import { isNewerVersion, type AdapterMetadata } from '@lorakit/adapter-metadata';
 import { GERMAN_COMPOUND_PARTS, INFLECTIONS, LINKING_ELEMENTS } from './internal/german-compound-parts.js';
 import { VllmConfigError } from './errors.js';
 
@@ -94,17 +93,6 @@ function cutAtWhitespace(s: string, from: number, max: number): number {
   if (end >= s.length) return s.length;
   for (let cut = end; cut > from; cut--) if (WHITESPACE.test(s[cut - 1] as string)) return cut;
   return end;
-}
-
-/** Whether version `a` is newer than `b`: a release before any pre-release, then semver; unparsable is oldest. */
-function isNewerVersion(a: string | undefined, b: string | undefined): boolean {
-  const va = a === undefined ? null : semver.valid(a);
-  const vb = b === undefined ? null : semver.valid(b);
-  if (va === null) return false;
-  if (vb === null) return true;
-  const releaseA = semver.prerelease(va) === null;
-  const releaseB = semver.prerelease(vb) === null;
-  return releaseA === releaseB ? semver.gt(va, vb) : releaseA;
 }
 
 /**

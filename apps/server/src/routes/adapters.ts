@@ -1,4 +1,5 @@
 import {
+  isNewerVersion,
   missingLoraHyperparameters,
   resolveLineage,
   safeParseAdapterMetadata,
@@ -7,7 +8,6 @@ import {
   type AdapterMetadata,
 } from '@lorakit/adapter-metadata';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import semver from 'semver';
 import { z } from 'zod';
 import { ServerError } from '../errors.js';
 import type { AppContext } from '../internal/context.js';
@@ -16,12 +16,6 @@ import type { AdapterRecord } from '../store/registry-store.js';
 
 const IdParams = z.object({ id: z.string().min(1) });
 
-/** Whether `a` would be an id's latest version over `b`: a release over a pre-release, else the higher (as the stores). */
-function laterThan(a: string, b: string): boolean {
-  const releaseA = semver.prerelease(a) === null;
-  const releaseB = semver.prerelease(b) === null;
-  return releaseA === releaseB ? semver.gt(a, b) : releaseA;
-}
 
 const IdVersionParams = z.object({ id: z.string().min(1), version: z.string().min(1) });
 
@@ -72,6 +66,9 @@ export function adapterRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     }
     return record.metadata as AdapterMetadata;
   };
+  /** A registered version's metadata, or the latest version's without a version: the lookup lineage resolves with. */
+  const storedMetadata = async (id: string, version: string | undefined): Promise<AdapterMetadata | undefined> =>
+    ((version !== undefined ? await store.getAdapter(id, version) : await store.getLatestAdapter(id))?.metadata as AdapterMetadata | undefined);
 
   return async (app) => {
     app.post(
@@ -106,9 +103,9 @@ export function adapterRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         if (meta.provenance.parent_adapter_id !== undefined) {
           await resolveLineage(meta.adapter_id, async (id, version) => {
             if (id === meta.adapter_id && version === meta.adapter_version) return meta;
-            const stored = version !== undefined ? await store.getAdapter(id, version) : await store.getLatestAdapter(id);
-            if (id === meta.adapter_id && version === undefined && (stored === undefined || laterThan(meta.adapter_version, stored.version))) return meta;
-            return stored?.metadata as AdapterMetadata | undefined;
+            const stored = await storedMetadata(id, version);
+            if (id === meta.adapter_id && version === undefined && (stored === undefined || isNewerVersion(meta.adapter_version, stored.adapter_version))) return meta;
+            return stored;
           }, { version: meta.adapter_version }).catch((error: unknown) => {
             const code = (error as { code?: string }).code;
             // A parent not registered yet is allowed, as before: lineage says so when asked.
@@ -195,10 +192,7 @@ export function adapterRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       async (request) => {
         const chain = await resolveLineage(
           request.params.id,
-          async (id, version) => {
-            if (version !== undefined) return (await store.getAdapter(id, version))?.metadata as AdapterMetadata | undefined;
-            return (await store.getLatestAdapter(id))?.metadata as AdapterMetadata | undefined;
-          },
+          storedMetadata,
           request.query.version === undefined ? {} : { version: request.query.version },
         );
         return { chain: chain.map((m) => ({ id: m.adapter_id, version: m.adapter_version, metadata: m })) };

@@ -1,6 +1,7 @@
 import type { ExportConfig } from '../export-config.js';
 import { getPath } from '../select/index.js';
 import type { Draft, Turn } from './draft.js';
+import { compileTemplate, type TemplatePart } from './template.js';
 import { isBlank, isoText, toJsonValue, toText } from './text.js';
 
 /** Why a record could not be mapped. */
@@ -11,23 +12,7 @@ export interface MapFailure {
   field: string;
 }
 
-type TemplatePart = { literal: string } | { path: string };
 type CustomEntry = { key: string; template: TemplatePart[] | undefined; path: string | undefined };
-
-const TEMPLATE_RE = /\{\{\s*([^{}]+?)\s*\}\}/g;
-
-function compileTemplate(source: string): TemplatePart[] | undefined {
-  if (!source.includes('{{')) return undefined;
-  const parts: TemplatePart[] = [];
-  let last = 0;
-  for (const m of source.matchAll(TEMPLATE_RE)) {
-    if (m.index > last) parts.push({ literal: source.slice(last, m.index) });
-    parts.push({ path: m[1] as string });
-    last = m.index + m[0].length;
-  }
-  if (last < source.length) parts.push({ literal: source.slice(last) });
-  return parts;
-}
 
 /**
  * Every line of the export carries a top-level `system` key: instruction and sharegpt styles with a system prompt or

@@ -383,22 +383,21 @@ export class Pipeline {
   }
 
   private noteFields(record: Record<string, unknown>): void {
-    for (let i = 0; i < this.watched.length; i++) {
-      if (this.fieldsSeen[i] !== true && getPath(record, (this.watched[i] as WatchedField).path) != null) {
-        this.fieldsSeen[i] = true;
-        this.unseen--;
-      }
-    }
+    this.watched.forEach((w, i) => {
+      if (this.fieldsSeen[i] !== true && getPath(record, w.path) != null) this.markSeen(i);
+    });
   }
 
   /** Adds what another pipeline (a worker thread's) saw of the watched fields. */
   noteFieldsSeen(seen: readonly boolean[]): void {
     seen.forEach((yes, i) => {
-      if (yes && this.fieldsSeen[i] !== true) {
-        this.fieldsSeen[i] = true;
-        this.unseen--;
-      }
+      if (yes && this.fieldsSeen[i] !== true) this.markSeen(i);
     });
+  }
+
+  private markSeen(i: number): void {
+    this.fieldsSeen[i] = true;
+    this.unseen--;
   }
 
   /**
