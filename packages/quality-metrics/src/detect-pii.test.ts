@@ -41,6 +41,27 @@ describe('detectPii', () => {
     expect(detectPii(text)).toEqual([]);
   });
 
+  it('finds an IPv4 address at the end of a sentence and beside punctuation', () => {
+    // The full stop after an address was read as the start of a longer dotted number: the address was kept unredacted.
+    for (const text of ['The server is 8.8.8.8.', 'IP-Adresse: 93.184.216.34.', '(8.8.8.8)', 'host=8.8.8.8;', 'ssh root@8.8.8.8', 'range 8.8.8.8-8.8.8.9']) {
+      expect(detectPii(text).map((s) => s.type), text).toContain('ipv4');
+    }
+    expect(detectPii('The server is 8.8.8.8.').map((s) => s.value)).toEqual(['8.8.8.8']);
+  });
+
+  it('does not take a version or a section number for an IPv4 address', () => {
+    const text = [
+      'Upgrade to version 1.2.3.4 now',
+      'pip install torch==2.1.0.1',
+      'requires pkg>=3.2.1.4',
+      'see section 3.2.1.4 of the spec',
+      'gemäß Abschnitt 4.2.1.3 und § 5.1.2.3',
+      'Nr. 2.1.3.4 der Anlage',
+      'v1.2.3.4 and build-id abc8.8.8.8 and 8.8.8.8a and 1.2.3.4-beta',
+    ];
+    for (const t of text) expect(detectPii(t), t).toEqual([]);
+  });
+
   it('does not take a year in parentheses for an area code', () => {
     // From InstructGermanDPR (../shared): redaction turned a gold answer into "[PHONE]".
     expect(detectPii('Die Stadt hatte (2011) 211.000 Einwohner und (1999) 180 000.')).toEqual([]);

@@ -29,7 +29,16 @@ const CARD_RE =
 const NON_ASCII_GLUE = String.raw`(?![\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}\p{scx=Hangul}\p{scx=Thai}\p{scx=Lao}\p{scx=Khmer}\p{scx=Myanmar}])[\p{L}\p{M}\p{N}]`;
 const GLUE_BEFORE_RE = new RegExp(`${NON_ASCII_GLUE}$`, 'u');
 const GLUE_AFTER_RE = new RegExp(`^${NON_ASCII_GLUE}`, 'u');
-const IPV4_RE = /(?<![\d.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\d.]|\.\d)/g;
+// An IPv4 address is a whole token: four dotted numbers not glued to a letter, digit or dot before (`v1.2.3.4`,
+// `x.1.2.3.4` of an OID), nor to a letter, digit or a further dotted number after; a sentence's full stop may follow
+// ("the server is 8.8.8.8."). A version pin (`torch==2.1.0.1`) is no address, and neither are numbers a version or
+// section word names (VERSIONED_RE).
+const IPV4_RE =
+  /(?<![\w.]|[=<>~!]=)(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?!\w|\.\d|-[A-Za-z])/g;
+// The words before a dotted number that make it a version or the number of a section, in English and German: an
+// export that redacts addresses must not turn "version 1.2.3.4" or "Abschnitt 3.2.1.4" into a placeholder.
+const VERSIONED_RE =
+  /(?:\b(?:version|versions|ver|release|build|rev|revision|section|sections|sect|chapter|art|article|para|paragraph|no|nr|abschnitt|kapitel|ziffer|nummer|punkt|rn|tz)\.?|§§?)\s*$/i;
 const IPV6_RE = /(?<![0-9A-Fa-f:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![0-9A-Za-z:])/g;
 // Phone numbers need a sign of being one: an international prefix (+ or 00), a parenthesised area code, or the
 // North American 3-3-4 grouping. Bare digit runs are left alone (they are mostly ids, amounts and dates). A year in
@@ -165,7 +174,7 @@ function collect(re: RegExp, type: PiiType, text: string, out: PiiSpan[]): void 
         break;
       }
       case 'ipv4':
-        ok = isPublicIpv4(value);
+        ok = isPublicIpv4(value) && !VERSIONED_RE.test(text.slice(Math.max(0, m.index - 16), m.index));
         break;
       case 'ipv6':
         ok = isPublicIpv6(value);
