@@ -257,7 +257,7 @@ const SplitSchema = z
       .min(1)
       .optional()
       .describe(
-        'Record path of a stable id to hash for split and partition. Unset: the record ref with the file named by its base name (`in.jsonl:17` for line 17 of `data/in.jsonl`, `in.json[3]`, `docs:42` for a table key).',
+        'Record path of a stable id to hash for split and partition. Unset, or missing, null or blank in a record: the record ref with the file named by its base name (`in.jsonl:17` for line 17 of `data/in.jsonl`, `in.json[3]`, `docs:42` for a table key).',
       ),
     shuffle: z.boolean().default(false).describe('Shuffle each split with `shuffle_seed`.'),
     shuffle_seed: z.number().int().default(42).describe('Seed of the shuffle.'),

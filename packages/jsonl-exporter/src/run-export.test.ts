@@ -181,6 +181,19 @@ describe('runExport', () => {
     expect(share).toBeLessThan(0.3);
   });
 
+  it('splits records whose id is empty by their position, not all into one split', async () => {
+    // An empty CSV cell was hashed as the id "": all such records landed in the same split (60% validation for 20%).
+    const records = Array.from({ length: 400 }, (_, i) => record(i, i % 2 === 0 ? { id: i % 4 === 0 ? '' : '  ' } : {}));
+    await writeJsonl('in.jsonl', records);
+    await run(config({ split: { validation: 0.2, id_field: 'id' }, dedup: { exact: false } }), { cwd: work });
+    const blank = (lines: string[]) => lines.filter((l) => /number (\d*[02468])\b/.exec(l) !== null).length;
+    const validation = blank(await readLines(join(work, 'out', 'validation.jsonl')));
+    const train = blank(await readLines(join(work, 'out', 'train.jsonl')));
+    expect(validation + train).toBe(200);
+    expect(validation).toBeGreaterThan(15);
+    expect(validation).toBeLessThan(70);
+  });
+
   it('shards by records with names that carry the total, gzip with .gz and bytes that gunzip', async () => {
     await writeJsonl('in.jsonl', Array.from({ length: 25 }, (_, i) => record(i)));
     const result = await run(config({ split: { validation: 0 }, output: { shard_max_records: 10, compression: 'gzip' } }), {

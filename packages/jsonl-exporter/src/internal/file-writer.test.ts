@@ -63,6 +63,21 @@ describe('FileWriter', () => {
     }
   });
 
+  it('writes a valid compressed file when there are no lines (a zstd file of 0 bytes is no zstd stream)', async () => {
+    const { decompress, init } = await import('@bokuweb/zstd-wasm');
+    await init();
+    for (const compression of ['gzip', 'zstd'] as const) {
+      const path = join(dir, `empty.jsonl.${compression}`);
+      const writer = await FileWriter.open(path, compression);
+      const written = await writer.close();
+      const bytes = await readFile(path);
+      expect(bytes.length, compression).toBeGreaterThan(0);
+      expect(written.bytes).toBe(bytes.length);
+      const plain = compression === 'gzip' ? gunzipSync(bytes) : Buffer.from(decompress(bytes));
+      expect(plain.length).toBe(0);
+    }
+  });
+
   it('never writes over an existing file', async () => {
     const path = join(dir, 'train.jsonl');
     await writeFile(path, 'keep me\n');

@@ -478,7 +478,8 @@ export class Pipeline {
       const value = getPath(item.record, this.idField);
       // As text: a database's Date or bigint id hashes like the same id read from a JSONL file.
       const text = toText(value);
-      if (text !== undefined) return text;
+      // An empty cell (CSV) or blank string is no id: hashed as one, every such record went to the same split.
+      if (text !== undefined && text.trim() !== '') return text;
     }
     // Refs name the file as the config spells it (`data/in.jsonl:17`, `/abs/in.jsonl:17`); the id names it by its
     // base name (`in.jsonl:17`), so the split does not depend on where the command runs from.

@@ -37,6 +37,9 @@ async function loadZstd(): Promise<ZstdWasm> {
 // memory stays bounded without a streaming binding, at a ratio close to one-shot compression of the whole file.
 const FRAME_BYTES = 1 << 20;
 const LEVEL = 3;
+// A frame of no content (RFC 8878 §3.1.1: magic number, a single-segment header with content size 0, one empty
+// last raw block), which `zstd -t` accepts. The binding refuses to compress 0 bytes.
+const EMPTY_FRAME = [0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x00, 0x01, 0x00, 0x00];
 
 class ZstdFrameStream extends Transform {
   private pending: Buffer[] = [];
@@ -55,14 +58,20 @@ class ZstdFrameStream extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
+    // A file with no lines still gets one (empty) frame: zero bytes are no zstd stream, and `zstd -t` or a
+    // trainer's reader fails on them (gzip's empty file has its header too).
     if (this.size > 0) this.frame();
+    else if (!this.framed) this.push(Buffer.from(EMPTY_FRAME));
     cb();
   }
+
+  private framed = false;
 
   private frame(): void {
     const input = Buffer.concat(this.pending, this.size);
     this.pending = [];
     this.size = 0;
+    this.framed = true;
     this.push(Buffer.from(this.zstd.compress(input, LEVEL)));
   }
 }

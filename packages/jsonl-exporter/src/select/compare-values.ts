@@ -64,6 +64,17 @@ export function numericString(value: string): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+/**
+ * A boolean, or the strings `"true"` / `"false"` in any case (`TRUE`, `False`: how pandas and spreadsheets write
+ * CSV cells), as a boolean; anything else `undefined`.
+ */
+export function booleanOf(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (typeof value !== 'string' || (value.length !== 4 && value.length !== 5)) return undefined;
+  const lower = value.toLowerCase();
+  return lower === 'true' ? true : lower === 'false' ? false : undefined;
+}
+
 function sign(d: number): number {
   return d < 0 ? -1 : d > 0 ? 1 : 0;
 }
@@ -74,7 +85,7 @@ function sign(d: number): number {
  * - `null` and a missing field (`undefined`) equal each other and nothing else.
  * - If either side is a Date or an ISO-8601 string, both must be, and they compare as instants.
  * - A number against a number, or against a numeric string (CSV cells), compares numerically.
- * - A boolean against a boolean, or against the string `"true"`/`"false"`.
+ * - A boolean against a boolean, or against the string `"true"`/`"false"` in any case.
  * - Two other strings compare by UTF-16 code unit (deterministic, locale-free).
  * - Anything else (objects, arrays, mixed types) is incomparable.
  */
@@ -100,8 +111,8 @@ export function compareWithInstant(a: unknown, b: unknown, tb: number | undefine
     return sign(na - nb);
   }
   if (typeA === 'boolean' || typeB === 'boolean') {
-    const ba = typeA === 'boolean' ? (a as boolean) : a === 'true' ? true : a === 'false' ? false : undefined;
-    const bb = typeB === 'boolean' ? (b as boolean) : b === 'true' ? true : b === 'false' ? false : undefined;
+    const ba = booleanOf(a);
+    const bb = booleanOf(b);
     if (ba === undefined || bb === undefined) return Number.NaN;
     return ba === bb ? 0 : ba ? 1 : -1;
   }

@@ -105,6 +105,15 @@ describe('compileFilter', () => {
     expect(keep('public', doc)).toBe(true);
     expect(keep('flag == true', { flag: 'true' })).toBe(true);
     expect(keep('flag == false', { flag: 'yes' })).toBe(false);
+    // CSV cells as pandas and spreadsheets write them (before, only lowercase compared).
+    for (const flag of ['TRUE', 'True']) expect(keep('flag == true', { flag }), flag).toBe(true);
+    expect(keep('flag == false', { flag: 'FALSE' })).toBe(true);
+  });
+
+  it('reads a bare "false" cell as false, as == false does (before, every non-empty string was true)', () => {
+    const rows = ['false', 'true', 'FALSE', 'False', 'TRUE'].map((archived) => ({ archived }));
+    expect(rows.filter((r) => keep('not archived', r)).map((r) => r.archived)).toEqual(['false', 'FALSE', 'False']);
+    expect(rows.filter((r) => keep('archived', r)).map((r) => r.archived)).toEqual(['true', 'TRUE']);
   });
 
   it('supports in, not in, contains and not contains', () => {
@@ -176,6 +185,17 @@ describe('compileFilter', () => {
       expect(error.message, expression).toContain(text);
       expect(error.message, expression).toContain(`\n  ${' '.repeat(column - 1)}^`);
     }
+  });
+
+  it('counts error columns in characters, per line of a multi-line expression', () => {
+    // Columns counted UTF-16 units (an emoji two), and a YAML `filter: |` block was one long line.
+    const emoji = errorOf('s == "😀😀" and a = 1');
+    expect(emoji.message).toContain('column 17: use ==');
+    expect(emoji.message).toContain(`\n  s == "😀😀" and a = 1\n  ${' '.repeat(16)}^`);
+    expect(errorOf('😀 == 1').message).toContain('unexpected character "😀"');
+    const multi = errorOf('theme == "Umweltrecht"\nand importance = 0.5\n');
+    expect(multi.message).toContain('line 2, column 16: use ==');
+    expect(multi.message).toContain(`\n  and importance = 0.5\n  ${' '.repeat(15)}^`);
   });
 
   it('refuses nesting deeper than 64 levels instead of overflowing the stack', () => {

@@ -1,5 +1,5 @@
 import { ExportError } from '../errors.js';
-import { compareValues, compareWithInstant, instantOf } from './compare-values.js';
+import { booleanOf, compareValues, compareWithInstant, instantOf } from './compare-values.js';
 import { getSegment } from './get-path.js';
 
 /** A compiled filter: true keeps the record. */
@@ -35,13 +35,19 @@ const IDENT_PART = /[\p{L}\p{N}\p{M}_$-]/u;
 const NUMBER = /-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/y;
 const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '/': '/', '\\': '\\', '"': '"', "'": "'", '`': '`' };
 
+/**
+ * Throws EXPORT_FILTER_INVALID at a UTF-16 position: its column counted in characters (an emoji is one), on its own
+ * line of a multi-line expression (a YAML `filter: |` block), with that line and a caret under the position.
+ */
 function fail(expression: string, position: number, message: string): never {
-  const column = position + 1;
-  const caret = `${' '.repeat(Math.min(position, expression.length))}^`;
-  throw new ExportError(
-    'EXPORT_FILTER_INVALID',
-    `Invalid filter expression at column ${column}: ${message}\n  ${expression}\n  ${caret}`,
-  );
+  const at = Math.min(position, expression.length);
+  const lineStart = expression.lastIndexOf('\n', at - 1) + 1;
+  const lineEnd = expression.indexOf('\n', at);
+  const line = expression.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
+  const column = [...expression.slice(lineStart, at)].length + 1;
+  const lineNumber = lineStart === 0 ? 1 : expression.slice(0, lineStart).split('\n').length;
+  const where = lineNumber === 1 && lineEnd === -1 ? `column ${column}` : `line ${lineNumber}, column ${column}`;
+  throw new ExportError('EXPORT_FILTER_INVALID', `Invalid filter expression at ${where}: ${message}\n  ${line}\n  ${' '.repeat(column - 1)}^`);
 }
 
 function isPathIndex(tokens: Token[]): boolean {
@@ -133,7 +139,7 @@ function tokenize(expression: string): Token[] {
       i++;
       continue;
     }
-    fail(expression, i, `unexpected character "${c}"`);
+    fail(expression, i, `unexpected character "${String.fromCodePoint(expression.codePointAt(i) as number)}"`);
   }
   tokens.push({ type: 'end', text: '', start: n });
   return tokens;
@@ -325,6 +331,8 @@ function compileOperand(operand: Operand): Getter {
 
 function truthy(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > 0;
+  // As `== false` holds for it: a CSV cell "false" is false on its own too (it was true, being a non-empty string).
+  if (typeof value === 'string' && booleanOf(value) === false) return false;
   return Boolean(value) && !(typeof value === 'number' && Number.isNaN(value));
 }
 
