@@ -197,8 +197,8 @@ const PiiSchema = z
       .describe('off: no detection; flag: count and list in the report; redact: rewrite the text; reject: drop the sample.'),
     fields: z
       .array(z.enum(['system', 'prompt', 'response', 'metadata']))
-      .default(['prompt', 'response'])
-      .describe('Which parts of the sample are scanned.'),
+      .default(['system', 'prompt', 'response', 'metadata'])
+      .describe('Which parts of the sample are scanned. Default: all of them, so redact leaves no detected PII in a line.'),
     types: z
       .array(z.enum(PII_TYPES))
       .default([])

@@ -43,7 +43,7 @@ describe('detectPii', () => {
 
   it('finds an IPv4 address at the end of a sentence and beside punctuation', () => {
     // The full stop after an address was read as the start of a longer dotted number: the address was kept unredacted.
-    for (const text of ['The server is 8.8.8.8.', 'IP-Adresse: 93.184.216.34.', '(8.8.8.8)', 'host=8.8.8.8;', 'ssh root@8.8.8.8', 'range 8.8.8.8-8.8.8.9']) {
+    for (const text of ['The server is 8.8.8.8.', 'IP-Adresse: 93.184.216.34.', '(8.8.8.8)', 'host=8.8.8.8;', 'ssh root@8.8.8.8', 'range 8.8.8.8-8.8.8.9', 'Die IP-Nummer 93.184.216.34', 'IP-Nr. 93.184.216.34']) {
       expect(detectPii(text).map((s) => s.type), text).toContain('ipv4');
     }
     expect(detectPii('The server is 8.8.8.8.').map((s) => s.value)).toEqual(['8.8.8.8']);
@@ -56,10 +56,60 @@ describe('detectPii', () => {
       'requires pkg>=3.2.1.4',
       'see section 3.2.1.4 of the spec',
       'gemäß Abschnitt 4.2.1.3 und § 5.1.2.3',
-      'Nr. 2.1.3.4 der Anlage',
+      'Unterabschnitt 2.1.3.4 der Anlage',
+      'Streitwert 2.125.100.200 EUR',
       'v1.2.3.4 and build-id abc8.8.8.8 and 8.8.8.8a and 1.2.3.4-beta',
     ];
     for (const t of text) expect(detectPii(t), t).toEqual([]);
+  });
+
+  // From a review of redaction on German and English text: each of these left personal data in a redacted sample.
+  const found = (text: string) => detectPii(text).map((s) => [s.type, s.value]);
+
+  it('finds a phone number or IBAN followed by more digits or letters, not only when it stands alone', () => {
+    // The regex took in what followed ("10-12", "BIC"), and the whole failed its check: nothing was found.
+    expect(found('Tel. +49 30 12345678 10-12 Uhr')).toEqual([['phone', '+49 30 12345678']]);
+    expect(found('Tel. +49 30 12345678 2023 neu')).toEqual([['phone', '+49 30 12345678']]);
+    expect(found('IBAN AT61 1904 3002 3457 3201 BIC BKAUATWW')).toEqual([['iban', 'AT61 1904 3002 3457 3201']]);
+    expect(found('IBAN AT61 1904 3002 3457 3201 2023')).toEqual([['iban', 'AT61 1904 3002 3457 3201']]);
+    // Two numbers in a row are both found.
+    expect(found('+49 30 12345678 +44 20 7946 0958').map(([t]) => t)).toEqual(['phone', 'phone']);
+  });
+
+  it('does not take decimals, amounts or zero-padded ids for phone numbers', () => {
+    for (const text of ['p = 0.0012345', 'Saldo +1.234.567,89 EUR', '0,00123456789', 'Rechnungsnummer 0012345678', 'Order #00987654321']) {
+      expect(found(text), text).toEqual([]);
+    }
+    // International numbers with 00 are still found when written in groups; a number's extension belongs to it.
+    expect(found('Tel. 0049 30 1234567')).toEqual([['phone', '0049 30 1234567']]);
+    expect(found('+49 30 123456-0, Fax')).toEqual([['phone', '+49 30 123456-0']]);
+    expect(found('Hotline +44 20 7946 0958 24/7')).toEqual([['phone', '+44 20 7946 0958']]);
+    expect(found('(030) 123 456 78')).toEqual([['phone', '(030) 123 456 78']]);
+  });
+
+  it('finds a card number followed by its expiry date', () => {
+    expect(found('Karte 4111 1111 1111 1111 12/25')).toEqual([['card', '4111 1111 1111 1111']]);
+    expect(found('CC 5500 0000 0000 0004 08/27 CVV 123')).toEqual([['card', '5500 0000 0000 0004']]);
+  });
+
+  it('reads no-break spaces inside numbers as spaces', () => {
+    expect(found('Tel. +49\u00a030\u00a012345678')).toEqual([['phone', '+49\u00a030\u00a012345678']]);
+    expect(found('IBAN DE89\u00a03704\u00a00044\u00a00532\u00a00130\u00a000')).toEqual([['iban', 'DE89\u00a03704\u00a00044\u00a00532\u00a00130\u00a000']]);
+    expect(found('Karte 4111\u202f1111\u202f1111\u202f1111')).toEqual([['card', '4111\u202f1111\u202f1111\u202f1111']]);
+  });
+
+  it('finds e-mail addresses in any script, whole, and not image names', () => {
+    expect(found('Mail an jürgen.müller@example.de bitte')).toEqual([['email', 'jürgen.müller@example.de']]);
+    expect(found("write to o'brien@x.com or 'ana@example.org'")).toEqual([["email", "o'brien@x.com"], ['email', 'ana@example.org']]);
+    expect(found('jürgen@müller.de und max@beispiel.münchen.de.')).toEqual([['email', 'jürgen@müller.de'], ['email', 'max@beispiel.münchen.de']]);
+    expect(found('see icon@2x.png and logo@3x.JPG')).toEqual([]);
+  });
+
+  it('scans a long token beside an @ in linear time', () => {
+    // Every start inside the token was tried: 128 KB took 8.5 s. The time is not asserted (see bench/), but a
+    // quadratic scan of these 256 KB takes over 30 s and so fails the test's time limit.
+    const hex = 'a1b2c3d4'.repeat(1 << 15);
+    expect(found(`${hex} mail ana@example.org`)).toEqual([['email', 'ana@example.org']]);
   });
 
   it('does not take a year in parentheses for an area code', () => {

@@ -12,17 +12,38 @@ export interface PiiSpan {
 }
 
 // All regexes are compiled once here; detectPii runs per record.
-const EMAIL_RE = /[A-Za-z0-9](?:[A-Za-z0-9._%+-]*[A-Za-z0-9_%+-])?@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b/g;
-const IBAN_RE = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b/g;
+
+// The spaces people group numbers with: a space, and the no-break spaces word processors and PDFs put there.
+const SP = String.raw`[ \u00a0\u202f]`;
+// An e-mail address in any script (`jürgen.müller@example.de`, `max@beispiel.münchen`), starting where its word
+// starts: a match may not begin inside a run of address characters, so a long token is scanned once (the old
+// pattern tried every position of it: a 128 KB hex string beside an '@' took 8.5 s), and no letters of the local
+// part are left before a placeholder (`jürgen.mü[EMAIL]`). An apostrophe may be inside the local part
+// (`o'brien@…`), not around it (`'ana@…'`).
+const EMAIL_LOCAL = String.raw`[\p{L}\p{N}\p{M}._%+-]`;
+const EMAIL_LABEL = String.raw`[\p{L}\p{N}](?:[\p{L}\p{N}\p{M}-]*[\p{L}\p{N}\p{M}])?`;
+const EMAIL_RE = new RegExp(
+  String.raw`(?<!${EMAIL_LOCAL}|[\p{L}\p{N}]')[\p{L}\p{N}](?:(?:${EMAIL_LOCAL}|'(?=[\p{L}\p{N}]))*[\p{L}\p{N}\p{M}_%+-])?@${EMAIL_LABEL}(?:\.${EMAIL_LABEL})*\.\p{L}{2,24}(?![\p{L}\p{N}\p{M}-])`,
+  'gu',
+);
+// `icon@2x.png` names an image, not a mailbox: no top-level domain is a file type.
+const FILE_NAME_RE = /\.(?:png|jpe?g|gif|svg|webp|bmp|ico|tiff?|avif|heic)$/i;
+const IBAN_BODY = String.raw`[A-Z]{2}\d{2}(?:${SP}?[A-Z0-9]{4}){2,7}(?:${SP}?[A-Z0-9]{1,4})?`;
+const IBAN_RE = new RegExp(String.raw`\b${IBAN_BODY}\b`, 'g');
+const IBAN_WHOLE_RE = new RegExp(`^${IBAN_BODY}$`);
+const SPACES_RE = new RegExp(SP, 'g');
 // A card number is a whole token: 13-19 digits in one run, or a first group of 4 digits and 2-4 more groups of 2-6
 // digits joined by one kind of separator ("4111 1111 1111 1111", "3782-822463-10005"). Not glued to a letter, digit,
 // '_' or '-' (digits inside a hex hash or an identifier are not a card), and not part of a longer number: not next
 // to a decimal point and a digit ("0.4111111111111111" is a fraction, and random fractions pass the Luhn check one
-// time in ten), and a space-grouped number not next to a space and another digit group. Only the point: a comma
-// between digits is as often a CSV separator ("7,4111111111111111") as a decimal comma. Every quantifier is bounded
-// and a group ends where its digits do, so a match attempt costs a bounded number of steps (linear time).
-const CARD_RE =
-  /(?<![\w-]|\d\.)(?:\d{13,19}|\d{4}(?:-\d{2,6}){2,4}|(?<!\d )\d{4}(?: \d{2,6}){2,4}(?! \d))(?![\w-]|\.\d)/g;
+// time in ten), and a space-grouped number not next to a space and another digit group, unless that is an expiry
+// date ("4111 1111 1111 1111 12/25"). Only the point: a comma between digits is as often a CSV separator
+// ("7,4111111111111111") as a decimal comma. Every quantifier is bounded and a group ends where its digits do, so a
+// match attempt costs a bounded number of steps (linear time).
+const CARD_RE = new RegExp(
+  String.raw`(?<![\w-]|\d\.)(?:\d{13,19}|\d{4}(?:-\d{2,6}){2,4}|(?<!\d${SP})\d{4}(?:${SP}\d{2,6}(?![\d/])){2,4}(?!${SP}(?!\d{1,2}\/\d{2,4}(?!\d))\d))(?![\w-]|\.\d)`,
+  'g',
+);
 // CARD_RE sees ASCII only (a /u regex would be slower on every record); collect checks a non-ASCII neighbour: a
 // letter, mark or digit glues, except letters of scripts written without spaces or with particles attached to
 // numbers (Chinese, Japanese, Korean, Thai, ...), where "卡号4111111111111111" and "4111111111111111입니다" are cards.
@@ -32,21 +53,30 @@ const GLUE_AFTER_RE = new RegExp(`^${NON_ASCII_GLUE}`, 'u');
 // An IPv4 address is a whole token: four dotted numbers not glued to a letter, digit or dot before (`v1.2.3.4`,
 // `x.1.2.3.4` of an OID), nor to a letter, digit or a further dotted number after; a sentence's full stop may follow
 // ("the server is 8.8.8.8."). A version pin (`torch==2.1.0.1`) is no address, and neither are numbers a version or
-// section word names (VERSIONED_RE).
+// section word names (VERSIONED_RE) nor an amount (`2.125.100.200 EUR`).
 const IPV4_RE =
   /(?<![\w.]|[=<>~!]=)(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?!\w|\.\d|-[A-Za-z])/g;
 // The words before a dotted number that make it a version or the number of a section, in English and German: an
-// export that redacts addresses must not turn "version 1.2.3.4" or "Abschnitt 3.2.1.4" into a placeholder.
+// export that redacts addresses must not turn "version 1.2.3.4" or "Abschnitt 3.2.1.4" into a placeholder. German
+// compounds end in some of them ("Unterabschnitt"). Not "Nr."/"Nummer": "IP-Nr." and "IP-Nummer" name addresses.
 const VERSIONED_RE =
-  /(?:\b(?:version|versions|ver|release|build|rev|revision|section|sections|sect|chapter|art|article|para|paragraph|no|nr|abschnitt|kapitel|ziffer|nummer|punkt|rn|tz)\.?|§§?)\s*$/i;
+  /(?:\b(?:version|versions|ver|release|build|rev|revision|section|sections|sect|chapter|art|article|para|paragraph|abs|anlage|anhang|table|tabelle|abb|fig|figure|punkt|rn|tz)\.?|(?:abschnitt|kapitel|ziffer)\.?|§§?)\s*$/i;
+const CURRENCY_AFTER_RE = /^\s?(?:EUR|€|USD|\$|CHF|GBP|£|Euro)/i;
 const IPV6_RE = /(?<![0-9A-Fa-f:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![0-9A-Za-z:])/g;
 // Phone numbers need a sign of being one: an international prefix (+ or 00), a parenthesised area code, or the
-// North American 3-3-4 grouping. Bare digit runs are left alone (they are mostly ids, amounts and dates). A year in
-// parentheses is no area code: "(2011) 211.000 Einwohner" is a census and a population.
-const PHONE_RE = /(?<![\w+])(?:(?:\+|00)[1-9]\d{0,2}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}|\((?!(?:19|20)\d\d\))\d{2,4}\)[ .-]?\d{3,4}[ .-]?\d{3,4}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w])/g;
+// North American 3-3-4 grouping. Bare digit runs are left alone (they are mostly ids, amounts and dates), and so is
+// an unseparated run after 00 (`Rechnungsnummer 0012345678`). A year in parentheses is no area code: "(2011) 211.000
+// Einwohner" is a census and a population. Not the digits of a decimal or an amount (`0.0012345`, `+1.234.567,89`):
+// no point or comma and digit before or after, nor a slash and digit after ("24/7" after a number is no part of it).
+// An extension (`-0`) belongs to the number.
+const PHONE_SEP = String.raw`[ .\u00a0\u202f-]`;
+const PHONE_BODY = String.raw`(?:\+|00)[1-9]\d{0,2}${PHONE_SEP}?(?:\(\d{1,4}\)${PHONE_SEP}?)?\d{1,4}(?:${PHONE_SEP}?\d{2,4}){1,4}(?:-\d{1,4})?|\((?!(?:19|20)\d\d\))\d{2,4}\)${PHONE_SEP}?\d{3,4}(?:${PHONE_SEP}?\d{2,4}){1,2}|\d{3}[.-]\d{3}[.-]\d{4}`;
+const PHONE_RE = new RegExp(String.raw`(?<![\w+]|\d[.,])(?:${PHONE_BODY})(?![\w]|[.,/]\d)`, 'g');
+const PHONE_WHOLE_RE = new RegExp(`^(?:${PHONE_BODY})$`);
+const PHONE_GROUPED_RE = /[ .\-()/\u00a0\u202f]/;
 
 const DIGIT_RE = /\d/;
-const CARD_SEPARATORS_RE = /[ -]/g;
+const CARD_SEPARATORS_RE = /[ \u00a0\u202f-]/g;
 
 const PRIVATE_V4 = new BlockList();
 for (const [net, prefix] of [
@@ -150,42 +180,70 @@ function gluedToNonAsciiWord(text: string, start: number, end: number): boolean 
   );
 }
 
+/** Whether `value`, found by the detector of `type` at `start` of `text`, is one. */
+function valid(type: PiiType, value: string, text: string, start: number): boolean {
+  switch (type) {
+    case 'email':
+      return !FILE_NAME_RE.test(value);
+    case 'iban':
+      return ibanValid(value.replace(SPACES_RE, ''));
+    case 'card': {
+      const digits = value.replace(CARD_SEPARATORS_RE, '');
+      return (
+        digits.length >= 13 &&
+        digits.length <= 19 &&
+        cardIssuerValid(digits) &&
+        luhnValid(digits) &&
+        !gluedToNonAsciiWord(text, start, start + value.length)
+      );
+    }
+    case 'ipv4': {
+      const end = start + value.length;
+      return (
+        isPublicIpv4(value) &&
+        !VERSIONED_RE.test(text.slice(Math.max(0, start - 16), start)) &&
+        !CURRENCY_AFTER_RE.test(text.slice(end, end + 6))
+      );
+    }
+    case 'ipv6':
+      return isPublicIpv6(value);
+    case 'phone': {
+      const n = digitCount(value);
+      return n >= 7 && n <= 15 && (!value.startsWith('00') || PHONE_GROUPED_RE.test(value));
+    }
+  }
+}
+
+/** The pattern a shortened phone number or IBAN must still match whole. */
+const WHOLE: Partial<Record<PiiType, RegExp>> = { phone: PHONE_WHOLE_RE, iban: IBAN_WHOLE_RE };
+
+/**
+ * The longest valid start of a match that failed its check, cut at a space: a regex takes in what follows a phone
+ * number or an IBAN when it looks like more of it ("+49 30 12345678 10-12 Uhr", "AT61 1904 3002 3457 3201 BIC"),
+ * and the whole fails (too many digits, mod 97) although its start is one.
+ */
+function validStart(type: PiiType, value: string, text: string, start: number): string | undefined {
+  const whole = WHOLE[type];
+  if (whole === undefined) return undefined;
+  for (let cut = value.length - 1; cut > 0; cut--) {
+    const c = value.charCodeAt(cut);
+    if (c !== 0x20 && c !== 0xa0 && c !== 0x202f) continue;
+    const candidate = value.slice(0, cut);
+    if (whole.test(candidate) && valid(type, candidate, text, start)) return candidate;
+  }
+  return undefined;
+}
+
 function collect(re: RegExp, type: PiiType, text: string, out: PiiSpan[]): void {
   re.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null) {
-    const value = m[0];
-    let ok: boolean;
-    switch (type) {
-      case 'email':
-        ok = true;
-        break;
-      case 'iban':
-        ok = ibanValid(value.replaceAll(' ', ''));
-        break;
-      case 'card': {
-        const digits = value.replace(CARD_SEPARATORS_RE, '');
-        ok =
-          digits.length >= 13 &&
-          digits.length <= 19 &&
-          cardIssuerValid(digits) &&
-          luhnValid(digits) &&
-          !gluedToNonAsciiWord(text, m.index, m.index + value.length);
-        break;
-      }
-      case 'ipv4':
-        ok = isPublicIpv4(value) && !VERSIONED_RE.test(text.slice(Math.max(0, m.index - 16), m.index));
-        break;
-      case 'ipv6':
-        ok = isPublicIpv6(value);
-        break;
-      case 'phone': {
-        const n = digitCount(value);
-        ok = n >= 7 && n <= 15;
-        break;
-      }
-    }
-    if (ok) out.push({ type, start: m.index, end: m.index + value.length, value });
+    const start = m.index;
+    const value = valid(type, m[0], text, start) ? m[0] : validStart(type, m[0], text, start);
+    if (value === undefined) continue;
+    out.push({ type, start, end: start + value.length, value });
+    // What followed a shortened match is read again (it may hold the next number).
+    re.lastIndex = start + value.length;
   }
 }
 

@@ -34,6 +34,16 @@ describe('PiiStage', () => {
     expect(d.turns[0]?.text).toBe('Write to [EMAIL] today');
   });
 
+  it('redacts the system prompt and metadata too unless pii.fields says otherwise', () => {
+    // The default was prompt and response: `--pii.policy redact` exported a system prompt's and metadata's e-mails.
+    const d = { ...draft(TEXT, 'ok'), system: 'Kontakt: admin@example.de', metadata: { owner: 'bo@example.net', n: 1 } };
+    expect(stage({ policy: 'redact' }).apply(d, -1)).toEqual({ count: 3, types: ['email'] });
+    expect([d.system, d.metadata, d.turns[0]?.text]).toEqual(['Kontakt: [EMAIL]', { owner: '[EMAIL]', n: 1 }, 'Write to [EMAIL] today']);
+    const only = { ...draft(TEXT, 'ok'), system: 'Kontakt: admin@example.de' };
+    stage({ policy: 'redact', fields: ['prompt'] }).apply(only, -1);
+    expect(only.system).toBe('Kontakt: admin@example.de');
+  });
+
   it('mask: keeps the length, hides every character', () => {
     const d = draft(TEXT, 'ok');
     stage({ policy: 'redact', strategy: 'mask' }).apply(d, -1);
@@ -66,6 +76,8 @@ describe('PiiStage', () => {
     expect(pseudonyms('Ana.Schmidt@Example.ORG or ana.schmidt@example.org')).toEqual(Array(2).fill(`[EMAIL:${hmac('ana.schmidt@example.org')}]`));
     expect(pseudonyms('host 2606:4700:0:0:0:0:0:AB11 or 2606:4700::ab11')).toEqual(Array(2).fill(`[IPV6:${hmac('2606:4700::ab11')}]`));
     expect(pseudonyms('call +49 30 1234567, +49-30-1234567 or 0049 30 1234567')).toEqual(Array(3).fill(`[PHONE:${hmac('+49301234567')}]`));
+    // The trunk prefix written in brackets is not dialled from abroad: one number, one pseudonym (before: two).
+    expect(pseudonyms('call +49 (0)30 1234567 or +49 30 1234567')).toEqual(Array(2).fill(`[PHONE:${hmac('+49301234567')}]`));
   });
 
   it('hash: refuses to run without a key (an unsalted hash of an e-mail is reversible)', () => {

@@ -144,12 +144,15 @@ export class PiiStage {
 // Separators people write inside phone, card and IBAN numbers.
 const SEPARATORS_RE = /[\s\-./()]/g;
 const INTERNATIONAL_00_RE = /^00/;
+// The national trunk prefix some write in brackets after the country code (`+49 (0)30 …`), which is not dialled.
+const TRUNK_RE = /^((?:\+|00)\d{1,3}[\s.-]*)\(0\)/;
 
 /**
  * The value a `hash` pseudonym is computed from: one spelling per value, so a record writing `DE89 3704 0044 0532
  * 0130 00` and one writing `DE89370400440532013000` get the same pseudonym and can still be linked. E-mail
  * addresses and IPv6 addresses are case-folded (IPv6 also to its shortest form), numbers lose their separators,
- * and a phone number's international prefix `00` is written `+`. National and international forms of one phone
+ * and a phone number's international prefix `00` is written `+` (and a bracketed trunk prefix `(0)` after the country
+ * code dropped). National and international forms of one phone
  * number (`030 …`, `+49 30 …`) stay apart: telling they are one needs the number's country.
  */
 function canonicalValue(span: PiiSpan): string {
@@ -166,7 +169,7 @@ function canonicalValue(span: PiiSpan): string {
     case 'ipv4':
       return v;
     case 'phone':
-      return v.replace(SEPARATORS_RE, '').replace(INTERNATIONAL_00_RE, '+');
+      return v.replace(TRUNK_RE, '$1').replace(SEPARATORS_RE, '').replace(INTERNATIONAL_00_RE, '+');
     default:
       return v.replace(SEPARATORS_RE, '').toUpperCase();
   }
