@@ -189,6 +189,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
     .option('--max-seq-len <n>', 'training sequence length: share of samples over it and truncated tokens', int('--max-seq-len', 1))
     .option('--near-dup', 'also find near duplicates (MinHash LSH)')
     .option('--languages <codes>', 'expected languages, e.g. de,en (others count as mismatches)', (v: string) => v.split(',').filter(Boolean))
+    .option('--phone-regions <codes>', 'countries whose national phone numbers count as PII too, e.g. DE,AT (030 12345678)', (v: string) => v.split(',').filter(Boolean))
     .option('--gate <expr>', 'a gate such as "exactDuplicateRate <= 0.01" (repeatable); exit 1 when one fails', collect)
     .option('--html <file>', 'write the HTML report here')
     .option('--json-file <file>', 'write the JSON report here')

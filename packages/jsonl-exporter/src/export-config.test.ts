@@ -25,6 +25,7 @@ describe('parseExportConfig', () => {
   it('refuses settings that would silently do nothing: a misspelt PII type, gates without the report', () => {
     // As a filter, "emails" would match no detected type: redaction off, and "samples with PII: 0".
     expect(() => parseExportConfig({ source, pii: { policy: 'redact', types: ['emails', 'phone'] } })).toThrow(/pii\.types\.0: .*"email"/);
+    expect(() => parseExportConfig({ source, pii: { policy: 'redact', phone_regions: ['DE', 'Germany'] } })).toThrow(/pii\.phone_regions\.1: phone region "Germany" is not a country code/);
     expect(parseExportConfig({ source, pii: { types: ['email', 'ipv6'] } }).pii.types).toEqual(['email', 'ipv6']);
     expect(() => parseExportConfig({ source, quality_metrics: { enabled: false, gates: ['piiRate == 0'] } })).toThrow(
       'quality_metrics.gates: gates are evaluated on the quality report: set quality_metrics.enabled to true, or remove the gates',

@@ -1,4 +1,4 @@
-import { checkGates, type PiiType } from '@lorakit/quality-metrics';
+import { checkGates, phoneRegions, type PiiType } from '@lorakit/quality-metrics';
 import { z } from 'zod';
 import { ExportError } from './errors.js';
 import { SourceConfigSchema } from './sources/index.js';
@@ -203,6 +203,21 @@ const PiiSchema = z
       .array(z.enum(PII_TYPES))
       .default([])
       .describe(`PII types to act on, as quality-metrics detectPii names them (${PII_TYPES.join(', ')}). Empty: all.`),
+    phone_regions: z
+      .array(z.string())
+      .default([])
+      .superRefine((regions, ctx) => {
+        for (const [i, region] of regions.entries()) {
+          try {
+            phoneRegions([region]);
+          } catch (error) {
+            ctx.addIssue({ code: 'custom', path: [i], message: (error as Error).message });
+          }
+        }
+      })
+      .describe(
+        'Countries (ISO 3166-1 alpha-2, e.g. [DE, AT]) whose national phone numbers are found too (030 12345678), each checked against its numbering plan; the quality report uses them as well. Empty: only numbers with +/00, a bracketed area code or the US 3-3-4 form.',
+      ),
     strategy: z
       .enum(['mask', 'remove', 'hash', 'partial'])
       .default('remove')

@@ -761,4 +761,23 @@ describe('runExport', () => {
     expect(train.map((t) => t.output)).toEqual(['Answer number 0, with some words.', 'Mail me at [EMAIL]']);
     expect(result.stats.piiFound).toBe(1);
   });
+
+  it('redacts national phone numbers of pii.phone_regions, and the report counts what the stage found', async () => {
+    await writeJsonl('in.jsonl', [
+      record(0, { output: 'Rufen Sie 030 12345678 an.' }),
+      record(1, { output: 'Mobil: 0171 1234567, werktags.' }),
+      record(2, { output: 'Die Stadt hatte (2011) 211.000 Einwohner.' }),
+    ]);
+    const without = await run(config({ pii: { policy: 'redact' }, split: { validation: 0 } }), { cwd: work });
+    expect(without.stats.piiFound).toBe(0);
+    expect(without.warnings.some((w) => w.startsWith('pii.phone_regions is empty: phone numbers written nationally'))).toBe(true);
+    const result = await run(config({ pii: { policy: 'redact', phone_regions: ['DE'] }, split: { validation: 0 } }), { cwd: work });
+    const outputs = (await readLines(join(work, 'out', 'train.jsonl'))).map((l) => (JSON.parse(l) as { output: string }).output);
+    expect(outputs).toEqual(['Rufen Sie [PHONE] an.', 'Mobil: [PHONE], werktags.', 'Die Stadt hatte (2011) 211.000 Einwohner.']);
+    expect(result.stats.piiFound).toBe(2);
+    expect(result.warnings.filter((w) => w.startsWith('pii.phone_regions'))).toEqual([]);
+    // The report measures the exported (redacted) samples with the same detector settings: no number is left.
+    expect(result.report?.pii.samples).toBe(0);
+    expect(result.report?.options.phoneRegions).toEqual(['DE']);
+  });
 });

@@ -269,6 +269,11 @@ function configWarnings(config: ExportConfig): string[] {
   if (pii.policy === 'off' && (pii.strategy !== 'remove' || pii.types.length > 0 || pii.hash_key !== undefined)) {
     warnings.push('pii.strategy, pii.types or pii.hash_key is set but pii.policy is off: no record was scanned for personal data; set pii.policy to flag, redact or reject');
   }
+  if ((pii.policy === 'redact' || pii.policy === 'reject') && pii.phone_regions.length === 0) {
+    warnings.push(
+      `pii.phone_regions is empty: phone numbers written nationally (030 12345678, 020 7946 0958) were not looked for, only those with +/00, a bracketed area code or the US 3-3-4 form; list the countries of the data (pii.phone_regions: [DE, AT])`,
+    );
+  }
   if (config.style !== 'custom' && Object.keys(config.format.custom).length > 0) {
     warnings.push(`format.custom is set but style is "${config.style}": it is read only by style "custom"`);
   }

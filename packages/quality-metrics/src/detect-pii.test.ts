@@ -112,6 +112,19 @@ describe('detectPii', () => {
     expect(found(`${hex} mail ana@example.org`)).toEqual([['email', 'ana@example.org']]);
   });
 
+  it('finds national phone numbers of the phone regions given, checked against their numbering plans', () => {
+    const de = (text: string) => detectPii(text, { phoneRegions: ['DE'] }).map((s) => s.value);
+    expect(found('Tel. 030 12345678')).toEqual([]);
+    expect(de('Tel. 030 12345678, mobil 0171 1234567')).toEqual(['030 12345678', '0171 1234567']);
+    expect(de('+49 (0)89 / 1234 5678 oder Fax: 030/1234567-89')).toEqual(['+49 (0)89 / 1234 5678', '030/1234567-89']);
+    expect(detectPii('UK office 020 7946 0958', { phoneRegions: ['gb'] }).map((s) => s.value)).toEqual(['020 7946 0958']);
+    // What the numbering plan alone took for numbers in German prose (InstructGermanDPR).
+    for (const text of ['(2011) 211.000 Einwohner', 'Streitwert 2.125.100 EUR', 'im Jahr 2013 18 Milliarden', 'Boeing 747-300', '(1810–1887)', 'id cba2f42e-0091-4164-9f16-d05dd920feb0', 'DIN SPEC 5031-100']) {
+      expect(de(text), text).toEqual([]);
+    }
+    expect(() => detectPii('x', { phoneRegions: ['DEU'] })).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_OPTIONS' }));
+  });
+
   it('does not take a year in parentheses for an area code', () => {
     // From InstructGermanDPR (../shared): redaction turned a gold answer into "[PHONE]".
     expect(detectPii('Die Stadt hatte (2011) 211.000 Einwohner und (1999) 180 000.')).toEqual([]);

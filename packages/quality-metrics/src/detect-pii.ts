@@ -1,4 +1,9 @@
+import { createRequire } from 'node:module';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import type { CountryCode } from 'libphonenumber-js';
+import type * as PhoneCore from 'libphonenumber-js/core';
+import type * as PhoneMax from 'libphonenumber-js/max';
+import { QualityMetricsError } from './errors.js';
 
 /** Kinds of personal data {@link detectPii} finds. Names and postal addresses are not covered. */
 export type PiiType = 'email' | 'phone' | 'iban' | 'card' | 'ipv4' | 'ipv6';
@@ -171,6 +176,104 @@ function digitCount(s: string): number {
   return n;
 }
 
+interface PhoneLib {
+  findPhoneNumbersInText: typeof PhoneMax.findPhoneNumbersInText;
+  isSupportedCountry: typeof PhoneMax.isSupportedCountry;
+  /** The national (trunk) prefix of a country's numbering plan: `0` in DE, `1` in US, none in IT. */
+  nationalPrefix(region: string): string | undefined;
+}
+let phoneLib: PhoneLib | undefined;
+// libphonenumber-js with its full metadata (each country's numbering plan, ~150 KB): loaded on first use, so only
+// a caller that names phone regions pays the ~20 ms.
+function loadPhoneLib(): PhoneLib {
+  if (phoneLib === undefined) {
+    const require = createRequire(import.meta.url);
+    const lib = require('libphonenumber-js/max') as typeof PhoneMax;
+    const { Metadata } = require('libphonenumber-js/core') as typeof PhoneCore;
+    const metadata = new Metadata(require('libphonenumber-js/metadata.max.json') as PhoneCore.MetadataJson);
+    const prefixes = new Map<string, string | undefined>();
+    phoneLib = {
+      findPhoneNumbersInText: lib.findPhoneNumbersInText,
+      isSupportedCountry: lib.isSupportedCountry,
+      nationalPrefix(region) {
+        if (!prefixes.has(region)) {
+          metadata.selectNumberingPlan(region as CountryCode);
+          const prefix = (metadata.numberingPlan as unknown as { nationalPrefix(): string | undefined } | undefined)?.nationalPrefix();
+          prefixes.set(region, typeof prefix === 'string' && prefix !== '' ? prefix : undefined);
+        }
+        return prefixes.get(region);
+      },
+    };
+  }
+  return phoneLib;
+}
+
+/** Options of {@link detectPii}. */
+export interface DetectPiiOptions {
+  /**
+   * Countries (ISO 3166-1 alpha-2: `DE`, `AT`, `GB`, …) whose national phone numbers to find as well (`030 12345678`,
+   * `0171 1234567`, `020 7946 0958`), each checked against that country's numbering plan (libphonenumber-js).
+   * Without, a phone number needs an international prefix, a bracketed area code or the NANP 3-3-4 form.
+   */
+  phoneRegions?: readonly string[];
+}
+
+/**
+ * Phone regions as {@link DetectPiiOptions.phoneRegions} takes them: upper case, each one libphonenumber-js knows.
+ *
+ * @throws QualityMetricsError `METRICS_INVALID_OPTIONS` naming a region that is none (`"DEU"`, `"Germany"`).
+ */
+export function phoneRegions(regions: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const region of regions) {
+    const code = region.trim().toUpperCase();
+    if (!/^[A-Z]{2}$/.test(code) || !loadPhoneLib().isSupportedCountry(code)) {
+      throw new QualityMetricsError('METRICS_INVALID_OPTIONS', `phone region "${region}" is not a country code with a phone numbering plan (ISO 3166-1 alpha-2, such as "DE" or "GB")`);
+    }
+    out.add(code);
+  }
+  return [...out];
+}
+
+// Numbers written with thousands separators are amounts and counts ("211.000 Einwohner", "2.125.100 EUR"), which a
+// national numbering plan may allow as a phone number.
+const THOUSANDS_RE = /^[1-9]\d{0,2}(?:[., \u00a0\u202f]\d{3})+$/;
+
+const INTERNATIONAL_RE = /^\(?(?:\+|00)/;
+const WORD_CHAR_RE = /[\p{L}\p{N}_]/u;
+
+/** Whether `text.slice(start, end)` is part of a longer token: glued to a letter or digit, or hyphened to one (a UUID). */
+function insideToken(text: string, start: number, end: number): boolean {
+  const before = text[start - 1] ?? ' ';
+  const after = text[end] ?? ' ';
+  return (
+    WORD_CHAR_RE.test(before) ||
+    WORD_CHAR_RE.test(after) ||
+    (before === '-' && WORD_CHAR_RE.test(text[start - 2] ?? ' ')) ||
+    (after === '-' && WORD_CHAR_RE.test(text[end + 1] ?? ' '))
+  );
+}
+
+/**
+ * Phone numbers of `regions` that libphonenumber-js finds valid in `text`. Written nationally, a number must start
+ * with the country's trunk prefix (`030 …` in DE, `(0221) …`): the plans alone took years, year ranges
+ * ("1810–1887"), model numbers ("747-300"), parts of UUIDs and amounts of German prose for numbers (201 on
+ * InstructGermanDPR, which holds none). A country without a trunk prefix (IT, ES) adds international numbers only.
+ */
+function collectNational(text: string, regions: readonly string[], out: PiiSpan[]): void {
+  const lib = loadPhoneLib();
+  for (const region of regions) {
+    const prefix = lib.nationalPrefix(region);
+    for (const m of lib.findPhoneNumbersInText(text, { defaultCountry: region as CountryCode })) {
+      const value = text.slice(m.startsAt, m.endsAt);
+      const national = !INTERNATIONAL_RE.test(value);
+      if (national && (prefix === undefined || !value.replace(/^\(/, '').startsWith(prefix))) continue;
+      if (THOUSANDS_RE.test(value) || insideToken(text, m.startsAt, m.endsAt)) continue;
+      out.push({ type: 'phone', start: m.startsAt, end: m.endsAt, value });
+    }
+  }
+}
+
 /** Whether a non-ASCII character that glues (see GLUE_BEFORE_RE) touches `text.slice(start, end)`. */
 function gluedToNonAsciiWord(text: string, start: number, end: number): boolean {
   // Two code units: the neighbour may be a surrogate pair.
@@ -209,7 +312,7 @@ function valid(type: PiiType, value: string, text: string, start: number): boole
       return isPublicIpv6(value);
     case 'phone': {
       const n = digitCount(value);
-      return n >= 7 && n <= 15 && (!value.startsWith('00') || PHONE_GROUPED_RE.test(value));
+      return n >= 7 && n <= 15 && (!value.startsWith('00') || PHONE_GROUPED_RE.test(value)) && !insideToken(text, start, start + value.length);
     }
   }
 }
@@ -267,7 +370,8 @@ const DETECTORS: readonly [RegExp, PiiType][] = [
  * detectPii('mail ana@example.org or call +44 20 7946 0958');
  * // [{ type: 'email', start: 5, end: 20, value: 'ana@example.org' }, { type: 'phone', start: 29, end: 45, ... }]
  */
-export function detectPii(text: string): PiiSpan[] {
+export function detectPii(text: string, options: DetectPiiOptions = {}): PiiSpan[] {
+  const regions = options.phoneRegions !== undefined && options.phoneRegions.length > 0 ? phoneRegions(options.phoneRegions) : undefined;
   const found: PiiSpan[] = [];
   // Cheap pre-checks skip whole detectors on text that cannot match (most records contain no '@' or ':').
   const hasAt = text.includes('@');
@@ -278,6 +382,9 @@ export function detectPii(text: string): PiiSpan[] {
   for (let i = 1; i < DETECTORS.length; i++) {
     const [re, type] = DETECTORS[i]!;
     if (type === 'ipv6' && !hasColon) continue;
+    // Before the pattern: a span checked against a numbering plan wins where they overlap.
+    // A phone number has 6 digits at least: most texts are spared the scan (libphonenumber-js costs ~10x the rest).
+    if (type === 'phone' && regions !== undefined && digitCount(text) >= 6) collectNational(text, regions, found);
     collect(re, type, text, found);
   }
   if (found.length < 2) return found;

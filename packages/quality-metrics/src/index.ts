@@ -11,7 +11,7 @@ export {
   type NearDupOptions,
   type NearDupParams,
 } from './near-dup-index.js';
-export { detectPii, type PiiSpan, type PiiType } from './detect-pii.js';
+export { detectPii, phoneRegions, type DetectPiiOptions, type PiiSpan, type PiiType } from './detect-pii.js';
 // The accumulator and sample digests, also exported alone by `@lorakit/quality-metrics/accumulator`.
 export { createQualityAccumulator, accumulatorFromJSON, digestSample, isMeasured } from './accumulator.js';
 export type { QualityAccumulator, QualityAccumulatorOptions, AddContext, AccumulatorState } from './accumulator.js';

@@ -599,6 +599,37 @@ describe('sampleRate', () => {
   });
 });
 
+describe('phone regions', () => {
+  const samples = [
+    { instruction: 'Wie erreiche ich das Büro?', output: 'Rufen Sie 030 12345678 an.' },
+    { instruction: 'Und mobil?', output: 'Unter 0171 1234567, werktags.' },
+    { instruction: 'Wie viele Einwohner?', output: 'Die Stadt hatte 211.000 Einwohner (Stand 2011).' },
+  ];
+  const piiOf = (acc: QualityAccumulator) => {
+    samples.forEach((s, i) => acc.add(s, { line: i + 1 }));
+    return acc.report().pii;
+  };
+
+  it('finds national phone numbers of the regions given, and only those', () => {
+    expect(piiOf(createQualityAccumulator({ nearDup: false })).samples).toBe(0);
+    const report = piiOf(createQualityAccumulator({ nearDup: false, phoneRegions: ['de'] }));
+    expect(report.samples).toBe(2);
+    expect(report.byType.find((t) => t.type === 'phone')).toMatchObject({ spans: 2, samples: 2, lines: [1, 2] });
+  });
+
+  it('keeps the regions in the state and report, and refuses to merge across different ones', () => {
+    const a = createQualityAccumulator({ nearDup: false, phoneRegions: ['DE', 'at'] });
+    piiOf(a);
+    const restored = accumulatorFromJSON(JSON.parse(JSON.stringify(a.toJSON())));
+    expect(restored.report().options.phoneRegions).toEqual(['AT', 'DE']);
+    expect(restored.report().pii).toEqual(a.report().pii);
+    expect(() => a.merge(createQualityAccumulator({ nearDup: false }))).toThrow('these differ: phoneRegions');
+    expect(() => createQualityAccumulator({ phoneRegions: ['Germany'] })).toThrow(
+      expect.objectContaining({ code: 'METRICS_INVALID_OPTIONS', message: expect.stringContaining('option phoneRegions: phone region "Germany"') }),
+    );
+  });
+});
+
 describe('input checks', () => {
   it('refuses misspelt options and thresholds, a missing context and a foreign merge, naming them', () => {
     expect(() => createQualityAccumulator({ sampelRate: 0.02 } as QualityAccumulatorOptions)).toThrow(

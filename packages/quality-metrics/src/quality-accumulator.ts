@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { detectPii, type PiiType } from './detect-pii.js';
+import { detectPii, phoneRegions, type DetectPiiOptions, type PiiType } from './detect-pii.js';
 import { QualityMetricsError } from './errors.js';
 import type { Issue } from './issue.js';
 import { NearDupIndexImpl, candidateProbability, type NearDupOptions } from './near-dup-index.js';
@@ -70,6 +70,11 @@ export interface QualityAccumulatorOptions {
    * refused); others count as mismatches. Empty: no expectation.
    */
   expectedLanguages?: string[];
+  /**
+   * Countries (ISO 3166-1 alpha-2, e.g. `['DE', 'AT']`) whose national phone numbers PII detection finds too
+   * (`030 12345678`); see {@link DetectPiiOptions.phoneRegions}. @default []
+   */
+  phoneRegions?: string[];
   /** Texts shorter than this many code points get language `und`. @default 24 */
   languageMinChars?: number;
   /** Example line numbers kept per group, flag and type. @default 10 */
@@ -167,6 +172,7 @@ interface ResolvedOptions {
   maxSeqLen: number | null;
   nearDup: NearDupOptions | false;
   expectedLanguages: string[] | null;
+  phoneRegions: string[];
   languageMinChars: number;
   maxExamples: number;
   maxGroups: number;
@@ -229,9 +235,20 @@ function languageCodes(codes: readonly string[] | undefined, bad: (field: string
   return out.size > 0 ? [...out].sort() : null;
 }
 
+/** Phone regions as detectPii takes them, sorted (so that accumulators given them in another order merge). */
+function regionCodes(codes: readonly string[] | undefined, bad: (field: string, why: string) => never): string[] {
+  if (codes === undefined) return [];
+  if (!Array.isArray(codes)) bad('phoneRegions', 'must be an array of country codes such as ["DE", "AT"]');
+  try {
+    return phoneRegions(codes).sort();
+  } catch (error) {
+    return bad('phoneRegions', (error as Error).message);
+  }
+}
+
 /** The keys of {@link QualityAccumulatorOptions}: a misspelt one (`sampelRate`) must not pass silently. */
 const OPTION_KEYS: ReadonlySet<string> = new Set([
-  'tokenizer', 'maxSeqLen', 'nearDup', 'expectedLanguages', 'languageMinChars', 'maxExamples', 'maxGroups',
+  'tokenizer', 'maxSeqLen', 'nearDup', 'expectedLanguages', 'phoneRegions', 'languageMinChars', 'maxExamples', 'maxGroups',
   'refusalPhrases', 'flagThresholds', 'onSample', 'sampleRate', 'expectedSamples',
 ] satisfies (keyof QualityAccumulatorOptions)[]);
 
@@ -259,6 +276,7 @@ function resolveOptions(o: QualityAccumulatorOptions): ResolvedOptions {
     maxSeqLen: o.maxSeqLen ?? null,
     nearDup: o.nearDup ?? {},
     expectedLanguages: languageCodes(o.expectedLanguages, bad),
+    phoneRegions: regionCodes(o.phoneRegions, bad),
     languageMinChars: posInt(o.languageMinChars, 'languageMinChars', 24),
     maxExamples: posInt(o.maxExamples, 'maxExamples', 10),
     maxGroups: posInt(o.maxGroups, 'maxGroups', 100),
@@ -320,6 +338,7 @@ class Accumulator implements QualityAccumulator {
   flags = new Map<FlagCode, LineGroup>(FLAG_CODES.map((c) => [c, { count: 0, lines: [] }]));
   private wordHashes = new Uint32Array(1024);
   private readonly piiSeen: PiiType[] = [];
+  private readonly piiOptions: DetectPiiOptions;
   private readonly canonical = new CanonicalBytes();
   /** Sidecar reasons of the sample being added; allocated only when there is one and a sidecar wants it. */
   private reasons: SampleReason[] | undefined;
@@ -331,6 +350,7 @@ class Accumulator implements QualityAccumulator {
     this.tokenizer = options.tokenizer;
     this.onSample = options.onSample;
     this.selectBelow = this.opts.sampleRate * 2 ** 32;
+    this.piiOptions = this.opts.phoneRegions.length > 0 ? { phoneRegions: this.opts.phoneRegions } : {};
     // A sizing hint, not an option of the results: it stays out of `opts`, which merges compare and states keep.
     this.exactTable = new U64Table(options.expectedSamples);
     this.promptTable = new U64Table(options.expectedSamples);
@@ -536,7 +556,7 @@ class Accumulator implements QualityAccumulator {
     const seen = this.piiSeen;
     seen.length = 0;
     for (const t of turns) {
-      for (const span of detectPii(t.text)) {
+      for (const span of detectPii(t.text, this.piiOptions)) {
         this.pii.get(span.type)!.spans++;
         if (!seen.includes(span.type)) seen.push(span.type);
       }
@@ -864,6 +884,7 @@ class Accumulator implements QualityAccumulator {
         tokenizer: this.tokenizer ? (this.tokenizer.name ?? 'custom') : null,
         languageMinChars: o.languageMinChars,
         expectedLanguages: o.expectedLanguages,
+        phoneRegions: o.phoneRegions,
         sketchRelativeAccuracy: SKETCH_RELATIVE_ACCURACY,
         hllRelativeError: round(HLL_RELATIVE_ERROR),
         flagThresholds: { ...o.flagThresholds },
@@ -1038,6 +1059,8 @@ class Accumulator implements QualityAccumulator {
       sampleRate: so.sampleRate,
       ...(so.maxSeqLen !== null ? { maxSeqLen: so.maxSeqLen } : {}),
       ...(so.expectedLanguages !== null ? { expectedLanguages: so.expectedLanguages } : {}),
+      // States saved before phone regions existed measured without them.
+      ...(so.phoneRegions !== undefined && so.phoneRegions.length > 0 ? { phoneRegions: so.phoneRegions } : {}),
       ...(so.tokenizer !== null && extra.tokenizer ? { tokenizer: extra.tokenizer } : {}),
       ...(extra.onSample ? { onSample: extra.onSample } : {}),
     };

@@ -46,6 +46,10 @@ export const QualityReportSchema = z
       tokenizer: z.string().nullable(),
       languageMinChars: z.number().int(),
       expectedLanguages: z.array(z.string()).nullable(),
+      phoneRegions: z
+        .array(z.string())
+        .optional()
+        .describe('Countries whose national phone numbers PII detection found too (absent in reports made before the option)'),
       sketchRelativeAccuracy: z.number(),
       hllRelativeError: z.number(),
       flagThresholds: z.record(z.string(), z.number()),

@@ -2,11 +2,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../tools/test-env.mjs';
+import { detectPii } from './detect-pii.js';
 import { createQualityAccumulator } from './quality-accumulator.js';
 
 const dir = sharedPath('datasets/instruction');
 
 describe.skipIf(dir === undefined)('on real public datasets', () => {
+  it('finds no phone number in German prose with the German numbering plan (years, amounts, model numbers are none)', () => {
+    const text = readFileSync(join(dir!, 'LEL-A__EuroInstructProject__InstructGermanDPR_v1_test.csv'), 'utf8');
+    const phones = text.split('\n').flatMap((line) => detectPii(line, { phoneRegions: ['DE'] }).filter((s) => s.type === 'phone'));
+    expect(phones).toEqual([]);
+  });
+
   it('reads FastChat ShareGPT conversations role-aware', () => {
     const conversations = JSON.parse(readFileSync(join(dir!, 'lm-sys__FastChat__dummy_conversation.json'), 'utf8')) as unknown[];
     const acc = createQualityAccumulator({ expectedLanguages: ['en'] });

@@ -54,6 +54,14 @@ describe('renderText', () => {
 });
 
 describe('renderHtml', () => {
+  it('says whether nationally written phone numbers were looked for', async () => {
+    const { report } = await sampleReport();
+    expect(renderHtml(report)).toContain('Phone numbers written nationally (030 12345678) were not looked for: no phone regions were given.');
+    expect(renderHtml({ ...report, options: { ...report.options, phoneRegions: ['AT', 'DE'] } })).toContain(
+      'Phone numbers written nationally were looked for in AT, DE form.',
+    );
+  });
+
   it('is one self-contained page that escapes sample text', async () => {
     const { report, gates } = await sampleReport();
     const html = renderHtml(report, { gates });

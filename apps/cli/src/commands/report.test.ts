@@ -95,6 +95,21 @@ describe('lorakit report', () => {
     expect(sample.stderr).toContain('--sample must be a whole number >= 1');
   });
 
+  it('--phone-regions counts national phone numbers of those countries as PII; a region that is none is a usage error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-report-'));
+    writeFileSync(join(dir, 'de.jsonl'), `${JSON.stringify({ prompt: 'Wie erreiche ich Sie?', completion: 'Unter 0171 2345678, werktags.' })}\n`);
+    const pii = async (args: string[]) => {
+      const r = await runCli(['report', 'de.jsonl', ...args, '--json'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { report: { pii: { samples: number } } }).report.pii.samples;
+    };
+    expect(await pii([])).toBe(0);
+    expect(await pii(['--phone-regions', 'DE,AT'])).toBe(1);
+    const bad = await runCli(['report', 'de.jsonl', '--phone-regions', 'Germany'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('phone region "Germany" is not a country code');
+  });
+
   it('an unknown gate metric is a usage error', async () => {
     const r = await runCli(['report', 'valid.jsonl', '--gate', 'fooRate < 1'], { cwd });
     expect(r.code).toBe(2);

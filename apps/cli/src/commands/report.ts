@@ -78,6 +78,8 @@ export async function reportCommand(args: unknown[], opts: Opts, ctx: CommandCon
   if (tokenizer !== undefined) options.tokenizer = tokenizer;
   if (maxSeqLen !== undefined) options.maxSeqLen = maxSeqLen;
   if (languages !== undefined) options.expectedLanguages = languages;
+  const regions = opts['phoneRegions'] as string[] | undefined;
+  if (regions !== undefined) options.phoneRegions = regions;
   const accumulator = qm.createQualityAccumulator(options);
 
   const progress = await createProgress(io, out, { label: 'report' });

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { detectPii, type PiiSpan } from '@lorakit/quality-metrics';
+import { detectPii, type DetectPiiOptions, type PiiSpan } from '@lorakit/quality-metrics';
 import type { ExportConfig } from '../export-config.js';
 import { ExportError } from '../errors.js';
 import type { Draft, Turn } from './draft.js';
@@ -25,6 +25,7 @@ export class PiiStage {
   private readonly response: boolean;
   private readonly metadata: boolean;
   private readonly key: string | undefined;
+  private readonly detectOptions: DetectPiiOptions;
   private found: Set<string> = new Set();
   private count = 0;
 
@@ -37,6 +38,7 @@ export class PiiStage {
     this.prompt = pii.fields.includes('prompt');
     this.response = pii.fields.includes('response');
     this.metadata = pii.fields.includes('metadata');
+    this.detectOptions = pii.phone_regions.length > 0 ? { phoneRegions: pii.phone_regions } : {};
     // `reject` hashes only what rejects.jsonl keeps of a record, and without a key uses `remove` placeholders there.
     const key = pii.strategy === 'hash' ? pii.hash_key ?? env[pii.hash_key_env] : undefined;
     if (pii.strategy === 'hash' && (pii.policy === 'redact' || (pii.policy === 'reject' && key))) {
@@ -101,7 +103,7 @@ export class PiiStage {
   }
 
   private spansOf(text: string): PiiSpan[] {
-    const spans: PiiSpan[] = detectPii(text);
+    const spans: PiiSpan[] = detectPii(text, this.detectOptions);
     return this.types ? spans.filter((s) => this.types?.has(s.type)) : spans;
   }
 

@@ -253,6 +253,8 @@ export async function createReporter(config: ExportConfig, estimated: number | u
   const q = config.quality_metrics;
   const options: QualityAccumulatorOptions = { nearDup: q.near_duplicates ? {} : false, sampleRate: autoSampleRate(q.sample_rate, estimated) };
   if (q.expected_languages.length > 0) options.expectedLanguages = q.expected_languages;
+  // The report finds what the PII stage finds, or its PII counts would disagree with the export's.
+  if (config.pii.phone_regions.length > 0) options.phoneRegions = config.pii.phone_regions;
   try {
     checkGates(q.gates);
   } catch (cause) {
