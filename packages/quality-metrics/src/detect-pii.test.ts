@@ -87,6 +87,11 @@ describe('detectPii', () => {
     expect(found('(030) 123 456 78')).toEqual([['phone', '(030) 123 456 78']]);
   });
 
+  it('finds an IBAN written with dashes', () => {
+    // Before, its digits after "DE89-3704-" were taken for a phone number and the start was left in the sample.
+    expect(found('IBAN DE89-3704-0044-0532-0130-00, BIC')).toEqual([['iban', 'DE89-3704-0044-0532-0130-00']]);
+  });
+
   it('finds a card number followed by its expiry date', () => {
     expect(found('Karte 4111 1111 1111 1111 12/25')).toEqual([['card', '4111 1111 1111 1111']]);
     expect(found('CC 5500 0000 0000 0004 08/27 CVV 123')).toEqual([['card', '5500 0000 0000 0004']]);

@@ -33,10 +33,12 @@ const EMAIL_RE = new RegExp(
 );
 // `icon@2x.png` names an image, not a mailbox: no top-level domain is a file type.
 const FILE_NAME_RE = /\.(?:png|jpe?g|gif|svg|webp|bmp|ico|tiff?|avif|heic)$/i;
-const IBAN_BODY = String.raw`[A-Z]{2}\d{2}(?:${SP}?[A-Z0-9]{4}){2,7}(?:${SP}?[A-Z0-9]{1,4})?`;
-const IBAN_RE = new RegExp(String.raw`\b${IBAN_BODY}\b`, 'g');
+// Groups of four joined by spaces or dashes (`DE89-3704-0044-…`), or none; the mod-97 check keeps out the rest.
+const IBAN_SEP = String.raw`[ \u00a0\u202f-]`;
+const IBAN_BODY = String.raw`[A-Z]{2}\d{2}(?:${IBAN_SEP}?[A-Z0-9]{4}){2,7}(?:${IBAN_SEP}?[A-Z0-9]{1,4})?`;
+const IBAN_RE = new RegExp(String.raw`(?<![\w-])${IBAN_BODY}(?![\w]|-\w)`, 'g');
 const IBAN_WHOLE_RE = new RegExp(`^${IBAN_BODY}$`);
-const SPACES_RE = new RegExp(SP, 'g');
+const IBAN_SEPARATORS_RE = new RegExp(IBAN_SEP, 'g');
 // A card number is a whole token: 13-19 digits in one run, or a first group of 4 digits and 2-4 more groups of 2-6
 // digits joined by one kind of separator ("4111 1111 1111 1111", "3782-822463-10005"). Not glued to a letter, digit,
 // '_' or '-' (digits inside a hex hash or an identifier are not a card), and not part of a longer number: not next
@@ -289,7 +291,7 @@ function valid(type: PiiType, value: string, text: string, start: number): boole
     case 'email':
       return !FILE_NAME_RE.test(value);
     case 'iban':
-      return ibanValid(value.replace(SPACES_RE, ''));
+      return ibanValid(value.replace(IBAN_SEPARATORS_RE, ''));
     case 'card': {
       const digits = value.replace(CARD_SEPARATORS_RE, '');
       return (
