@@ -41,5 +41,5 @@ export {
   type SourceItemsOptions,
   type SourceStats,
 } from './sources/index.js';
-export { compileFilter, getPath, selectFields, type RecordFilter } from './select/index.js';
+export { compileFilter, getPath, selectFields, type FilterOptions, type RecordFilter } from './select/index.js';
 export { mergePartitions, type MergePartitionsResult } from './merge-partitions.js';

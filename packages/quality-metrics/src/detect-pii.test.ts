@@ -43,7 +43,7 @@ describe('detectPii', () => {
 
   it('finds an IPv4 address at the end of a sentence and beside punctuation', () => {
     // The full stop after an address was read as the start of a longer dotted number: the address was kept unredacted.
-    for (const text of ['The server is 8.8.8.8.', 'IP-Adresse: 93.184.216.34.', '(8.8.8.8)', 'host=8.8.8.8;', 'ssh root@8.8.8.8', 'range 8.8.8.8-8.8.8.9', 'Die IP-Nummer 93.184.216.34', 'IP-Nr. 93.184.216.34']) {
+    for (const text of ['The server is 8.8.8.8.', 'IP-Adresse: 93.184.216.34.', '(8.8.8.8)', 'host=8.8.8.8;', 'ssh root@8.8.8.8', 'range 8.8.8.8-8.8.8.9', 'Die IP-Nummer 93.184.216.34', 'IP-Nr. 93.184.216.34', 'Server 85.12.34.56 Europa', 'ping 85.12.34.56 europe-west']) {
       expect(detectPii(text).map((s) => s.type), text).toContain('ipv4');
     }
     expect(detectPii('The server is 8.8.8.8.').map((s) => s.value)).toEqual(['8.8.8.8']);
@@ -58,6 +58,7 @@ describe('detectPii', () => {
       'gemäß Abschnitt 4.2.1.3 und § 5.1.2.3',
       'Unterabschnitt 2.1.3.4 der Anlage',
       'Streitwert 2.125.100.200 EUR',
+      'Summe 2.125.100.200 €',
       'v1.2.3.4 and build-id abc8.8.8.8 and 8.8.8.8a and 1.2.3.4-beta',
     ];
     for (const t of text) expect(detectPii(t), t).toEqual([]);
@@ -85,6 +86,18 @@ describe('detectPii', () => {
     expect(found('+49 30 123456-0, Fax')).toEqual([['phone', '+49 30 123456-0']]);
     expect(found('Hotline +44 20 7946 0958 24/7')).toEqual([['phone', '+44 20 7946 0958']]);
     expect(found('(030) 123 456 78')).toEqual([['phone', '(030) 123 456 78']]);
+    // A bracketed area code's number does not take in the number after it (review of the line above).
+    expect(found('Tel. (030) 1234567 10-18 Uhr')).toEqual([['phone', '(030) 1234567']]);
+    expect(found('call (212) 555-1234 24 hours')).toEqual([['phone', '(212) 555-1234']]);
+    // Signed decimals and amounts; a CSV comma before or after a number is no decimal point.
+    for (const text of ['pi ≈ +3.14159265', 'lat +52.520008', 'Saldo +1.234.567 €']) expect(found(text), text).toEqual([]);
+    expect(found('17,+49 30 1234567')).toEqual([['phone', '+49 30 1234567']]);
+    expect(found('Name,+49 30 1234567,42')).toEqual([['phone', '+49 30 1234567']]);
+    // Long ids after 00 are not cut down to a phone number.
+    for (const text of ['Kundennummer 0012 3456 7890 1234 5678', 'Sendung 00340434 1610 9404 2557', 'Artikel 001 002 003 004 005 006 007 008']) {
+      expect(found(text), text).toEqual([]);
+    }
+    expect(found('Tabelle (12) 345 678 und (09) 123 4567')).toEqual([['phone', '(09) 123 4567']]);
   });
 
   it('finds an IBAN written with dashes', () => {
@@ -108,6 +121,14 @@ describe('detectPii', () => {
     expect(found("write to o'brien@x.com or 'ana@example.org'")).toEqual([["email", "o'brien@x.com"], ['email', 'ana@example.org']]);
     expect(found('jürgen@müller.de und max@beispiel.münchen.de.')).toEqual([['email', 'jürgen@müller.de'], ['email', 'max@beispiel.münchen.de']]);
     expect(found('see icon@2x.png and logo@3x.JPG')).toEqual([]);
+  });
+
+  it('ends an e-mail address where Chinese, Japanese or Korean text glues on, and before a hyphened word', () => {
+    // From the review of the unicode-aware pattern: it took the whole CJK sentence, and dropped "info@firma.de-Adresse".
+    expect(found('请联系ana@example.com获取更多信息')).toEqual([['email', 'ana@example.com']]);
+    expect(found('お問い合わせはinfo@example.co.jpまで')).toEqual([['email', 'info@example.co.jp']]);
+    expect(found('이메일ana@example.com입니다')).toEqual([['email', 'ana@example.com']]);
+    expect(found('Bitte die info@firma.de-Adresse nutzen')).toEqual([['email', 'info@firma.de']]);
   });
 
   it('scans a long token beside an @ in linear time', () => {

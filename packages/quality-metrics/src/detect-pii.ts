@@ -20,15 +20,19 @@ export interface PiiSpan {
 
 // The spaces people group numbers with: a space, and the no-break spaces word processors and PDFs put there.
 const SP = String.raw`[ \u00a0\u202f]`;
+// Letters, marks and digits of scripts written with spaces between words. The scripts written without (Chinese,
+// Japanese, Korean, Thai, ...) glue words to an address or a number, so their letters end one
+// ("请联系ana@example.com获取更多信息").
+const SPACELESS = String.raw`\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}\p{scx=Hangul}\p{scx=Thai}\p{scx=Lao}\p{scx=Khmer}\p{scx=Myanmar}`;
+const WORD_LETTER = String.raw`(?![${SPACELESS}])[\p{L}\p{M}\p{N}]`;
 // An e-mail address in any script (`jürgen.müller@example.de`, `max@beispiel.münchen`), starting where its word
 // starts: a match may not begin inside a run of address characters, so a long token is scanned once (the old
 // pattern tried every position of it: a 128 KB hex string beside an '@' took 8.5 s), and no letters of the local
 // part are left before a placeholder (`jürgen.mü[EMAIL]`). An apostrophe may be inside the local part
-// (`o'brien@…`), not around it (`'ana@…'`).
-const EMAIL_LOCAL = String.raw`[\p{L}\p{N}\p{M}._%+-]`;
-const EMAIL_LABEL = String.raw`[\p{L}\p{N}](?:[\p{L}\p{N}\p{M}-]*[\p{L}\p{N}\p{M}])?`;
+// (`o'brien@…`), not around it (`'ana@…'`). A hyphen may follow it (`die info@firma.de-Adresse`).
+const EMAIL_LABEL = String.raw`${WORD_LETTER}(?:(?:${WORD_LETTER}|-)*${WORD_LETTER})?`;
 const EMAIL_RE = new RegExp(
-  String.raw`(?<!${EMAIL_LOCAL}|[\p{L}\p{N}]')[\p{L}\p{N}](?:(?:${EMAIL_LOCAL}|'(?=[\p{L}\p{N}]))*[\p{L}\p{N}\p{M}_%+-])?@${EMAIL_LABEL}(?:\.${EMAIL_LABEL})*\.\p{L}{2,24}(?![\p{L}\p{N}\p{M}-])`,
+  String.raw`(?<!${WORD_LETTER}|[._%+-]|${WORD_LETTER}')${WORD_LETTER}(?:(?:${WORD_LETTER}|[._%+-]|'(?=${WORD_LETTER}))*(?:${WORD_LETTER}|[_%+-]))?@${EMAIL_LABEL}(?:\.${EMAIL_LABEL})*\.(?:(?![${SPACELESS}])\p{L}){2,24}(?!${WORD_LETTER})`,
   'gu',
 );
 // `icon@2x.png` names an image, not a mailbox: no top-level domain is a file type.
@@ -54,9 +58,8 @@ const CARD_RE = new RegExp(
 // CARD_RE sees ASCII only (a /u regex would be slower on every record); collect checks a non-ASCII neighbour: a
 // letter, mark or digit glues, except letters of scripts written without spaces or with particles attached to
 // numbers (Chinese, Japanese, Korean, Thai, ...), where "卡号4111111111111111" and "4111111111111111입니다" are cards.
-const NON_ASCII_GLUE = String.raw`(?![\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}\p{scx=Hangul}\p{scx=Thai}\p{scx=Lao}\p{scx=Khmer}\p{scx=Myanmar}])[\p{L}\p{M}\p{N}]`;
-const GLUE_BEFORE_RE = new RegExp(`${NON_ASCII_GLUE}$`, 'u');
-const GLUE_AFTER_RE = new RegExp(`^${NON_ASCII_GLUE}`, 'u');
+const GLUE_BEFORE_RE = new RegExp(`${WORD_LETTER}$`, 'u');
+const GLUE_AFTER_RE = new RegExp(`^${WORD_LETTER}`, 'u');
 // An IPv4 address is a whole token: four dotted numbers not glued to a letter, digit or dot before (`v1.2.3.4`,
 // `x.1.2.3.4` of an OID), nor to a letter, digit or a further dotted number after; a sentence's full stop may follow
 // ("the server is 8.8.8.8."). A version pin (`torch==2.1.0.1`) is no address, and neither are numbers a version or
@@ -68,18 +71,23 @@ const IPV4_RE =
 // compounds end in some of them ("Unterabschnitt"). Not "Nr."/"Nummer": "IP-Nr." and "IP-Nummer" name addresses.
 const VERSIONED_RE =
   /(?:\b(?:version|versions|ver|release|build|rev|revision|section|sections|sect|chapter|art|article|para|paragraph|abs|anlage|anhang|table|tabelle|abb|fig|figure|punkt|rn|tz)\.?|(?:abschnitt|kapitel|ziffer)\.?|§§?)\s*$/i;
-const CURRENCY_AFTER_RE = /^\s?(?:EUR|€|USD|\$|CHF|GBP|£|Euro)/i;
+const CURRENCY_AFTER_RE = /^\s?(?:(?:EUR|USD|CHF|GBP|Euro)\b|[€£])/;
 const IPV6_RE = /(?<![0-9A-Fa-f:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![0-9A-Za-z:])/g;
 // Phone numbers need a sign of being one: an international prefix (+ or 00), a parenthesised area code, or the
 // North American 3-3-4 grouping. Bare digit runs are left alone (they are mostly ids, amounts and dates), and so is
 // an unseparated run after 00 (`Rechnungsnummer 0012345678`). A year in parentheses is no area code: "(2011) 211.000
-// Einwohner" is a census and a population. Not the digits of a decimal or an amount (`0.0012345`, `+1.234.567,89`):
-// no point or comma and digit before or after, nor a slash and digit after ("24/7" after a number is no part of it).
-// An extension (`-0`) belongs to the number.
+// Einwohner" is a census and a population, and a bracketed number of two digits is an area code only after a
+// trunk 0 ("(12) 345 678" in a table is no phone number, "(030) …" is). After a bracketed area code, either two
+// groups of 3-4 digits or three or four of 2-3 ("(030) 123 456 78"), so a number that follows is not taken in
+// ("(030) 1234567 10-18 Uhr"). Not the digits of a decimal or an amount: no 00 after a digit and a point or comma
+// (`0.0012345`), no point and digit or slash and digit after ("24/7" after a number is no part of it), and see
+// AMOUNT_RE. An extension (`-0`) belongs to the number.
 const PHONE_SEP = String.raw`[ .\u00a0\u202f-]`;
-const PHONE_BODY = String.raw`(?:\+|00)[1-9]\d{0,2}${PHONE_SEP}?(?:\(\d{1,4}\)${PHONE_SEP}?)?\d{1,4}(?:${PHONE_SEP}?\d{2,4}){1,4}(?:-\d{1,4})?|\((?!(?:19|20)\d\d\))\d{2,4}\)${PHONE_SEP}?\d{3,4}(?:${PHONE_SEP}?\d{2,4}){1,2}|\d{3}[.-]\d{3}[.-]\d{4}`;
-const PHONE_RE = new RegExp(String.raw`(?<![\w+]|\d[.,])(?:${PHONE_BODY})(?![\w]|[.,/]\d)`, 'g');
+const PHONE_BODY = String.raw`(?:\+|(?<!\d[.,])00)[1-9]\d{0,2}${PHONE_SEP}?(?:\(\d{1,4}\)${PHONE_SEP}?)?\d{1,4}(?:${PHONE_SEP}?\d{2,4}){1,4}(?:-\d{1,4})?|\((?!(?:19|20)\d\d\))(?:0\d|\d{3})\d{0,2}\)${PHONE_SEP}?(?:\d{2,3}(?:${PHONE_SEP}\d{2,3}){2,3}|\d{3,4}${PHONE_SEP}?\d{3,4})|\d{3}[.-]\d{3}[.-]\d{4}`;
+const PHONE_RE = new RegExp(String.raw`(?<![\w+])(?:${PHONE_BODY})(?![\w]|[./]\d)`, 'g');
 const PHONE_WHOLE_RE = new RegExp(`^(?:${PHONE_BODY})$`);
+// A signed decimal (`+3.14159265`, `+52.520008`) or an amount in thousands (`+1.234.567`), not a phone number.
+const AMOUNT_RE = /^[+-]?\d+[.,]\d+$|^[+-]?\d{1,3}(?:[.,]\d{3})+$/;
 const PHONE_GROUPED_RE = /[ .\-()/\u00a0\u202f]/;
 
 const DIGIT_RE = /\d/;
@@ -314,7 +322,13 @@ function valid(type: PiiType, value: string, text: string, start: number): boole
       return isPublicIpv6(value);
     case 'phone': {
       const n = digitCount(value);
-      return n >= 7 && n <= 15 && (!value.startsWith('00') || PHONE_GROUPED_RE.test(value)) && !insideToken(text, start, start + value.length);
+      return (
+        n >= 7 &&
+        n <= 15 &&
+        (!value.startsWith('00') || PHONE_GROUPED_RE.test(value)) &&
+        !AMOUNT_RE.test(value) &&
+        !insideToken(text, start, start + value.length)
+      );
     }
   }
 }
@@ -329,7 +343,9 @@ const WHOLE: Partial<Record<PiiType, RegExp>> = { phone: PHONE_WHOLE_RE, iban: I
  */
 function validStart(type: PiiType, value: string, text: string, start: number): string | undefined {
   const whole = WHOLE[type];
-  if (whole === undefined) return undefined;
+  // Grouped digits after 00 are as often a long id ("Kundennummer 0012 3456 7890 1234"): only a number with a plus or
+  // a bracketed area code is worth cutting down.
+  if (whole === undefined || (type === 'phone' && value.startsWith('00'))) return undefined;
   for (let cut = value.length - 1; cut > 0; cut--) {
     const c = value.charCodeAt(cut);
     if (c !== 0x20 && c !== 0xa0 && c !== 0x202f) continue;

@@ -205,7 +205,7 @@ export class Pipeline {
 
   constructor(config: ExportConfig, ctx: PipelineContext) {
     this.config = config;
-    this.filter = config.filter !== undefined && config.filter.trim() !== '' ? compileFilter(config.filter) : undefined;
+    this.filter = config.filter !== undefined && config.filter.trim() !== '' ? compileFilter(config.filter, { textCells: config.source.type === 'csv' }) : undefined;
     this.include = config.include_fields.length > 0 ? config.include_fields : undefined;
     this.exclude = config.exclude_fields.length > 0 ? config.exclude_fields : undefined;
     this.mapper = new Mapper(config);

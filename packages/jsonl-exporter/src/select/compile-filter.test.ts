@@ -110,10 +110,13 @@ describe('compileFilter', () => {
     expect(keep('flag == false', { flag: 'FALSE' })).toBe(true);
   });
 
-  it('reads a bare "false" cell as false, as == false does (before, every non-empty string was true)', () => {
+  it('reads a bare "false" CSV cell as false, as == false does (before, every non-empty string was true)', () => {
     const rows = ['false', 'true', 'FALSE', 'False', 'TRUE'].map((archived) => ({ archived }));
-    expect(rows.filter((r) => keep('not archived', r)).map((r) => r.archived)).toEqual(['false', 'FALSE', 'False']);
-    expect(rows.filter((r) => keep('archived', r)).map((r) => r.archived)).toEqual(['true', 'TRUE']);
+    const cells = (expression: string) => rows.filter((r) => compileFilter(expression, { textCells: true })(r)).map((r) => r.archived);
+    expect(cells('not archived')).toEqual(['false', 'FALSE', 'False']);
+    expect(cells('archived')).toEqual(['true', 'TRUE']);
+    // Outside CSV the string "false" is a non-empty string: a JSON answer "false" of a true/false dataset is kept.
+    expect(keep('answer', { answer: 'false' })).toBe(true);
   });
 
   it('supports in, not in, contains and not contains', () => {
@@ -196,6 +199,9 @@ describe('compileFilter', () => {
     const multi = errorOf('theme == "Umweltrecht"\nand importance = 0.5\n');
     expect(multi.message).toContain('line 2, column 16: use ==');
     expect(multi.message).toContain(`\n  and importance = 0.5\n  ${' '.repeat(15)}^`);
+    // A one-line YAML block ends in a newline: still one line, the error at its end.
+    expect(errorOf('theme ==\n').message).toContain('column 9: expected a field or a value');
+    expect(errorOf('(a == 1 or\n (b == 2)').message).toContain('line 2, column 10: expected ")" to close the "(" at line 1, column 1');
   });
 
   it('refuses nesting deeper than 64 levels instead of overflowing the stack', () => {

@@ -36,17 +36,24 @@ const NUMBER = /-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/y;
 const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '/': '/', '\\': '\\', '"': '"', "'": "'", '`': '`' };
 
 /**
- * Throws EXPORT_FILTER_INVALID at a UTF-16 position: its column counted in characters (an emoji is one), on its own
- * line of a multi-line expression (a YAML `filter: |` block), with that line and a caret under the position.
+ * Where a UTF-16 position is, for an error: its column counted in characters (an emoji is one), on its own line of
+ * a multi-line expression (a YAML `filter: |` block; the newline such a block ends with makes no second line).
  */
+function locate(expression: string, position: number): { where: string; line: string; column: number } {
+  const trimmed = expression.trimEnd();
+  const text = expression.slice(trimmed.length).includes('\n') ? trimmed : expression;
+  const at = Math.min(position, text.length);
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  const lineEnd = text.indexOf('\n', at);
+  const line = text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
+  const column = [...text.slice(lineStart, at)].length + 1;
+  const lineNumber = text.slice(0, lineStart).split('\n').length;
+  return { where: text.includes('\n') ? `line ${lineNumber}, column ${column}` : `column ${column}`, line, column };
+}
+
+/** Throws EXPORT_FILTER_INVALID at a UTF-16 position (see {@link locate}), with its line and a caret under it. */
 function fail(expression: string, position: number, message: string): never {
-  const at = Math.min(position, expression.length);
-  const lineStart = expression.lastIndexOf('\n', at - 1) + 1;
-  const lineEnd = expression.indexOf('\n', at);
-  const line = expression.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
-  const column = [...expression.slice(lineStart, at)].length + 1;
-  const lineNumber = lineStart === 0 ? 1 : expression.slice(0, lineStart).split('\n').length;
-  const where = lineNumber === 1 && lineEnd === -1 ? `column ${column}` : `line ${lineNumber}, column ${column}`;
+  const { where, line, column } = locate(expression, position);
   throw new ExportError('EXPORT_FILTER_INVALID', `Invalid filter expression at ${where}: ${message}\n  ${line}\n  ${' '.repeat(column - 1)}^`);
 }
 
@@ -230,7 +237,7 @@ class Parser {
       this.depth--;
       const close = this.next();
       if (close.type !== 'punct' || close.text !== ')') {
-        this.fail(close, `expected ")" to close the "(" at column ${t.start + 1}, found ${describe(close)}`);
+        this.fail(close, `expected ")" to close the "(" at ${locate(this.expression, t.start).where}, found ${describe(close)}`);
       }
       return inner;
     }
@@ -331,34 +338,47 @@ function compileOperand(operand: Operand): Getter {
 
 function truthy(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > 0;
-  // As `== false` holds for it: a CSV cell "false" is false on its own too (it was true, being a non-empty string).
-  if (typeof value === 'string' && booleanOf(value) === false) return false;
   return Boolean(value) && !(typeof value === 'number' && Number.isNaN(value));
 }
 
-function compileNode(node: Node): RecordFilter {
+/** As truthy, but a cell that says false (`false`, `FALSE`) is false: in CSV every value is text. */
+function truthyCell(value: unknown): boolean {
+  return typeof value === 'string' && booleanOf(value) === false ? false : truthy(value);
+}
+
+/** Options of {@link compileFilter}. */
+export interface FilterOptions {
+  /**
+   * Values are text cells (CSV): a bare field holding "false" in any case is false, as `== false` holds for it.
+   * Elsewhere the string "false" is a non-empty string, and true (a JSON answer "false" is no boolean). @default false
+   */
+  textCells?: boolean;
+}
+
+function compileNode(node: Node, options: FilterOptions): RecordFilter {
   switch (node.kind) {
     case 'const': {
       const value = node.value;
       return () => value;
     }
     case 'and': {
-      const left = compileNode(node.left);
-      const right = compileNode(node.right);
+      const left = compileNode(node.left, options);
+      const right = compileNode(node.right, options);
       return (r) => left(r) && right(r);
     }
     case 'or': {
-      const left = compileNode(node.left);
-      const right = compileNode(node.right);
+      const left = compileNode(node.left, options);
+      const right = compileNode(node.right, options);
       return (r) => left(r) || right(r);
     }
     case 'not': {
-      const expr = compileNode(node.expr);
+      const expr = compileNode(node.expr, options);
       return (r) => !expr(r);
     }
     case 'truthy': {
       const get = compileOperand(node.operand);
-      return (r) => truthy(get(r));
+      const test = options.textCells === true ? truthyCell : truthy;
+      return (r) => test(get(r));
     }
     case 'compare': {
       // With a literal on one side (the usual case), put it on the right and parse its date once, here.
@@ -436,7 +456,7 @@ function compileNode(node: Node): RecordFilter {
  * const keep = compileFilter('theme == "Umweltrecht" and created_at >= "2020-01-01" and importance >= 0.5');
  * keep({ theme: 'Umweltrecht', created_at: '2021-03-04T10:00:00Z', importance: '0.7' }); // true
  */
-export function compileFilter(expression: string): RecordFilter {
+export function compileFilter(expression: string, options: FilterOptions = {}): RecordFilter {
   if (typeof expression !== 'string') {
     throw new ExportError('EXPORT_FILTER_INVALID', `Invalid filter expression: expected a string, got ${typeof expression}`);
   }
@@ -445,5 +465,5 @@ export function compileFilter(expression: string): RecordFilter {
   }
   const tokens = tokenize(expression);
   if (tokens.length === 1) fail(expression, 0, 'the expression is empty');
-  return compileNode(new Parser(expression, tokens).parse());
+  return compileNode(new Parser(expression, tokens).parse(), options);
 }
