@@ -39,6 +39,11 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+/** A repeatable option of comma-separated codes (`--languages de,en --languages fr`): all of them, not the last. */
+function codes(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+}
+
 /** A repeatable option whose values must be among `choices`. */
 function collectChoice(choices: readonly string[]) {
   return (value: string, previous: string[] | undefined): string[] => {
@@ -188,8 +193,8 @@ export async function buildProgram(io: CliIo, argv: readonly string[], setExit: 
     .option('--tokenizer <dir>', 'folder with a Hugging Face tokenizer.json, for token lengths (needs @huggingface/tokenizers)')
     .option('--max-seq-len <n>', 'training sequence length: share of samples over it and truncated tokens', int('--max-seq-len', 1))
     .option('--near-dup', 'also find near duplicates (MinHash LSH)')
-    .option('--languages <codes>', 'expected languages, e.g. de,en (others count as mismatches)', (v: string) => v.split(',').filter(Boolean))
-    .option('--phone-regions <codes>', 'countries whose national phone numbers count as PII too, e.g. DE,AT (030 12345678)', (v: string) => v.split(',').filter(Boolean))
+    .option('--languages <codes>', 'expected languages, e.g. de,en (others count as mismatches; repeatable)', codes)
+    .option('--phone-regions <codes>', 'countries whose national phone numbers count as PII too, e.g. DE,AT (030 12345678; repeatable)', codes)
     .option('--gate <expr>', 'a gate such as "exactDuplicateRate <= 0.01" (repeatable); exit 1 when one fails', collect)
     .option('--html <file>', 'write the HTML report here')
     .option('--json-file <file>', 'write the JSON report here')

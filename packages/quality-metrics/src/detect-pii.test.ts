@@ -149,6 +149,32 @@ describe('detectPii', () => {
       expect(de(text), text).toEqual([]);
     }
     expect(() => detectPii('x', { phoneRegions: ['DEU'] })).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_OPTIONS' }));
+    expect(() => detectPii('x', { phoneRegions: 'DE' as unknown as string[] })).toThrow(/must be an array of country codes/);
+  });
+
+  it('keeps national numbers apart in lists and ends them at their last digit (review of the regions)', () => {
+    const four = (text: string) => detectPii(text, { phoneRegions: ['DE', 'AT', 'CH', 'GB'] }).map((s) => s.value);
+    // libphonenumber-js's own scan took ", 0172" into the first number and left "3456789" in the sample.
+    expect(four('Telefon 0171 2345678, 0172 3456789')).toEqual(['0171 2345678', '0172 3456789']);
+    expect(four('020 7946 0958; 020 7946 0959')).toEqual(['020 7946 0958', '020 7946 0959']);
+    expect(four('Sprechzeiten: Tel. 030 12345678, 10-12 Uhr')).toEqual(['030 12345678']);
+    expect(four('Hotline 030 98765432 24/7 erreichbar')).toEqual(['030 98765432']);
+    expect(four('(030) 78863511 10-12 Uhr')).toEqual(['(030) 78863511']);
+    // The pattern's span wins where both found the number: the plan had only "0221600" of it.
+    expect(four('+43 1 0221600')).toEqual(['+43 1 0221600']);
+  });
+
+  it('takes no decimals, ids or table rows with a leading zero for national numbers', () => {
+    const four = (text: string) => detectPii(text, { phoneRegions: ['DE', 'AT', 'CH', 'GB'] }).map((s) => s.value);
+    for (const text of [
+      '0.8097520', 'loss: 0.0123456', 'Kontonummer 0123456789', 'Company No. 01234567', 'ISBN 0-19-852663-6',
+      'Az. 2 StR 0123/21', 'PZN 01234567', 'Art.-Nr. 04711234', '0123 0456 0789', 'Bestellnummer 012-345-678',
+      'Artikel 012.345.67', 'Katalognummer 044.123.45',
+    ]) {
+      expect(four(text), text).toEqual([]);
+    }
+    // A word that names a phone keeps its number, even when it ends in "nummer".
+    expect(four('Telefonnummer 030 1234567, Tel.-Nr. 030 7654321')).toEqual(['030 1234567', '030 7654321']);
   });
 
   it('does not take a year in parentheses for an area code', () => {

@@ -55,7 +55,7 @@ const CARD_RE = new RegExp(
   String.raw`(?<![\w-]|\d\.)(?:\d{13,19}|\d{4}(?:-\d{2,6}){2,4}|(?<!\d${SP})\d{4}(?:${SP}\d{2,6}(?![\d/])){2,4}(?!${SP}(?!\d{1,2}\/\d{2,4}(?!\d))\d))(?![\w-]|\.\d)`,
   'g',
 );
-// CARD_RE sees ASCII only (a /u regex would be slower on every record); collect checks a non-ASCII neighbour: a
+// CARD_RE sees ASCII only (a /u regex would be slower on every record); valid() checks a non-ASCII neighbour: a
 // letter, mark or digit glues, except letters of scripts written without spaces or with particles attached to
 // numbers (Chinese, Japanese, Korean, Thai, ...), where "卡号4111111111111111" and "4111111111111111입니다" are cards.
 const GLUE_BEFORE_RE = new RegExp(`${WORD_LETTER}$`, 'u');
@@ -234,11 +234,15 @@ export interface DetectPiiOptions {
  * @throws QualityMetricsError `METRICS_INVALID_OPTIONS` naming a region that is none (`"DEU"`, `"Germany"`).
  */
 export function phoneRegions(regions: readonly string[]): string[] {
+  if (!Array.isArray(regions)) {
+    throw new QualityMetricsError('METRICS_INVALID_OPTIONS', `phone regions must be an array of country codes such as ["DE", "AT"], got ${JSON.stringify(regions)}`);
+  }
   const out = new Set<string>();
   for (const region of regions) {
-    const code = region.trim().toUpperCase();
+    const code = typeof region === 'string' ? region.trim().toUpperCase() : '';
     if (!/^[A-Z]{2}$/.test(code) || !loadPhoneLib().isSupportedCountry(code)) {
-      throw new QualityMetricsError('METRICS_INVALID_OPTIONS', `phone region "${region}" is not a country code with a phone numbering plan (ISO 3166-1 alpha-2, such as "DE" or "GB")`);
+      const hint = code === 'UK' ? ': the United Kingdom is "GB"' : ' (ISO 3166-1 alpha-2, such as "DE" or "GB")';
+      throw new QualityMetricsError('METRICS_INVALID_OPTIONS', `phone region ${JSON.stringify(region)} is not a country code with a phone numbering plan${hint}`);
     }
     out.add(code);
   }
@@ -251,6 +255,23 @@ const THOUSANDS_RE = /^[1-9]\d{0,2}(?:[., \u00a0\u202f]\d{3})+$/;
 
 const INTERNATIONAL_RE = /^\(?(?:\+|00)/;
 const WORD_CHAR_RE = /[\p{L}\p{N}_]/u;
+// Stretches of text that may hold a phone number written nationally (a trunk 0 first) or internationally: digits
+// with the separators people write in numbers, never a comma or semicolon (a list of numbers is several numbers),
+// nor the "24/7" or "8/5" of opening hours after a number.
+// Only these go to libphonenumber-js, whose own scan of whole texts took a comma and the next number's area code
+// into a number ("0171 2345678, 0172") and cost ~10x the other detectors on every text with digits.
+const CANDIDATE_RE = /(?<![\w+.,])\(?(?:\+|0)(?:(?![ \u00a0\u202f]\d{1,2}\/\d{1,2}(?!\d))[\d \u00a0\u202f/().\-–]){5,40}\d/g;
+// A nationally written number groups its digits ("030 12345678", "030/1234567-89", "(0221) 123456"): a run of
+// digits alone is as often an id ("Kontonummer 0123456789", "Art.-Nr. 04711234").
+const GROUPED_NATIONAL_RE = /^\(?0\d*[ \u00a0\u202f/()\-–.]+\d/;
+const DIGIT_GROUPS_RE = /\d+/g;
+const DECIMAL_BEFORE_RE = /\d[.,]$/;
+// The word before a nationally written number that names it an id ("Bestellnummer 012-345-678", "Artikel 012.345.67",
+// "Order No. 0123 456 789"), unless it begins as a phone's ("Telefonnummer", "Tel.-Nr.", "Rufnummer", "Servicenummer";
+// not "Bestellnummer", which holds "tel").
+const ID_WORD_BEFORE_RE = /(?:nummer|nr\.?|no\.?|number|artikel|art\.|katalog\S*|id)\s*[:#]?\s*$/i;
+const PHONE_WORD_RE = /^\W*(?:tel|fax|ruf|handy|mobil|phone|durchwahl|hotline|call|anschluss|service|gratis|notruf|kontakt|zentrale)/i;
+const ISBN_BEFORE_RE = /\bISBN(?:-1[03])?:?\s*$/i;
 
 /** Whether `text.slice(start, end)` is part of a longer token: glued to a letter or digit, or hyphened to one (a UUID). */
 function insideToken(text: string, start: number, end: number): boolean {
@@ -265,21 +286,60 @@ function insideToken(text: string, start: number, end: number): boolean {
 }
 
 /**
- * Phone numbers of `regions` that libphonenumber-js finds valid in `text`. Written nationally, a number must start
- * with the country's trunk prefix (`030 …` in DE, `(0221) …`): the plans alone took years, year ranges
- * ("1810–1887"), model numbers ("747-300"), parts of UUIDs and amounts of German prose for numbers (201 on
- * InstructGermanDPR, which holds none). A country without a trunk prefix (IT, ES) adds international numbers only.
+ * `value` cut after the last digit of `nationalNumber`: libphonenumber-js's span may run on over what follows a
+ * number ("+49 30 12345678 24/7", "(030) 78863511 10-12").
  */
+function cutToNumber(value: string, nationalNumber: string): string {
+  let digits = '';
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) continue;
+    digits += value[i];
+    if (digits.length >= nationalNumber.length && digits.endsWith(nationalNumber)) return value.slice(0, i + 1);
+  }
+  return value;
+}
+
+/**
+ * Whether a number libphonenumber-js found valid at `start` of `text` is one in this text. Written nationally, it
+ * must start with the country's trunk prefix (`030 …` in DE, `(0221) …`; the plans alone took years, year ranges
+ * "1810–1887", model numbers "747-300", parts of UUIDs and amounts of German prose for numbers: 201 on
+ * InstructGermanDPR, which holds none), group its digits, its second group may not start with 0 (rows of a table:
+ * "0123 0456 0789"), and the word before it may not name an id ("Bestellnummer"). Neither may be a decimal ("0.8097520", "0.0123456" after "0."), an amount, part of a
+ * longer token, an ISBN, nor have fewer than 7 digits.
+ */
+function nationalValid(value: string, text: string, start: number, prefix: string | undefined): boolean {
+  if (!INTERNATIONAL_RE.test(value)) {
+    if (prefix === undefined || !value.replace(/^\(/, '').startsWith(prefix) || !GROUPED_NATIONAL_RE.test(value)) return false;
+    // The subscriber number after the area code starts with no 0; a later group may ("020 7946 0958").
+    if ((value.match(DIGIT_GROUPS_RE) ?? [])[1]?.startsWith('0') === true) return false;
+    const word = /\S*\s*$/.exec(text.slice(Math.max(0, start - 32), start))?.[0] ?? '';
+    if (ID_WORD_BEFORE_RE.test(word) && !PHONE_WORD_RE.test(word)) return false;
+  }
+  const before = text.slice(Math.max(0, start - 12), start);
+  return (
+    !THOUSANDS_RE.test(value) &&
+    !DECIMAL_BEFORE_RE.test(before) &&
+    !ISBN_BEFORE_RE.test(before) &&
+    valid('phone', value, text, start)
+  );
+}
+
+/** Phone numbers of `regions` in `text` that libphonenumber-js finds valid and {@link nationalValid} takes. */
 function collectNational(text: string, regions: readonly string[], out: PiiSpan[]): void {
   const lib = loadPhoneLib();
-  for (const region of regions) {
-    const prefix = lib.nationalPrefix(region);
-    for (const m of lib.findPhoneNumbersInText(text, { defaultCountry: region as CountryCode })) {
-      const value = text.slice(m.startsAt, m.endsAt);
-      const national = !INTERNATIONAL_RE.test(value);
-      if (national && (prefix === undefined || !value.replace(/^\(/, '').startsWith(prefix))) continue;
-      if (THOUSANDS_RE.test(value) || insideToken(text, m.startsAt, m.endsAt)) continue;
-      out.push({ type: 'phone', start: m.startsAt, end: m.endsAt, value });
+  CANDIDATE_RE.lastIndex = 0;
+  let c: RegExpExecArray | null;
+  while ((c = CANDIDATE_RE.exec(text)) !== null) {
+    const candidate = c[0];
+    for (const region of regions) {
+      const prefix = lib.nationalPrefix(region);
+      for (const m of lib.findPhoneNumbersInText(candidate, { defaultCountry: region as CountryCode })) {
+        const start = c.index + m.startsAt;
+        const raw = candidate.slice(m.startsAt, m.endsAt);
+        const value = m.number.ext === undefined ? cutToNumber(raw, m.number.nationalNumber) : raw;
+        if (nationalValid(value, text, start, prefix)) out.push({ type: 'phone', start, end: start + value.length, value });
+      }
     }
   }
 }
@@ -400,10 +460,9 @@ export function detectPii(text: string, options: DetectPiiOptions = {}): PiiSpan
   for (let i = 1; i < DETECTORS.length; i++) {
     const [re, type] = DETECTORS[i]!;
     if (type === 'ipv6' && !hasColon) continue;
-    // Before the pattern: a span checked against a numbering plan wins where they overlap.
-    // A phone number has 6 digits at least: most texts are spared the scan (libphonenumber-js costs ~10x the rest).
-    if (type === 'phone' && regions !== undefined && digitCount(text) >= 6) collectNational(text, regions, found);
     collect(re, type, text, found);
+    // After the pattern, which wins where they overlap: it had "+43 1 0221600" whole, the plan only "0221600".
+    if (type === 'phone' && regions !== undefined) collectNational(text, regions, found);
   }
   if (found.length < 2) return found;
   // Keep the first-priority span on overlap: spans were pushed in priority order.

@@ -105,9 +105,12 @@ describe('lorakit report', () => {
     };
     expect(await pii([])).toBe(0);
     expect(await pii(['--phone-regions', 'DE,AT'])).toBe(1);
-    const bad = await runCli(['report', 'de.jsonl', '--phone-regions', 'Germany'], { cwd: dir });
+    // Repeated, every value counts (it kept the last: "--phone-regions AT" after DE lost DE).
+    const both = await runCli(['report', 'de.jsonl', '--phone-regions', 'DE', '--phone-regions', 'AT', '--json'], { cwd: dir });
+    expect((JSON.parse(both.stdout) as { report: { options: { phoneRegions: string[] } } }).report.options.phoneRegions).toEqual(['AT', 'DE']);
+    const bad = await runCli(['report', 'de.jsonl', '--phone-regions', 'UK'], { cwd: dir });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('phone region "Germany" is not a country code');
+    expect(bad.stderr).toContain('--phone-regions: phone region "UK" is not a country code with a phone numbering plan: the United Kingdom is "GB"');
   });
 
   it('an unknown gate metric is a usage error', async () => {

@@ -79,7 +79,13 @@ export async function reportCommand(args: unknown[], opts: Opts, ctx: CommandCon
   if (maxSeqLen !== undefined) options.maxSeqLen = maxSeqLen;
   if (languages !== undefined) options.expectedLanguages = languages;
   const regions = opts['phoneRegions'] as string[] | undefined;
-  if (regions !== undefined) options.phoneRegions = regions;
+  if (regions !== undefined) {
+    try {
+      options.phoneRegions = qm.phoneRegions(regions);
+    } catch (error) {
+      throw new CliError('CLI_USAGE', `--phone-regions: ${(error as Error).message}`);
+    }
+  }
   const accumulator = qm.createQualityAccumulator(options);
 
   const progress = await createProgress(io, out, { label: 'report' });
