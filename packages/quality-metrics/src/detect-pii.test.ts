@@ -43,7 +43,7 @@ describe('detectPii', () => {
 
   it('finds an IPv4 address at the end of a sentence and beside punctuation', () => {
     // The full stop after an address was read as the start of a longer dotted number: the address was kept unredacted.
-    for (const text of ['The server is 8.8.8.8.', 'IP-Adresse: 93.184.216.34.', '(8.8.8.8)', 'host=8.8.8.8;', 'ssh root@8.8.8.8', 'range 8.8.8.8-8.8.8.9', 'Die IP-Nummer 93.184.216.34', 'IP-Nr. 93.184.216.34', 'Server 85.12.34.56 Europa', 'ping 85.12.34.56 europe-west']) {
+    for (const text of ['The server is 8.8.8.8.', 'IP-Adresse: 93.184.216.34.', '(8.8.8.8)', 'host=8.8.8.8;', 'ssh root@8.8.8.8', 'range 8.8.8.8-8.8.8.9', 'Die IP-Nummer 93.184.216.34', 'IP-Nr. 93.184.216.34', 'Server 85.12.34.56 Europa', 'ping 85.12.34.56 europe-west', 'Die IP-Adresse lautet 8.8.8.8 EUR']) {
       expect(detectPii(text).map((s) => s.type), text).toContain('ipv4');
     }
     expect(detectPii('The server is 8.8.8.8.').map((s) => s.value)).toEqual(['8.8.8.8']);

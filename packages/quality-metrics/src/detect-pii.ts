@@ -72,6 +72,8 @@ const IPV4_RE =
 const VERSIONED_RE =
   /(?:\b(?:version|versions|ver|release|build|rev|revision|section|sections|sect|chapter|art|article|para|paragraph|abs|anlage|anhang|table|tabelle|abb|fig|figure|punkt|rn|tz)\.?|(?:abschnitt|kapitel|ziffer)\.?|§§?)\s*$/i;
 const CURRENCY_AFTER_RE = /^\s?(?:(?:EUR|USD|CHF|GBP|Euro)\b|[€£])/;
+// Only dotted numbers in thousands (groups of three after the first) can be an amount: "8.8.8.8 EUR" is an address.
+const AMOUNT_GROUPS_RE = /^\d{1,3}(?:\.\d{3}){3}$/;
 const IPV6_RE = /(?<![0-9A-Fa-f:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![0-9A-Za-z:])/g;
 // Phone numbers need a sign of being one: an international prefix (+ or 00), a parenthesised area code, or the
 // North American 3-3-4 grouping. Bare digit runs are left alone (they are mostly ids, amounts and dates), and so is
@@ -375,7 +377,7 @@ function valid(type: PiiType, value: string, text: string, start: number): boole
       return (
         isPublicIpv4(value) &&
         !VERSIONED_RE.test(text.slice(Math.max(0, start - 16), start)) &&
-        !CURRENCY_AFTER_RE.test(text.slice(end, end + 6))
+        !(AMOUNT_GROUPS_RE.test(value) && CURRENCY_AFTER_RE.test(text.slice(end, end + 6)))
       );
     }
     case 'ipv6':
