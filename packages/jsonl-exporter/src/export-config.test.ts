@@ -25,7 +25,10 @@ describe('parseExportConfig', () => {
   it('refuses settings that would silently do nothing: a misspelt PII type, gates without the report', () => {
     // As a filter, "emails" would match no detected type: redaction off, and "samples with PII: 0".
     expect(() => parseExportConfig({ source, pii: { policy: 'redact', types: ['emails', 'phone'] } })).toThrow(/pii\.types\.0: .*"email"/);
-    expect(() => parseExportConfig({ source, pii: { policy: 'redact', phone_regions: ['DE', 'Germany'] } })).toThrow(/pii\.phone_regions\.1: phone region "Germany" is not a country code/);
+    expect(() => parseExportConfig({ source, pii: { policy: 'redact', phone_regions: ['DE', 'Germany'] } })).toThrow(/pii\.phone_regions\.1: must be a two-letter country code/);
+    expect(() => parseExportConfig({ source, pii: { policy: 'redact', phone_regions: ['UK'] } })).toThrow(/pii\.phone_regions\.0: .*the United Kingdom is "GB"/);
+    // A country whose national numbers have no trunk 0 would add nothing and silence the warning that asks for one.
+    expect(() => parseExportConfig({ source, pii: { policy: 'redact', phone_regions: ['de', 'IT'] } })).toThrow(/pii\.phone_regions\.1: phone region "IT" is not supported/);
     expect(parseExportConfig({ source, pii: { types: ['email', 'ipv6'] } }).pii.types).toEqual(['email', 'ipv6']);
     expect(() => parseExportConfig({ source, quality_metrics: { enabled: false, gates: ['piiRate == 0'] } })).toThrow(
       'quality_metrics.gates: gates are evaluated on the quality report: set quality_metrics.enabled to true, or remove the gates',

@@ -204,7 +204,7 @@ const PiiSchema = z
       .default([])
       .describe(`PII types to act on, as quality-metrics detectPii names them (${PII_TYPES.join(', ')}). Empty: all.`),
     phone_regions: z
-      .array(z.string())
+      .array(z.string().regex(/^[A-Za-z]{2}$/, 'must be a two-letter country code such as "DE" (ISO 3166-1 alpha-2)'))
       .default([])
       .superRefine((regions, ctx) => {
         for (const [i, region] of regions.entries()) {
@@ -216,7 +216,7 @@ const PiiSchema = z
         }
       })
       .describe(
-        'Countries (ISO 3166-1 alpha-2, e.g. [DE, AT]) whose national phone numbers are found too (030 12345678), each checked against its numbering plan; the quality report uses them as well. Empty: only numbers with +/00, a bracketed area code or the US 3-3-4 form.',
+        'Countries (ISO 3166-1 alpha-2, e.g. [DE, AT]) whose national phone numbers are found too (030 12345678), each checked against its numbering plan; only countries whose numbers begin with a trunk 0 (DE, AT, CH, GB, FR, NL, ...). The quality report uses them as well. Empty: only numbers with +/00, a bracketed area code or the US 3-3-4 form.',
       ),
     strategy: z
       .enum(['mask', 'remove', 'hash', 'partial'])

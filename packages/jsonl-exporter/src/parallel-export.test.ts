@@ -102,6 +102,22 @@ async function messyInput(): Promise<string> {
 }
 
 describe('parallel export (worker_threads)', () => {
+  it('finds national phone numbers of pii.phone_regions in worker threads, and the report in its worker too', async () => {
+    expect(existsSync(dist), `build the package first (npx nx build jsonl-exporter): ${dist} is missing`).toBe(true);
+    const lines = Array.from({ length: 300 }, (_, i) =>
+      JSON.stringify({ id: `r${i}`, instruction: `Frage ${i}: wie erreiche ich Sie?`, output: i % 3 === 0 ? `Unter 0171 ${2000000 + i}, werktags.` : `Schriftlich, Vorgang ${i}.` }),
+    );
+    const input = join(work, 'phones.jsonl');
+    await writeFile(input, `${lines.join('\n')}\n`);
+    const over: Partial<ExportConfigInput> = { pii: { policy: 'flag', phone_regions: ['DE'] }, quality_metrics: { sample_rate: 1 } };
+    for (const workers of [0, 2]) {
+      const { stats, report } = await exportWith(input, workers, over);
+      expect(stats['piiFound'], `${workers} workers`).toBe(100);
+      // Under flag the numbers stay in the samples: the report, with the same regions, counts them all.
+      expect((report['pii'] as { samples: number }).samples, `${workers} workers`).toBe(100);
+    }
+  });
+
   it('writes byte-identical data, rejects, stats and report with 0 and 2 worker threads', async () => {
     expect(existsSync(dist), `build the package first (npx nx build jsonl-exporter): ${dist} is missing`).toBe(true);
     const input = await messyInput();

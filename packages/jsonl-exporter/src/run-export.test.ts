@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseExportConfig, type ExportConfigInput } from './export-config.js';
@@ -179,6 +179,19 @@ describe('runExport', () => {
     const share = (first.stats.exportedBySplit['validation'] ?? 0) / 200;
     expect(share).toBeGreaterThan(0.1);
     expect(share).toBeLessThan(0.3);
+  });
+
+  it('reads a bare "false" CSV cell as false in filters, from a CSV file and from CSV on stdin alike', async () => {
+    const csv = 'id,instruction,output,archived\n1,Q one?,Answer one.,false\n2,Q two?,Answer two.,TRUE\n3,Q three?,Answer three.,FALSE\n';
+    await writeFile(join(work, 'in.csv'), csv);
+    const exported = async (source: ExportConfigInput['source'], stdin?: NodeJS.ReadableStream) =>
+      (await run(config({ source, filter: 'not archived', split: { validation: 0 } }), { cwd: work, ...(stdin ? { stdin } : {}) })).stats.exported;
+    expect(await exported({ type: 'csv', path: 'in.csv' })).toBe(2);
+    // CSV on stdin kept none: only the csv source type turned text cells on.
+    expect(await exported({ type: 'stdin', format: 'csv' }, Readable.from([csv]))).toBe(2);
+    // JSONL strings are strings: "false" is a non-empty one.
+    await writeJsonl('in.jsonl', [record(1, { archived: 'false' }), record(2, { archived: false })]);
+    expect(await exported({ type: 'jsonl', path: 'in.jsonl' })).toBe(1);
   });
 
   it('splits records whose id is empty by their position, not all into one split', async () => {
@@ -762,7 +775,7 @@ describe('runExport', () => {
     expect(result.stats.piiFound).toBe(1);
   });
 
-  it('redacts national phone numbers of pii.phone_regions, and the report counts what the stage found', async () => {
+  it('redacts national phone numbers of pii.phone_regions, and the report measures with the same regions', async () => {
     await writeJsonl('in.jsonl', [
       record(0, { output: 'Rufen Sie 030 12345678 an.' }),
       record(1, { output: 'Mobil: 0171 1234567, werktags.' }),

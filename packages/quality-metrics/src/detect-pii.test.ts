@@ -150,6 +150,9 @@ describe('detectPii', () => {
     }
     expect(() => detectPii('x', { phoneRegions: ['DEU'] })).toThrow(expect.objectContaining({ code: 'METRICS_INVALID_OPTIONS' }));
     expect(() => detectPii('x', { phoneRegions: 'DE' as unknown as string[] })).toThrow(/must be an array of country codes/);
+    // Only countries whose numbers begin with a trunk 0: the others would add nothing (IT has none, US a 1, RU an 8).
+    expect(() => detectPii('x', { phoneRegions: ['IT'] })).toThrow(/phone region "IT" is not supported: its national numbers have no trunk prefix/);
+    expect(() => detectPii('x', { phoneRegions: ['US'] })).toThrow(/phone region "US" is not supported: its numbers are found without a region/);
   });
 
   it('keeps national numbers apart in lists and ends them at their last digit (review of the regions)', () => {
@@ -162,6 +165,23 @@ describe('detectPii', () => {
     expect(four('(030) 78863511 10-12 Uhr')).toEqual(['(030) 78863511']);
     // The pattern's span wins where both found the number: the plan had only "0221600" of it.
     expect(four('+43 1 0221600')).toEqual(['+43 1 0221600']);
+  });
+
+  it('finds numbers after the words that name a phone, and takes no dates or times for them (review of the regions)', () => {
+    const four = (text: string) => detectPii(text, { phoneRegions: ['DE', 'AT', 'CH', 'GB'] }).map((s) => s.value);
+    for (const [text, number] of [
+      ['Phone number: 020 7946 0958', '020 7946 0958'],
+      ['Mobile no. 07911 123456', '07911 123456'],
+      ['Telefon Nr. 030 1234567', '030 1234567'],
+      ['unter der Nummer 0171 2345678', '0171 2345678'],
+      ['Rückrufnummer 0171 2345678', '0171 2345678'],
+      ['Tel.0171 2345678', '0171 2345678'],
+    ]) {
+      expect(four(text as string), text).toEqual([number]);
+    }
+    for (const text of ['Fassung vom 07.12.2012', 'am 05.10.2025 um 10 Uhr', 'Sprechzeit 09.30 - 12.00 Uhr', 'Datum: 09.11.24']) {
+      expect(four(text), text).toEqual([]);
+    }
   });
 
   it('takes no decimals, ids or table rows with a leading zero for national numbers', () => {

@@ -196,7 +196,7 @@ interface PhoneLib {
 }
 let phoneLib: PhoneLib | undefined;
 // libphonenumber-js with its full metadata (each country's numbering plan, ~150 KB): loaded on first use, so only
-// a caller that names phone regions pays the ~20 ms.
+// a caller that names phone regions pays the ~25 ms.
 function loadPhoneLib(): PhoneLib {
   if (phoneLib === undefined) {
     const require = createRequire(import.meta.url);
@@ -242,13 +242,37 @@ export function phoneRegions(regions: readonly string[]): string[] {
   const out = new Set<string>();
   for (const region of regions) {
     const code = typeof region === 'string' ? region.trim().toUpperCase() : '';
-    if (!/^[A-Z]{2}$/.test(code) || !loadPhoneLib().isSupportedCountry(code)) {
+    const lib = loadPhoneLib();
+    if (!/^[A-Z]{2}$/.test(code) || !lib.isSupportedCountry(code)) {
       const hint = code === 'UK' ? ': the United Kingdom is "GB"' : ' (ISO 3166-1 alpha-2, such as "DE" or "GB")';
       throw new QualityMetricsError('METRICS_INVALID_OPTIONS', `phone region ${JSON.stringify(region)} is not a country code with a phone numbering plan${hint}`);
+    }
+    // Only numbers led by a trunk 0 are told from other digits (see collectNational): a region without one would
+    // add nothing and silence the advice to name the data's countries.
+    const prefix = lib.nationalPrefix(code);
+    if (prefix !== '0') {
+      const why =
+        prefix === '1'
+          ? 'its numbers are found without a region when written with +1, in brackets ((212) 555-1234) or as 3-3-4 (212-555-1234)'
+          : `its national numbers have ${prefix === undefined ? 'no trunk prefix' : `the trunk prefix ${prefix}`}, so they cannot be told from other digits; numbers written with + or 00 are found without a region`;
+      throw new QualityMetricsError('METRICS_INVALID_OPTIONS', `phone region "${code}" is not supported: ${why}. Supported are countries whose numbers begin with a trunk 0 (DE, AT, CH, GB, FR, NL, ...)`);
     }
     out.add(code);
   }
   return [...out];
+}
+
+// Callers pass the same regions for every text: each list is checked once.
+const checked = new Map<string, string[]>();
+function checkedRegions(regions: readonly string[]): string[] {
+  if (!Array.isArray(regions)) return phoneRegions(regions);
+  const key = regions.join('\u0000');
+  let out = checked.get(key);
+  if (out === undefined) {
+    out = phoneRegions(regions);
+    if (checked.size < 64) checked.set(key, out);
+  }
+  return out;
 }
 
 // Numbers written with thousands separators are amounts and counts ("211.000 Einwohner", "2.125.100 EUR"), which a
@@ -262,17 +286,22 @@ const WORD_CHAR_RE = /[\p{L}\p{N}_]/u;
 // nor the "24/7" or "8/5" of opening hours after a number.
 // Only these go to libphonenumber-js, whose own scan of whole texts took a comma and the next number's area code
 // into a number ("0171 2345678, 0172") and cost ~10x the other detectors on every text with digits.
-const CANDIDATE_RE = /(?<![\w+.,])\(?(?:\+|0)(?:(?![ \u00a0\u202f]\d{1,2}\/\d{1,2}(?!\d))[\d \u00a0\u202f/().\-–]){5,40}\d/g;
+const CANDIDATE_RE = /(?<![\w+,]|\d\.)\(?(?:\+|0)(?:(?![ \u00a0\u202f]\d{1,2}\/\d{1,2}(?!\d))[\d \u00a0\u202f/().\-–]){5,40}\d/g;
 // A nationally written number groups its digits ("030 12345678", "030/1234567-89", "(0221) 123456"): a run of
 // digits alone is as often an id ("Kontonummer 0123456789", "Art.-Nr. 04711234").
 const GROUPED_NATIONAL_RE = /^\(?0\d*[ \u00a0\u202f/()\-–.]+\d/;
 const DIGIT_GROUPS_RE = /\d+/g;
 const DECIMAL_BEFORE_RE = /\d[.,]$/;
-// The word before a nationally written number that names it an id ("Bestellnummer 012-345-678", "Artikel 012.345.67",
-// "Order No. 0123 456 789"), unless it begins as a phone's ("Telefonnummer", "Tel.-Nr.", "Rufnummer", "Servicenummer";
-// not "Bestellnummer", which holds "tel").
-const ID_WORD_BEFORE_RE = /(?:nummer|nr\.?|no\.?|number|artikel|art\.|katalog\S*|id)\s*[:#]?\s*$/i;
-const PHONE_WORD_RE = /^\W*(?:tel|fax|ruf|handy|mobil|phone|durchwahl|hotline|call|anschluss|service|gratis|notruf|kontakt|zentrale)/i;
+// The words before a nationally written number that name it an id ("Bestellnummer 012-345-678", "Art.-Nr.
+// 04711 234", "Order No. 0123 456 789"), unless one of them names a phone ("Telefon Nr.", "Phone number:",
+// "Mobile no.", "Rückrufnummer"; "tel" only at a word's start: "Bestellnummer" holds it). A bare "Nummer" or
+// "number" names nothing ("unter der Nummer 0171 …").
+const ID_WORD_RE =
+  /^(?:\p{L}+\.?-?(?:nummer|number|nr\.?|no\.?)|art\.?|artikel|katalog\p{L}*|order|account|invoice|rechnung\p{L}*|konto\p{L}*|kunden\p{L}*|bestell\p{L}*|id|isbn|pzn|az\.?)$/iu;
+const PHONE_WORD_RE = /^\W*tel|ruf|fax|handy|mobil|phone|durchwahl|hotline|call|anschluss|service|gratis|notfall|kontakt|zentrale/i;
+// Dates and times written with points: "05.10.2025", "Sprechzeit 09.30 - 12.00 Uhr" (no area code is "0" and one digit
+// followed by a point and a number of two digits or fewer).
+const DATE_LIKE_RE = /^\(?0\d\.\d{1,2}(?!\d)/;
 const ISBN_BEFORE_RE = /\bISBN(?:-1[03])?:?\s*$/i;
 
 /** Whether `text.slice(start, end)` is part of a longer token: glued to a letter or digit, or hyphened to one (a UUID). */
@@ -307,7 +336,8 @@ function cutToNumber(value: string, nationalNumber: string): string {
  * must start with the country's trunk prefix (`030 …` in DE, `(0221) …`; the plans alone took years, year ranges
  * "1810–1887", model numbers "747-300", parts of UUIDs and amounts of German prose for numbers: 201 on
  * InstructGermanDPR, which holds none), group its digits, its second group may not start with 0 (rows of a table:
- * "0123 0456 0789"), and the word before it may not name an id ("Bestellnummer"). Neither may be a decimal ("0.8097520", "0.0123456" after "0."), an amount, part of a
+ * "0123 0456 0789"), it may not be a date or time ("05.10.2025", "09.30"), and the words before it may not name an
+ * id ("Bestellnummer"). No number may be a decimal ("0.8097520", "0.0123456" after "0."), an amount, part of a
  * longer token, an ISBN, nor have fewer than 7 digits.
  */
 function nationalValid(value: string, text: string, start: number, prefix: string | undefined): boolean {
@@ -315,8 +345,9 @@ function nationalValid(value: string, text: string, start: number, prefix: strin
     if (prefix === undefined || !value.replace(/^\(/, '').startsWith(prefix) || !GROUPED_NATIONAL_RE.test(value)) return false;
     // The subscriber number after the area code starts with no 0; a later group may ("020 7946 0958").
     if ((value.match(DIGIT_GROUPS_RE) ?? [])[1]?.startsWith('0') === true) return false;
-    const word = /\S*\s*$/.exec(text.slice(Math.max(0, start - 32), start))?.[0] ?? '';
-    if (ID_WORD_BEFORE_RE.test(word) && !PHONE_WORD_RE.test(word)) return false;
+    if (DATE_LIKE_RE.test(value)) return false;
+    const words = text.slice(Math.max(0, start - 48), start).trimEnd().split(/\s+/).slice(-3).map((w) => w.replace(/[:#]+$/, ''));
+    if (words.some((w) => ID_WORD_RE.test(w)) && !words.some((w) => PHONE_WORD_RE.test(w))) return false;
   }
   const before = text.slice(Math.max(0, start - 12), start);
   return (
@@ -451,7 +482,7 @@ const DETECTORS: readonly [RegExp, PiiType][] = [
  * // [{ type: 'email', start: 5, end: 20, value: 'ana@example.org' }, { type: 'phone', start: 29, end: 45, ... }]
  */
 export function detectPii(text: string, options: DetectPiiOptions = {}): PiiSpan[] {
-  const regions = options.phoneRegions !== undefined && options.phoneRegions.length > 0 ? phoneRegions(options.phoneRegions) : undefined;
+  const regions = options.phoneRegions !== undefined && options.phoneRegions.length > 0 ? checkedRegions(options.phoneRegions) : undefined;
   const found: PiiSpan[] = [];
   // Cheap pre-checks skip whole detectors on text that cannot match (most records contain no '@' or ':').
   const hasAt = text.includes('@');

@@ -58,7 +58,7 @@ describe('renderHtml', () => {
     const { report } = await sampleReport();
     expect(renderHtml(report)).toContain('Phone numbers written nationally (030 12345678) were not looked for: no phone regions were given.');
     expect(renderHtml({ ...report, options: { ...report.options, phoneRegions: ['AT', 'DE'] } })).toContain(
-      'Phone numbers written nationally were looked for in AT, DE form.',
+      'National phone numbers of AT, DE were looked for too.',
     );
   });
 

@@ -275,7 +275,7 @@ export function renderHtml(report: QualityReport, options: RenderHtmlOptions = {
   s.push(`<p>${esc(num(report.pii.samples))} ${note === undefined ? '' : 'measured '}samples (${esc(pct(report.pii.rate))}) contain e-mail addresses, phone numbers, IBANs, card numbers or public IP addresses. ` +
     'Names and postal addresses are not detected. ' +
     (report.options.phoneRegions !== undefined && report.options.phoneRegions.length > 0
-      ? `Phone numbers written nationally were looked for in ${esc(report.options.phoneRegions.join(', '))} form.</p>`
+      ? `National phone numbers of ${esc(report.options.phoneRegions.join(', '))} were looked for too.</p>`
       : 'Phone numbers written nationally (030 12345678) were not looked for: no phone regions were given.</p>'));
   s.push('<div class="charts">');
   s.push(barsSvg('samples with PII, by type', report.pii.byType.map((t) => ({ label: t.type, value: t.samples, text: num(t.samples) }))));

@@ -136,6 +136,11 @@ function watchedFields(config: ExportConfig): WatchedField[] {
   return out;
 }
 
+/** Whether a source's values are CSV cells, all text (a CSV file, or CSV on standard input). */
+function textCells(source: ExportConfig['source']): boolean {
+  return source.type === 'csv' || (source.type === 'stdin' && source.format === 'csv');
+}
+
 /** What {@link Pipeline.transform} makes of one source item. */
 export type Transformed = TransformedOther | TransformedReject | TransformedSample;
 
@@ -205,7 +210,7 @@ export class Pipeline {
 
   constructor(config: ExportConfig, ctx: PipelineContext) {
     this.config = config;
-    this.filter = config.filter !== undefined && config.filter.trim() !== '' ? compileFilter(config.filter, { textCells: config.source.type === 'csv' }) : undefined;
+    this.filter = config.filter !== undefined && config.filter.trim() !== '' ? compileFilter(config.filter, { textCells: textCells(config.source) }) : undefined;
     this.include = config.include_fields.length > 0 ? config.include_fields : undefined;
     this.exclude = config.exclude_fields.length > 0 ? config.exclude_fields : undefined;
     this.mapper = new Mapper(config);
