@@ -182,6 +182,25 @@ describe('detectPii', () => {
     for (const text of ['Fassung vom 07.12.2012', 'am 05.10.2025 um 10 Uhr', 'Sprechzeit 09.30 - 12.00 Uhr', 'Datum: 09.11.24']) {
       expect(four(text), text).toEqual([]);
     }
+    // Only the word just before a number can name it an id: names, departments and labels in front of a phone
+    // number name none (a check over three words and any word ending in "no" lost these).
+    for (const [text, number] of [
+      ['Bruno Keller 0171 2345678', '0171 2345678'],
+      ['Für Kunden: 030 44556677', '030 44556677'],
+      ['Kundendienst 0800 3344556', '0800 3344556'],
+      ['Bei Fragen zur Rechnung: 069 27384950', '069 27384950'],
+      ['Account manager: 0161 496 0742', '0161 496 0742'],
+      ['Vertragsnummer 4711 Ansprechpartner: 030 1234567', '030 1234567'],
+    ]) {
+      expect(four(text as string), text).toEqual([number]);
+    }
+    // A phone stem inside another word is no phone word ("Immobilien" holds "mobil", "Abruf" "ruf").
+    for (const text of ['Immobilien-Kundennummer 0123 4567890', 'Abrufnummer 0123 456789', 'Gz. 0815-231/24', 'Group A 0.45 0.51 0.49']) {
+      expect(four(text), text).toEqual([]);
+    }
+    // Five dotted pairs are a French number, not a date; Hungary's trunk prefix is 06.
+    expect(detectPii('Tél. : 01.42.68.53.00, portable 06.12.34.56.78', { phoneRegions: ['FR'] }).map((s) => s.value)).toEqual(['01.42.68.53.00', '06.12.34.56.78']);
+    expect(detectPii('Tel.: 06 1 234 5678', { phoneRegions: ['HU'] }).map((s) => s.value)).toEqual(['06 1 234 5678']);
   });
 
   it('takes no decimals, ids or table rows with a leading zero for national numbers', () => {

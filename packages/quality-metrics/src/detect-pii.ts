@@ -247,15 +247,15 @@ export function phoneRegions(regions: readonly string[]): string[] {
       const hint = code === 'UK' ? ': the United Kingdom is "GB"' : ' (ISO 3166-1 alpha-2, such as "DE" or "GB")';
       throw new QualityMetricsError('METRICS_INVALID_OPTIONS', `phone region ${JSON.stringify(region)} is not a country code with a phone numbering plan${hint}`);
     }
-    // Only numbers led by a trunk 0 are told from other digits (see collectNational): a region without one would
-    // add nothing and silence the advice to name the data's countries.
+    // Only numbers led by a trunk 0 (or 06 in HU) are told from other digits (see collectNational): a region without
+    // one would add nothing and silence the advice to name the data's countries.
     const prefix = lib.nationalPrefix(code);
-    if (prefix !== '0') {
+    if (prefix === undefined || !prefix.startsWith('0')) {
       const why =
         prefix === '1'
           ? 'its numbers are found without a region when written with +1, in brackets ((212) 555-1234) or as 3-3-4 (212-555-1234)'
           : `its national numbers have ${prefix === undefined ? 'no trunk prefix' : `the trunk prefix ${prefix}`}, so they cannot be told from other digits; numbers written with + or 00 are found without a region`;
-      throw new QualityMetricsError('METRICS_INVALID_OPTIONS', `phone region "${code}" is not supported: ${why}. Supported are countries whose numbers begin with a trunk 0 (DE, AT, CH, GB, FR, NL, ...)`);
+      throw new QualityMetricsError('METRICS_INVALID_OPTIONS', `phone region "${code}" is not supported: ${why}. Supported are countries whose national numbers begin with a trunk 0 (DE, AT, CH, GB, FR, NL, HU, ...)`);
     }
     out.add(code);
   }
@@ -266,7 +266,7 @@ export function phoneRegions(regions: readonly string[]): string[] {
 const checked = new Map<string, string[]>();
 function checkedRegions(regions: readonly string[]): string[] {
   if (!Array.isArray(regions)) return phoneRegions(regions);
-  const key = regions.join('\u0000');
+  const key = JSON.stringify(regions);
   let out = checked.get(key);
   if (out === undefined) {
     out = phoneRegions(regions);
@@ -292,16 +292,16 @@ const CANDIDATE_RE = /(?<![\w+,]|\d\.)\(?(?:\+|0)(?:(?![ \u00a0\u202f]\d{1,2}\/\
 const GROUPED_NATIONAL_RE = /^\(?0\d*[ \u00a0\u202f/()\-–.]+\d/;
 const DIGIT_GROUPS_RE = /\d+/g;
 const DECIMAL_BEFORE_RE = /\d[.,]$/;
-// The words before a nationally written number that name it an id ("Bestellnummer 012-345-678", "Art.-Nr.
-// 04711 234", "Order No. 0123 456 789"), unless one of them names a phone ("Telefon Nr.", "Phone number:",
-// "Mobile no.", "Rückrufnummer"; "tel" only at a word's start: "Bestellnummer" holds it). A bare "Nummer" or
-// "number" names nothing ("unter der Nummer 0171 …").
-const ID_WORD_RE =
-  /^(?:\p{L}+\.?-?(?:nummer|number|nr\.?|no\.?)|art\.?|artikel|katalog\p{L}*|order|account|invoice|rechnung\p{L}*|konto\p{L}*|kunden\p{L}*|bestell\p{L}*|id|isbn|pzn|az\.?)$/iu;
-const PHONE_WORD_RE = /^\W*tel|ruf|fax|handy|mobil|phone|durchwahl|hotline|call|anschluss|service|gratis|notfall|kontakt|zentrale/i;
-// Dates and times written with points: "05.10.2025", "Sprechzeit 09.30 - 12.00 Uhr" (no area code is "0" and one digit
-// followed by a point and a number of two digits or fewer).
-const DATE_LIKE_RE = /^\(?0\d\.\d{1,2}(?!\d)/;
+// The word just before a nationally written number that names it an id: a compound of "-nummer", "-number" or
+// "-nr." ("Bestellnummer 012-345-678", "Art.-Nr. 04711 234") or an id abbreviation ("Az.", "Gz.", "PZN"), unless
+// it names a phone ("Tel.-Nr.", "Rückrufnummer", "Telefonnummer"). Only that word: names ("Bruno"), "Kundendienst"
+// or "Account manager:" before a number name no id, and a word further back may belong to another sentence.
+const ID_WORD_RE = /^(?:[\p{L}.-]*\p{L}\.?-?(?:nummer|number|nr\.?)|art\.?|artikel|katalog\p{L}*|id|isbn|pzn|az\.?|gz\.?)$/iu;
+const PHONE_WORD_RE =
+  /^\W*(?:tel|fax|handy|mobil|phone|durchwahl|hotline|call|service|gratis|notruf|notfall|kontakt|zentrale|rückruf|ruf)|(?:rückruf|notruf|tel|fax|handy|mobil)(?:nummer|-?nr\.?)$/iu;
+// Dates and times written with points ("05.10.2025", "09.30 - 12.00"), which a plan may take for numbers; not the
+// French form of five pairs ("01.42.68.53.00").
+const DATE_LIKE_RE = /^0\d\.\d{1,2}\.(?:\d{2}|\d{4})$|^0\d[.:]\d{2}(?:\s*[-–]\s*\d{1,2}[.:]\d{2})?$/;
 const ISBN_BEFORE_RE = /\bISBN(?:-1[03])?:?\s*$/i;
 
 /** Whether `text.slice(start, end)` is part of a longer token: glued to a letter or digit, or hyphened to one (a UUID). */
@@ -336,9 +336,9 @@ function cutToNumber(value: string, nationalNumber: string): string {
  * must start with the country's trunk prefix (`030 …` in DE, `(0221) …`; the plans alone took years, year ranges
  * "1810–1887", model numbers "747-300", parts of UUIDs and amounts of German prose for numbers: 201 on
  * InstructGermanDPR, which holds none), group its digits, its second group may not start with 0 (rows of a table:
- * "0123 0456 0789"), it may not be a date or time ("05.10.2025", "09.30"), and the words before it may not name an
- * id ("Bestellnummer"). No number may be a decimal ("0.8097520", "0.0123456" after "0."), an amount, part of a
- * longer token, an ISBN, nor have fewer than 7 digits.
+ * "0123 0456 0789"), it may not be a date or time ("05.10.2025", "09.30") or a decimal ("0.45"), and the word just
+ * before it may not name an id ("Bestellnummer"). No number may be a decimal ("0.8097520", "0.0123456" after "0."),
+ * an amount, part of a longer token, an ISBN, nor have fewer than 7 digits.
  */
 function nationalValid(value: string, text: string, start: number, prefix: string | undefined): boolean {
   if (!INTERNATIONAL_RE.test(value)) {
@@ -346,8 +346,9 @@ function nationalValid(value: string, text: string, start: number, prefix: strin
     // The subscriber number after the area code starts with no 0; a later group may ("020 7946 0958").
     if ((value.match(DIGIT_GROUPS_RE) ?? [])[1]?.startsWith('0') === true) return false;
     if (DATE_LIKE_RE.test(value)) return false;
-    const words = text.slice(Math.max(0, start - 48), start).trimEnd().split(/\s+/).slice(-3).map((w) => w.replace(/[:#]+$/, ''));
-    if (words.some((w) => ID_WORD_RE.test(w)) && !words.some((w) => PHONE_WORD_RE.test(w))) return false;
+    if (/^\(?0[.,]/.test(value)) return false;
+    const word = /\S*$/.exec(text.slice(Math.max(0, start - 40), start).trimEnd())?.[0].replace(/[:#]+$/, '') ?? '';
+    if (ID_WORD_RE.test(word) && !PHONE_WORD_RE.test(word)) return false;
   }
   const before = text.slice(Math.max(0, start - 12), start);
   return (
