@@ -179,7 +179,7 @@ describe('detectPii', () => {
     ]) {
       expect(four(text as string), text).toEqual([number]);
     }
-    for (const text of ['Fassung vom 07.12.2012', 'am 05.10.2025 um 10 Uhr', 'Sprechzeit 09.30 - 12.00 Uhr', 'Datum: 09.11.24']) {
+    for (const text of ['Fassung vom 07.12.2012', 'am 05.10.2025 um 10 Uhr', 'Sprechzeit 09.30 - 12.00 Uhr', 'Datum: 09.11.24', 'am 05. 10. 2025 um', 'am 05-10-2025 um']) {
       expect(four(text), text).toEqual([]);
     }
     // Only the word just before a number can name it an id: names, departments and labels in front of a phone

@@ -299,9 +299,10 @@ const DECIMAL_BEFORE_RE = /\d[.,]$/;
 const ID_WORD_RE = /^(?:[\p{L}.-]*\p{L}\.?-?(?:nummer|number|nr\.?)|art\.?|artikel|katalog\p{L}*|id|isbn|pzn|az\.?|gz\.?)$/iu;
 const PHONE_WORD_RE =
   /^\W*(?:tel|fax|handy|mobil|phone|durchwahl|hotline|call|service|gratis|notruf|notfall|kontakt|zentrale|rückruf|ruf)|(?:rückruf|notruf|tel|fax|handy|mobil)(?:nummer|-?nr\.?)$/iu;
-// Dates and times written with points ("05.10.2025", "09.30 - 12.00"), which a plan may take for numbers; not the
-// French form of five pairs ("01.42.68.53.00").
-const DATE_LIKE_RE = /^0\d\.\d{1,2}\.(?:\d{2}|\d{4})$|^0\d[.:]\d{2}(?:\s*[-–]\s*\d{1,2}[.:]\d{2})?$/;
+// Dates and times ("05.10.2025", "05. 10. 2025", "05-10-2025", "09.30 - 12.00"), which a plan may take for numbers;
+// not the French form of five pairs ("01.42.68.53.00"). Times without a separator ("0930-1200") look like a number
+// with a four-digit subscriber ("0711-1234") and are left to it.
+const DATE_LIKE_RE = /^0\d([.\-/]) ?\d{1,2}\1 ?(?:\d{2}|\d{4})$|^0\d[.:]\d{2}(?:\s*[-–]\s*\d{1,2}[.:]\d{2})?$/;
 const ISBN_BEFORE_RE = /\bISBN(?:-1[03])?:?\s*$/i;
 
 /** Whether `text.slice(start, end)` is part of a longer token: glued to a letter or digit, or hyphened to one (a UUID). */
