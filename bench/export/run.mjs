@@ -120,7 +120,9 @@ async function floorChild(input, outDir) {
   const validate = new Ajv({ allErrors: true }).compile(SCHEMA);
   const now = Date.parse('2026-01-01T00:00:00Z');
   const seen = new Set();
-  const fold = (text) => text.normalize('NFC').replace(/\s+/g, ' ').trim();
+  // Printable ASCII with single inner spaces is folded already (most text): only other text pays for the folding.
+  const folded = /^[\x21-\x7e](?:[\x21-\x7e]| (?=[\x21-\x7e]))*$/;
+  const fold = (text) => (folded.test(text) ? text : text.normalize('NFC').replace(/\s+/g, ' ').trim());
   let exported = 0;
   const outs = { train: createWriteStream(join(outDir, 'train.jsonl')), validation: createWriteStream(join(outDir, 'validation.jsonl')) };
   const digests = { train: createHash('sha256'), validation: createHash('sha256') };
