@@ -18,8 +18,13 @@ export interface PiiSpan {
 
 // All regexes are compiled once here; detectPii runs per record.
 
-// The spaces people group numbers with: a space, and the no-break spaces word processors and PDFs put there.
-const SP = String.raw`[ \u00a0\u202f]`;
+// The spaces people group numbers with: a space, and the no-break spaces word processors and PDFs put there (as the
+// inside of a character class, for the patterns below to add their own separators to).
+const SPACES = String.raw` \u00a0\u202f`;
+const SP = `[${SPACES}]`;
+// Spaces or dashes between the groups of a card number or an IBAN, removed before their checksums.
+const GROUP_SEP = `[${SPACES}-]`;
+const GROUP_SEPARATORS_RE = new RegExp(GROUP_SEP, 'g');
 // Letters, marks and digits of scripts written with spaces between words. The scripts written without (Chinese,
 // Japanese, Korean, Thai, ...) glue words to an address or a number, so their letters end one
 // ("请联系ana@example.com获取更多信息").
@@ -38,11 +43,9 @@ const EMAIL_RE = new RegExp(
 // `icon@2x.png` names an image, not a mailbox: no top-level domain is a file type.
 const FILE_NAME_RE = /\.(?:png|jpe?g|gif|svg|webp|bmp|ico|tiff?|avif|heic)$/i;
 // Groups of four joined by spaces or dashes (`DE89-3704-0044-…`), or none; the mod-97 check keeps out the rest.
-const IBAN_SEP = String.raw`[ \u00a0\u202f-]`;
-const IBAN_BODY = String.raw`[A-Z]{2}\d{2}(?:${IBAN_SEP}?[A-Z0-9]{4}){2,7}(?:${IBAN_SEP}?[A-Z0-9]{1,4})?`;
+const IBAN_BODY = String.raw`[A-Z]{2}\d{2}(?:${GROUP_SEP}?[A-Z0-9]{4}){2,7}(?:${GROUP_SEP}?[A-Z0-9]{1,4})?`;
 const IBAN_RE = new RegExp(String.raw`(?<![\w-])${IBAN_BODY}(?![\w]|-\w)`, 'g');
 const IBAN_WHOLE_RE = new RegExp(`^${IBAN_BODY}$`);
-const IBAN_SEPARATORS_RE = new RegExp(IBAN_SEP, 'g');
 // A card number is a whole token: 13-19 digits in one run, or a first group of 4 digits and 2-4 more groups of 2-6
 // digits joined by one kind of separator ("4111 1111 1111 1111", "3782-822463-10005"). Not glued to a letter, digit,
 // '_' or '-' (digits inside a hex hash or an identifier are not a card), and not part of a longer number: not next
@@ -84,16 +87,15 @@ const IPV6_RE = /(?<![0-9A-Fa-f:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}
 // ("(030) 1234567 10-18 Uhr"). Not the digits of a decimal or an amount: no 00 after a digit and a point or comma
 // (`0.0012345`), no point and digit or slash and digit after ("24/7" after a number is no part of it), and see
 // AMOUNT_RE. An extension (`-0`) belongs to the number.
-const PHONE_SEP = String.raw`[ .\u00a0\u202f-]`;
+const PHONE_SEP = `[${SPACES}.-]`;
 const PHONE_BODY = String.raw`(?:\+|(?<!\d[.,])00)[1-9]\d{0,2}${PHONE_SEP}?(?:\(\d{1,4}\)${PHONE_SEP}?)?\d{1,4}(?:${PHONE_SEP}?\d{2,4}){1,4}(?:-\d{1,4})?|\((?!(?:19|20)\d\d\))(?:0\d|\d{3})\d{0,2}\)${PHONE_SEP}?(?:\d{2,3}(?:${PHONE_SEP}\d{2,3}){2,3}|\d{3,4}${PHONE_SEP}?\d{3,4})|\d{3}[.-]\d{3}[.-]\d{4}`;
 const PHONE_RE = new RegExp(String.raw`(?<![\w+])(?:${PHONE_BODY})(?![\w]|[./]\d)`, 'g');
 const PHONE_WHOLE_RE = new RegExp(`^(?:${PHONE_BODY})$`);
 // A signed decimal (`+3.14159265`, `+52.520008`) or an amount in thousands (`+1.234.567`), not a phone number.
 const AMOUNT_RE = /^[+-]?\d+[.,]\d+$|^[+-]?\d{1,3}(?:[.,]\d{3})+$/;
-const PHONE_GROUPED_RE = /[ .\-()/\u00a0\u202f]/;
+const PHONE_GROUPED_RE = new RegExp(String.raw`[${SPACES}.\-()/]`);
 
 const DIGIT_RE = /\d/;
-const CARD_SEPARATORS_RE = /[ \u00a0\u202f-]/g;
 
 const PRIVATE_V4 = new BlockList();
 for (const [net, prefix] of [
@@ -277,7 +279,7 @@ function checkedRegions(regions: readonly string[]): string[] {
 
 // Numbers written with thousands separators are amounts and counts ("211.000 Einwohner", "2.125.100 EUR"), which a
 // national numbering plan may allow as a phone number.
-const THOUSANDS_RE = /^[1-9]\d{0,2}(?:[., \u00a0\u202f]\d{3})+$/;
+const THOUSANDS_RE = new RegExp(String.raw`^[1-9]\d{0,2}(?:[.,${SPACES}]\d{3})+$`);
 
 const INTERNATIONAL_RE = /^\(?(?:\+|00)/;
 const WORD_CHAR_RE = /[\p{L}\p{N}_]/u;
@@ -286,10 +288,13 @@ const WORD_CHAR_RE = /[\p{L}\p{N}_]/u;
 // nor the "24/7" or "8/5" of opening hours after a number.
 // Only these go to libphonenumber-js, whose own scan of whole texts took a comma and the next number's area code
 // into a number ("0171 2345678, 0172") and cost ~10x the other detectors on every text with digits.
-const CANDIDATE_RE = /(?<![\w+,]|\d\.)\(?(?:\+|0)(?:(?![ \u00a0\u202f]\d{1,2}\/\d{1,2}(?!\d))[\d \u00a0\u202f/().\-–]){5,40}\d/g;
+const CANDIDATE_RE = new RegExp(
+  String.raw`(?<![\w+,]|\d\.)\(?(?:\+|0)(?:(?!${SP}\d{1,2}\/\d{1,2}(?!\d))[\d${SPACES}/().\-–]){5,40}\d`,
+  'g',
+);
 // A nationally written number groups its digits ("030 12345678", "030/1234567-89", "(0221) 123456"): a run of
 // digits alone is as often an id ("Kontonummer 0123456789", "Art.-Nr. 04711234").
-const GROUPED_NATIONAL_RE = /^\(?0\d*[ \u00a0\u202f/()\-–.]+\d/;
+const GROUPED_NATIONAL_RE = new RegExp(String.raw`^\(?0\d*[${SPACES}/()\-–.]+\d`);
 const DIGIT_GROUPS_RE = /\d+/g;
 const DECIMAL_BEFORE_RE = /\d[.,]$/;
 // The word just before a nationally written number that names it an id: a compound of "-nummer", "-number" or
@@ -394,9 +399,9 @@ function valid(type: PiiType, value: string, text: string, start: number): boole
     case 'email':
       return !FILE_NAME_RE.test(value);
     case 'iban':
-      return ibanValid(value.replace(IBAN_SEPARATORS_RE, ''));
+      return ibanValid(value.replace(GROUP_SEPARATORS_RE, ''));
     case 'card': {
-      const digits = value.replace(CARD_SEPARATORS_RE, '');
+      const digits = value.replace(GROUP_SEPARATORS_RE, '');
       return (
         digits.length >= 13 &&
         digits.length <= 19 &&

@@ -238,7 +238,6 @@ function languageCodes(codes: readonly string[] | undefined, bad: (field: string
 /** Phone regions as detectPii takes them, sorted (so that accumulators given them in another order merge). */
 function regionCodes(codes: readonly string[] | undefined, bad: (field: string, why: string) => never): string[] {
   if (codes === undefined) return [];
-  if (!Array.isArray(codes)) bad('phoneRegions', 'must be an array of country codes such as ["DE", "AT"]');
   try {
     return phoneRegions(codes).sort();
   } catch (error) {

@@ -44,6 +44,8 @@ const EMPTY_FRAME = [0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x00, 0x01, 0x00, 0x00];
 class ZstdFrameStream extends Transform {
   private pending: Buffer[] = [];
   private size = 0;
+  /** Whether a frame was written: a stream with none ends with an empty one. */
+  private framed = false;
 
   constructor(private readonly zstd: ZstdWasm) {
     super();
@@ -64,8 +66,6 @@ class ZstdFrameStream extends Transform {
     else if (!this.framed) this.push(Buffer.from(EMPTY_FRAME));
     cb();
   }
-
-  private framed = false;
 
   private frame(): void {
     const input = Buffer.concat(this.pending, this.size);
