@@ -448,7 +448,9 @@ const PartitionSchema = z
  */
 export const ExportConfigSchema = z
   .object({
-    source: SourceConfigSchema.describe('Where records come from.'),
+    source: SourceConfigSchema.optional().describe(
+      'Where records come from. runExport and `lorakit export` need it; exportRecords, which is handed the records, does not.',
+    ),
     style: ExportStyleSchema.default('instruction'),
     field_mapping: FieldMappingSchema.prefault({}),
     format: FormatSchema.prefault({}),

@@ -5,7 +5,8 @@ import { exportRecords, type ExportEvent } from './export-records.js';
 import { sourceFromIterable, type SourceItem } from './sources/index.js';
 
 function config(over: Partial<ExportConfigInput> = {}) {
-  return parseExportConfig({ source: { type: 'stdin' }, split: { validation: 0 }, ...over });
+  // No source: exportRecords is handed its records.
+  return parseExportConfig({ split: { validation: 0 }, ...over });
 }
 
 async function collect(events: AsyncIterable<ExportEvent>): Promise<ExportEvent[]> {

@@ -694,6 +694,17 @@ describe('runExport', () => {
     expect(await readdir(work)).toEqual(['in.jsonl']);
   });
 
+  it('refuses a config without a source, which only exportRecords can do without, before writing anything', async () => {
+    const sourceless = parseExportConfig({ output: { dir: 'out' } });
+    for (const dryRun of [true, false]) {
+      await expect(runExport(sourceless, { cwd: work, dryRun })).rejects.toMatchObject({
+        code: 'EXPORT_CONFIG_INVALID',
+        message: expect.stringMatching(/^invalid export config:\n {2}source: missing: runExport reads records from a source .*use exportRecords$/),
+      });
+    }
+    expect(await readdir(work)).toEqual([]);
+  });
+
   it('warns of optional fields the config names that no record has (a misspelt input_field changes every sample)', async () => {
     await writeJsonl('in.jsonl', [record(0, { context: 'Facts.', meta: { lang: 'de' } }), record(1, { context: 'More facts.' })]);
     const result = await run(

@@ -12,7 +12,7 @@ import { aborted, preparePipeline } from './internal/run-pipeline.js';
 import { SplitOutput } from './internal/split-output.js';
 import { checkAdapterMetadataConfig, writeArtifacts, type ArtifactResult } from './internal/artifacts.js';
 import { createReporter } from './internal/reporter.js';
-import { openSource, type Source } from './sources/index.js';
+import { openSource, type Source, type SourceConfig } from './sources/index.js';
 
 /** What {@link ExportOptions.onProgress} receives. */
 export interface ExportProgress {
@@ -82,8 +82,9 @@ const SPLITS = ['train', 'validation', 'test'] as const;
  * console.log(`${stats.exported} exported, ${stats.rejected} rejected`, files.map((f) => f.path));
  * ```
  */
-export async function runExport(config: ExportConfig, options: ExportOptions = {}): Promise<ExportResult> {
+export async function runExport(input: ExportConfig, options: ExportOptions = {}): Promise<ExportResult> {
   const startedAt = Date.now();
+  const config = withSource(input);
   const cwd = options.cwd ?? process.cwd();
   const target = resolve(cwd, config.output.dir);
   checkAdapterMetadataConfig(config);
@@ -93,7 +94,20 @@ export async function runExport(config: ExportConfig, options: ExportOptions = {
   return OutputLock.hold(target, (lock) => exportTo(target, config, options, startedAt, lock));
 }
 
-async function exportTo(target: string, config: ExportConfig, options: ExportOptions, startedAt: number, lock: OutputLock | undefined): Promise<ExportResult> {
+/** A config that names its source, as a run from files needs (exportRecords is handed its records instead). */
+type SourcedConfig = ExportConfig & { source: SourceConfig };
+
+function withSource(config: ExportConfig): SourcedConfig {
+  if (config.source === undefined) {
+    throw new ExportError(
+      'EXPORT_CONFIG_INVALID',
+      'invalid export config:\n  source: missing: runExport reads records from a source (e.g. { type: "jsonl", path: "records.jsonl" }); to export records you hold, use exportRecords',
+    );
+  }
+  return config as SourcedConfig;
+}
+
+async function exportTo(target: string, config: SourcedConfig, options: ExportOptions, startedAt: number, lock: OutputLock | undefined): Promise<ExportResult> {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   // Sizes the report's sample and decides on worker threads; undefined where the input size cannot be told.
@@ -287,7 +301,7 @@ function configWarnings(config: ExportConfig): string[] {
 }
 
 /** The files a run reads, which its output directory must not hold. */
-function inputPaths(config: ExportConfig, cwd: string): string[] {
+function inputPaths(config: SourcedConfig, cwd: string): string[] {
   const paths: string[] = [];
   if ('path' in config.source) paths.push(resolve(cwd, config.source.path));
   const schema = config.structured_gen.json_schema;
@@ -332,7 +346,7 @@ function createProgress(bytesRead: () => number | undefined, stats: ExportStats,
     callback(p);
   };
   return {
-    async init(config: ExportConfig, cwd: string) {
+    async init(config: SourcedConfig, cwd: string) {
       if (!callback || !('path' in config.source) || config.source.type === 'sqlite') return;
       totalBytes = (await stat(resolve(cwd, config.source.path)).catch(() => undefined))?.size;
     },

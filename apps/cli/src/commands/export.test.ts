@@ -58,6 +58,15 @@ describe('lorakit export', () => {
     expect(r.stderr).toContain(`no lorakit.yaml in ${cwd}: pass --config FILE, or the source as flags`);
   });
 
+  it('a lorakit.yaml without a source names the key and says what to write', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'lorakit-export-nosource-'));
+    writeFileSync(join(cwd, 'lorakit.yaml'), 'style: chat\n');
+    const r = await runCli(['export'], { cwd });
+    expect(r.code).toBe(2);
+    // Before: "lorakit.yaml: source: Invalid input: expected object, received undefined".
+    expect(r.stderr).toBe('lorakit: lorakit.yaml: source: missing: where the records come from, e.g. "source: { type: jsonl, path: data.jsonl }", or the flags --source.type and --source.path\n');
+  });
+
   it('--source.path - reads stdin in the source\'s format', async () => {
     const cwd = workspace();
     const stdin = readFileSync(join(cwd, 'records.jsonl'), 'utf8');

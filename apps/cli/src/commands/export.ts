@@ -179,8 +179,14 @@ export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandCo
     if (yaml === undefined || !PATH_KEYS.has(key) || typeof value !== 'string' || value === '-' || isAbsolute(value)) return value;
     return relative(dirname(resolvePath(io, yaml.file)), resolvePath(io, value)) || '.';
   });
-  if (yaml === undefined && raw['source'] === undefined) {
-    throw new CliError('CLI_USAGE', `no ${file} in ${io.cwd}: pass --config FILE, or the source as flags (--source.type jsonl --source.path data.jsonl), or write one with lorakit init DATA`);
+  // The library's schema leaves the source out for exportRecords, which is handed its records; a run needs one.
+  if (raw['source'] === undefined) {
+    throw new CliError(
+      'CLI_USAGE',
+      yaml === undefined
+        ? `no ${file} in ${io.cwd}: pass --config FILE, or the source as flags (--source.type jsonl --source.path data.jsonl), or write one with lorakit init DATA`
+        : `${yaml.file}: source: missing: where the records come from, e.g. "source: { type: jsonl, path: data.jsonl }", or the flags --source.type and --source.path`,
+    );
   }
   if (typeof opts['partition'] === 'string') {
     raw['partition'] = parsePartition(opts['partition']);

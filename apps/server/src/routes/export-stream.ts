@@ -1,4 +1,4 @@
-import { ExportError, exportRecords, openSource, parseExportConfig } from '@lorakit/jsonl-exporter';
+import { ExportError, exportRecords, openSource, parseExportConfig, type SourceConfig } from '@lorakit/jsonl-exporter';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ServerError } from '../errors.js';
@@ -88,7 +88,8 @@ export function exportStreamRoutes(ctx: AppContext, env: NodeJS.ProcessEnv): Fas
           throw new ServerError('SERVER_BAD_REQUEST', 'config.quality_metrics.gates: a stream has no quality report; run gates as a job (POST /v1/exports)');
         }
         await checkExportConfig(config, undefined, exporterEnv(env));
-        const source = await openSource(config.source, { stdin: rest, cwd: ctx.dataDir });
+        // Set on parsing above: the request's own source, or the body.
+        const source = await openSource(config.source as SourceConfig, { stdin: rest, cwd: ctx.dataDir });
         const signal = clientGone(reply);
         const query = request.query;
         const counter = ctx.metrics.exportRecords;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExportConfig } from '../export-config.js';
+import { SourceConfigSchema } from '../sources/source-config.js';
 import { runExport } from '../run-export.js';
 import { AUTO_SAMPLE_TARGET, autoSampleRate, estimateRecords, expectedRecords } from './estimate-records.js';
 
@@ -37,10 +38,10 @@ describe('estimateRecords', () => {
     const text = (n: number) => `id,question,answer\n${Array.from({ length: n }, (_, i) => row(i)).join('')}`;
     await writeFile(join(work, 'small.csv'), text(300));
     // The header is a row end too: 301, as for JSONL's lines.
-    expect(await estimateRecords(parseExportConfig({ source: { type: 'csv', path: 'small.csv' } }).source, work)).toBe(301);
+    expect(await estimateRecords(SourceConfigSchema.parse({ type: 'csv', path: 'small.csv' }), work)).toBe(301);
     await writeFile(join(work, 'big.csv'), text(20_000));
     // Before: ~80,000 (every line), so the report measured a quarter of the samples it should.
-    const big = await estimateRecords(parseExportConfig({ source: { type: 'csv', path: 'big.csv' } }).source, work);
+    const big = await estimateRecords(SourceConfigSchema.parse({ type: 'csv', path: 'big.csv' }), work);
     expect(big).toBeGreaterThan(18_000);
     expect(big).toBeLessThan(22_000);
   });

@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ExportConfig } from '../export-config.js';
 import { compressionOf } from '../sources/file-input.js';
+import type { SourceConfig } from '../sources/source-config.js';
 import { countNewlines } from './text.js';
 
 const HEAD_BYTES = 1 << 16;
@@ -16,7 +17,7 @@ const HEAD_BYTES = 1 << 16;
  * ~2,000 samples), and a probe further in may start inside one.
  * Undefined where that cannot be told cheaply (compressed files, JSON arrays, Parquet, databases, stdin).
  */
-export async function estimateRecords(source: ExportConfig['source'], cwd: string): Promise<number | undefined> {
+export async function estimateRecords(source: SourceConfig, cwd: string): Promise<number | undefined> {
   if (source.type !== 'jsonl' && source.type !== 'csv') return undefined;
   const path = resolve(cwd, source.path);
   if (compressionOf(path, source.compression) !== 'none') return undefined;

@@ -25,7 +25,7 @@ const MIN_RECORDS_FOR_WORKERS = 20_000;
  * and runs from TypeScript source, use the main thread.
  */
 export function pipelineWorkers(config: ExportConfig, estimated: number | undefined): number {
-  if (config.source.type !== 'jsonl' || workerUrl('pipeline-worker.js') === undefined) return 0;
+  if (config.source?.type !== 'jsonl' || workerUrl('pipeline-worker.js') === undefined) return 0;
   if (config.worker_threads !== undefined) return config.worker_threads;
   if (estimated !== undefined && estimated <= MIN_RECORDS_FOR_WORKERS) return 0;
   const report = config.quality_metrics.enabled ? Math.max(1, config.quality_metrics.worker_threads) : 0;
@@ -122,7 +122,7 @@ export async function* transformInParallel(
   stats: ParallelStats,
 ): AsyncGenerator<TransformedBlock> {
   const source = config.source;
-  if (source.type !== 'jsonl') throw new Error('transformInParallel reads JSONL files only');
+  if (source?.type !== 'jsonl') throw new Error('transformInParallel reads JSONL files only');
   const url = workerUrl('pipeline-worker.js') as URL;
   const file = await resolveInputFile(source.path, options.cwd);
   const maxLineLength = source.max_line_length ?? DEFAULT_MAX_LINE_LENGTH;

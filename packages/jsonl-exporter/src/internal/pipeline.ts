@@ -138,6 +138,7 @@ function watchedFields(config: ExportConfig): WatchedField[] {
 
 /** Whether a source's values are CSV cells, all text (a CSV file, or CSV on standard input). */
 function textCells(source: ExportConfig['source']): boolean {
+  if (source === undefined) return false;
   return source.type === 'csv' || (source.type === 'stdin' && source.format === 'csv');
 }
 
@@ -228,7 +229,7 @@ export class Pipeline {
     this.nearDup = config.dedup.near ? createNearDupIndex({ threshold: config.dedup.near_threshold }) : undefined;
     this.includeRecord = config.output.rejects_include_record;
     this.idField = config.split.id_field;
-    if ('path' in config.source && config.source.type !== 'sqlite') {
+    if (config.source !== undefined && 'path' in config.source && config.source.type !== 'sqlite') {
       const name = refName(config.source.path);
       this.idFile = posix.basename(name);
       if (this.idFile !== name) this.refFile = name;

@@ -24,7 +24,7 @@ export function redactSecrets(text: string): string {
 export function redactConfig(config: ExportConfig): ExportConfig {
   const copy = JSON.parse(JSON.stringify(config)) as ExportConfig;
   if (copy.pii.hash_key !== undefined) copy.pii.hash_key = '[redacted]';
-  const source = copy.source as Record<string, unknown>;
+  const source = (copy.source ?? {}) as Record<string, unknown>;
   for (const [key, value] of Object.entries(source)) {
     if (typeof value === 'string') source[key] = redactSecrets(value);
   }

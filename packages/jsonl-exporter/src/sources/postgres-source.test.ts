@@ -139,14 +139,15 @@ describe.skipIf(url === undefined)('postgres source', () => {
 
   it('exports timestamptz and jsonb columns as JSON writes them: ISO text, weights from the instant, PII redacted inside', async () => {
     async function exported(over: Partial<ExportConfigInput>): Promise<string[]> {
+      const sourceConfig = { type: 'postgres' as const, url, table: `${table}_qa` };
       const config = parseExportConfig({
-        source: { type: 'postgres', url, table: `${table}_qa` },
+        source: sourceConfig,
         split: { validation: 0 },
         pii: { policy: 'redact', strategy: 'remove', fields: ['prompt', 'response', 'metadata'] },
         ...over,
       });
       const out: string[] = [];
-      const source = await openSource(config.source);
+      const source = await openSource(sourceConfig);
       try {
         for await (const e of exportRecords(source, config)) {
           if (e.kind === 'line') out.push(e.line);
