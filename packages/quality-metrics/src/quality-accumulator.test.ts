@@ -113,7 +113,12 @@ describe('createQualityAccumulator', () => {
     acc.add({ prompt: 'q', completion: 'ok' }, { line: 2 });
     const l = acc.report().language;
     expect(l.counts).toEqual([{ language: 'en', count: 1, share: 0.5 }, { language: 'und', count: 1, share: 0.5 }]);
-    expect(l).toMatchObject({ mismatches: 1, mismatchLines: [1], expected: ['de'] });
+    // The rate is over the samples whose language was told: the one of them is a mismatch. Before: 0.5, and the
+    // more short answers beside it, the lower.
+    expect(l).toMatchObject({ mismatches: 1, mismatchRate: 1, mismatchLines: [1], expected: ['de'] });
+    const short = createQualityAccumulator({ expectedLanguages: ['en'] });
+    short.add({ prompt: 'q', completion: 'yes' }, { line: 1 });
+    expect(short.report().language).toMatchObject({ mismatches: 0, mismatchRate: null });
     // Codes are read as the detector names them; one that is no code would make every sample a mismatch.
     const en = createQualityAccumulator({ expectedLanguages: [' EN', 'en-US', 'de_AT'] });
     en.add({ prompt: 'q', completion: EN }, { line: 1 });
@@ -522,7 +527,8 @@ describe('sampleRate', () => {
     // Shares are over measured samples, not valid ones.
     const en = sampled.language.counts.find((l) => l.language === 'en')!;
     expect(en.share).toBeCloseTo(en.count / measured, 6);
-    expect(sampled.language.mismatchRate).toBeCloseTo(sampled.language.mismatches / measured, 9);
+    const und = sampled.language.counts.find((l) => l.language === 'und')?.count ?? 0;
+    expect(sampled.language.mismatchRate).toBeCloseTo(sampled.language.mismatches / (measured - und), 9);
   });
 
   it('marks unmeasured samples in the sidecar and gives them only exact-tier reasons', () => {

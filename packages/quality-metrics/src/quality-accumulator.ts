@@ -937,7 +937,8 @@ class Accumulator implements QualityAccumulator {
           .map(([language, count]) => ({ language, count, share: round(count / this.measured) })),
         expected: o.expectedLanguages,
         mismatches: this.mismatches.count,
-        mismatchRate: rate(this.mismatches.count, this.measured),
+        // Over the samples whose language was told: `und` ones can be no mismatch, and would dilute the rate.
+        mismatchRate: rate(this.mismatches.count, this.measured - (this.languages.get('und') ?? 0)),
         mismatchLines: this.mismatches.lines,
       },
       pii: {

@@ -147,7 +147,10 @@ export const QualityReportSchema = z
           .describe('Measured samples per detected language, most frequent first'),
         expected: z.array(z.string()).nullable(),
         mismatches: z.number().int().describe('Measured samples in a language other than the expected ones'),
-        mismatchRate: z.number().nullable().describe('mismatches / sampling.measured'),
+        mismatchRate: z
+          .number()
+          .nullable()
+          .describe('mismatches / measured samples whose language was detected (sampling.measured minus the `und` count); null when there are none'),
         mismatchLines: LineList,
       })
       .describe('Over the measured samples (sampling.measured)'),
