@@ -437,12 +437,16 @@ describe('runExport', () => {
     const gz = await run(config({ output: { compression: 'gzip' } }), { cwd: work });
     expect(gz.warnings).toContain('dataset_info.json is not written: LLaMA-Factory does not read gzip files; export with output.compression none for it');
     expect(await readdir(join(work, 'out'))).not.toContain('dataset_info.json');
-     // Lines that may lack `input`: LLaMA-Factory maps the column on every line and fails where none has one.
+    // Lines that may lack `input`: LLaMA-Factory maps the column on every line and fails where none has one, and HF
+    // datasets (axolotl, TRL) refuses files whose columns differ.
     const noInput = await run(config({ format: { include_empty_input: false } }), { cwd: work });
     expect(noInput.warnings).toContain(
-      'dataset_info.json is not written: LLaMA-Factory reads `input` from every line, and format.include_empty_input is false; set it to true for it',
+      'format.include_empty_input is false, so lines differ in their columns: dataset_info.json and axolotl.yaml are not written (LLaMA-Factory reads `input` from every line; HF datasets, which axolotl and the TRL snippet in README.md load with, refuses files whose columns differ); set it to true for them',
     );
-    expect(await readdir(join(work, 'out'))).not.toContain('dataset_info.json');
+    const written = await readdir(join(work, 'out'));
+    expect(written).not.toContain('dataset_info.json');
+    expect(written).not.toContain('axolotl.yaml');
+    expect(await readFile(join(work, 'out', 'README.md'), 'utf8')).toContain('# Lines were written without an empty `input`: load_dataset refuses files whose columns differ.');
   });
 
   it('openai weights: axolotl.yaml reads them, and the run warns that LLaMA-Factory and TRL train every answer', async () => {

@@ -66,14 +66,43 @@ describe('toDatasetInfo (LLaMA-Factory)', () => {
 });
 
 describe('toAxolotlConfig', () => {
-  it('datasets and test_datasets for alpaca, loaded from the local directory', () => {
+  it('datasets and test_datasets for alpaca, each split with a path of its own', () => {
     const doc = YAML.parse(toAxolotlConfig({ name: 'd', style: 'instruction', files }, './out') ?? '') as Record<string, unknown>;
-    // axolotl loads local JSON when `path` is an existing directory and `data_files` and `ds_type` are given; with
-    // `path: json` it looked for a Hub dataset named "json".
+    // axolotl loads a local JSON file named by `path`. Before, both entries had `path: ./out` and differed only in
+    // data_files, which axolotl's prepared-data cache key leaves out: evaluation could run on the training data.
     expect(doc).toEqual({
-      datasets: [{ path: './out', ds_type: 'json', data_files: ['./out/train.jsonl'], split: 'train', type: 'alpaca' }],
-      test_datasets: [{ path: './out', ds_type: 'json', data_files: ['./out/validation.jsonl'], split: 'train', type: 'alpaca' }],
+      datasets: [{ path: './out/train.jsonl', ds_type: 'json', split: 'train', type: 'alpaca' }],
+      test_datasets: [{ path: './out/validation.jsonl', ds_type: 'json', split: 'train', type: 'alpaca' }],
     });
+  });
+
+  it('shards: training as the directory with data_files, validation by its split in the dataset card, so no two entries share a cache key', () => {
+    const shards = [
+      { path: 'train-00000-of-00002.jsonl.gz', split: 'train' },
+      { path: 'train-00001-of-00002.jsonl.gz', split: 'train' },
+      { path: 'validation-00000-of-00002.jsonl.gz', split: 'validation' },
+      { path: 'validation-00001-of-00002.jsonl.gz', split: 'validation' },
+    ];
+    const doc = YAML.parse(toAxolotlConfig({ name: 'd', style: 'chat', files: shards }) ?? '') as Record<string, Record<string, unknown>[]>;
+    expect(doc['datasets']?.[0]).toMatchObject({
+      path: '.',
+      ds_type: 'json',
+      data_files: ['./train-00000-of-00002.jsonl.gz', './train-00001-of-00002.jsonl.gz'],
+      split: 'train',
+      type: 'chat_template',
+    });
+    expect(doc['test_datasets']?.[0]).toMatchObject({ path: '.', split: 'validation', type: 'chat_template' });
+    expect(doc['test_datasets']?.[0]).not.toHaveProperty('data_files');
+    // axolotl's key: path, type, shards, conversation, split, temperature (utils/data/shared.py).
+    const key = (e: Record<string, unknown> | undefined) => JSON.stringify([e?.['path'], e?.['type'], e?.['split']]);
+    expect(key(doc['datasets']?.[0])).not.toBe(key(doc['test_datasets']?.[0]));
+  });
+
+  it('says where it runs and when its cache is stale, and is left out for instruction lines that may lack input', () => {
+    const text = toAxolotlConfig({ name: 'd', style: 'instruction', files }) ?? '';
+    expect(text).toMatch(/^# axolotl datasets for this export.*\n# Paths are relative to the export directory.*\n# axolotl keys its dataset_prepared_path cache/);
+    // HF datasets refuses files whose columns differ: one split with `input` and one without fails to load.
+    expect(toAxolotlConfig({ name: 'd', style: 'instruction', files, input: false })).toBeUndefined();
   });
 
   it('alpaca_w_system when the lines carry a system column, which type alpaca never reads', () => {
@@ -127,5 +156,14 @@ describe('toDatasetCard', () => {
     for (const style of ['chat', 'openai', 'completion', 'text'] as const) {
       expect(toDatasetCard({ name: 'd', style, files })).not.toContain('dataset.map');
     }
+  });
+
+  it('says where its own config falls short: text is pre-training data for LLaMA-Factory, alpaca lines without input may not load', () => {
+    // Under stage: sft LLaMA-Factory drops every row that has no response.
+    expect(toDatasetCard({ name: 'd', style: 'text', files })).toContain('use `dataset_info.json` with `stage: pt`, not `stage: sft`');
+    expect(toDatasetCard({ name: 'd', style: 'chat', files })).not.toContain('stage: pt');
+    const noInput = toDatasetCard({ name: 'd', style: 'instruction', files, input: false });
+    expect(noInput).toMatch(/# Lines were written without an empty `input`.*\n.*\ndataset = load_dataset\("json"/);
+    expect(toDatasetCard({ name: 'd', style: 'instruction', files })).not.toContain('without an empty `input`');
   });
 });

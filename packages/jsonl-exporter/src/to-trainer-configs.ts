@@ -44,7 +44,7 @@ export interface TrainerConfigs {
    * gzip/zstd files, which LLaMA-Factory does not read, and for instruction lines that may lack `input`.
    */
   'dataset_info.json': string | undefined;
-  /** `axolotl.yaml`: a `datasets:` / `test_datasets:` snippet (undefined for the custom style). */
+  /** `axolotl.yaml`: a `datasets:` / `test_datasets:` snippet (undefined for the custom style and for instruction lines that may lack `input`). */
   'axolotl.yaml': string | undefined;
   /** `README.md`: a Hugging Face dataset card with `configs`/`data_files` per split and a TRL snippet. */
   'README.md': string;
@@ -147,26 +147,36 @@ function axolotlType(style: ExportStyle, system: boolean, assistantWeight: boole
 
 /**
  * An axolotl `datasets:` (and `test_datasets:`) YAML snippet for the written files, read from `dir` (paths are
- * relative to where axolotl runs). Undefined for custom.
+ * relative to where axolotl runs). Undefined for custom, and for instruction lines that may lack `input`: HF datasets,
+ * which axolotl loads with, refuses files (or 10 MB blocks of one) whose columns differ.
+ *
+ * axolotl names its prepared-data cache (`dataset_prepared_path`) after each entry's path, type and split, not its
+ * `data_files`: entries differing only there would share it, and evaluation would silently run on the training data.
+ * So a split in one file is named by its path (which axolotl loads as a JSON file); training shards are the directory
+ * with `data_files`; validation shards are the directory with `split: validation`, which HF datasets reads from the
+ * dataset card's `configs` (preparing the other splits of the card too).
  */
 export function toAxolotlConfig(input: TrainerConfigInput, dir = '.'): string | undefined {
   const type = axolotlType(input.style, input.system === true, input.assistantWeight === true);
-  if (!type) return undefined;
+  if (!type || (input.style === 'instruction' && input.input === false)) return undefined;
   const bySplit = splitsOf(input.files);
-  // axolotl loads local files only when `path` exists: a directory with `data_files` and `ds_type`. With `path: json`
-  // (no such directory) it went on to download `data_files` from a Hub dataset named "json", and failed.
-  const entry = (paths: string[]) => ({
-    path: dir,
-    ds_type: 'json',
-    data_files: paths.map((p) => `${dir}/${p}`),
-    split: 'train',
-    ...type,
-  });
-  const doc: Record<string, unknown> = { datasets: [entry(bySplit.get('train') ?? [])] };
+  // axolotl loads local files only when `path` exists (a file, or a directory). With `path: json` (no such directory)
+  // it went on to download `data_files` from a Hub dataset named "json", and failed.
+  const entry = (split: string, paths: string[]) => {
+    if (paths.length === 1) return { path: `${dir}/${paths[0]}`, ds_type: 'json', split: 'train', ...type };
+    if (split === 'train') return { path: dir, ds_type: 'json', data_files: paths.map((p) => `${dir}/${p}`), split: 'train', ...type };
+    return { path: dir, split, ...type };
+  };
+  const doc: Record<string, unknown> = { datasets: [entry('train', bySplit.get('train') ?? [])] };
   const validation = bySplit.get('validation');
-  if (validation) doc['test_datasets'] = [entry(validation)];
+  if (validation) doc['test_datasets'] = [entry('validation', validation)];
+  const header = [
+    '# axolotl datasets for this export: paste into your axolotl config.',
+    `# Paths are relative to the export directory: run axolotl there, or edit them.`,
+    '# axolotl keys its dataset_prepared_path cache by path, type and split, not by the files: clear it after a re-export.',
+  ];
   // Written out in full: a snippet people edit by hand is no place for anchors and aliases.
-  return YAML.stringify(doc, { aliasDuplicateObjects: false });
+  return `${header.join('\n')}\n${YAML.stringify(doc, { aliasDuplicateObjects: false })}`;
 }
 
 /**
@@ -229,12 +239,17 @@ export function toDatasetCard(input: TrainerConfigInput): string {
     '|---|---|',
     ...[...bySplit].map(([split, paths]) => `| ${split} | ${paths.map((p) => `\`${p}\``).join(', ')} |`),
     '',
+    // LLaMA-Factory's supervised stage drops a row without a response ("Cannot find valid samples").
+    ...(input.style === 'text' ? ['LLaMA-Factory reads these lines as pre-training text: use `dataset_info.json` with `stage: pt`, not `stage: sft`.', ''] : []),
     '## Use with TRL',
     '',
     '```python',
     'from datasets import load_dataset',
     'from trl import SFTConfig, SFTTrainer',
     '',
+    ...(input.style === 'instruction' && input.input === false
+      ? ['# Lines were written without an empty `input`: load_dataset refuses files whose columns differ. Re-export with', '# format.include_empty_input: true if it does.']
+      : []),
     `dataset = load_dataset("json", data_files={${filesArg}})`,
     ...trlConversion(input.style),
     'trainer = SFTTrainer(model="<base model>", train_dataset=dataset["train"], args=SFTConfig(output_dir="out"))',

@@ -114,10 +114,14 @@ export interface ArtifactInput {
 export function trainerConfigWarnings(config: ExportConfig): string[] {
   if (config.style === 'custom') return ['style "custom": dataset_info.json and axolotl.yaml are not written (only you know the columns)'];
   const warnings: string[] = [];
+  const inputMayLack = config.style === 'instruction' && !config.format.include_empty_input;
+  if (inputMayLack) {
+    warnings.push(
+      'format.include_empty_input is false, so lines differ in their columns: dataset_info.json and axolotl.yaml are not written (LLaMA-Factory reads `input` from every line; HF datasets, which axolotl and the TRL snippet in README.md load with, refuses files whose columns differ); set it to true for them',
+    );
+  }
   if (config.output.compression !== 'none') {
     warnings.push(`dataset_info.json is not written: LLaMA-Factory does not read ${config.output.compression} files; export with output.compression none for it`);
-  } else if (config.style === 'instruction' && !config.format.include_empty_input) {
-    warnings.push('dataset_info.json is not written: LLaMA-Factory reads `input` from every line, and format.include_empty_input is false; set it to true for it');
   }
   if (config.style === 'openai' && config.format.openai_assistant_weight) {
     warnings.push(
