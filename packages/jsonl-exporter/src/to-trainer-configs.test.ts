@@ -165,5 +165,8 @@ describe('toDatasetCard', () => {
     const noInput = toDatasetCard({ name: 'd', style: 'instruction', files, input: false });
     expect(noInput).toMatch(/# Lines were written without an empty `input`.*\n.*\ndataset = load_dataset\("json"/);
     expect(toDatasetCard({ name: 'd', style: 'instruction', files })).not.toContain('without an empty `input`');
+    const zst = toDatasetCard({ name: 'd', style: 'chat', files: [{ path: 'train.jsonl.zst', split: 'train' }] });
+    expect(zst).toContain('```python\n# .zst files: pip install zstandard');
+    expect(toDatasetCard({ name: 'd', style: 'chat', files })).not.toContain('zstandard');
   });
 });

@@ -244,6 +244,8 @@ export function toDatasetCard(input: TrainerConfigInput): string {
     '## Use with TRL',
     '',
     '```python',
+    // HF datasets reads zstd through an optional package (ZstdExtractor: "Please pip install zstandard").
+    ...(input.files.some((f) => f.path.endsWith('.zst')) ? ['# .zst files: pip install zstandard (HF datasets reads zstd with it)'] : []),
     'from datasets import load_dataset',
     'from trl import SFTConfig, SFTTrainer',
     '',
