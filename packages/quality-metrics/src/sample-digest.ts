@@ -67,8 +67,12 @@ export function digestNormalized(sample: NormalizedSample, cb: CanonicalBytes): 
  * known format get `format: null`, which the accumulator counts as unrecognised.
  *
  * @example
- * const digest = digestSample({ instruction: 'Add', input: '2+2', output: '4' });
- * accumulator.addDigest(digest, { line: 1 }); // the same as accumulator.add(sample, { line: 1 }), unless sampled
+ * // A digest is what crosses threads; the sample itself is needed only where the accumulator measures it.
+ * const accumulator = createQualityAccumulator({ nearDup: false, sampleRate: 0.02 });
+ * const sample = { instruction: 'Add', input: '2+2', output: '4' };
+ * const digest = digestSample(sample);
+ * // The same as accumulator.add(sample, { line: 1 }).
+ * accumulator.addDigest(digest, { line: 1 }, isMeasured(digest, 0.02) ? sample : undefined);
  */
 export function digestSample(sample: unknown): SampleDigest {
   const normalized = isNormalizedSample(sample) ? sample : normalizeSample(sample);

@@ -140,6 +140,11 @@ describe('lorakit init', () => {
       const config = parse(text) as { source: unknown; style: string };
       expect(config.source).toMatchObject({ type: 'postgres', url_env: 'DATABASE_URL', table });
       expect(config.style).toBe('chat');
+      // Before, the next step it printed failed with "no connection string", and nothing said where the URL went.
+      expect(text).toContain('lorakit export reads it from the environment variable DATABASE_URL');
+      expect(r.stdout).toContain('next: set DATABASE_URL to the database URL, then lorakit export --dry-run\n');
+      const next = await runCli(['export', '--dry-run'], { cwd, env: { DATABASE_URL: pg } });
+      expect(next.code, next.stderr).toBe(0);
     } finally {
       await client.query(`DROP TABLE IF EXISTS ${table}`);
       await client.end();

@@ -75,6 +75,9 @@ export async function initCommand(args: unknown[], opts: Opts, ctx: CommandConte
     const guess = ex.guessExportConfig(records, { source: source as Parameters<typeof ex.openSource>[0] });
     guessed = guess.config as Record<string, unknown>;
     notes = guess.notes;
+    if (source['type'] === 'postgres') {
+      notes.push(`the connection URL is not written here (it may hold a password): lorakit export reads it from the environment variable ${source['url_env'] as string}`);
+    }
     if (target === '-') {
       // The config goes to stdout: there is no folder beside it for a schema file (it was written as "-.schema.json").
       notes.push('no JSON Schema of the records written: the config went to stdout (run `lorakit schema infer` for one)');
@@ -122,7 +125,9 @@ export async function initCommand(args: unknown[], opts: Opts, ctx: CommandConte
   if (out.format === 'json') out.json({ config: target, schema: schemaFile ?? null, notes });
   else {
     for (const note of notes) out.info(`- ${note}`);
-    const done = `wrote ${target}${schemaFile === undefined ? '' : ` and ${schemaFile}`}; next: lorakit export --dry-run${target === 'lorakit.yaml' ? '' : ` --config ${target}`}`;
+    const urlEnv = source['url_env'];
+    const setUrl = typeof urlEnv === 'string' && !io.env[urlEnv] ? `set ${urlEnv} to the database URL, then ` : '';
+    const done = `wrote ${target}${schemaFile === undefined ? '' : ` and ${schemaFile}`}; next: ${setUrl}lorakit export --dry-run${target === 'lorakit.yaml' ? '' : ` --config ${target}`}`;
     // With the config on stdout, the status line must not end up in it.
     if (target === '-') out.info(done);
     else out.line(done);

@@ -16,6 +16,13 @@ describe('lorakit serve', () => {
     expect(JSON.parse(readFileSync(join(dir, 'args.json'), 'utf8'))).toEqual(['--port', '9999']);
   });
 
+  it('finds the @lorakit/server installed beside it without node_modules/.bin on the PATH (node bin/lorakit.js serve)', async () => {
+    // Before: "lorakit-server not found: install the server with npm install @lorakit/server", with it installed.
+    const r = await runCli(['serve', '--', '--help'], { env: { PATH: '/usr/bin:/bin' } });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
   it('a missing server is a clear error naming the package to install', async () => {
     const r = await runCli(['serve'], { env: { LORAKIT_SERVER_BIN: 'lorakit-server-does-not-exist', PATH: process.env['PATH'] } });
     expect(r.code).toBe(2);

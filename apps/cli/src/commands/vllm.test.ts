@@ -90,6 +90,13 @@ describe('lorakit vllm plan / route / models', () => {
     expect(other.model).toBe('Qwen/Qwen2.5-7B-Instruct');
   });
 
+  it('route in text says the confidence once', async () => {
+    const r = await runCli(['vllm', 'route', 'Wann bekomme ich meine Kaution zurück?', '--adapters', 'adapters'], { cwd: fixtures });
+    expect(r.code).toBe(0);
+    // Before: "…; confidence 0.5 (confidence 0.50)".
+    expect(r.stdout.match(/confidence/g) ?? []).toHaveLength(1);
+  });
+
   it('models lists what a running server serves; an unreachable server is exit 2', async () => {
     const { createServer } = await import('node:http');
     const server = createServer((req, res) => {

@@ -234,7 +234,8 @@ export async function vllmRouteCommand(args: unknown[], opts: Opts, ctx: Command
   if (ctx.out.format === 'json') ctx.out.json(result);
   else {
     ctx.out.line(result.model);
-    ctx.out.line(ctx.out.colors.dim(`${result.reason} (confidence ${result.confidence.toFixed(2)})`));
+    // The reason gives the confidence where there is one ("; confidence 0.5", "has confidence 0.25 < threshold").
+    ctx.out.line(ctx.out.colors.dim(result.reason));
   }
   return ExitCode.ok;
 }
