@@ -100,7 +100,7 @@ describe('toAxolotlConfig', () => {
 
   it('says where it runs and when its cache is stale, and is left out for instruction lines that may lack input', () => {
     const text = toAxolotlConfig({ name: 'd', style: 'instruction', files }) ?? '';
-    expect(text).toMatch(/^# axolotl datasets for this export.*\n# Paths are relative to the export directory.*\n# axolotl keys its dataset_prepared_path cache/);
+    expect(text).toMatch(/^# axolotl datasets for this export.*\n# Paths are relative to where axolotl runs: run it in this directory.*\n# axolotl keys its dataset_prepared_path cache/);
     // HF datasets refuses files whose columns differ: one split with `input` and one without fails to load.
     expect(toAxolotlConfig({ name: 'd', style: 'instruction', files, input: false })).toBeUndefined();
   });

@@ -172,7 +172,7 @@ export function toAxolotlConfig(input: TrainerConfigInput, dir = '.'): string | 
   if (validation) doc['test_datasets'] = [entry('validation', validation)];
   const header = [
     '# axolotl datasets for this export: paste into your axolotl config.',
-    `# Paths are relative to the export directory: run axolotl there, or edit them.`,
+    `# Paths are relative to where axolotl runs${dir === '.' ? ': run it in this directory, or edit them' : ''}.`,
     '# axolotl keys its dataset_prepared_path cache by path, type and split, not by the files: clear it after a re-export.',
   ];
   // Written out in full: a snippet people edit by hand is no place for anchors and aliases.
