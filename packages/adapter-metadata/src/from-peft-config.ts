@@ -1,10 +1,11 @@
+import semver from 'semver';
 import type { AdapterMetadata } from './adapter-metadata-schema.js';
 import { AdapterMetadataError } from './errors.js';
 import { isHubId } from './internal/base-model-lint.js';
 import { formatIssues } from './internal/format-issues.js';
 import type { Issue } from './internal/issue.js';
 import { jsonEqual, type JsonValue } from './internal/json.js';
-import { PEFT_LORA_FIELDS, WRITE_DEFAULTS } from './internal/peft-fields.js';
+import { isPeftLoraKey, PEFT_LORA_FIELDS, PEFT_TOLERATES_UNKNOWN_KEYS, WRITE_DEFAULTS } from './internal/peft-fields.js';
 import { parsePeftConfig } from './parse-peft-config.js';
 
 /**
@@ -84,5 +85,25 @@ export function fromPeftConfig(json: unknown): FromPeftConfigResult {
     extra[key] = value as JsonValue;
   }
   if (Object.keys(extra).length > 0) training.peft = extra;
-  return { metadata: Object.keys(base).length > 0 ? { base_model: base, training } : { training }, warnings: parsed.warnings };
+  const warnings = [...parsed.warnings];
+  const release = writerRelease(config);
+  if (release !== undefined) {
+    warnings.push({ code: 'old_peft_release', path: '/peft_version',
+      message: `no peft_version: its keys are those of PEFT ${release} or a later release before 0.18, and PEFT before ${PEFT_TOLERATES_UNKNOWN_KEYS} refuses keys it does not know; to write only these keys back, pass peftVersion "${release}" to toPeftConfig (lorakit adapter peft --peft-version ${release})` });
+  }
+  return { metadata: Object.keys(base).length > 0 ? { base_model: base, training } : { training }, warnings };
+}
+
+/**
+ * For a config without `peft_version` (PEFT writes it from 0.18 on): the earliest release that knows all its keys,
+ * when that is older than the first release tolerating unknown keys, so that writing today's keys back would break
+ * it. Undefined otherwise.
+ */
+function writerRelease(config: Record<string, unknown>): string | undefined {
+  if (config['peft_version'] !== undefined) return undefined;
+  let release = '0.1.0';
+  for (const key of Object.keys(config)) {
+    if (isPeftLoraKey(key) && semver.gt(PEFT_LORA_FIELDS[key].since, release)) release = PEFT_LORA_FIELDS[key].since;
+  }
+  return semver.lt(release, PEFT_TOLERATES_UNKNOWN_KEYS) ? release : undefined;
 }

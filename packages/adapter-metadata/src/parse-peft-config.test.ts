@@ -2,7 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../tools/test-env.mjs';
+import semver from 'semver';
 import { fromPeftConfig } from './from-peft-config.js';
+import { PEFT_LORA_FIELDS, type PeftLoraKey } from './internal/peft-fields.js';
 import { parsePeftConfig } from './parse-peft-config.js';
 import { toPeftConfig } from './to-peft-config.js';
 
@@ -44,6 +46,24 @@ describe.skipIf(dir === undefined)('real adapter_config.json files (shared/datas
       }
     }
     expect(Object.keys(written)).toEqual(Object.keys(written).sort());
+  });
+
+  it('says which release an old config without peft_version is for, and writes for that release only keys it knows', () => {
+    let old = 0;
+    for (const name of lora) {
+      const original = load(name);
+      const { metadata, warnings } = fromPeftConfig(original);
+      const hint = warnings.find((w) => w.code === 'old_peft_release');
+      if (hint === undefined) continue;
+      old++;
+      const release = /pass peftVersion "([\d.]+)"/.exec(hint.message)?.[1];
+      // Before: only the new key set, with keys such a release raises on ("unexpected keyword argument").
+      const written = toPeftConfig(metadata, { peftVersion: release }) as Record<string, unknown>;
+      const newer = Object.keys(written).filter((k) => k !== 'peft_version' && semver.gt(PEFT_LORA_FIELDS[k as PeftLoraKey].since, release ?? ''));
+      expect({ name, newer }).toEqual({ name, newer: [] });
+      for (const key of Object.keys(original)) if (!LEGACY.has(key)) expect(written).toHaveProperty(key);
+    }
+    expect(old).toBeGreaterThan(3);
   });
 
   it.each([
@@ -130,6 +150,25 @@ describe('parsePeftConfig rules', () => {
     for (const extra of [{ megatron_config: { tensor_model_parallel_size: 2 } }, { lora_bias: true }]) {
       const result = parsePeftConfig({ ...base, use_dora: true, ...extra });
       expect(result.success ? [] : result.issues.map((i) => i.code)).toEqual(['conflict']);
+    }
+    // PEFT tests truth: an empty megatron_config is none.
+    expect(parsePeftConfig({ ...base, use_dora: true, megatron_config: {} }).success).toBe(true);
+  });
+
+  it('refuses what LoraConfig.__post_init__ refuses: an unknown task_type, loftq without its config, lora_bias with a string init, layers_pattern with 0 or [] layers', () => {
+    const refused = (extra: Record<string, unknown>) => {
+      const result = parsePeftConfig({ ...base, ...extra });
+      return result.success ? [] : result.issues.map((i) => `${i.code} ${i.path}`);
+    };
+    // Before: all five were written and read without a word, and PEFT raised on loading them.
+    expect(refused({ task_type: 'causal_lm' })).toEqual(['invalid_value /task_type']);
+    expect(refused({ init_lora_weights: 'loftq' })).toEqual(['conflict /loftq_config']);
+    expect(refused({ init_lora_weights: 'loftq', loftq_config: {} })).toEqual(['conflict /loftq_config']);
+    expect(refused({ lora_bias: true, init_lora_weights: 'pissa' })).toEqual(['conflict /lora_bias']);
+    expect(refused({ layers_pattern: 'layers', layers_to_transform: 0 })).toEqual(['conflict /layers_pattern']);
+    expect(refused({ layers_pattern: 'layers', layers_to_transform: [] })).toEqual(['conflict /layers_pattern']);
+    for (const ok of [{ task_type: 'CAUSAL_LM' }, { task_type: null }, { init_lora_weights: 'loftq', loftq_config: { loftq_bits: 4 } }, { lora_bias: true }, { layers_pattern: 'layers', layers_to_transform: [0] }]) {
+      expect(refused(ok)).toEqual([]);
     }
   });
 

@@ -26,8 +26,23 @@ function describeForeign(json: Record<string, unknown>): string {
   return 'it is not a PEFT adapter config';
 }
 
+/** PEFT's TaskType values (peft/utils/peft_types.py); LoraConfig refuses any other ("Invalid task type"). */
+const TASK_TYPES = ['SEQ_CLS', 'SEQ_2_SEQ_LM', 'CAUSAL_LM', 'TOKEN_CLS', 'QUESTION_ANS', 'FEATURE_EXTRACTION'];
+
+/** Python's truth of a JSON value, which PEFT's checks use: 0, "", [] and {} are false. */
+function truthy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  if (isPlainObject(value)) return Object.keys(value).length > 0;
+  return Boolean(value);
+}
+
+/** The checks of PEFT's `LoraConfig.__post_init__` that refuse a config (peft/tuners/lora/config.py). */
 function consistencyIssues(config: PeftLoraConfig): Issue[] {
   const issues: Issue[] = [];
+  if (typeof config.task_type === 'string' && !TASK_TYPES.includes(config.task_type)) {
+    issues.push({ code: 'invalid_value', path: '/task_type',
+      message: `task_type "${config.task_type}" is not one of PEFT's task types (${TASK_TYPES.join(', ')}) or null; PEFT refuses it` });
+  }
   const regex = typeof config.target_modules === 'string';
   const hasLayers = config.layers_to_transform !== null && config.layers_to_transform !== undefined;
   const pattern = config.layers_pattern;
@@ -40,17 +55,26 @@ function consistencyIssues(config: PeftLoraConfig): Issue[] {
     issues.push({ code: 'conflict', path: '/layers_pattern',
       message: 'layers_pattern cannot be used when target_modules is a regex string; remove layers_pattern' });
   }
-  if (hasPattern && !hasLayers) {
+  // PEFT tests truth here: layers_to_transform 0 or [] counts as unset.
+  if (hasPattern && !truthy(config.layers_to_transform)) {
     issues.push({ code: 'conflict', path: '/layers_pattern',
       message: 'layers_pattern only applies together with layers_to_transform; set layers_to_transform or remove layers_pattern' });
   }
-  if (config.use_dora === true && isPlainObject(config.megatron_config)) {
+  if (config.use_dora === true && truthy(config.megatron_config)) {
     issues.push({ code: 'conflict', path: '/use_dora',
       message: 'DoRA does not support megatron_config; set use_dora to false or remove megatron_config' });
   }
   if (config.use_dora === true && config.lora_bias === true) {
     issues.push({ code: 'conflict', path: '/use_dora',
       message: 'DoRA does not support lora_bias; set one of use_dora / lora_bias to false' });
+  }
+  if (config.lora_bias === true && typeof config.init_lora_weights === 'string') {
+    issues.push({ code: 'conflict', path: '/lora_bias',
+      message: `lora_bias is only supported with init_lora_weights true or false, not "${config.init_lora_weights}"` });
+  }
+  if (config.init_lora_weights === 'loftq' && !truthy(config.loftq_config)) {
+    issues.push({ code: 'conflict', path: '/loftq_config',
+      message: 'init_lora_weights "loftq" needs a loftq_config (e.g. { "loftq_bits": 4, "loftq_iter": 1 })' });
   }
   return issues;
 }
