@@ -56,10 +56,10 @@ describe.skipIf(dir === undefined)('real adapter_config.json files (shared/datas
       const hint = warnings.find((w) => w.code === 'old_peft_release');
       if (hint === undefined) continue;
       old++;
-      const release = /pass peftVersion "([\d.]+)"/.exec(hint.message)?.[1];
+      const release = /pass peftVersion "([\d.]+)"/.exec(hint.message)?.[1] ?? '';
       // Before: only the new key set, with keys such a release raises on ("unexpected keyword argument").
       const written = toPeftConfig(metadata, { peftVersion: release }) as Record<string, unknown>;
-      const newer = Object.keys(written).filter((k) => k !== 'peft_version' && semver.gt(PEFT_LORA_FIELDS[k as PeftLoraKey].since, release ?? ''));
+      const newer = Object.keys(written).filter((k) => k !== 'peft_version' && semver.gt(PEFT_LORA_FIELDS[k as PeftLoraKey].since, release));
       expect({ name, newer }).toEqual({ name, newer: [] });
       for (const key of Object.keys(original)) if (!LEGACY.has(key)) expect(written).toHaveProperty(key);
     }
