@@ -75,6 +75,13 @@ describe('checkAdapter: each rejection cause', () => {
     expect(pattern.declaredRank).toBe(32);
     expect(codes(pattern, 'error')).toContain('rank_too_high');
     expect((await checkAdapter(await adapter({ rank: 64 }), { model: LLAMA, adapters: [{ name: 'x', path: '/x', rank: 64 }] })).servable).toBe(true);
+    // A serve config that leaves max_lora_rank unset gets it from the adapter (lorakit vllm config): servable, with a
+    // warning naming the flag vLLM's default (16) needs. Before: NOT SERVABLE, and lorakit vllm config refused it.
+    const unset = await checkAdapter(await adapter({ rank: 64 }), { model: LLAMA });
+    expect(unset.servable).toBe(true);
+    expect(unset.problems).toEqual([expect.objectContaining({ code: 'rank_too_high', severity: 'warning', message: expect.stringContaining('serve with --max-lora-rank 64') })]);
+    const huge = await checkAdapter(await adapter({ config: { r: 8, rank_pattern: { q_proj: 600 } }, rank: 8 }), { model: LLAMA });
+    expect(huge.problems.find((p) => p.code === 'rank_too_high')).toMatchObject({ severity: 'error', message: expect.stringContaining('above 512') });
   });
 
   it('true rank from lora_A shapes beats a wrong r in the config', async () => {
@@ -130,7 +137,9 @@ describe('checkAdapter: each rejection cause', () => {
 
   it('PiSSA / OLoRA / CorDA / LoftQ initialisation', async () => {
     for (const init of ['pissa_niter_4', 'olora', 'corda', 'loftq']) {
-      expect(codes(await checkAdapter(await adapter({ config: { init_lora_weights: init } }), serve), 'error')).toEqual(['init_lora_weights']);
+      // PEFT itself refuses loftq without its loftq_config.
+      const config = init === 'loftq' ? { init_lora_weights: init, loftq_config: { loftq_bits: 4 } } : { init_lora_weights: init };
+      expect(codes(await checkAdapter(await adapter({ config }), serve), 'error')).toEqual(['init_lora_weights']);
     }
     expect((await checkAdapter(await adapter({ config: { init_lora_weights: 'gaussian' } }), serve)).servable).toBe(true);
   });

@@ -14,7 +14,10 @@ import {
 import { findModelShape } from './model-shapes.js';
 import { readSafetensorsHeader, type SafetensorsTensor } from './read-safetensors-header.js';
 import { parseServeConfig, type ServeConfig, type ServeConfigInput } from './serve-config-schema.js';
-import { versionAtLeast } from './vllm-versions.js';
+import { ALLOWED_MAX_LORA_RANKS, roundUpLoraRank, versionAtLeast } from './vllm-versions.js';
+
+/** The largest `--max-lora-rank` vLLM accepts. */
+const MAX_LORA_RANK = Math.max(...ALLOWED_MAX_LORA_RANKS);
 
 /** Why an adapter would fail (or misbehave) in vLLM. */
 export type ServabilityCode =
@@ -127,8 +130,15 @@ export async function checkAdapter(dir: string, serveConfig: ServeConfigInput): 
   await inspectWeights(dir, report, config, peft, add);
 
   const rank = Math.max(report.trueRank ?? 0, report.declaredRank ?? 0);
-  if (rank > config.lora.maxLoraRank) {
+  // A serve config that leaves max_lora_rank to lorakit gets the adapter's rank rounded up (lorakit vllm config);
+  // vLLM's own default is 16, so serving by hand needs the flag. Above 512 no setting serves it.
+  const chosen = serveConfig.lora?.maxLoraRank !== undefined || (serveConfig.adapters ?? []).some((a) => a.rank !== undefined);
+  if (rank > MAX_LORA_RANK) {
+    add('rank_too_high', 'error', `LoRA rank ${rank} is above ${MAX_LORA_RANK}, the largest --max-lora-rank vLLM accepts: no setting serves it; retrain with a smaller r`, CONFIG);
+  } else if (rank > config.lora.maxLoraRank && chosen) {
     add('rank_too_high', 'error', `LoRA rank ${rank} is greater than max_lora_rank ${config.lora.maxLoraRank}: vLLM refuses to load it; serve with lora.maxLoraRank >= ${rank}`, CONFIG);
+  } else if (rank > config.lora.maxLoraRank) {
+    add('rank_too_high', 'warning', `LoRA rank ${rank} is above vLLM's default --max-lora-rank ${config.lora.maxLoraRank}: serve with --max-lora-rank ${roundUpLoraRank(rank)} (lora.maxLoraRank; lorakit vllm config sets it from the adapter's rank)`, CONFIG);
   }
   if (report.trueRank !== undefined && report.declaredRank !== undefined && report.trueRank !== report.declaredRank) {
     add('rank_mismatch', 'warning', `adapter_config.json declares rank ${report.declaredRank} but the lora_A tensors have rank ${report.trueRank}; the config was edited or belongs to other weights`, `${CONFIG}#/r`);

@@ -77,6 +77,23 @@ describe('lorakit vllm plan / route / models', () => {
     expect(r.stdout).toMatch(/--max-lora-rank\n16\n/);
   });
 
+  it('a local adapter of rank 32 is served with --max-lora-rank 32, given or not, and refused with 16', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lorakit-vllm-r32-'));
+    const config = JSON.parse(readFileSync(join(fixtures, 'adapters', 'legal-v1', 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ ...config, r: 32 }));
+    const run = (...extra: string[]) =>
+      runCli(['vllm', 'config', '--base-model', 'Qwen/Qwen2.5-7B-Instruct', '--adapter', `legal=${dir}`, '--format', 'args', ...extra]);
+    // Before: both exit 2, "LoRA rank 32 is greater than max_lora_rank 16": the check ignored the serve settings.
+    for (const given of [[], ['--max-lora-rank', '32']]) {
+      const r = await run(...given);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/--max-lora-rank\n32\n/);
+    }
+    const low = await run('--max-lora-rank', '16');
+    expect(low.code).toBe(2);
+    expect(low.stderr).toContain('rank 32');
+  });
+
   it('route picks the adapter whose keywords match, and says why', async () => {
     const ask = async (text: string) => {
       const r = await runCli(['vllm', 'route', text, '--adapters', 'adapters', '--json'], { cwd: fixtures });

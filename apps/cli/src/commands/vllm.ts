@@ -62,11 +62,20 @@ async function serveConfigInput(opts: Opts, ctx: CommandContext, absolutePaths =
   set('adapterVolumeClaim', opts['adapterVolumeClaim']);
   if (opts['runtimeLoraUpdating'] === true) input['runtimeLoraUpdating'] = true;
   if (input['model'] === undefined) throw new CliError('CLI_USAGE', 'needs --base-model (or model: in --config)');
+  if (opts['maxLoraRank'] !== undefined) {
+    input['lora'] = { ...((base['lora'] as Record<string, unknown> | undefined) ?? {}), maxLoraRank: opts['maxLoraRank'] };
+  }
   // The config file's adapters and --adapter flags alike: a folder that exists here is checked the same way.
   const fromFile = Array.isArray(base['adapters']) ? (base['adapters'] as unknown[]).map((a) => (isObject(a) ? { ...a } : a)) : [];
   const adapters = [...fromFile, ...((opts['adapter'] as string[] | undefined)?.map(parseAdapter) ?? [])];
   if (adapters.length > 0) {
     const vc = await import('@lorakit/vllm-config');
+    // Each adapter is checked against the serve settings given (vLLM version, max_lora_rank, ...), not defaults: a
+    // rank above 16 was refused with --max-lora-rank 32 given, or unset (then the config takes the adapters' rank).
+    // Settings that do not parse are named by the serve config's own validation below.
+    const settings = { ...input };
+    delete settings['adapters'];
+    const checkWith = (vc.safeParseServeConfig(settings).success ? settings : { model: input['model'] }) as ServeConfigInput;
     for (const a of adapters) {
       // Anything malformed is left to the serve config's own validation, which names it.
       if (!isObject(a) || typeof a['name'] !== 'string' || typeof a['path'] !== 'string') continue;
@@ -77,14 +86,11 @@ async function serveConfigInput(opts: Opts, ctx: CommandContext, absolutePaths =
         const rank = await vc.readAdapterRank(local);
         if (rank !== undefined) a['rank'] = rank;
       }
-      await assertServable(vc, a['name'], local, input['model'] as string, ctx);
+      await assertServable(vc, a['name'], local, checkWith, ctx);
       // A container mounts host directories by absolute path; "w/legal" would otherwise read as a Hub repo id.
       if (absolutePaths) a['path'] = local;
     }
     input['adapters'] = adapters;
-  }
-  if (opts['maxLoraRank'] !== undefined) {
-    input['lora'] = { ...((base['lora'] as Record<string, unknown> | undefined) ?? {}), maxLoraRank: opts['maxLoraRank'] };
   }
   return input;
 }
@@ -98,8 +104,8 @@ const NOT_TRAINED_YET: ReadonlySet<string> = new Set(['weights_missing', 'config
  * config holding it fails when the server starts. A folder that is not trained yet (no weights) is only a warning: a
  * config is often written before training ends. Base-model warnings (the same model by another path) are printed.
  */
-async function assertServable(vc: typeof VllmConfig, name: string, dir: string, model: string, ctx: CommandContext): Promise<void> {
-  const report = await vc.checkAdapter(dir, { model });
+async function assertServable(vc: typeof VllmConfig, name: string, dir: string, settings: ServeConfigInput, ctx: CommandContext): Promise<void> {
+  const report = await vc.checkAdapter(dir, settings);
   const refused: string[] = [];
   for (const p of report.problems) {
     if (p.severity === 'warning') {
