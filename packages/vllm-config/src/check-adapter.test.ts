@@ -115,6 +115,21 @@ describe('checkAdapter: each rejection cause', () => {
     expect(noFlag.problems[0]?.message).toContain('LoRA bias tensors');
   });
 
+  it('names vLLM refuses (lora_A.default.weight) are an error; the base weights of embedding layers, which vLLM skips, are none', async () => {
+    const named = loraTensors({ layers: 1, rank: 16, modules: llamaDims(['q_proj', 'v_proj']) }).map((t) => ({ ...t, name: t.name.replace(/\.(lora_[AB])\.weight$/, '.$1.default.weight') }));
+    // Before: SERVABLE; vLLM raises "... is unsupported LoRA weight" and the server does not start.
+    const r = await checkAdapter(await adapter({ tensors: named }), serve);
+    expect(codes(r, 'error')).toEqual(['non_lora_tensor']);
+    expect(r.problems[0]?.message).toContain('lora_A.default.weight');
+    const base = [
+      ...loraTensors({ layers: 1, rank: 16, modules: llamaDims(['q_proj', 'v_proj']) }),
+      { name: 'base_model.model.model.embed_tokens.base_layer.weight', shape: [100, 64] },
+      { name: 'base_model.model.lm_head.base_layer.weight', shape: [100, 64] },
+    ];
+    // Before: refused as "a full embed_tokens weight".
+    expect(codes(await checkAdapter(await adapter({ tensors: base }), serve), 'error')).toEqual([]);
+  });
+
   it('modules_to_save with full lm_head / embed_tokens weights; a lone score head is only a warning', async () => {
     const tensors = [
       ...loraTensors({ layers: 1, rank: 16, modules: llamaDims(['q_proj', 'v_proj']) }),
@@ -133,6 +148,14 @@ describe('checkAdapter: each rejection cause', () => {
     const tensors = [...loraTensors({ layers: 1, rank: 16, modules: llamaDims(['q_proj', 'v_proj']) }), { name: 'base_model.model.model.embed_tokens.token_adapter.trainable_tokens_delta', shape: [2, 64] }];
     const r = await checkAdapter(await adapter({ tensors }), serve);
     expect(r.problems[0]?.message).toContain('trainable_tokens_delta');
+  });
+
+  it('LoRA variants vLLM does not serve: QALoRA, aLoRA, layer replication, BD-LoRA', async () => {
+    const variants = [{ use_qalora: true }, { alora_invocation_tokens: [32, 45] }, { layer_replication: [[0, 4], [2, 5]] }, { use_bdlora: { block_size: 4 } }];
+    // Before: SERVABLE; vLLM's PEFTHelper refuses each, so the server does not start.
+    for (const config of variants) expect(codes(await checkAdapter(await adapter({ config }), serve), 'error')).toEqual(['lora_variant']);
+    const defaults = { use_qalora: false, alora_invocation_tokens: null, layer_replication: null, use_bdlora: null };
+    expect((await checkAdapter(await adapter({ config: defaults }), serve)).servable).toBe(true);
   });
 
   it('PiSSA / OLoRA / CorDA / LoftQ initialisation', async () => {

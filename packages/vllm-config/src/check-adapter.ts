@@ -35,6 +35,7 @@ export type ServabilityCode =
   | 'lora_bias'
   | 'modules_to_save'
   | 'init_lora_weights'
+  | 'lora_variant'
   | 'non_lora_tensor'
   | 'shape_mismatch'
   | 'transposed_lora'
@@ -86,13 +87,28 @@ const METADATA = 'adapter_metadata.json';
 const SAFETENSORS = 'adapter_model.safetensors';
 const BIN = 'adapter_model.bin';
 const UNSERVABLE_INIT = ['pissa', 'olora', 'corda', 'loftq'];
+/** LoRA variants PEFT saves as a LORA config that vLLM does not serve (PEFTHelper._validate_features). */
+const LORA_VARIANTS = [
+  ['use_qalora', 'QALoRA'],
+  ['alora_invocation_tokens', 'Activated LoRA (aLoRA)'],
+  ['layer_replication', 'layer-replicated LoRA'],
+  ['use_bdlora', 'block-diagonal LoRA (BD-LoRA)'],
+] as const;
+/** The frozen weights of an embedding layer an adapter may carry, which vLLM skips. */
+const BASE_EMBEDDING = /\.(?:embed_tokens|lm_head)\.base_layer\.weight$/;
+/**
+ * LoRA tensor names as PEFT saves them and vLLM parses them (parse_fine_tuned_lora_name: `lora_A`/`lora_B` then
+ * `weight`, or a bare `lora_embedding_A`/`_B`); an adapter-name segment (`lora_A.default.weight`) is refused.
+ */
+const PEFT_LORA_NAME = /\.(?:lora_[AB]\.(?:weight|bias)|lora_embedding_[AB])$/;
 const CLASSIFIER_HEADS = new Set(['classifier', 'score']);
 
 /**
  * Checks whether vLLM will serve an adapter directory with a given serve config, without loading any tensor
  * data: reads `adapter_config.json`, the safetensors header (names, shapes), and `adapter_metadata.json` when
  * present, and reports every cause vLLM rejects at load (rank above `--max-lora-rank`, DoRA, bias, lora_bias,
- * modules_to_save, PiSSA/OLoRA/CorDA/LoftQ init, missing r/lora_alpha/target_modules, missing weights, full
+ * modules_to_save, PiSSA/OLoRA/CorDA/LoftQ init, QALoRA/aLoRA/layer replication/BD-LoRA, missing
+ * r/lora_alpha/target_modules, missing weights, tensor names with an adapter segment (`lora_A.default.weight`), full
  * `lm_head`/`embed_tokens`/DoRA/trainable-token tensors, lora_A/lora_B shapes that disagree, are transposed or do not
  * fit the served model's projections), a base model other than the served one, target modules
  * the architecture cannot serve, and a `--lora-target-modules` restriction that leaves it inert.
@@ -208,6 +224,11 @@ function checkPeftFields(peft: PeftLoraConfig, config: ServeConfig, add: Add): v
   if (typeof init === 'string' && UNSERVABLE_INIT.some((p) => init.toLowerCase().startsWith(p))) {
     add('init_lora_weights', 'error', `init_lora_weights is "${init}": vLLM rejects ${init.toLowerCase().split('_')[0]}-initialised adapters because they change the base weights; convert the adapter to plain LoRA first`, `${CONFIG}#/init_lora_weights`);
   }
+  for (const [field, variant] of LORA_VARIANTS) {
+    const value: unknown = peft[field];
+    const set = Array.isArray(value) ? value.length > 0 : typeof value === 'object' && value !== null ? Object.keys(value).length > 0 : Boolean(value);
+    if (set) add('lora_variant', 'error', `${field} is set: vLLM does not serve ${variant} adapters (PEFTHelper refuses them; releases before that check load them and answer unlike the trained adapter); retrain as plain LoRA`, `${CONFIG}#/${field}`);
+  }
 }
 
 async function readMetadata(dir: string, add: Add): Promise<AdapterMetadata | undefined> {
@@ -255,6 +276,8 @@ async function inspectWeights(dir: string, report: ServabilityReport, config: Se
   };
   const biasAllowed = config.lora.enableLoraBias;
   for (const t of tensors) {
+    // vLLM skips the frozen base weights of embedding layers (lora/utils.py is_base_embeddding_weights).
+    if (BASE_EMBEDDING.test(t.name)) continue;
     const module = moduleOf(t.name);
     if (module === undefined) {
       if (t.name.includes('lora_magnitude_vector')) note('DoRA magnitude vectors (lora_magnitude_vector)', t.name);
@@ -265,6 +288,7 @@ async function inspectWeights(dir: string, report: ServabilityReport, config: Se
       continue;
     }
     modules.add(module);
+    if (!PEFT_LORA_NAME.test(t.name)) note('LoRA tensors named with an adapter segment (lora_A.default.weight, which vLLM calls an "unsupported LoRA weight"; PEFT\'s save_pretrained writes lora_A.weight)', t.name);
     if (t.name.endsWith('.bias') && !biasAllowed && peft?.lora_bias !== true) note('LoRA bias tensors', t.name);
   }
   const trueRank = checkShapes(pairLoraTensors(tensors), config.model, add);

@@ -1,6 +1,7 @@
 // PEFT tensor names. Linear LoRA weights are `<module>.lora_A.weight` (and `lora_B.bias` with lora_bias);
 // embedding LoRA is a bare parameter `<module>.lora_embedding_A`. An adapter-name segment (`.default`) may sit
-// before the suffix in files saved by other tools.
+// before the suffix in files saved by other tools: vLLM refuses those names (checkAdapter says so), but they are
+// paired here so that their ranks and shapes are still reported.
 
 /** A LoRA tensor name, capturing the adapted module's last name segment. */
 export const LORA_TENSOR = /(?:^|\.)([^.]+)\.(?:lora_[AB](?:\.[^.]+)?\.(?:weight|bias)|lora_embedding_[AB](?:\.[^.]+)?)$/;
