@@ -194,7 +194,7 @@ describe('lorakit vllm: local adapter folders', () => {
     expect(r.stderr).toContain('adapter "legal": base_model_name_or_path "/models/Meta-Llama-3-8B-Instruct" names the served model');
   });
 
-  it('compose mounts a relative adapter folder by its absolute path; k8s refuses it without a volume', async () => {
+  it('writes a relative adapter folder by its absolute path (compose mounts it); k8s refuses it without a volume', async () => {
     const cwd = workdir({ legal: LLAMA });
     const abs = join(cwd, 'w', 'legal');
     for (const spec of ['legal=./w/legal', 'legal=w/legal']) {
@@ -206,9 +206,10 @@ describe('lorakit vllm: local adapter folders', () => {
       expect(k8s.code).toBe(2);
       expect(k8s.stderr).toContain(`the pod would not have ${abs}`);
     }
-    // The serve config for vLLM on this host keeps the path as written.
+    // vLLM reads a path that does not exist from where it runs as a Hub repo id: "w/legal" started elsewhere would
+    // be looked up on the Hub. Before, the serve config for this host kept the path as written.
     const yaml = await runCli(['vllm', 'config', '--base-model', LLAMA, '--adapter', 'legal=w/legal', '--format', 'yaml'], { cwd });
-    expect(yaml.stdout).toContain('- legal=w/legal');
+    expect(yaml.stdout).toContain(`- legal=${abs}`);
     const missing = await runCli(['vllm', 'config', '--base-model', LLAMA, '--adapter', 'legal=./nowhere', '--format', 'compose'], { cwd });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('write ./nowhere as an absolute path');

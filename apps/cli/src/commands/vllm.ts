@@ -30,10 +30,11 @@ function expandHome(path: string, ctx: CommandContext): string {
 
 /**
  * Config file (YAML or JSON) merged with flags; flags win. An adapter directory that exists here (`~/` expanded),
- * from `--adapter` or the file, gives its rank, is refused when trained on another base model, and with
- * `absolutePaths` is written as an absolute path.
+ * from `--adapter` or the file, gives its rank, is refused when trained on another base model, and is written as an
+ * absolute path: vLLM reads a path that does not exist from where it runs as a Hub repo id ("w/legal" is one), and a
+ * container mounts host directories by absolute path.
  */
-async function serveConfigInput(opts: Opts, ctx: CommandContext, absolutePaths = false): Promise<Record<string, unknown>> {
+async function serveConfigInput(opts: Opts, ctx: CommandContext): Promise<Record<string, unknown>> {
   let base: Record<string, unknown> = {};
   const file = opts['config'] as string | undefined;
   if (file !== undefined) {
@@ -87,8 +88,7 @@ async function serveConfigInput(opts: Opts, ctx: CommandContext, absolutePaths =
         if (rank !== undefined) a['rank'] = rank;
       }
       await assertServable(vc, a['name'], local, checkWith, ctx);
-      // A container mounts host directories by absolute path; "w/legal" would otherwise read as a Hub repo id.
-      if (absolutePaths) a['path'] = local;
+      a['path'] = local;
     }
     input['adapters'] = adapters;
   }
@@ -126,7 +126,7 @@ export async function vllmConfigCommand(_args: unknown[], opts: Opts, ctx: Comma
   const { out } = ctx;
   const vc = await import('@lorakit/vllm-config');
   const format = opts['json'] === true ? 'json' : (opts['format'] as string);
-  const input = await serveConfigInput(opts, ctx, format === 'compose' || format === 'k8s');
+  const input = await serveConfigInput(opts, ctx);
   const parsed = vc.safeParseServeConfig(input);
   if (!parsed.success) {
     const lines = parsed.issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`);
