@@ -28,8 +28,18 @@ describe('planMemory', () => {
     const plan = planMemory({ model: 'm', tensorParallelSize: 2 }, shape);
     const half = planMemory({ model: 'm', tensorParallelSize: 2, lora: { loraDtype: 'bfloat16' } }, shape);
     expect(plan.totalBytes).toBe(2 * half.totalBytes);
-    expect(plan.perGpuBytes).toBe(plan.totalBytes / 2);
     expect(plan.summary).toContain('per GPU');
+  });
+
+  it('per GPU, keeps the unsplit half of each LoRA pair whole, as vLLM allocates it; fully sharded LoRAs split both', () => {
+    const config = { model: 'meta-llama/Meta-Llama-3-8B-Instruct', tensorParallelSize: 2, lora: { maxLoras: 1, maxLoraRank: 1 } };
+    const plan = planMemory(config, 'meta-llama/Meta-Llama-3-8B');
+    // q 4096+2048, k and v 4096+512 each, gate and up 4096+7168 each (lora_A whole, lora_B split); o 2048+4096 and
+    // down 7168+4096 (lora_A split, lora_B whole). Before: 81920 / 2 = 40960, a third too low.
+    expect(plan.perGpuBytes).toBe(55_296 * 32 * 2);
+    const sharded = planMemory({ ...config, lora: { ...config.lora, fullyShardedLoras: true } }, 'meta-llama/Meta-Llama-3-8B');
+    expect(sharded.perGpuBytes).toBe(sharded.totalBytes / 2);
+    expect(planMemory({ ...config, tensorParallelSize: 1 }, 'meta-llama/Meta-Llama-3-8B').perGpuBytes).toBe(plan.totalBytes);
   });
 
   it('refuses unknown models instead of guessing', () => {

@@ -26,7 +26,11 @@ export interface MemoryPlan {
   perSlotBytes: number;
   /** Bytes of all slots: slots × perSlotBytes. */
   totalBytes: number;
-  /** totalBytes / tensor-parallel size: LoRA buffers are split across the GPUs (approximately, when not fully sharded). */
+  /**
+   * Bytes of all slots on each GPU under tensor parallelism: a column-parallel projection (q, k, v, gate, up) splits
+   * lora_B across the GPUs and keeps lora_A whole on each, a row-parallel one (o, down) splits lora_A and keeps lora_B
+   * whole (vLLM's create_lora_weights); with `fullyShardedLoras` both are split, totalBytes / tensor-parallel size.
+   */
   perGpuBytes: number;
   /** One line with units, e.g. `4 slots × rank 16 … = 320.0 MiB (80.0 MiB per slot)`. */
   summary: string;
@@ -38,6 +42,8 @@ const PACKED: Readonly<Record<string, readonly string[]>> = {
   gate_up_proj: ['gate_proj', 'up_proj'],
 };
 const DTYPE_BYTES: Readonly<Record<string, number>> = { float16: 2, bfloat16: 2, float32: 4 };
+/** Row-parallel projections: their input is split across tensor-parallel GPUs; the others split their output. */
+const ROW_PARALLEL: ReadonlySet<string> = new Set(['o_proj', 'down_proj']);
 
 /** Formats a byte count with binary units (B, KiB, MiB, GiB, TiB) and one decimal. */
 export function formatBytes(bytes: number): string {
@@ -82,7 +88,11 @@ export function planMemory(config: ServeConfigInput, modelShape: ModelShape | st
   const sumDims = modules.reduce((s, m) => s + m.inDim + m.outDim, 0);
   const perSlotBytes = c.lora.maxLoraRank * sumDims * shape.numLayers * dtypeBytes;
   const totalBytes = c.lora.maxLoras * perSlotBytes;
-  const perGpuBytes = Math.ceil(totalBytes / c.tensorParallelSize);
+  const tp = c.tensorParallelSize;
+  const perGpuDims = c.lora.fullyShardedLoras
+    ? sumDims / tp
+    : modules.reduce((s, m) => s + (ROW_PARALLEL.has(m.name) ? m.inDim / tp + m.outDim : m.inDim + m.outDim / tp), 0);
+  const perGpuBytes = Math.ceil(c.lora.maxLoras * c.lora.maxLoraRank * perGpuDims * shape.numLayers * dtypeBytes);
   const gpuNote = c.tensorParallelSize > 1 ? `, ~${formatBytes(perGpuBytes)} per GPU` : '';
   return {
     slots: c.lora.maxLoras,
