@@ -150,6 +150,14 @@ describe('checkAdapter: each rejection cause', () => {
     expect(r.problems[0]?.message).toContain('trainable_tokens_delta');
   });
 
+  it('warns when rank_pattern/alpha_pattern give a module a scale of its own, which older vLLM releases ignore', async () => {
+    const own = await checkAdapter(await adapter({ config: { r: 16, lora_alpha: 32, rank_pattern: { q_proj: 32 } }, rank: 16 }), { model: LLAMA });
+    expect(own.problems.find((p) => p.code === 'config_warning')?.message).toContain('q_proj (1, not 2)');
+    // The same scale as the adapter's: nothing to warn of.
+    const same = await checkAdapter(await adapter({ config: { r: 16, lora_alpha: 32, rank_pattern: { q_proj: 32 }, alpha_pattern: { q_proj: 64 } }, rank: 16 }), { model: LLAMA });
+    expect(same.problems.filter((p) => p.code === 'config_warning')).toEqual([]);
+  });
+
   it('LoRA variants vLLM does not serve: QALoRA, aLoRA, layer replication, BD-LoRA', async () => {
     const variants = [{ use_qalora: true }, { alora_invocation_tokens: [32, 45] }, { layer_replication: [[0, 4], [2, 5]] }, { use_bdlora: { block_size: 4 } }];
     // Before: SERVABLE; vLLM's PEFTHelper refuses each, so the server does not start.
@@ -219,6 +227,10 @@ describe('checkAdapter: each rejection cause', () => {
     expect(r.modules).toEqual(['embed_tokens', 'q_proj', 'v_proj']);
     expect(r.trueRank).toBe(32);
     expect(codes(r, 'error')).toEqual(['rank_too_high']);
+    expect(codes(r, 'warning')).not.toContain('unsupported_target_module');
+    // Qwen2's vLLM class declares no embedding modules: before, this passed without a word.
+    const qwen = await checkAdapter(await adapter({ rank: 8, modules: ['q_proj', 'v_proj', 'embed_tokens'], tensors }), { ...serve, architecture: 'Qwen2ForCausalLM' });
+    expect(qwen.problems.find((p) => p.code === 'unsupported_target_module')).toMatchObject({ severity: 'warning', message: expect.stringContaining('["embed_tokens"]') });
   });
 
   it('knows the architecture of canonical Hub ids of the known families, and leaves their multimodal and MoE siblings unknown', async () => {

@@ -10,6 +10,7 @@ import {
   EMBEDDING_MODULES,
   KNOWN_ARCHITECTURES,
   loraModulesFor,
+  servesEmbeddingLora,
 } from './internal/architectures.js';
 import { findModelShape } from './model-shapes.js';
 import { readSafetensorsHeader, type SafetensorsTensor } from './read-safetensors-header.js';
@@ -224,11 +225,30 @@ function checkPeftFields(peft: PeftLoraConfig, config: ServeConfig, add: Add): v
   if (typeof init === 'string' && UNSERVABLE_INIT.some((p) => init.toLowerCase().startsWith(p))) {
     add('init_lora_weights', 'error', `init_lora_weights is "${init}": vLLM rejects ${init.toLowerCase().split('_')[0]}-initialised adapters because they change the base weights; convert the adapter to plain LoRA first`, `${CONFIG}#/init_lora_weights`);
   }
+  const scaled = patternScales(peft);
+  if (scaled.length > 0) {
+    add('config_warning', 'warning', `rank_pattern/alpha_pattern give ${scaled.join(', ')} a scale of their own; vLLM releases before per-module scaling (PEFTHelper.get_rank_and_scaling) apply lora_alpha / r to every module and serve those with the wrong scale: check the release you serve`, `${CONFIG}#/rank_pattern`);
+  }
   for (const [field, variant] of LORA_VARIANTS) {
     const value: unknown = peft[field];
     const set = Array.isArray(value) ? value.length > 0 : typeof value === 'object' && value !== null ? Object.keys(value).length > 0 : Boolean(value);
     if (set) add('lora_variant', 'error', `${field} is set: vLLM does not serve ${variant} adapters (PEFTHelper refuses them; releases before that check load them and answer unlike the trained adapter); retrain as plain LoRA`, `${CONFIG}#/${field}`);
   }
+}
+
+/** The pattern keys whose scale (alpha / r, or alpha / √r with rsLoRA) differs from the adapter's own, with both. */
+function patternScales(peft: PeftLoraConfig): string[] {
+  const r = peft.r;
+  const alpha = peft.lora_alpha;
+  if (r === undefined || alpha === undefined) return [];
+  const scale = (rank: number, a: number) => (peft.use_rslora === true ? a / Math.sqrt(rank) : a / rank);
+  const base = scale(r, alpha);
+  const keys = new Set([...Object.keys(peft.rank_pattern ?? {}), ...Object.keys(peft.alpha_pattern ?? {})]);
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return [...keys]
+    .map((key) => ({ key, own: scale(peft.rank_pattern?.[key] ?? r, peft.alpha_pattern?.[key] ?? alpha) }))
+    .filter(({ own }) => Math.abs(own - base) > 1e-9)
+    .map(({ key, own }) => `${key} (${round(own)}, not ${round(base)})`);
 }
 
 async function readMetadata(dir: string, add: Add): Promise<AdapterMetadata | undefined> {
@@ -396,6 +416,10 @@ function checkModules(report: ServabilityReport, config: ServeConfig, peft: Peft
     const bad = modules.filter((m) => !supported.includes(m) && !EMBEDDING_MODULES.includes(m));
     if (bad.length > 0) {
       add('unsupported_target_module', 'error', `vLLM ${config.vllmVersion} applies LoRA on ${arch} only to ${JSON.stringify(supported)}, but the adapter targets ${JSON.stringify(bad)}: loading fails with "expected target modules in ${JSON.stringify(supported)} but received ${JSON.stringify(bad)}"; retrain with supported modules`, `${CONFIG}#/target_modules`);
+    }
+    const embedding = modules.filter((m) => EMBEDDING_MODULES.includes(m));
+    if (embedding.length > 0 && arch !== undefined && !servesEmbeddingLora(arch)) {
+      add('unsupported_target_module', 'warning', `the adapter targets ${JSON.stringify(embedding)}, but vLLM's ${arch} declares no embedding modules in most releases (only the Llama, Mistral and Phi-3 classes do): loading then fails with "expected target modules in ... but received ${JSON.stringify(embedding)}"; check with the vLLM release you serve, or retrain without them`, `${CONFIG}#/target_modules`);
     }
   }
 

@@ -42,8 +42,21 @@ export function architectureOfModelName(model: string): string | undefined {
   return undefined;
 }
 
-/** Embedding / output-head LoRA (`lora_embedding_A/B`, lm_head lora_A/B): served for these architectures; vLLM 0.12 only dropped the extra vocabulary. */
+/** Embedding / output-head LoRA (`lora_embedding_A/B`, lm_head lora_A/B); vLLM 0.12 only dropped the extra vocabulary. */
 export const EMBEDDING_MODULES: readonly string[] = ['embed_tokens', 'lm_head'];
+
+/**
+ * Architectures whose vLLM class declares `embedding_modules`, the condition for LoRA on embed_tokens and lm_head:
+ * LlamaForCausalLM, which also serves Mistral, and Phi-3's subclass of it. Qwen2's class declares none (a Qwen2.5
+ * adapter with lm_head fails with "expected target modules in ..."); Qwen3 gained them in a late release; Gemma ties
+ * its embeddings.
+ */
+const EMBEDDING_LORA: ReadonlySet<string> = new Set(['LlamaForCausalLM', 'MistralForCausalLM', 'Phi3ForCausalLM']);
+
+/** Whether vLLM serves LoRA on embed_tokens and lm_head for an architecture of the table. */
+export function servesEmbeddingLora(architecture: string): boolean {
+  return EMBEDDING_LORA.has(architecture);
+}
 
 /** Architectures of the table, for messages. */
 export const KNOWN_ARCHITECTURES: readonly string[] = Object.keys(TABLE);
