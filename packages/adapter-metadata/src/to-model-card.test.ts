@@ -74,6 +74,21 @@ describe('toModelCard', () => {
     const quantised = toModelCard({ adapter_id: 'a1', base_model: { name: 'unsloth/llama-3.2-3b-instruct-bnb-4bit' } });
     expect(quantised.warnings.map((w) => w.code)).toEqual(['base_model_quantized', 'license_missing']);
   });
+
+  it('warns of a license the Hub refuses and a rank vLLM cannot serve; the pipeline tag follows the task type', () => {
+    const base = { adapter_id: 'a1', base_model: { name: 'meta-llama/Meta-Llama-3-8B' } };
+    // Before: all three cards came without a word, and the Hub refuses the first commit ("license must be one of").
+    const spelled = toModelCard(base, { license: 'Apache 2.0' });
+    expect(spelled.warnings).toEqual([expect.objectContaining({ code: 'license_unknown', message: expect.stringContaining('write "apache-2.0"') })]);
+    expect(toModelCard(base, { license: 'llama3.1' }).warnings).toEqual([]);
+    const wide = toModelCard({ ...base, training: { lora_rank: 16, peft: { rank_pattern: { q_proj: 600 } } } }, { license: 'mit' });
+    expect(wide.warnings.map((w) => w.code)).toEqual(['rank_unservable']);
+    const dora = toModelCard({ ...base, training: { use_dora: true, modules_to_save: ['lm_head'] } }, { license: 'mit' });
+    expect(dora.warnings).toEqual([expect.objectContaining({ code: 'vllm_unservable', message: expect.stringContaining('DoRA (use_dora), modules_to_save') })]);
+    const classifier = toModelCard({ ...base, training: { peft: { task_type: 'SEQ_CLS' } } }, { license: 'mit' });
+    expect(split(classifier.markdown).front['pipeline_tag']).toBe('text-classification');
+    expect(split(toModelCard(base, { license: 'mit' }).markdown).front['pipeline_tag']).toBe('text-generation');
+  });
 });
 
 const datasets = sharedPath('datasets');

@@ -19,7 +19,9 @@ export interface ToModelCardOptions {
   datasets?: readonly string[];
   /**
    * Hub pipeline tag.
-   * @default 'text-generation'
+   * @default the one of `training.peft.task_type` (SEQ_CLS: text-classification, SEQ_2_SEQ_LM: text2text-generation,
+   * TOKEN_CLS: token-classification, QUESTION_ANS: question-answering, FEATURE_EXTRACTION: feature-extraction), else
+   * 'text-generation'
    */
   pipelineTag?: string;
   /**
@@ -41,6 +43,29 @@ export interface ModelCard {
 
 // vLLM accepts only these values for --max-lora-rank.
 const VLLM_LORA_RANKS = [8, 16, 32, 64, 128, 256, 320, 512];
+const PIPELINE_TAGS: Readonly<Record<string, string>> = {
+  CAUSAL_LM: 'text-generation',
+  SEQ_2_SEQ_LM: 'text2text-generation',
+  SEQ_CLS: 'text-classification',
+  TOKEN_CLS: 'token-classification',
+  QUESTION_ANS: 'question-answering',
+  FEATURE_EXTRACTION: 'feature-extraction',
+};
+/**
+ * The license identifiers the Hub accepts in a card (hub-docs repositories-licenses.md, with the Llama releases added
+ * since); it refuses a commit whose card names another. `other` takes a `license_name`.
+ */
+const HUB_LICENSES: ReadonlySet<string> = new Set([
+  'apache-2.0', 'mit', 'openrail', 'bigscience-openrail-m', 'creativeml-openrail-m', 'bigscience-bloom-rail-1.0',
+  'bigcode-openrail-m', 'afl-3.0', 'artistic-2.0', 'bsl-1.0', 'bsd', 'bsd-2-clause', 'bsd-3-clause',
+  'bsd-3-clause-clear', 'c-uda', 'cc', 'cc0-1.0', 'cc-by-2.0', 'cc-by-2.5', 'cc-by-3.0', 'cc-by-4.0', 'cc-by-sa-3.0',
+  'cc-by-sa-4.0', 'cc-by-nc-2.0', 'cc-by-nc-3.0', 'cc-by-nc-4.0', 'cc-by-nd-4.0', 'cc-by-nc-nd-3.0', 'cc-by-nc-nd-4.0',
+  'cc-by-nc-sa-2.0', 'cc-by-nc-sa-3.0', 'cc-by-nc-sa-4.0', 'cdla-sharing-1.0', 'cdla-permissive-1.0',
+  'cdla-permissive-2.0', 'wtfpl', 'ecl-2.0', 'epl-1.0', 'epl-2.0', 'etalab-2.0', 'eupl-1.1', 'agpl-3.0', 'gfdl', 'gpl',
+  'gpl-2.0', 'gpl-3.0', 'lgpl', 'lgpl-2.1', 'lgpl-3.0', 'isc', 'lppl-1.3c', 'ms-pl', 'mpl-2.0', 'odc-by', 'odbl',
+  'openrail++', 'osl-3.0', 'postgresql', 'ofl-1.1', 'ncsa', 'unlicense', 'zlib', 'pddl', 'lgpl-lr',
+  'deepfloyd-if-license', 'llama2', 'llama3', 'llama3.1', 'llama3.2', 'llama3.3', 'gemma', 'unknown', 'other',
+]);
 const HUB_DATASET = /^[\w.-]+\/[\w.-]+$/;
 
 function cell(value: unknown): string {
@@ -81,7 +106,7 @@ function modelIndex(meta: AdapterMetadata, pipelineTag: string): unknown[] | und
 }
 
 function frontMatter(meta: AdapterMetadata, options: ToModelCardOptions, license: string | undefined): Record<string, unknown> {
-  const pipelineTag = options.pipelineTag ?? 'text-generation';
+  const pipelineTag = options.pipelineTag ?? pipelineTagOf(meta);
   const datasetName = meta.training.dataset_name;
   const datasets = options.datasets ?? (datasetName !== undefined && HUB_DATASET.test(datasetName) ? [datasetName] : []);
   const tags = [...new Set(['lora', 'peft', `base_model:adapter:${meta.base_model.name}`, ...(options.tags ?? [])])];
@@ -99,6 +124,11 @@ function frontMatter(meta: AdapterMetadata, options: ToModelCardOptions, license
   const index = modelIndex(meta, pipelineTag);
   if (index !== undefined) front['model-index'] = index;
   return front;
+}
+
+function pipelineTagOf(meta: AdapterMetadata): string {
+  const task = meta.training.peft?.['task_type'];
+  return (typeof task === 'string' ? PIPELINE_TAGS[task] : undefined) ?? 'text-generation';
 }
 
 function maxLoraRank(meta: AdapterMetadata): number {
@@ -188,6 +218,25 @@ export function toModelCard(meta: AdapterMetadataInput, options: ToModelCardOpti
   if (license === undefined) {
     warnings.push({ code: 'license_missing', path: '/license',
       message: 'no license: the Hub shows the card as unlicensed; set meta.license or options.license' });
+  } else if (!HUB_LICENSES.has(license)) {
+    const spelled = license.trim().toLowerCase().replace(/\s+/g, '-');
+    const hint = HUB_LICENSES.has(spelled) ? `write "${spelled}"` : 'use a Hub identifier (apache-2.0, mit, cc-by-4.0, ...), or "other" with the license text in a LICENSE file';
+    warnings.push({ code: 'license_unknown', path: '/license',
+      message: `license "${license}" is not one of the Hub's license identifiers, and the Hub refuses a card naming it: ${hint}` });
+  }
+  if (maxLoraRank(parsed) > 512) {
+    warnings.push({ code: 'rank_unservable', path: '/training/lora_rank',
+      message: `rank ${maxLoraRank(parsed)} is above 512, the largest --max-lora-rank vLLM accepts: the card's vllm serve example cannot serve it` });
+  }
+  const t = parsed.training;
+  const unservable = [
+    t.use_dora === true ? 'DoRA (use_dora)' : undefined,
+    t.bias !== undefined && t.bias !== 'none' ? `bias "${t.bias}"` : undefined,
+    (t.modules_to_save ?? []).some((m) => !['classifier', 'score'].includes(m.slice(m.lastIndexOf('.') + 1))) ? 'modules_to_save' : undefined,
+  ].filter((x) => x !== undefined);
+  if (unservable.length > 0) {
+    warnings.push({ code: 'vllm_unservable', path: '/training',
+      message: `vLLM does not serve adapters with ${unservable.join(', ')}: the card's vllm serve example fails to load it (lorakit adapter check says why)` });
   }
   const markdown = `---\n${stringify(frontMatter(parsed, options, license), { lineWidth: 0 })}---\n\n${body(parsed, options)}`;
   return { markdown, warnings };
