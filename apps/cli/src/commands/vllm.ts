@@ -71,9 +71,9 @@ async function serveConfigInput(opts: Opts, ctx: CommandContext): Promise<Record
   const adapters = [...fromFile, ...((opts['adapter'] as string[] | undefined)?.map(parseAdapter) ?? [])];
   if (adapters.length > 0) {
     const vc = await import('@lorakit/vllm-config');
-    // Each adapter is checked against the serve settings given (vLLM version, max_lora_rank, ...), not defaults: a
-    // rank above 16 was refused with --max-lora-rank 32 given, or unset (then the config takes the adapters' rank).
-    // Settings that do not parse are named by the serve config's own validation below.
+    // Each adapter is checked against the serve settings given (vLLM version, max_lora_rank, ...), not defaults; with
+    // max_lora_rank unset the config takes the adapters' rank. Settings that do not parse are named by the serve
+    // config's own validation below.
     const settings = { ...input };
     delete settings['adapters'];
     const checkWith = (vc.safeParseServeConfig(settings).success ? settings : { model: input['model'] }) as ServeConfigInput;
