@@ -32,7 +32,7 @@ describe('planMemory', () => {
   });
 
   it('per GPU, keeps the unsplit half of each LoRA pair whole, as vLLM allocates it; fully sharded LoRAs split both', () => {
-    const config = { model: 'meta-llama/Meta-Llama-3-8B-Instruct', tensorParallelSize: 2, lora: { maxLoras: 1, maxLoraRank: 1 } };
+    const config = { model: 'meta-llama/Meta-Llama-3-8B-Instruct', tensorParallelSize: 2, lora: { maxLoras: 1, maxLoraRank: 1 as const } };
     const plan = planMemory(config, 'meta-llama/Meta-Llama-3-8B');
     // q 4096+2048, k and v 4096+512 each, gate and up 4096+7168 each (lora_A whole, lora_B split); o 2048+4096 and
     // down 7168+4096 (lora_A split, lora_B whole). Before: 81920 / 2 = 40960, a third too low.
