@@ -137,6 +137,34 @@ describe('checkConstrainedDecoding', () => {
     expect(report.accepted).toBe(false);
   });
 
+  it('xgrammar: keywords beside $ref, const, enum, anyOf, oneOf or allOf are not read; remote refs and lookaround are not enforced', () => {
+    const paths = (s: object) => checkConstrainedDecoding(s, 'xgrammar').findings.map((f) => `${f.severity} ${f.schemaPath}`);
+    // Before: all compatible. xgrammar's Parse takes the first of those keys and reads nothing else of the schema.
+    expect(paths({ type: 'object', properties: { a: { type: 'string' } }, required: ['a'], allOf: [{ required: ['a'] }] })).toEqual([
+      'ignored #/type',
+      'ignored #/properties',
+      'ignored #/required',
+    ]);
+    expect(paths({ $ref: '#/$defs/s', maxLength: 3, $defs: { s: { type: 'string' } } })).toEqual(['ignored #/maxLength']);
+    expect(paths({ $ref: 'https://example.com/s.json' })).toEqual(['ignored #/$ref']);
+    expect(paths({ type: 'string', pattern: '^(?!admin)[a-z]+$' })).toEqual(['ignored #/pattern']);
+    // A type every value has loses nothing.
+    expect(paths({ type: 'string', enum: ['a', 'b'] })).toEqual([]);
+    expect(paths({ type: 'string', enum: ['a', 1] })).toEqual(['ignored #/type']);
+  });
+
+  it('keywords JSON Schema does not define are no finding; llguidance rejects lookaround and reads additionalItems', () => {
+    const extra = { type: 'object', nullable: true, 'x-order': 1, discriminator: { propertyName: 't' }, properties: { t: { type: 'string' } } };
+    for (const backend of ['outlines', 'xgrammar', 'guidance'] as const) {
+      // Before: guidance rejected the schema, outlines and xgrammar reported the three keys as ignored.
+      expect(checkConstrainedDecoding(extra, backend).findings).toEqual([]);
+    }
+    expect(checkConstrainedDecoding({ type: 'array', items: [{ type: 'string' }], additionalItems: false }, 'guidance').accepted).toBe(true);
+    expect(checkConstrainedDecoding({ type: 'string', pattern: '(?<=a)b' }, 'guidance').findings.map((f) => `${f.severity} ${f.schemaPath}`)).toEqual([
+      'unsupported #/pattern',
+    ]);
+  });
+
   it('guidance: minProperties only when every listed property is required', () => {
     const bounded = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], minProperties: 2 };
     expect(checkConstrainedDecoding(bounded, 'guidance').findings).toEqual([]);

@@ -24,10 +24,21 @@ export interface ConstrainedDecodingReport {
   findings: ConstrainedDecodingFinding[];
 }
 
-const ANNOTATIONS = new Set([
-  '$schema', '$id', '$anchor', '$comment', '$defs', 'definitions', 'title', 'description', 'default', 'examples',
-  'deprecated', 'readOnly', 'writeOnly', 'contentMediaType', 'contentEncoding',
+/**
+ * Keywords with a meaning in JSON Schema (2020-12 and the drafts before it). Any other key (`nullable`,
+ * `discriminator`, `x-...`) validates nothing, for ajv or a backend, so no backend ignoring it changes any output.
+ */
+const DRAFT_KEYWORDS = new Set([
+  '$ref', '$dynamicRef', '$recursiveRef', '$vocabulary', '$dynamicAnchor', '$recursiveAnchor',
+  'prefixItems', 'items', 'additionalItems', 'contains', 'additionalProperties', 'properties', 'patternProperties',
+  'dependentSchemas', 'dependencies', 'propertyNames', 'if', 'then', 'else', 'allOf', 'anyOf', 'oneOf', 'not',
+  'unevaluatedItems', 'unevaluatedProperties', 'type', 'const', 'enum', 'multipleOf', 'maximum', 'exclusiveMaximum',
+  'minimum', 'exclusiveMinimum', 'maxLength', 'minLength', 'pattern', 'maxItems', 'minItems', 'uniqueItems',
+  'maxContains', 'minContains', 'maxProperties', 'minProperties', 'required', 'dependentRequired', 'format',
+  'contentSchema',
 ]);
+/** Lookahead and lookbehind in a `pattern`. */
+const LOOKAROUND = /\(\?<?[=!]/;
 const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
 const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
 const SUBSCHEMA_ONE = [
@@ -40,6 +51,9 @@ const SUBSCHEMA_ONE = [
 const OUTLINES_DISPATCH = ['properties', 'allOf', 'anyOf', 'oneOf', 'prefixItems', 'enum', 'const', '$ref', 'type'];
 // Same repository, src/json_schema/types.rs, `FormatType::from_str`.
 const OUTLINES_FORMATS = new Set(['date-time', 'date', 'time', 'uuid', 'uri', 'email']);
+// xgrammar's converter (github.com/mlc-ai/xgrammar, cpp/json_schema_converter.cc at 00ad8e2, `SchemaParser::Parse`)
+// reads a schema through the first of these keys and none of the others beside it; without them, through `type`.
+const XGRAMMAR_DISPATCH = ['$ref', 'const', 'enum', 'anyOf', 'oneOf', 'allOf'];
 // vLLM screens schemas before handing them to xgrammar and refuses these (vllm/v1/structured_output/backend_xgrammar.py,
 // has_xgrammar_unsupported_json_features).
 const XGRAMMAR_UNSUPPORTED = ['multipleOf', 'uniqueItems', 'contains', 'minContains', 'maxContains', 'patternProperties', 'propertyNames'];
@@ -59,8 +73,10 @@ const XGRAMMAR_FORMATS = new Set([
 ]);
 // llguidance's "Supported JSON schema features" (github.com/guidance-ai/llguidance, docs/json_schema.md at 0bc7a5f):
 // it "aims to either produce a grammar conformant to the JSON schema semantics ... or give an error", and ignores
-// unsupported keywords only with `lenient` (off by default), so any keyword not listed here is rejected.
+// unsupported keywords only with `lenient` (off by default), so any draft keyword not listed here is rejected
+// (parser/src/json/context.rs, `is_valid_keyword`: keywords the draft does not know are let through).
 const GUIDANCE_SUPPORTED = new Set([
+  'additionalItems',
   'anyOf', 'oneOf', 'allOf', '$ref', 'const', 'enum', 'type', 'items', 'prefixItems', 'minItems', 'maxItems',
   'properties', 'additionalProperties', 'patternProperties', 'required', 'minProperties', 'maxProperties', 'minLength',
   'maxLength', 'pattern', 'format', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf',
@@ -119,7 +135,7 @@ function checkOutlines(node: Obj, path: string, emit: Emit): void {
       used = new Set([dispatch, 'type']);
   }
   for (const keyword of Object.keys(node)) {
-    if (used.has(keyword) || ANNOTATIONS.has(keyword)) continue;
+    if (used.has(keyword) || !DRAFT_KEYWORDS.has(keyword)) continue;
     const why =
       keyword === 'additionalProperties' && dispatch === 'properties'
         ? 'outlines ignores additionalProperties next to properties'
@@ -146,19 +162,47 @@ function checkXgrammar(node: Obj, path: string, emit: Emit): void {
   for (const keyword of XGRAMMAR_UNSUPPORTED) {
     if (keyword in node) emit(`${path}/${keyword}`, keyword, 'unsupported', `xgrammar (as screened by vLLM) does not support "${keyword}"`);
   }
+  const dispatch = XGRAMMAR_DISPATCH.find((k) => k in node);
   for (const keyword of Object.keys(node)) {
-    if (XGRAMMAR_ENFORCED.has(keyword) || ANNOTATIONS.has(keyword)) continue;
-    emit(`${path}/${escapeToken(keyword)}`, keyword, 'ignored', `xgrammar does not enforce "${keyword}": generated output may violate it`);
+    if (!DRAFT_KEYWORDS.has(keyword) || XGRAMMAR_UNSUPPORTED.includes(keyword)) continue;
+    if (dispatch !== undefined && keyword !== dispatch && !(keyword === 'type' && valuesHaveType(node, dispatch))) {
+      emit(`${path}/${escapeToken(keyword)}`, keyword, 'ignored', `xgrammar reads this schema through "${dispatch}" and ignores "${keyword}" beside it: generated output may violate it`);
+    } else if (!XGRAMMAR_ENFORCED.has(keyword)) {
+      emit(`${path}/${escapeToken(keyword)}`, keyword, 'ignored', `xgrammar does not enforce "${keyword}": generated output may violate it`);
+    }
+  }
+  const ref = node['$ref'];
+  if (dispatch === '$ref' && typeof ref === 'string' && ref !== '#' && !ref.startsWith('#/')) {
+    emit(`${path}/$ref`, '$ref', 'ignored', `xgrammar resolves only local references ("#" or "#/..."): for "${ref}" it generates any JSON value`);
+  }
+  if (typeof node['pattern'] === 'string' && LOOKAROUND.test(node['pattern'])) {
+    emit(`${path}/pattern`, 'pattern', 'ignored', 'xgrammar ignores lookahead and lookbehind assertions in a pattern: generated strings may violate them');
   }
   if (Array.isArray(node['oneOf']) && !provablyDisjoint(node['oneOf'])) {
     emit(`${path}/oneOf`, 'oneOf', 'ignored', 'xgrammar treats oneOf as anyOf: exclusivity is not enforced', false);
   }
   if (Array.isArray(node['allOf']) && node['allOf'].length > 1) {
-    emit(`${path}/allOf`, 'allOf', 'ignored', 'xgrammar supports allOf with one schema only: the others may not be enforced', false);
+    emit(`${path}/allOf`, 'allOf', 'ignored', 'xgrammar supports allOf with one schema only: with more, their constraints are not enforced; merge them into one schema', false);
   }
   if (typeof node['format'] === 'string' && !XGRAMMAR_FORMATS.has(node['format'])) {
     emit(`${path}/format`, 'format', 'unsupported', `xgrammar does not support format "${node['format']}"`);
   }
+}
+
+/** JSON Schema type names of a JSON value (an integer is also a number). */
+function typesOf(value: unknown): string[] {
+  if (value === null) return ['null'];
+  if (Array.isArray(value)) return ['array'];
+  if (typeof value === 'number') return Number.isInteger(value) ? ['integer', 'number'] : ['number'];
+  return [typeof value === 'object' ? 'object' : typeof value];
+}
+
+/** For a const/enum read without its `type`: whether every value has that type anyway, so nothing is lost. */
+function valuesHaveType(node: Obj, dispatch: string): boolean {
+  const values = dispatch === 'const' ? [node['const']] : dispatch === 'enum' && Array.isArray(node['enum']) ? node['enum'] : undefined;
+  const type = node['type'];
+  const allowed = Array.isArray(type) ? type : [type];
+  return values !== undefined && values.every((v) => typesOf(v).some((t) => allowed.includes(t)));
 }
 
 /** Branches that can never both match: distinct single types, disjoint const/enum values, or a const discriminator. */
@@ -198,7 +242,7 @@ function guidanceBoundsProperties(node: Obj): boolean {
 
 function checkGuidance(node: Obj, path: string, emit: Emit): void {
   for (const keyword of Object.keys(node)) {
-    if (GUIDANCE_SUPPORTED.has(keyword) || ANNOTATIONS.has(keyword)) continue;
+    if (GUIDANCE_SUPPORTED.has(keyword) || !DRAFT_KEYWORDS.has(keyword)) continue;
     emit(`${path}/${escapeToken(keyword)}`, keyword, 'unsupported', `llguidance does not support "${keyword}" and rejects the schema`);
   }
   if (Array.isArray(node['oneOf']) && !provablyDisjoint(node['oneOf'])) {
@@ -214,6 +258,9 @@ function checkGuidance(node: Obj, path: string, emit: Emit): void {
   if (typeof node['format'] === 'string' && !GUIDANCE_FORMATS.has(node['format'])) {
     emit(`${path}/format`, 'format', 'unsupported', `llguidance does not support format "${node['format']}"`);
   }
+  if (typeof node['pattern'] === 'string' && LOOKAROUND.test(node['pattern'])) {
+    emit(`${path}/pattern`, 'pattern', 'unsupported', 'llguidance does not support lookahead or lookbehind in a pattern and rejects the schema');
+  }
 }
 
 const CHECKS: Record<ConstrainedDecodingBackend, (node: Obj, path: string, emit: Emit) => void> = {
@@ -225,8 +272,8 @@ const CHECKS: Record<ConstrainedDecodingBackend, (node: Obj, path: string, emit:
 /**
  * Lists the keywords of `schema` that a constrained-decoding backend ignores or rejects, with their schema
  * paths, so you know whether the schema you validate training data with can also constrain generation. The
- * facts encoded are those of outlines-core, vLLM's screen plus xgrammar's documented keywords, and llguidance's
- * documented keywords (without `lenient`); the sources are named next to each table.
+ * facts encoded are those of outlines-core, vLLM's screen plus xgrammar's documented keywords and converter, and
+ * llguidance's documented keywords (without `lenient`); the sources are named next to each table.
  *
  * @throws {SchemaValidationError} `SCHEMA_INVALID_OPTIONS` for an unknown backend.
  * @example
