@@ -153,6 +153,17 @@ describe('checkConstrainedDecoding', () => {
     expect(paths({ type: 'string', enum: ['a', 1] })).toEqual(['ignored #/type']);
   });
 
+  it('outlines: a recursive $ref loses what lies below its depth limit', () => {
+    const tree = {
+      $ref: '#/$defs/node',
+      $defs: { node: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/node' } } } } },
+    };
+    // Before: compatible; outlines-core skips a property past its recursion limit even when it is required.
+    expect(checkConstrainedDecoding(tree, 'outlines').findings.map((f) => `${f.severity} ${f.schemaPath}`)).toEqual([
+      'ignored #/$defs/node/properties/children/items/$ref',
+    ]);
+  });
+
   it('keywords JSON Schema does not define are no finding; llguidance rejects lookaround and reads additionalItems', () => {
     const extra = { type: 'object', nullable: true, 'x-order': 1, discriminator: { propertyName: 't' }, properties: { t: { type: 'string' } } };
     for (const backend of ['outlines', 'xgrammar', 'guidance'] as const) {

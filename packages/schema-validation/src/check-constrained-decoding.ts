@@ -153,8 +153,12 @@ function checkOutlines(node: Obj, path: string, emit: Emit): void {
   if (used.has('format') && typeof node['format'] === 'string' && !OUTLINES_FORMATS.has(node['format'])) {
     emit(`${path}/format`, 'format', 'unsupported', `outlines rejects format "${node['format']}" (supported: ${[...OUTLINES_FORMATS].join(', ')})`);
   }
-  if (dispatch === '$ref' && typeof node['$ref'] === 'string' && !node['$ref'].startsWith('#')) {
+  const ref = node['$ref'];
+  if (dispatch === '$ref' && typeof ref === 'string' && !ref.startsWith('#')) {
     emit(`${path}/$ref`, '$ref', 'unsupported', 'outlines resolves only local references ("#/...")');
+  } else if (dispatch === '$ref' && typeof ref === 'string' && (ref === '#' || path.startsWith(`${ref}/`))) {
+    // parse_properties skips a property whose schema hits the recursion limit, required or not (parsing.rs).
+    emit(`${path}/$ref`, '$ref', 'ignored', `"${ref}" refers to a schema around it: outlines unrolls recursion a few levels deep and drops the properties below, required ones too`);
   }
 }
 
