@@ -153,6 +153,15 @@ describe('checkConstrainedDecoding', () => {
     expect(paths({ type: 'string', enum: ['a', 1] })).toEqual(['ignored #/type']);
   });
 
+  it('outlines: refuses object and array enum/const values and references by anchor', () => {
+    const found = (s: object) => checkConstrainedDecoding(s, 'outlines').findings.map((f) => `${f.severity} ${f.schemaPath}`);
+    // Before: accepted; outlines-core raises UnsupportedEnumDataType / UnsupportedConstDataType / InvalidReferenceFormat.
+    expect(found({ enum: ['a', { b: 1 }] })).toEqual(['unsupported #/enum']);
+    expect(found({ const: [1, 2] })).toEqual(['unsupported #/const']);
+    expect(found({ $ref: '#item', $defs: { item: { $anchor: 'item', type: 'string' } } })).toEqual(['unsupported #/$ref']);
+    expect(found({ enum: ['a', 1, null, true] })).toEqual([]);
+  });
+
   it('outlines: a recursive $ref loses what lies below its depth limit', () => {
     const tree = {
       $ref: '#/$defs/node',

@@ -142,6 +142,11 @@ function checkOutlines(node: Obj, path: string, emit: Emit): void {
         : `outlines reads this schema through "${dispatch}" and ignores "${keyword}"`;
     emit(`${path}/${escapeToken(keyword)}`, keyword, 'ignored', why);
   }
+  // parse_enum / parse_const take null, booleans, numbers and strings (UnsupportedEnumDataType, ...ConstDataType).
+  const values = dispatch === 'enum' && Array.isArray(node['enum']) ? node['enum'] : dispatch === 'const' ? [node['const']] : [];
+  if (values.some((v) => typeof v === 'object' && v !== null)) {
+    emit(`${path}/${dispatch}`, dispatch as string, 'unsupported', `outlines refuses an object or array as a ${dispatch} value`);
+  }
   // Reading oneOf as anyOf is exact when no value can match two branches.
   if (dispatch === 'oneOf' && Array.isArray(node['oneOf']) && !provablyDisjoint(node['oneOf'])) {
     emit(`${path}/oneOf`, 'oneOf', 'ignored', 'outlines treats oneOf as anyOf: exclusivity is not enforced', false);
@@ -156,6 +161,8 @@ function checkOutlines(node: Obj, path: string, emit: Emit): void {
   const ref = node['$ref'];
   if (dispatch === '$ref' && typeof ref === 'string' && !ref.startsWith('#')) {
     emit(`${path}/$ref`, '$ref', 'unsupported', 'outlines resolves only local references ("#/...")');
+  } else if (dispatch === '$ref' && typeof ref === 'string' && ref !== '#' && !ref.startsWith('#/')) {
+    emit(`${path}/$ref`, '$ref', 'unsupported', `outlines resolves references by JSON pointer ("#/..."), not by anchor: "${ref}" is refused`);
   } else if (dispatch === '$ref' && typeof ref === 'string' && (ref === '#' || path.startsWith(`${ref}/`))) {
     // parse_properties skips a property whose schema hits the recursion limit, required or not (parsing.rs).
     emit(`${path}/$ref`, '$ref', 'ignored', `"${ref}" refers to a schema around it: outlines unrolls recursion a few levels deep and drops the properties below, required ones too`);
