@@ -74,6 +74,8 @@ describe('checkConstrainedDecoding', () => {
 
   it('xgrammar: unsupported keywords and formats as vLLM screens them, oneOf read as anyOf', () => {
     expect(summary('xgrammar')).toEqual([
+      // A pattern beside minLength: xgrammar builds the string from the pattern alone.
+      'ignored #/properties/answer/minLength',
       'unsupported #/properties/confidence/multipleOf',
       'unsupported #/properties/labels/patternProperties',
       'ignored #/properties/kind/oneOf',
@@ -151,6 +153,10 @@ describe('checkConstrainedDecoding', () => {
     // A type every value has loses nothing.
     expect(paths({ type: 'string', enum: ['a', 'b'] })).toEqual([]);
     expect(paths({ type: 'string', enum: ['a', 1] })).toEqual(['ignored #/type']);
+    // GenerateString: a known format, else the pattern, else the lengths; never two of them.
+    expect(paths({ type: 'string', format: 'email', pattern: '@example\\.com$', maxLength: 40 })).toEqual(['ignored #/pattern', 'ignored #/maxLength']);
+    expect(paths({ type: 'string', pattern: '^[a-z]+$', minLength: 2 })).toEqual(['ignored #/minLength']);
+    expect(paths({ type: 'string', minLength: 2, maxLength: 9 })).toEqual([]);
   });
 
   it('outlines: refuses object and array enum/const values and references by anchor', () => {

@@ -182,6 +182,16 @@ function checkXgrammar(node: Obj, path: string, emit: Emit): void {
       emit(`${path}/${escapeToken(keyword)}`, keyword, 'ignored', `xgrammar does not enforce "${keyword}": generated output may violate it`);
     }
   }
+  // GenerateString builds a string from a known format, else the pattern, else the length bounds: one of them.
+  const types = Array.isArray(node['type']) ? node['type'] : [node['type']];
+  if (dispatch === undefined && types.includes('string')) {
+    const format = typeof node['format'] === 'string' && XGRAMMAR_FORMATS.has(node['format']);
+    const winner = format ? 'format' : 'pattern' in node ? 'pattern' : undefined;
+    const losers = winner === 'format' ? ['pattern', 'minLength', 'maxLength'] : winner === 'pattern' ? ['minLength', 'maxLength'] : [];
+    for (const keyword of losers.filter((k) => k in node)) {
+      emit(`${path}/${keyword}`, keyword, 'ignored', `xgrammar builds a string from its "${winner}" only and ignores "${keyword}" beside it: generated output may violate it`);
+    }
+  }
   const ref = node['$ref'];
   if (dispatch === '$ref' && typeof ref === 'string' && ref !== '#' && !ref.startsWith('#/')) {
     emit(`${path}/$ref`, '$ref', 'ignored', `xgrammar resolves only local references ("#" or "#/..."): for "${ref}" it generates any JSON value`);
