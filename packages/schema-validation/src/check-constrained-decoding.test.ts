@@ -27,7 +27,8 @@ const summary = (backend: 'outlines' | 'xgrammar' | 'guidance') =>
 describe('checkConstrainedDecoding', () => {
   it('outlines: ignored keywords beside the dispatching one, first string constraint only, oneOf not exclusive', () => {
     const findings = summary('outlines');
-    expect(findings).toContain('ignored #/additionalProperties');
+    // outlines writes exactly the listed properties, which additionalProperties: false allows: no finding (it was one).
+    expect(findings).not.toContain('ignored #/additionalProperties');
     expect(findings).toContain('ignored #/properties/answer/pattern');
     expect(findings).toContain('ignored #/properties/confidence/minimum');
     expect(findings).toContain('ignored #/properties/confidence/maximum');
@@ -157,6 +158,16 @@ describe('checkConstrainedDecoding', () => {
     expect(paths({ type: 'string', format: 'email', pattern: '@example\\.com$', maxLength: 40 })).toEqual(['ignored #/pattern', 'ignored #/maxLength']);
     expect(paths({ type: 'string', pattern: '^[a-z]+$', minLength: 2 })).toEqual(['ignored #/minLength']);
     expect(paths({ type: 'string', minLength: 2, maxLength: 9 })).toEqual([]);
+  });
+
+  it('outlines: what only constrains keys or items it never writes is no finding, and is not looked into', () => {
+    const tuple = { prefixItems: [{ type: 'string' }], items: { type: 'integer', minimum: 3 } };
+    expect(checkConstrainedDecoding(tuple, 'outlines').findings).toEqual([]);
+    const extra = { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: { type: 'integer', minimum: 3 } };
+    expect(checkConstrainedDecoding(extra, 'outlines').findings).toEqual([]);
+    // patternProperties also constrain the listed properties that match: still a finding.
+    const matched = { type: 'object', properties: { x_a: { type: 'string' } }, patternProperties: { '^x_': { maxLength: 3 } } };
+    expect(checkConstrainedDecoding(matched, 'outlines').findings.map((f) => f.schemaPath)).toEqual(['#/patternProperties']);
   });
 
   it('outlines: refuses object and array enum/const values and references by anchor', () => {

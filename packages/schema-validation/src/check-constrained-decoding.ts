@@ -115,7 +115,17 @@ function outlinesTypeKeywords(node: Obj): Set<string> {
   return used;
 }
 
-function checkOutlines(node: Obj, path: string, emit: Emit): void {
+/**
+ * Keywords that only constrain what outlines never generates beside its dispatching keyword: it writes exactly the
+ * listed properties and exactly the prefixItems tuple, which every such keyword allows. Not checked, nor their
+ * subschemas.
+ */
+const OUTLINES_NEVER_GENERATED: Readonly<Record<string, readonly string[]>> = {
+  properties: ['additionalProperties', 'unevaluatedProperties'],
+  prefixItems: ['items', 'additionalItems', 'unevaluatedItems'],
+};
+
+function checkOutlines(node: Obj, path: string, emit: Emit, skip: (keyword: string) => void): void {
   const dispatch = OUTLINES_DISPATCH.find((k) => k in node);
   let used: Set<string>;
   switch (dispatch) {
@@ -134,13 +144,14 @@ function checkOutlines(node: Obj, path: string, emit: Emit): void {
     default:
       used = new Set([dispatch, 'type']);
   }
+  const unused = OUTLINES_NEVER_GENERATED[dispatch] ?? [];
   for (const keyword of Object.keys(node)) {
     if (used.has(keyword) || !DRAFT_KEYWORDS.has(keyword)) continue;
-    const why =
-      keyword === 'additionalProperties' && dispatch === 'properties'
-        ? 'outlines ignores additionalProperties next to properties'
-        : `outlines reads this schema through "${dispatch}" and ignores "${keyword}"`;
-    emit(`${path}/${escapeToken(keyword)}`, keyword, 'ignored', why);
+    if (unused.includes(keyword)) {
+      skip(keyword);
+      continue;
+    }
+    emit(`${path}/${escapeToken(keyword)}`, keyword, 'ignored', `outlines reads this schema through "${dispatch}" and ignores "${keyword}"`);
   }
   // parse_enum / parse_const take null, booleans, numbers and strings (UnsupportedEnumDataType, ...ConstDataType).
   const values = dispatch === 'enum' && Array.isArray(node['enum']) ? node['enum'] : dispatch === 'const' ? [node['const']] : [];
@@ -284,7 +295,7 @@ function checkGuidance(node: Obj, path: string, emit: Emit): void {
   }
 }
 
-const CHECKS: Record<ConstrainedDecodingBackend, (node: Obj, path: string, emit: Emit) => void> = {
+const CHECKS: Record<ConstrainedDecodingBackend, (node: Obj, path: string, emit: Emit, skip: (keyword: string) => void) => void> = {
   outlines: checkOutlines,
   xgrammar: checkXgrammar,
   guidance: checkGuidance,
@@ -324,7 +335,7 @@ export function checkConstrainedDecoding(
   const visit = (node: unknown, path: string): void => {
     if (!isObj(node)) return;
     skipped = new Set();
-    check(node, `#${path}`, emit);
+    check(node, `#${path}`, emit, (keyword) => skipped.add(keyword));
     const skip = skipped;
     for (const key of SUBSCHEMA_MAPS) {
       if (skip.has(key)) continue;
