@@ -105,5 +105,6 @@ function writerRelease(config: Record<string, unknown>): string | undefined {
   for (const key of Object.keys(config)) {
     if (isPeftLoraKey(key) && semver.gt(PEFT_LORA_FIELDS[key].since, release)) release = PEFT_LORA_FIELDS[key].since;
   }
-  return semver.lt(release, PEFT_TOLERATES_UNKNOWN_KEYS) ? release : undefined;
+  // A config holding only the first release's keys is hand-written as often as not: nothing to tell.
+  return release !== '0.1.0' && semver.lt(release, PEFT_TOLERATES_UNKNOWN_KEYS) ? release : undefined;
 }

@@ -14,7 +14,7 @@ export { missingLoraHyperparameters } from './missing-lora-hyperparameters.js';
 export { nextVersion, type VersionBump, type VersionChange } from './next-version.js';
 export { isNewerVersion } from './is-newer-version.js';
 export { parseAdapterMetadata } from './parse-adapter-metadata.js';
-export { parsePeftConfig, type ParsePeftConfigResult } from './parse-peft-config.js';
+export { parsePeftConfig, type ParsePeftConfigOptions, type ParsePeftConfigResult } from './parse-peft-config.js';
 export { PeftLoraConfigSchema, type PeftLoraConfig } from './peft-lora-config.js';
 export { readAdapterMetadata, type ReadAdapterMetadataResult } from './read-adapter-metadata.js';
 export { resolveLineage, type AdapterLookup, type ResolveLineageOptions } from './resolve-lineage.js';

@@ -167,6 +167,9 @@ describe('parsePeftConfig rules', () => {
     expect(refused({ lora_bias: true, init_lora_weights: 'pissa' })).toEqual(['conflict /lora_bias']);
     expect(refused({ layers_pattern: 'layers', layers_to_transform: 0 })).toEqual(['conflict /layers_pattern']);
     expect(refused({ layers_pattern: 'layers', layers_to_transform: [] })).toEqual(['conflict /layers_pattern']);
+    // For readers that do not load it with PEFT, the same settings are warnings.
+    const lenient = parsePeftConfig({ ...base, task_type: 'causal_lm' }, { peftChecks: 'warn' });
+    expect(lenient.success ? lenient.warnings.map((w) => `${w.code} ${w.path}`) : []).toEqual(['invalid_value /task_type']);
     for (const ok of [{ task_type: 'CAUSAL_LM' }, { task_type: null }, { init_lora_weights: 'loftq', loftq_config: { loftq_bits: 4 } }, { lora_bias: true }, { layers_pattern: 'layers', layers_to_transform: [0] }]) {
       expect(refused(ok)).toEqual([]);
     }

@@ -108,6 +108,17 @@ function warningsFor(config: PeftLoraConfig, raw: Record<string, unknown>): Issu
   return warnings;
 }
 
+/** Options of {@link parsePeftConfig}. */
+export interface ParsePeftConfigOptions {
+  /**
+   * What to do with settings PEFT's `LoraConfig` refuses on loading (an unknown `task_type`, loftq without its config,
+   * ...): `refuse` them, or `warn` and return the config, for readers that do not load it with PEFT (vLLM reads only
+   * the keys it knows and checks none of these).
+   * @default 'refuse'
+   */
+  peftChecks?: 'refuse' | 'warn';
+}
+
 /**
  * Reads a LoRA `adapter_config.json` (parsed JSON or its text) into a typed view, with warnings for real-world
  * defects (duplicated, glued or placeholder module names, local or quantised base models, legacy and unknown
@@ -120,7 +131,7 @@ function warningsFor(config: PeftLoraConfig, raw: Record<string, unknown>): Issu
  * console.log(result.data.r, result.data.target_modules, result.warnings);
  * ```
  */
-export function parsePeftConfig(json: unknown): ParsePeftConfigResult {
+export function parsePeftConfig(json: unknown, options: ParsePeftConfigOptions = {}): ParsePeftConfigResult {
   let value = json;
   if (typeof json === 'string') {
     try {
@@ -151,6 +162,6 @@ export function parsePeftConfig(json: unknown): ParsePeftConfigResult {
     return { success: false, issues: fromZodIssues(parsed.error.issues, withoutLegacy) };
   }
   const conflicts = consistencyIssues(parsed.data);
-  if (conflicts.length > 0) return { success: false, issues: conflicts };
-  return { success: true, data: parsed.data, warnings: warningsFor(parsed.data, value) };
+  if (conflicts.length > 0 && options.peftChecks !== 'warn') return { success: false, issues: conflicts };
+  return { success: true, data: parsed.data, warnings: [...conflicts, ...warningsFor(parsed.data, value)] };
 }

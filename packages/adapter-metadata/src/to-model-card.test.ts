@@ -81,6 +81,7 @@ describe('toModelCard', () => {
     const spelled = toModelCard(base, { license: 'Apache 2.0' });
     expect(spelled.warnings).toEqual([expect.objectContaining({ code: 'license_unknown', message: expect.stringContaining('write "apache-2.0"') })]);
     expect(toModelCard(base, { license: 'llama3.1' }).warnings).toEqual([]);
+    expect(toModelCard(base, { license: 'llama4' }).warnings).toEqual([]);
     const wide = toModelCard({ ...base, training: { lora_rank: 16, peft: { rank_pattern: { q_proj: 600 } } } }, { license: 'mit' });
     expect(wide.warnings.map((w) => w.code)).toEqual(['rank_unservable']);
     const dora = toModelCard({ ...base, training: { use_dora: true, modules_to_save: ['lm_head'] } }, { license: 'mit' });

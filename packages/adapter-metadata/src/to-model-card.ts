@@ -64,7 +64,8 @@ const HUB_LICENSES: ReadonlySet<string> = new Set([
   'cdla-permissive-2.0', 'wtfpl', 'ecl-2.0', 'epl-1.0', 'epl-2.0', 'etalab-2.0', 'eupl-1.1', 'agpl-3.0', 'gfdl', 'gpl',
   'gpl-2.0', 'gpl-3.0', 'lgpl', 'lgpl-2.1', 'lgpl-3.0', 'isc', 'lppl-1.3c', 'ms-pl', 'mpl-2.0', 'odc-by', 'odbl',
   'openrail++', 'osl-3.0', 'postgresql', 'ofl-1.1', 'ncsa', 'unlicense', 'zlib', 'pddl', 'lgpl-lr',
-  'deepfloyd-if-license', 'llama2', 'llama3', 'llama3.1', 'llama3.2', 'llama3.3', 'gemma', 'unknown', 'other',
+  'deepfloyd-if-license', 'llama2', 'llama3', 'llama3.1', 'llama3.2', 'llama3.3', 'llama4', 'gemma', 'unknown',
+  'other',
 ]);
 const HUB_DATASET = /^[\w.-]+\/[\w.-]+$/;
 
@@ -222,7 +223,7 @@ export function toModelCard(meta: AdapterMetadataInput, options: ToModelCardOpti
     const spelled = license.trim().toLowerCase().replace(/\s+/g, '-');
     const hint = HUB_LICENSES.has(spelled) ? `write "${spelled}"` : 'use a Hub identifier (apache-2.0, mit, cc-by-4.0, ...), or "other" with the license text in a LICENSE file';
     warnings.push({ code: 'license_unknown', path: '/license',
-      message: `license "${license}" is not one of the Hub's license identifiers, and the Hub refuses a card naming it: ${hint}` });
+      message: `license "${license}" is not one of the Hub's license identifiers known here, and the Hub refuses a card naming one outside its list: ${hint}` });
   }
   if (maxLoraRank(parsed) > 512) {
     warnings.push({ code: 'rank_unservable', path: '/training/lora_rank',

@@ -162,6 +162,8 @@ describe('toDatasetCard', () => {
     // Under stage: sft LLaMA-Factory drops every row that has no response.
     expect(toDatasetCard({ name: 'd', style: 'text', files })).toContain('use `dataset_info.json` with `stage: pt`, not `stage: sft`');
     expect(toDatasetCard({ name: 'd', style: 'chat', files })).not.toContain('stage: pt');
+    // Compressed files get no dataset_info.json to use.
+    expect(toDatasetCard({ name: 'd', style: 'text', files: [{ path: 'train.jsonl.gz', split: 'train' }] })).not.toContain('stage: pt');
     const noInput = toDatasetCard({ name: 'd', style: 'instruction', files, input: false });
     expect(noInput).toMatch(/# Lines were written without an empty `input`.*\n.*\ndataset = load_dataset\("json"/);
     expect(toDatasetCard({ name: 'd', style: 'instruction', files })).not.toContain('without an empty `input`');

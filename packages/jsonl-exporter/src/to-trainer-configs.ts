@@ -240,7 +240,9 @@ export function toDatasetCard(input: TrainerConfigInput): string {
     ...[...bySplit].map(([split, paths]) => `| ${split} | ${paths.map((p) => `\`${p}\``).join(', ')} |`),
     '',
     // LLaMA-Factory's supervised stage drops a row without a response ("Cannot find valid samples").
-    ...(input.style === 'text' ? ['LLaMA-Factory reads these lines as pre-training text: use `dataset_info.json` with `stage: pt`, not `stage: sft`.', ''] : []),
+    ...(input.style === 'text' && !input.files.some((f) => isCompressed(f.path))
+      ? ['LLaMA-Factory reads these lines as pre-training text: use `dataset_info.json` with `stage: pt`, not `stage: sft`.', '']
+      : []),
     '## Use with TRL',
     '',
     '```python',

@@ -158,6 +158,10 @@ describe('checkConstrainedDecoding', () => {
     expect(paths({ type: 'string', format: 'email', pattern: '@example\\.com$', maxLength: 40 })).toEqual(['ignored #/pattern', 'ignored #/maxLength']);
     expect(paths({ type: 'string', pattern: '^[a-z]+$', minLength: 2 })).toEqual(['ignored #/minLength']);
     expect(paths({ type: 'string', minLength: 2, maxLength: 9 })).toEqual([]);
+    // Beside $ref, allOf and format are not read: one finding each, and nothing refused that is never read.
+    expect(paths({ $ref: '#/$defs/s', allOf: [{}, {}], format: 'foo', $defs: { s: { type: 'string' } } })).toEqual(['ignored #/allOf', 'ignored #/format']);
+    // An escaped bracket is no lookaround.
+    expect(paths({ type: 'string', pattern: '^\\(?=x' })).toEqual([]);
   });
 
   it('outlines: what only constrains keys or items it never writes is no finding, and is not looked into', () => {

@@ -38,7 +38,7 @@ const DRAFT_KEYWORDS = new Set([
   'contentSchema',
 ]);
 /** Lookahead and lookbehind in a `pattern`. */
-const LOOKAROUND = /\(\?<?[=!]/;
+const LOOKAROUND = /(?<!\\)\(\?<?[=!]/;
 const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
 const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
 const SUBSCHEMA_ONE = [
@@ -210,13 +210,15 @@ function checkXgrammar(node: Obj, path: string, emit: Emit): void {
   if (typeof node['pattern'] === 'string' && LOOKAROUND.test(node['pattern'])) {
     emit(`${path}/pattern`, 'pattern', 'ignored', 'xgrammar ignores lookahead and lookbehind assertions in a pattern: generated strings may violate them');
   }
-  if (Array.isArray(node['oneOf']) && !provablyDisjoint(node['oneOf'])) {
+  // Beside another dispatching key these are not read at all, as reported above.
+  const read = (keyword: string) => dispatch === undefined || dispatch === keyword;
+  if (read('oneOf') && Array.isArray(node['oneOf']) && !provablyDisjoint(node['oneOf'])) {
     emit(`${path}/oneOf`, 'oneOf', 'ignored', 'xgrammar treats oneOf as anyOf: exclusivity is not enforced', false);
   }
-  if (Array.isArray(node['allOf']) && node['allOf'].length > 1) {
+  if (read('allOf') && Array.isArray(node['allOf']) && node['allOf'].length > 1) {
     emit(`${path}/allOf`, 'allOf', 'ignored', 'xgrammar supports allOf with one schema only: with more, their constraints are not enforced; merge them into one schema', false);
   }
-  if (typeof node['format'] === 'string' && !XGRAMMAR_FORMATS.has(node['format'])) {
+  if (read('format') && typeof node['format'] === 'string' && !XGRAMMAR_FORMATS.has(node['format'])) {
     emit(`${path}/format`, 'format', 'unsupported', `xgrammar does not support format "${node['format']}"`);
   }
 }

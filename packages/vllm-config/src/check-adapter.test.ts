@@ -158,6 +158,15 @@ describe('checkAdapter: each rejection cause', () => {
     expect(same.problems.filter((p) => p.code === 'config_warning')).toEqual([]);
   });
 
+  it('what only PEFT refuses on loading (an unknown task_type) is a warning: vLLM does not check it', async () => {
+    const r = await checkAdapter(await adapter({ config: { task_type: 'causal_lm', layers_pattern: 'layers', layers_to_transform: 0 } }), serve);
+    expect(r.servable).toBe(true);
+    expect(r.problems.filter((p) => p.code === 'config_warning').map((p) => p.where)).toEqual([
+      'adapter_config.json#/task_type',
+      'adapter_config.json#/layers_pattern',
+    ]);
+  });
+
   it('LoRA variants vLLM does not serve: QALoRA, aLoRA, layer replication, BD-LoRA', async () => {
     const variants = [{ use_qalora: true }, { alora_invocation_tokens: [32, 45] }, { layer_replication: [[0, 4], [2, 5]] }, { use_bdlora: { block_size: 4 } }];
     // Before: SERVABLE; vLLM's PEFTHelper refuses each, so the server does not start.

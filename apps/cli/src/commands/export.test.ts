@@ -65,6 +65,9 @@ describe('lorakit export', () => {
     expect(r.code).toBe(2);
     // Before: "lorakit.yaml: source: Invalid input: expected object, received undefined".
     expect(r.stderr).toBe('lorakit: lorakit.yaml: source: missing: where the records come from, e.g. "source: { type: jsonl, path: data.jsonl }", or the flags --source.type and --source.path\n');
+    // An empty "source:" too (it said "expected object, received null").
+    writeFileSync(join(cwd, 'lorakit.yaml'), 'source:\nstyle: chat\n');
+    expect((await runCli(['export'], { cwd })).stderr).toContain('lorakit.yaml: source: missing');
   });
 
   it('--source.path - reads stdin in the source\'s format', async () => {

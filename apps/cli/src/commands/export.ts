@@ -180,7 +180,7 @@ export async function exportCommand(_args: unknown[], opts: Opts, ctx: CommandCo
     return relative(dirname(resolvePath(io, yaml.file)), resolvePath(io, value)) || '.';
   });
   // The library's schema leaves the source out for exportRecords, which is handed its records; a run needs one.
-  if (raw['source'] === undefined) {
+  if (raw['source'] === undefined || raw['source'] === null) {
     throw new CliError(
       'CLI_USAGE',
       yaml === undefined

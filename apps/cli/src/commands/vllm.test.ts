@@ -92,6 +92,12 @@ describe('lorakit vllm plan / route / models', () => {
     const low = await run('--max-lora-rank', '16');
     expect(low.code).toBe(2);
     expect(low.stderr).toContain('rank 32');
+    // A rank the config file gives too low for the folder: refused, not written with --max-lora-rank 8.
+    const serveFile = join(mkdtempSync(join(tmpdir(), 'lorakit-vllm-serve-')), 'serve.yaml');
+    writeFileSync(serveFile, `adapters:\n  - name: legal\n    path: ${dir}\n    rank: 8\n`);
+    const declared = await runCli(['vllm', 'config', '--base-model', 'Qwen/Qwen2.5-7B-Instruct', '--config', serveFile, '--format', 'args']);
+    expect(declared.code).toBe(2);
+    expect(declared.stderr).toContain('the config gives rank 8, but');
   });
 
   it('route picks the adapter whose keywords match, and says why', async () => {

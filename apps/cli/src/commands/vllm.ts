@@ -83,9 +83,11 @@ async function serveConfigInput(opts: Opts, ctx: CommandContext): Promise<Record
       const local = resolvePath(ctx.io, expandHome(a['path'], ctx));
       if (!existsSync(local)) continue;
       // A local adapter folder knows its rank; with it --max-lora-rank is sized right instead of guessed.
+      const rank = await vc.readAdapterRank(local);
       if (a['rank'] === undefined) {
-        const rank = await vc.readAdapterRank(local);
         if (rank !== undefined) a['rank'] = rank;
+      } else if (rank !== undefined && typeof a['rank'] === 'number' && a['rank'] < rank) {
+        throw new CliError('CLI_CONFIG_INVALID', `adapter "${a['name']}": the config gives rank ${a['rank']}, but ${displayName(local)} holds an adapter of rank ${rank}, which a --max-lora-rank sized from ${a['rank']} cannot load: correct "rank" or leave it out`);
       }
       await assertServable(vc, a['name'], local, checkWith, ctx);
       a['path'] = local;
