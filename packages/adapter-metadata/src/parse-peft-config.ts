@@ -1,6 +1,6 @@
 import { lintBaseModel } from './internal/base-model-lint.js';
 import type { Issue } from './internal/issue.js';
-import { isPlainObject } from './internal/json.js';
+import { isPlainObject, truthy } from './internal/json.js';
 import { jsonErrorLine } from './internal/json-lines.js';
 import { lintModuleNames } from './internal/module-lint.js';
 import { isPeftLoraKey, LEGACY_PEFT_KEYS } from './internal/peft-fields.js';
@@ -28,13 +28,6 @@ function describeForeign(json: Record<string, unknown>): string {
 
 /** PEFT's TaskType values (peft/utils/peft_types.py); LoraConfig refuses any other ("Invalid task type"). */
 const TASK_TYPES = ['SEQ_CLS', 'SEQ_2_SEQ_LM', 'CAUSAL_LM', 'TOKEN_CLS', 'QUESTION_ANS', 'FEATURE_EXTRACTION'];
-
-/** Python's truth of a JSON value, which PEFT's checks use: 0, "", [] and {} are false. */
-function truthy(value: unknown): boolean {
-  if (Array.isArray(value)) return value.length > 0;
-  if (isPlainObject(value)) return Object.keys(value).length > 0;
-  return Boolean(value);
-}
 
 /** The checks of PEFT's `LoraConfig.__post_init__` that refuse a config (peft/tuners/lora/config.py). */
 function consistencyIssues(config: PeftLoraConfig): Issue[] {

@@ -86,6 +86,8 @@ describe('toModelCard', () => {
     expect(wide.warnings.map((w) => w.code)).toEqual(['rank_unservable']);
     const dora = toModelCard({ ...base, training: { use_dora: true, modules_to_save: ['lm_head'] } }, { license: 'mit' });
     expect(dora.warnings).toEqual([expect.objectContaining({ code: 'vllm_unservable', message: expect.stringContaining('DoRA (use_dora), modules_to_save') })]);
+    const variants = toModelCard({ ...base, training: { peft: { init_lora_weights: 'pissa_niter_4', use_qalora: true, layer_replication: [[0, 2]] } } }, { license: 'mit' });
+    expect(variants.warnings.map((w) => w.message)).toEqual([expect.stringContaining('init_lora_weights "pissa_niter_4", use_qalora, layer_replication')]);
     const classifier = toModelCard({ ...base, training: { peft: { task_type: 'SEQ_CLS' } } }, { license: 'mit' });
     expect(split(classifier.markdown).front['pipeline_tag']).toBe('text-classification');
     expect(split(toModelCard(base, { license: 'mit' }).markdown).front['pipeline_tag']).toBe('text-generation');

@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import type { AdapterMetadata, AdapterMetadataInput } from './adapter-metadata-schema.js';
 import { lintBaseModel } from './internal/base-model-lint.js';
 import type { Issue } from './internal/issue.js';
+import { truthy } from './internal/json.js';
 import { shellQuote } from './internal/shell-quote.js';
 import { parseAdapterMetadata } from './parse-adapter-metadata.js';
 
@@ -230,10 +231,15 @@ export function toModelCard(meta: AdapterMetadataInput, options: ToModelCardOpti
       message: `rank ${maxLoraRank(parsed)} is above 512, the largest --max-lora-rank vLLM accepts: the card's vllm serve example cannot serve it` });
   }
   const t = parsed.training;
+  const peft = t.peft ?? {};
+  const init = peft['init_lora_weights'];
   const unservable = [
     t.use_dora === true ? 'DoRA (use_dora)' : undefined,
     t.bias !== undefined && t.bias !== 'none' ? `bias "${t.bias}"` : undefined,
     (t.modules_to_save ?? []).some((m) => !['classifier', 'score'].includes(m.slice(m.lastIndexOf('.') + 1))) ? 'modules_to_save' : undefined,
+    // What vLLM's PEFTHelper refuses besides (as checkAdapter of @lorakit/vllm-config reports it).
+    typeof init === 'string' && /^(?:pissa|olora|corda|loftq)/i.test(init) ? `init_lora_weights "${init}"` : undefined,
+    ...['lora_bias', 'use_qalora', 'alora_invocation_tokens', 'layer_replication', 'use_bdlora'].filter((key) => truthy(peft[key])),
   ].filter((x) => x !== undefined);
   if (unservable.length > 0) {
     warnings.push({ code: 'vllm_unservable', path: '/training',

@@ -190,8 +190,25 @@ describe('checkConstrainedDecoding', () => {
     };
     // Before: compatible; outlines-core skips a property past its recursion limit even when it is required.
     expect(checkConstrainedDecoding(tree, 'outlines').findings.map((f) => `${f.severity} ${f.schemaPath}`)).toEqual([
+      'ignored #/$ref',
       'ignored #/$defs/node/properties/children/items/$ref',
     ]);
+    // Through two definitions, and from outside the cycle.
+    const mutual = {
+      type: 'object',
+      required: ['a'],
+      properties: { a: { $ref: '#/$defs/a' } },
+      $defs: {
+        a: { type: 'object', required: ['b'], properties: { b: { $ref: '#/$defs/b' } } },
+        b: { type: 'object', required: ['a'], properties: { a: { $ref: '#/$defs/a' } } },
+      },
+    };
+    expect(checkConstrainedDecoding(mutual, 'outlines').findings.map((f) => f.schemaPath)).toEqual([
+      '#/properties/a/$ref',
+      '#/$defs/a/properties/b/$ref',
+      '#/$defs/b/properties/a/$ref',
+    ]);
+    expect(checkConstrainedDecoding({ type: 'object', properties: { a: { $ref: '#/$defs/s' } }, $defs: { s: { type: 'string' } } }, 'outlines').findings).toEqual([]);
   });
 
   it('keywords JSON Schema does not define are no finding; llguidance rejects lookaround and reads additionalItems', () => {

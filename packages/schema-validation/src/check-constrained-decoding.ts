@@ -125,7 +125,54 @@ const OUTLINES_NEVER_GENERATED: Readonly<Record<string, readonly string[]>> = {
   prefixItems: ['items', 'additionalItems', 'unevaluatedItems'],
 };
 
-function checkOutlines(node: Obj, path: string, emit: Emit, skip: (keyword: string) => void): void {
+/** What a check knows of the whole schema. */
+interface CheckContext {
+  /** Skips a keyword's subschemas. */
+  skip: (keyword: string) => void;
+  /** `#/$defs/...` and `#/definitions/...` pointers whose schema reaches itself through `$ref`s. */
+  recursive: ReadonlySet<string>;
+}
+
+/** Every `$ref` string inside a schema, subschemas included. */
+function refsIn(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) for (const item of node) refsIn(item, out);
+  else if (isObj(node)) {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string') out.push(value);
+      else refsIn(value, out);
+    }
+  }
+  return out;
+}
+
+/** The definitions (`#/$defs/x`, `#/definitions/x`) that reach themselves through `$ref`s, directly or through others. */
+function recursiveDefinitions(schema: unknown): Set<string> {
+  const edges = new Map<string, string[]>();
+  if (isObj(schema)) {
+    for (const container of ['$defs', 'definitions']) {
+      const defs = schema[container];
+      if (isObj(defs)) for (const [name, def] of Object.entries(defs)) edges.set(`#/${container}/${escapeToken(name)}`, refsIn(def));
+    }
+  }
+  const recursive = new Set<string>();
+  for (const start of edges.keys()) {
+    const seen = new Set<string>();
+    const stack = [...(edges.get(start) ?? [])];
+    while (stack.length > 0) {
+      const next = stack.pop() as string;
+      if (next === start) {
+        recursive.add(start);
+        break;
+      }
+      if (seen.has(next)) continue;
+      seen.add(next);
+      stack.push(...(edges.get(next) ?? []));
+    }
+  }
+  return recursive;
+}
+
+function checkOutlines(node: Obj, path: string, emit: Emit, { skip, recursive }: CheckContext): void {
   const dispatch = OUTLINES_DISPATCH.find((k) => k in node);
   let used: Set<string>;
   switch (dispatch) {
@@ -174,9 +221,9 @@ function checkOutlines(node: Obj, path: string, emit: Emit, skip: (keyword: stri
     emit(`${path}/$ref`, '$ref', 'unsupported', 'outlines resolves only local references ("#/...")');
   } else if (dispatch === '$ref' && typeof ref === 'string' && ref !== '#' && !ref.startsWith('#/')) {
     emit(`${path}/$ref`, '$ref', 'unsupported', `outlines resolves references by JSON pointer ("#/..."), not by anchor: "${ref}" is refused`);
-  } else if (dispatch === '$ref' && typeof ref === 'string' && (ref === '#' || path.startsWith(`${ref}/`))) {
+  } else if (dispatch === '$ref' && typeof ref === 'string' && (ref === '#' || path.startsWith(`${ref}/`) || recursive.has(ref))) {
     // parse_properties skips a property whose schema hits the recursion limit, required or not (parsing.rs).
-    emit(`${path}/$ref`, '$ref', 'ignored', `"${ref}" refers to a schema around it: outlines unrolls recursion a few levels deep and drops the properties below, required ones too`);
+    emit(`${path}/$ref`, '$ref', 'ignored', `"${ref}" leads into a recursive schema: outlines unrolls recursion a few levels deep and drops the properties below, required ones too`);
   }
 }
 
@@ -297,7 +344,7 @@ function checkGuidance(node: Obj, path: string, emit: Emit): void {
   }
 }
 
-const CHECKS: Record<ConstrainedDecodingBackend, (node: Obj, path: string, emit: Emit, skip: (keyword: string) => void) => void> = {
+const CHECKS: Record<ConstrainedDecodingBackend, (node: Obj, path: string, emit: Emit, context: CheckContext) => void> = {
   outlines: checkOutlines,
   xgrammar: checkXgrammar,
   guidance: checkGuidance,
@@ -328,6 +375,7 @@ export function checkConstrainedDecoding(
     );
   }
   const findings: ConstrainedDecodingFinding[] = [];
+  const recursive = recursiveDefinitions(schema);
   // A keyword the backend ignores as a whole is reported once; what sits inside it does not matter.
   let skipped = new Set<string>();
   const emit: Emit = (schemaPath, keyword, severity, message, whole = severity === 'ignored') => {
@@ -337,7 +385,7 @@ export function checkConstrainedDecoding(
   const visit = (node: unknown, path: string): void => {
     if (!isObj(node)) return;
     skipped = new Set();
-    check(node, `#${path}`, emit, (keyword) => skipped.add(keyword));
+    check(node, `#${path}`, emit, { skip: (keyword) => skipped.add(keyword), recursive });
     const skip = skipped;
     for (const key of SUBSCHEMA_MAPS) {
       if (skip.has(key)) continue;
