@@ -226,9 +226,10 @@ export function toModelCard(meta: AdapterMetadataInput, options: ToModelCardOpti
     warnings.push({ code: 'license_unknown', path: '/license',
       message: `license "${license}" is not one of the Hub's license identifiers known here, and the Hub refuses a card naming one outside its list: ${hint}` });
   }
-  if (maxLoraRank(parsed) > 512) {
+  const rank = maxLoraRank(parsed);
+  if (rank > 512) {
     warnings.push({ code: 'rank_unservable', path: '/training/lora_rank',
-      message: `rank ${maxLoraRank(parsed)} is above 512, the largest --max-lora-rank vLLM accepts: the card's vllm serve example cannot serve it` });
+      message: `rank ${rank} is above 512, the largest --max-lora-rank vLLM accepts: the card's vllm serve example cannot serve it` });
   }
   const t = parsed.training;
   const peft = t.peft ?? {};

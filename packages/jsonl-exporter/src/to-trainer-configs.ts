@@ -95,6 +95,16 @@ export function isCompressed(path: string): boolean {
   return /\.(?:gz|zst)$/.test(path);
 }
 
+/** Some file is gzip or zstd (see {@link isCompressed}). */
+function anyCompressed(input: TrainerConfigInput): boolean {
+  return input.files.some((f) => isCompressed(f.path));
+}
+
+/** Instruction lines written without an empty `input`: files, and splits, differ in their columns. */
+function inputMayLack(input: TrainerConfigInput): boolean {
+  return input.style === 'instruction' && input.input === false;
+}
+
 /**
  * LLaMA-Factory `dataset_info.json`: one entry per split (`<name>`, `<name>_validation`, ...) with the `formatting`,
  * `columns` and `tags` of the style (`system` only with `input.system`). Undefined for the custom style, for
@@ -102,8 +112,7 @@ export function isCompressed(path: string): boolean {
  */
 export function toDatasetInfo(input: TrainerConfigInput): Record<string, unknown> | undefined {
   const entry = llamaFactoryEntry(input.style, input.system === true);
-  if (!entry || input.files.some((f) => isCompressed(f.path))) return undefined;
-  if (input.style === 'instruction' && input.input === false) return undefined;
+  if (!entry || anyCompressed(input) || inputMayLack(input)) return undefined;
   const info: Record<string, unknown> = {};
   for (const [split, paths] of splitsOf(input.files)) {
     const key = split === 'train' ? input.name : `${input.name}_${split}`;
@@ -158,7 +167,7 @@ function axolotlType(style: ExportStyle, system: boolean, assistantWeight: boole
  */
 export function toAxolotlConfig(input: TrainerConfigInput, dir = '.'): string | undefined {
   const type = axolotlType(input.style, input.system === true, input.assistantWeight === true);
-  if (!type || (input.style === 'instruction' && input.input === false)) return undefined;
+  if (!type || inputMayLack(input)) return undefined;
   const bySplit = splitsOf(input.files);
   // axolotl loads local files only when `path` exists (a file, or a directory). With `path: json` (no such directory)
   // it went on to download `data_files` from a Hub dataset named "json", and failed.
@@ -240,7 +249,7 @@ export function toDatasetCard(input: TrainerConfigInput): string {
     ...[...bySplit].map(([split, paths]) => `| ${split} | ${paths.map((p) => `\`${p}\``).join(', ')} |`),
     '',
     // LLaMA-Factory's supervised stage drops a row without a response ("Cannot find valid samples").
-    ...(input.style === 'text' && !input.files.some((f) => isCompressed(f.path))
+    ...(input.style === 'text' && !anyCompressed(input)
       ? ['LLaMA-Factory reads these lines as pre-training text: use `dataset_info.json` with `stage: pt`, not `stage: sft`.', '']
       : []),
     '## Use with TRL',
@@ -251,7 +260,7 @@ export function toDatasetCard(input: TrainerConfigInput): string {
     'from datasets import load_dataset',
     'from trl import SFTConfig, SFTTrainer',
     '',
-    ...(input.style === 'instruction' && input.input === false
+    ...(inputMayLack(input)
       ? ['# Lines were written without an empty `input`: load_dataset refuses files whose columns differ. Re-export with', '# format.include_empty_input: true if it does.']
       : []),
     `dataset = load_dataset("json", data_files={${filesArg}})`,

@@ -37,6 +37,10 @@ const DRAFT_KEYWORDS = new Set([
   'maxContains', 'minContains', 'maxProperties', 'minProperties', 'required', 'dependentRequired', 'format',
   'contentSchema',
 ]);
+/** A `$ref` by JSON pointer into this schema (`#`, `#/...`), the only kind both outlines and xgrammar resolve. */
+function isPointerRef(ref: string): boolean {
+  return ref === '#' || ref.startsWith('#/');
+}
 /** Lookahead and lookbehind in a `pattern`. */
 const LOOKAROUND = /(?<!\\)\(\?<?[=!]/;
 const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
@@ -217,13 +221,15 @@ function checkOutlines(node: Obj, path: string, emit: Emit, { skip, recursive }:
     emit(`${path}/format`, 'format', 'unsupported', `outlines rejects format "${node['format']}" (supported: ${[...OUTLINES_FORMATS].join(', ')})`);
   }
   const ref = node['$ref'];
-  if (dispatch === '$ref' && typeof ref === 'string' && !ref.startsWith('#')) {
-    emit(`${path}/$ref`, '$ref', 'unsupported', 'outlines resolves only local references ("#/...")');
-  } else if (dispatch === '$ref' && typeof ref === 'string' && ref !== '#' && !ref.startsWith('#/')) {
-    emit(`${path}/$ref`, '$ref', 'unsupported', `outlines resolves references by JSON pointer ("#/..."), not by anchor: "${ref}" is refused`);
-  } else if (dispatch === '$ref' && typeof ref === 'string' && (ref === '#' || path.startsWith(`${ref}/`) || recursive.has(ref))) {
-    // parse_properties skips a property whose schema hits the recursion limit, required or not (parsing.rs).
-    emit(`${path}/$ref`, '$ref', 'ignored', `"${ref}" leads into a recursive schema: outlines unrolls recursion a few levels deep and drops the properties below, required ones too`);
+  if (dispatch === '$ref' && typeof ref === 'string') {
+    if (!ref.startsWith('#')) {
+      emit(`${path}/$ref`, '$ref', 'unsupported', 'outlines resolves only local references ("#/...")');
+    } else if (!isPointerRef(ref)) {
+      emit(`${path}/$ref`, '$ref', 'unsupported', `outlines resolves references by JSON pointer ("#/..."), not by anchor: "${ref}" is refused`);
+    } else if (ref === '#' || path.startsWith(`${ref}/`) || recursive.has(ref)) {
+      // parse_properties skips a property whose schema hits the recursion limit, required or not (parsing.rs).
+      emit(`${path}/$ref`, '$ref', 'ignored', `"${ref}" leads into a recursive schema: outlines unrolls recursion a few levels deep and drops the properties below, required ones too`);
+    }
   }
 }
 
@@ -251,7 +257,7 @@ function checkXgrammar(node: Obj, path: string, emit: Emit): void {
     }
   }
   const ref = node['$ref'];
-  if (dispatch === '$ref' && typeof ref === 'string' && ref !== '#' && !ref.startsWith('#/')) {
+  if (dispatch === '$ref' && typeof ref === 'string' && !isPointerRef(ref)) {
     emit(`${path}/$ref`, '$ref', 'ignored', `xgrammar resolves only local references ("#" or "#/..."): for "${ref}" it generates any JSON value`);
   }
   if (typeof node['pattern'] === 'string' && LOOKAROUND.test(node['pattern'])) {

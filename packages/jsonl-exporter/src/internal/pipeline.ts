@@ -389,9 +389,10 @@ export class Pipeline {
   }
 
   private noteFields(record: Record<string, unknown>): void {
-    this.watched.forEach((w, i) => {
-      if (this.fieldsSeen[i] !== true && getPath(record, w.path) != null) this.markSeen(i);
-    });
+    // Per record until every watched field was seen: a plain loop, no closure.
+    for (let i = 0; i < this.watched.length; i++) {
+      if (this.fieldsSeen[i] !== true && getPath(record, (this.watched[i] as WatchedField).path) != null) this.markSeen(i);
+    }
   }
 
   /** Adds what another pipeline (a worker thread's) saw of the watched fields. */
