@@ -1,7 +1,9 @@
 // Export benchmark: `lorakit export` (runExport: instruction style, JSON Schema validation, exact dedup, quality
 // metrics) against a plain Node loop (chunked read, JSON.parse, map, JSON.stringify, write; no validation) on the
 // same generated JSONL file, each in its own child process so each gets its own peak RSS. Another child, the floor,
-// does by hand only the steps the export must do (see floorChild): the goal cannot be nearer than it.
+// does by hand only the steps the export must do (see floorChild): the goal cannot be nearer than it. A last child
+// does the same on both cores (floorTwoThreadsChild): each thread runs the floor on its half of the file, with nothing to
+// coordinate, the best any split of the work across two threads can do.
 //
 //   npm run bench:export            (sets up and builds first)
 //   node bench/export/run.mjs [--scale 10] [--runs 3] [--keep] [--no-metrics]
@@ -14,15 +16,18 @@
 // BENCH_WORKERS=N sets `worker_threads` instead. CPU is user+system time of all the child's threads. The runExport
 // children set V8's heap flags as the `lorakit` executable does (bin/lorakit.js): no allocation-site pretenuring, and
 // a heap that grows by half after a full collection.
+import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { createHash, hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const BASE_RECORDS = 100_000;
@@ -80,10 +85,10 @@ async function generate(path, records) {
   await once(out, 'finish');
 }
 
-// The lines of a file, a chunk's worth at a time.
-async function* lineBatches(input) {
+// The lines of a file (or of the bytes [start, end) of it), a chunk's worth at a time.
+async function* lineBatches(input, start = 0, end = Infinity) {
   let rest = '';
-  for await (const chunk of createReadStream(input, { encoding: 'utf8', highWaterMark: 1 << 16 })) {
+  for await (const chunk of createReadStream(input, { encoding: 'utf8', highWaterMark: 1 << 16, start, end: end - 1 })) {
     const lines = (rest + chunk).split('\n');
     rest = lines.pop();
     yield lines;
@@ -115,7 +120,8 @@ async function plainChild(input, outDir) {
 // split hash of the id (MD5, as unitHash), JSON.stringify, and a write that hashes what it writes (the manifest's
 // SHA-256). No rejects file, report, metadata, locks or atomic rename. What it takes over the plain loop is what
 // those steps cost on their own, whatever the code around them; it exports the same number of records.
-async function floorChild(input, outDir) {
+// With start/end it does so on those bytes of the file, writing files named with `part`.
+async function floorChild(input, outDir, start = 0, end = Infinity, part = '') {
   const { default: Ajv } = await import('ajv/dist/2020.js');
   const validate = new Ajv({ allErrors: true }).compile(SCHEMA);
   const now = Date.parse('2026-01-01T00:00:00Z');
@@ -124,7 +130,10 @@ async function floorChild(input, outDir) {
   const folded = /^[\x21-\x7e](?:[\x21-\x7e]| (?=[\x21-\x7e]))*$/;
   const fold = (text) => (folded.test(text) ? text : text.normalize('NFC').replace(/\s+/g, ' ').trim());
   let exported = 0;
-  const outs = { train: createWriteStream(join(outDir, 'train.jsonl')), validation: createWriteStream(join(outDir, 'validation.jsonl')) };
+  const outs = {
+    train: createWriteStream(join(outDir, `train${part}.jsonl`)),
+    validation: createWriteStream(join(outDir, `validation${part}.jsonl`)),
+  };
   const digests = { train: createHash('sha256'), validation: createHash('sha256') };
   const bufs = { train: '', validation: '' };
   const flush = async (split) => {
@@ -132,7 +141,7 @@ async function floorChild(input, outDir) {
     if (!outs[split].write(bufs[split])) await once(outs[split], 'drain');
     bufs[split] = '';
   };
-  for await (const lines of lineBatches(input)) {
+  for await (const lines of lineBatches(input, start, end)) {
     for (const line of lines) {
       if (line.length === 0) continue;
       const r = JSON.parse(line);
@@ -156,6 +165,27 @@ async function floorChild(input, outDir) {
     digests[split].digest('hex');
   }
   return { exported };
+}
+
+// The floor on both cores: a worker thread takes the second half of the file (from the first line start after the
+// middle), this thread the first, each with its own dedup set and output files. Nothing is coordinated (duplicates
+// across the halves are kept, the two halves' files are not joined), so no real export split across two threads
+// can be faster. It includes the worker's start-up, as an export's would.
+async function floorTwoThreadsChild(input, outDir) {
+  const file = await open(input);
+  const size = (await file.stat()).size;
+  const probe = Buffer.alloc(1 << 20);
+  const { bytesRead } = await file.read(probe, 0, probe.length, Math.floor(size / 2));
+  await file.close();
+  const newline = probe.subarray(0, bytesRead).indexOf(10);
+  const middle = newline < 0 ? size : Math.floor(size / 2) + newline + 1;
+  const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { input, outDir, start: middle, end: size } });
+  const second = new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  const first = await floorChild(input, outDir, 0, middle, '-first');
+  return { exported: first.exported + (await second).exported };
 }
 
 const SCHEMA = {
@@ -197,6 +227,7 @@ async function child(kind, input, outDir) {
   let extra;
   if (kind === 'plain') extra = await plainChild(input, outDir);
   else if (kind === 'floor') extra = await floorChild(input, outDir);
+  else if (kind === 'floor-2') extra = await floorTwoThreadsChild(input, outDir);
   else extra = await lorakitChild(input, outDir, kind === 'lorakit', workers);
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage();
@@ -231,7 +262,7 @@ async function main() {
     const runsAt = args.indexOf('--runs');
     const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 1;
     if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a positive integer');
-    const kinds = ['plain', 'floor', 'lorakit-no-metrics', ...(args.includes('--no-metrics') ? [] : ['lorakit'])];
+    const kinds = ['plain', 'floor', 'floor-2', 'lorakit-no-metrics', ...(args.includes('--no-metrics') ? [] : ['lorakit'])];
     const results = new Map(kinds.map((kind) => [kind, []]));
     // In turn, so that a slow spell of the machine does not fall on one kind only.
     for (let i = 0; i < runs; i++) for (const kind of kinds) results.get(kind).push(runChild(kind, input, dir));
@@ -247,6 +278,8 @@ async function main() {
     console.log(`plain loop               : ${fmt(plain)}`);
     const floor = summary('floor');
     console.log(`floor (steps, by hand)   : ${fmt(floor)}  ratio ${(floor.wallMs / plain.wallMs).toFixed(2)}x (exported ${floor.exported})`);
+    const floor2 = summary('floor-2');
+    console.log(`floor on 2 threads       : ${fmt(floor2)}  ratio ${(floor2.wallMs / plain.wallMs).toFixed(2)}x (halves not joined)`);
     const bare = summary('lorakit-no-metrics');
     console.log(`runExport, metrics off   : ${fmt(bare)}  ratio ${(bare.wallMs / plain.wallMs).toFixed(2)}x`);
     if (kinds.includes('lorakit')) {
@@ -259,4 +292,8 @@ async function main() {
   }
 }
 
-await main();
+if (isMainThread) await main();
+else {
+  const { input, outDir, start, end } = workerData;
+  parentPort.postMessage(await floorChild(input, outDir, start, end, '-second'));
+}
