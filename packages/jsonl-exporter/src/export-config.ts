@@ -76,11 +76,11 @@ const FormatSchema = z
     openai_assistant_weight: z
       .boolean()
       .default(false)
-      .describe('OpenAI style: add `weight` 0/1 to assistant messages (1 on the last one) as OpenAI fine-tuning allows.'),
+      .describe('OpenAI style: add `weight` 0/1 to assistant messages without their own (1 on the last one, 0 on earlier ones) as OpenAI fine-tuning allows. A weight a message has in the record is always kept.'),
     include_weight: z
       .boolean()
       .default(true)
-      .describe('Write the computed `weight` as a top-level number (never in the openai style, which forbids it).'),
+      .describe('Write the computed `weight` as a top-level number (never in the openai style, whose lines hold `messages` only).'),
     metadata_fields: z
       .array(z.string().min(1))
       .default([])
@@ -171,7 +171,7 @@ const QualitySchema = z
       .boolean()
       .default(true)
       .describe(
-        'Reject samples whose response is empty or whitespace only (`empty_response`), and, in the chat, sharegpt and openai styles, a conversation with any empty turn (`empty_turn`).',
+        'Reject samples whose response is empty or whitespace only (`empty_response`), and, in the chat, sharegpt and openai styles, a conversation with any empty turn (`empty_turn`). The openai style rejects a message with empty content even when false (OpenAI refuses it).',
       ),
     toxicity: z
       .object({

@@ -457,4 +457,65 @@ describe('exportRecords: record values', () => {
     const openai = await run(records, { style: 'openai' });
     expect(openai.lines).toHaveLength(3);
   });
+
+  it('openai keeps the weight an assistant message has in the record, and refuses one OpenAI refuses', async () => {
+    // OpenAI's own example (the fine-tuning guide's "Marv"): the first answer is kept out of training.
+    const marv = {
+      messages: [
+        { role: 'system', content: 'Marv is a sarcastic chatbot.' },
+        { role: 'user', content: 'Capital of France?' },
+        { role: 'assistant', content: 'Paris', weight: 0 },
+        { role: 'user', content: 'Can you be more sarcastic?' },
+        { role: 'assistant', content: 'Paris, as if everyone doesn\'t know that already.', weight: 1 },
+      ],
+    };
+    const reversed = { messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a1', weight: 1 }, { role: 'user', content: 'q2' }, { role: 'assistant', content: 'a2', weight: 0 }] };
+    const partly = { messages: [{ role: 'user', content: 'x', weight: 0 }, { role: 'assistant', content: 'y1' }, { role: 'user', content: 'x2' }, { role: 'assistant', content: 'y2' }] };
+    const half = { messages: [{ role: 'user', content: 'h' }, { role: 'assistant', content: 'h1', weight: 0.5 }] };
+    const weights = (line: Record<string, unknown>) => (line['messages'] as { weight?: number }[]).map((m) => m.weight ?? '-');
+    // Before: the weights were dropped, so "Paris" was trained; with openai_assistant_weight they were recomputed.
+    const plain = await run([marv, reversed, partly, half], { style: 'openai' });
+    expect(plain.lines.map(weights)).toEqual([['-', '-', 0, '-', 1], ['-', 1, '-', 0], ['-', '-', '-', '-']]);
+    expect(plain.rejects).toEqual(['map/invalid_field: messages[1].weight must be 0 or 1 (OpenAI\'s per-message weight), got 0.5']);
+    const computed = await run([marv, reversed, partly], { style: 'openai', format: { openai_assistant_weight: true } });
+    expect(computed.lines.map(weights)).toEqual([['-', '-', 0, '-', 1], ['-', 1, '-', 0], ['-', 0, '-', 1]]);
+    // Other styles write no per-message weight, and do not refuse one.
+    const chat = await run([half], { style: 'chat', weighting: { enabled: false } });
+    expect(chat.lines).toEqual([{ messages: [{ role: 'user', content: 'h' }, { role: 'assistant', content: 'h1' }] }]);
+  });
+
+  it('openai writes no message with empty content even with reject_empty false; whitespace-only stays', async () => {
+    const conv = (...texts: unknown[]) => ({ messages: texts.map((content, i) => ({ role: i % 2 ? 'assistant' : 'user', content })) });
+    const records = [conv('Hi', '', 'Hello?', 'Yes.'), conv([], 'ok then'), conv('q', ''), conv(' ', 'fine')];
+    const { lines, rejects } = await run(records, { style: 'openai', quality: { reject_empty: false, min_text_length: 0 } });
+    const why = 'OpenAI refuses a message with empty content, so the openai style does even with quality.reject_empty false';
+    expect(rejects).toEqual([
+      `filter/empty_turn: turn 2 (assistant) is empty (${why})`,
+      `filter/empty_turn: turn 1 (user) is empty (${why})`,
+      `filter/empty_response: the response is empty (${why})`,
+    ]);
+    expect(lines).toEqual([{ messages: [{ role: 'user', content: ' ' }, { role: 'assistant', content: 'fine' }] }]);
+    // chat keeps them when asked to.
+    const chat = await run(records, { style: 'chat', quality: { reject_empty: false, min_text_length: 0 }, weighting: { enabled: false } });
+    expect(chat.lines).toHaveLength(4);
+  });
+
+  it('refuses tool and function calls by name rather than as a message without content', async () => {
+    const user = { role: 'user', content: 'Weather in Bonn?' };
+    const call = { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'weather', arguments: '{"city":"Bonn"}' } }] };
+    const records = [
+      { messages: [user, call, { role: 'tool', tool_call_id: 'c1', content: '12 C' }, { role: 'assistant', content: '12 degrees.' }] },
+      { messages: [user, { role: 'assistant', content: 'Let me look.', function_call: { name: 'weather', arguments: '{}' } }] },
+      { messages: [user, { role: 'function_call', content: '{"name":"weather"}' }, { role: 'observation', content: '12 C' }, { role: 'assistant', content: '12.' }] },
+      { messages: [user, { role: 'assistant', content: 'No tools needed.', tool_calls: [] }] },
+    ];
+    const { lines, rejects } = await run(records, { style: 'openai' });
+    // Before: "messages[1] needs role and content (or from and value)" for a message that has a role.
+    expect(rejects).toEqual([
+      'map/unsupported_role: messages[1]: tool and function calls are not exported (no style writes them)',
+      'map/unsupported_role: messages[1]: tool and function calls are not exported (no style writes them)',
+      'map/unsupported_role: messages[1]: tool and function calls are not exported (no style writes them)',
+    ]);
+    expect(lines).toHaveLength(1);
+  });
 });

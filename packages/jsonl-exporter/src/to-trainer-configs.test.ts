@@ -110,13 +110,13 @@ describe('toAxolotlConfig', () => {
     expect(doc.datasets[0]?.type).toBe('alpaca_w_system.load_instruct');
   });
 
-  it('openai lines with per-message weights: axolotl reads them as each message\'s training flag', () => {
+  it('openai lines, whose messages may carry weights of their own: axolotl reads them as each message\'s training flag', () => {
     type Entry = Record<string, unknown>;
-    const weighted = YAML.parse(toAxolotlConfig({ name: 'd', style: 'openai', files, assistantWeight: true }) ?? '') as { datasets: Entry[] };
-    // Before: no message_field_training, so axolotl trained the weight-0 answers too (roles_to_train: assistant).
-    expect(weighted.datasets[0]).toMatchObject({ type: 'chat_template', field_messages: 'messages', message_field_training: 'weight' });
-    const plain = YAML.parse(toAxolotlConfig({ name: 'd', style: 'openai', files }) ?? '') as { datasets: Entry[] };
-    expect(plain.datasets[0]).not.toHaveProperty('message_field_training');
+    // Before: only with assistantWeight, so axolotl trained the weight-0 answers a record brought with it.
+    const openai = YAML.parse(toAxolotlConfig({ name: 'd', style: 'openai', files }) ?? '') as { datasets: Entry[] };
+    expect(openai.datasets[0]).toMatchObject({ type: 'chat_template', field_messages: 'messages', message_field_training: 'weight' });
+    const chat = YAML.parse(toAxolotlConfig({ name: 'd', style: 'chat', files }) ?? '') as { datasets: Entry[] };
+    expect(chat.datasets[0]).not.toHaveProperty('message_field_training');
   });
 
   it('writes every entry in full, without YAML anchors and aliases', () => {

@@ -30,9 +30,8 @@ export interface TrainerConfigInput {
    */
   input?: boolean;
   /**
-   * openai style with `format.openai_assistant_weight`: assistant messages carry `weight` 0/1. axolotl is told to
-   * read it (`message_field_training`); LLaMA-Factory and TRL have no such field and train on every assistant turn.
-   * @default false
+   * @deprecated Ignored: for the openai style axolotl.yaml always reads the messages' `weight`
+   * (`message_field_training`), which records may carry themselves; a message without one is trained by its role.
    */
   assistantWeight?: boolean;
 }
@@ -124,7 +123,7 @@ export function toDatasetInfo(input: TrainerConfigInput): Record<string, unknown
   return info;
 }
 
-function axolotlType(style: ExportStyle, system: boolean, assistantWeight: boolean): Record<string, unknown> | undefined {
+function axolotlType(style: ExportStyle, system: boolean): Record<string, unknown> | undefined {
   switch (style) {
     case 'instruction':
       // `alpaca` reads instruction, input and output only: a system column would never reach training.
@@ -146,8 +145,10 @@ function axolotlType(style: ExportStyle, system: boolean, assistantWeight: boole
     case 'chat':
     case 'openai': {
       const type = { type: 'chat_template', field_messages: 'messages', message_property_mappings: { role: 'role', content: 'content' } };
-      // A message's `training` flag overrides roles_to_train: weight 0 keeps an earlier answer out of the loss.
-      return style === 'openai' && assistantWeight ? { ...type, message_field_training: 'weight' } : type;
+      // openai messages may carry `weight` 0/1 (the record's own, or format.openai_assistant_weight). axolotl takes a
+      // message's message_field_training value as its training flag, weight 0 keeping an answer out of the loss; a
+      // message without the key is trained by roles_to_train (default assistant): chat_template.py, get_conversation_thread.
+      return style === 'openai' ? { ...type, message_field_training: 'weight' } : type;
     }
     case 'custom':
       return undefined;
@@ -166,7 +167,7 @@ function axolotlType(style: ExportStyle, system: boolean, assistantWeight: boole
  * dataset card's `configs` (preparing the other splits of the card too).
  */
 export function toAxolotlConfig(input: TrainerConfigInput, dir = '.'): string | undefined {
-  const type = axolotlType(input.style, input.system === true, input.assistantWeight === true);
+  const type = axolotlType(input.style, input.system === true);
   if (!type || inputMayLack(input)) return undefined;
   const bySplit = splitsOf(input.files);
   // axolotl loads local files only when `path` exists (a file, or a directory). With `path: json` (no such directory)

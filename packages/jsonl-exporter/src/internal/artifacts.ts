@@ -159,7 +159,6 @@ export function trainerConfigInput(config: ExportConfig, files: TrainerConfigInp
     files,
     system: writesSystemKey(config),
     input: config.format.include_empty_input,
-    assistantWeight: config.style === 'openai' && config.format.openai_assistant_weight,
     ...(config.adapter_metadata.description !== undefined ? { description: config.adapter_metadata.description } : {}),
   };
 }

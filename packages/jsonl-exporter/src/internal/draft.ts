@@ -2,6 +2,8 @@
 export interface Turn {
   role: 'user' | 'assistant';
   text: string;
+  /** openai style: the assistant message's own `weight` (0 or 1) in the record, written as it is. */
+  weight?: 0 | 1;
 }
 
 /**

@@ -27,6 +27,8 @@ export function writesSystemKey(config: ExportConfig): boolean {
 
 const USER_ROLES = new Set(['user', 'human']);
 const ASSISTANT_ROLES = new Set(['assistant', 'gpt', 'model', 'bot']);
+/** Tool and function-calling turns (OpenAI's tool/function roles, LLaMA-Factory's sharegpt tags): not exported. */
+const TOOL_ROLES = new Set(['tool', 'function', 'function_call', 'observation', 'ipython']);
 /** Separator of the text parts of one message (vLLM joins them the same way). */
 const PART_SEPARATOR = '\n';
 
@@ -221,6 +223,9 @@ export class Mapper {
       const role = typeof m['role'] === 'string' ? m['role'] : m['from'];
       const contentKey = m['content'] !== undefined ? 'content' : 'value';
       const content = m[contentKey];
+      if (TOOL_ROLES.has(role as string) || callsTool(m)) {
+        return { code: 'unsupported_role', field: where, message: `${where}: tool and function calls are not exported (no style writes them)` };
+      }
       if (typeof role !== 'string' || content === undefined || content === null) {
         return { code: 'invalid_field', field: where, message: `${where} needs role and content (or from and value)` };
       }
@@ -248,7 +253,10 @@ export class Mapper {
           };
         }
       }
-      draft.turns.push({ role: turn, text });
+      const weight = this.style === 'openai' && turn === 'assistant' ? m['weight'] : undefined;
+      if (weight === undefined) draft.turns.push({ role: turn, text });
+      else if (weight === 0 || weight === 1) draft.turns.push({ role: turn, text, weight });
+      else return { code: 'invalid_field', field: `${where}.weight`, message: `${where}.weight must be 0 or 1 (OpenAI's per-message weight), got ${JSON.stringify(weight)}` };
     }
     if (!draft.turns.some((t) => t.role === 'user')) {
       return { code: 'missing_turn', field, message: `field "${field}" has no user turn` };
@@ -288,6 +296,12 @@ export class Mapper {
     draft.custom = values;
     return undefined;
   }
+}
+
+/** An assistant message calling a tool or function (OpenAI's `tool_calls`, the older `function_call`). */
+function callsTool(m: Record<string, unknown>): boolean {
+  const calls = m['tool_calls'];
+  return (Array.isArray(calls) ? calls.length > 0 : calls != null) || m['function_call'] != null;
 }
 
 /**

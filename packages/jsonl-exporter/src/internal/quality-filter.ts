@@ -23,6 +23,8 @@ export class QualityFilter {
   private readonly toxicResponse: boolean;
   /** Conversation styles: every turn must have text, not only the last response (OpenAI refuses empty content). */
   private readonly everyTurn: boolean;
+  /** openai style: a message with empty content is refused even without reject_empty, as OpenAI refuses the line. */
+  private readonly openai: boolean;
 
   constructor(config: ExportConfig) {
     const q = config.quality;
@@ -39,6 +41,7 @@ export class QualityFilter {
     this.toxicPrompt = q.toxicity.fields.includes('prompt');
     this.toxicResponse = q.toxicity.fields.includes('response');
     this.everyTurn = config.style === 'chat' || config.style === 'sharegpt' || config.style === 'openai';
+    this.openai = config.style === 'openai';
   }
 
   /**
@@ -52,6 +55,14 @@ export class QualityFilter {
       if (this.everyTurn) {
         const at = draft.turns.findIndex((t) => isBlank(t.text));
         if (at >= 0) return { code: 'empty_turn', message: `turn ${at + 1} (${draft.turns[at]?.role}) is empty` };
+      }
+    } else if (this.openai) {
+      // OpenAI's format check counts a message without content as missing content, whatever reject_empty says.
+      const at = draft.turns.findIndex((t) => t.text === '');
+      if (at >= 0) {
+        const why = 'OpenAI refuses a message with empty content, so the openai style does even with quality.reject_empty false';
+        if (at === draft.turns.length - 1) return { code: 'empty_response', message: `the response is empty (${why})` };
+        return { code: 'empty_turn', message: `turn ${at + 1} (${draft.turns[at]?.role}) is empty (${why})` };
       }
     }
     const n = responseChars;

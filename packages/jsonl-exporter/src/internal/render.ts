@@ -41,7 +41,10 @@ export class Renderer {
         for (let i = 0; i < d.turns.length; i++) if ((d.turns[i] as Turn).role === 'assistant') lastAssistant = i;
         for (let i = 0; i < d.turns.length; i++) {
           const t = d.turns[i] as Turn;
-          if (this.style === 'openai' && this.assistantWeight && t.role === 'assistant') {
+          if (this.style === 'openai' && t.weight !== undefined) {
+            // The record's own weight says what to train on: kept as it is.
+            messages.push({ role: t.role, content: t.text, weight: t.weight });
+          } else if (this.style === 'openai' && this.assistantWeight && t.role === 'assistant') {
             // OpenAI accepts weight 0/1 on assistant messages only: train on the final answer, not the history.
             messages.push({ role: t.role, content: t.text, weight: i === lastAssistant ? 1 : 0 });
           } else {
