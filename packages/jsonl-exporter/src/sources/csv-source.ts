@@ -195,7 +195,8 @@ export async function* csvItems(
     comment: options.comment ?? '',
     comment_no_infix: true,
     trim: options.trim,
-    relax_column_count: options.relax_column_count,
+    // Short rows only: csv-parse drops the fields of a long row past the last column, which would lose them unseen.
+    relax_column_count_less: options.relax_column_count,
     bom: true,
     skip_empty_lines: true,
     skip_records_with_error: true,

@@ -90,11 +90,14 @@ describe('csv options', () => {
   });
 
   it('renames header columns when both header and columns are set, and can relax the column count', async () => {
-    writeFileSync(join(dir, 'renamed.csv'), 'A,B\n1,2\n3\n');
+    writeFileSync(join(dir, 'renamed.csv'), 'A,B\n1,2\n3\n4,It is four, of course\n');
     const renamed = await collect(
       await openSource({ type: 'csv', path: 'renamed.csv', columns: ['a', 'b'], relax_column_count: true }, { cwd: dir }),
     );
-    expect(renamed.map((item) => item.record)).toEqual([{ a: '1', b: '2' }, { a: '3' }]);
+    expect(renamed.slice(0, 2).map((item) => item.record)).toEqual([{ a: '1', b: '2' }, { a: '3' }]);
+    // Before: the long row became { a: '4', b: 'It is four' }, " of course" lost without a word.
+    expect(renamed[2]).toMatchObject({ ref: 'renamed.csv:4', issue: { code: 'parse', message: 'Invalid Record Length: columns length is 2, got 3' } });
+    expect(renamed).toHaveLength(3);
   });
 });
 

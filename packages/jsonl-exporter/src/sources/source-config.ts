@@ -31,7 +31,7 @@ const csvOptions = {
   relax_column_count: z
     .boolean()
     .default(false)
-    .describe('CSV: accept rows with more or fewer fields than columns instead of reporting them as unreadable.'),
+    .describe('CSV: accept rows with fewer fields than columns (the missing columns are absent from the record) instead of reporting them as unreadable. A row with more fields stays a `parse` reject: its extra fields would be lost.'),
 };
 
 const maxLineLength = z
