@@ -198,6 +198,48 @@ describe.skipIf(url === undefined)('postgres source', () => {
     expect(arrays[0]?.record).toEqual({ id: 1, a: [1.5, 'NaN', '-Infinity', null], b: [['Infinity'], [2]] });
   });
 
+  it('arrays of exact types keep their digits and the UTC instant; microseconds and intervals stay as written', async () => {
+    const query = `SELECT 1 AS id,
+      '{12345678901234567890.12,0.1,NULL}'::numeric[] AS n, '{9007199254740993,1}'::int8[] AS i,
+      '{2020-01-01}'::date[] AS d, '{"2020-01-01 10:00:00"}'::timestamp[] AS t,
+      '{"2020-01-01 10:00:00.5+02"}'::timestamptz[] AS tz, ARRAY['{"k": [1]}'::jsonb] AS j,
+      '1 day 02:00:00'::interval AS span, '{0,"3 mons"}'::interval[] AS spans,
+      '2020-01-01 10:00:00.123456+02'::timestamptz AS micro, '2020-01-01 10:00:00.0001'::timestamp AS micro_local`;
+    // Before: numeric[] and jsonb[] lost digits (12345678901234567000), date[] and timestamp[] were read in the
+    // machine's time zone (05:00Z in New York for 2020-01-01), interval an object ({"days":1,"hours":2}), and
+    // microseconds were cut to milliseconds.
+    for (const tz of ['UTC', 'America/New_York']) {
+      const before = process.env['TZ'];
+      process.env['TZ'] = tz;
+      try {
+        const [item] = await collect(await openSource({ type: 'postgres', url, query }));
+        expect(item?.record).toEqual({
+          id: 1,
+          n: ['12345678901234567890.12', 0.1, null],
+          i: ['9007199254740993', 1],
+          d: ['2020-01-01'],
+          t: [new Date('2020-01-01T10:00:00Z')],
+          tz: [new Date('2020-01-01T08:00:00.500Z')],
+          j: [{ k: [1] }],
+          span: '1 day 02:00:00',
+          spans: ['00:00:00', '3 mons'],
+          micro: '2020-01-01T08:00:00.123456Z',
+          micro_local: '2020-01-01T10:00:00.0001Z',
+        });
+      } finally {
+        if (before === undefined) delete process.env['TZ'];
+        else process.env['TZ'] = before;
+      }
+    }
+    const unsafe = await collect(await openSource({ type: 'postgres', url, query: `SELECT ARRAY['{"n": 1}'::jsonb, '{"n": 9007199254740993}'::jsonb] AS j` }));
+    expect(unsafe[0]?.issue).toMatchObject({ code: 'unsafe_integer', path: '/j/1/n' });
+    // Rows a few microseconds apart keep refs of their own (before: both query:2020-01-01T00:00:00.000Z).
+    const keyed = await collect(
+      await openSource({ type: 'postgres', url, query: `SELECT unnest('{"2020-01-01 00:00:00.0001+00","2020-01-01 00:00:00.0002+00"}'::timestamptz[]) AS at`, key: 'at' }),
+    );
+    expect(keyed.map((item) => item.ref)).toEqual(['query:2020-01-01T00:00:00.0001Z', 'query:2020-01-01T00:00:00.0002Z']);
+  });
+
   it('fails at open time with a code, and never shows the password', async () => {
     const withPassword = new URL(url as string);
     withPassword.password = 's3cret-pw';

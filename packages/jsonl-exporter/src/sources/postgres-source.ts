@@ -31,6 +31,21 @@ const TIMESTAMP = 1114;
 const TIMESTAMPTZ = 1184;
 const JSON_OID = 114;
 const JSONB = 3802;
+const INTERVAL = 1186;
+const TEXT_ARRAY = 1009;
+/** Arrays whose elements this source parses itself (pg-types' array parsers lose digits or use local time). */
+const ARRAY_ELEMENT: Record<number, number> = {
+  1016: INT8,
+  1231: NUMERIC,
+  1182: DATE,
+  1115: TIMESTAMP,
+  1185: TIMESTAMPTZ,
+  199: JSON_OID,
+  3807: JSONB,
+  1187: INTERVAL,
+};
+/** A timestamp with more than milliseconds: `2020-01-01 10:00:00.123456`, optionally `+02` or `+05:30`. */
+const SUB_MILLISECOND = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)\.(\d{4,})([+-]\d\d(?::\d\d)?)?$/;
 
 /** A json/jsonb value holding a number JSON.parse changed: the row becomes a `source/unsafe_integer` reject. */
 class UnsafeJson {
@@ -69,6 +84,37 @@ function parseJson(text: string): unknown {
   return unsafe.length === 0 ? value : new UnsafeJson(unsafe);
 }
 
+/**
+ * A timestamp with microseconds as the ISO instant in UTC with all its digits (`2020-01-01T08:00:00.123456Z`): a
+ * Date holds milliseconds, so two rows 100 µs apart would read, and be named, the same. Undefined for any other text.
+ */
+function subMillisecondInstant(text: string): string | undefined {
+  const m = SUB_MILLISECOND.exec(text);
+  if (m === null) return undefined;
+  const [, day, time, fraction, offset] = m as unknown as [string, string, string, string, string | undefined];
+  const t = parseIsoInstant(`${day}T${time}${offset ?? 'Z'}`);
+  // The offset is whole minutes, so the fraction of the second is the same in UTC.
+  return t === undefined ? undefined : `${new Date(t).toISOString().slice(0, -4)}${fraction}Z`;
+}
+
+/** The elements of a PostgreSQL array (any dimensions) parsed by `parse`; NULL stays null. */
+function parseArrayWith(types: typeof pg.types, parse: (text: string) => unknown): (text: string) => unknown {
+  const parseTexts = types.getTypeParser(TEXT_ARRAY as Parameters<typeof types.getTypeParser>[0], 'text') as (text: string) => unknown;
+  const each = (value: unknown): unknown => (Array.isArray(value) ? value.map(each) : typeof value === 'string' ? parse(value) : value);
+  return (text: string) => {
+    const parsed = each(parseTexts(text));
+    const unsafe = unsafeIn(parsed, '');
+    return unsafe.length === 0 ? parsed : new UnsafeJson(unsafe);
+  };
+}
+
+/** The findings of the {@link UnsafeJson} elements of a parsed array, with their paths from the array. */
+function unsafeIn(value: unknown, path: string): UnsafeNumber[] {
+  if (value instanceof UnsafeJson) return value.found.map((u) => ({ ...u, path: `${path}${u.path}` }));
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((v, i) => unsafeIn(v, `${path}/${i}`));
+}
+
 /** A float: NaN and ±Infinity, which JSON has no number for, stay PostgreSQL's text (as numeric's do). */
 function parseFloatText(text: string): number | string {
   return finiteOrText(Number(text));
@@ -84,37 +130,43 @@ function floatsOrText(value: unknown): unknown {
  * Type parsers for this source's connections only (never pg's global ones): int8 and numeric become numbers when
  * exact, else strings; float NaN and ±Infinity stay text; `date` stays the string `YYYY-MM-DD` and `timestamp`
  * (without time zone) is read as UTC, so results never depend on the machine's time zone; the timestamps
- * `infinity` and `-infinity` stay text (JSON would write them as null); json and jsonb are parsed as JSON sources
- * are, so an integer beyond 2^53 rejects its row instead of losing digits.
+ * `infinity` and `-infinity` stay text (JSON would write them as null); a timestamp with microseconds is its ISO
+ * text with every digit; json and jsonb are parsed as JSON sources are, so an integer beyond 2^53 rejects its row
+ * instead of losing digits; `interval` stays PostgreSQL's text (`1 day 02:00:00`). Arrays of these types get the
+ * same treatment element by element.
  */
 function typeParsers(types: typeof pg.types): pg.CustomTypesConfig {
-  return {
-    getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-      if (format === undefined || format === 'text') {
-        if (oid === INT8) return (text: string) => normalizeValue(BigInt(text));
-        if (oid === NUMERIC) return parseNumeric;
-        if (oid === FLOAT4 || oid === FLOAT8) return parseFloatText;
-        if (oid === FLOAT4_ARRAY || oid === FLOAT8_ARRAY) {
-          // pg-types registers parsers for these array OIDs, though its TypeId enum lists scalar types only.
-          const parse = types.getTypeParser(oid as Parameters<typeof types.getTypeParser>[0], 'text') as (text: string) => unknown;
-          return (text: string) => floatsOrText(parse(text));
-        }
-        if (oid === DATE) return (text: string) => text;
-        if (oid === TIMESTAMP) {
-          return (text: string) => {
-            const t = parseIsoInstant(text.endsWith('Z') ? text : `${text}Z`);
-            return t === undefined ? text : new Date(t);
-          };
-        }
-        if (oid === TIMESTAMPTZ) {
-          const parse = types.getTypeParser(oid, 'text') as (text: string) => unknown;
-          return (text: string) => (text === 'infinity' || text === '-infinity' ? text : parse(text));
-        }
-        if (oid === JSON_OID || oid === JSONB) return parseJson;
+  const getTypeParser = (oid: number, format?: 'text' | 'binary'): unknown => {
+    if (format === undefined || format === 'text') {
+      const element = ARRAY_ELEMENT[oid];
+      if (element !== undefined) return parseArrayWith(types, getTypeParser(element, 'text') as (text: string) => unknown);
+      if (oid === INTERVAL) return (text: string) => text;
+      if (oid === INT8) return (text: string) => normalizeValue(BigInt(text));
+      if (oid === NUMERIC) return parseNumeric;
+      if (oid === FLOAT4 || oid === FLOAT8) return parseFloatText;
+      if (oid === FLOAT4_ARRAY || oid === FLOAT8_ARRAY) {
+        // pg-types registers parsers for these array OIDs, though its TypeId enum lists scalar types only.
+        const parse = types.getTypeParser(oid as Parameters<typeof types.getTypeParser>[0], 'text') as (text: string) => unknown;
+        return (text: string) => floatsOrText(parse(text));
       }
-      return types.getTypeParser(oid, format ?? 'text');
-    }) as pg.CustomTypesConfig['getTypeParser'],
+      if (oid === DATE) return (text: string) => text;
+      if (oid === TIMESTAMP) {
+        return (text: string) => {
+          const micro = subMillisecondInstant(text);
+          if (micro !== undefined) return micro;
+          const t = parseIsoInstant(text.endsWith('Z') ? text : `${text}Z`);
+          return t === undefined ? text : new Date(t);
+        };
+      }
+      if (oid === TIMESTAMPTZ) {
+        const parse = types.getTypeParser(oid, 'text') as (text: string) => unknown;
+        return (text: string) => (text === 'infinity' || text === '-infinity' ? text : (subMillisecondInstant(text) ?? parse(text)));
+      }
+      if (oid === JSON_OID || oid === JSONB) return parseJson;
+    }
+    return types.getTypeParser(oid as Parameters<typeof types.getTypeParser>[0], format ?? 'text');
   };
+  return { getTypeParser: getTypeParser as pg.CustomTypesConfig['getTypeParser'] };
 }
 
 
