@@ -1,7 +1,7 @@
 // Worker thread decoding a Parquet file's row groups for the Parquet source (see decoderThread there): the main
 // thread stays free to stop it.
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeRows, openParquetFile, type ParquetFile } from '../sources/parquet-source.js';
+import { decodeRows, openParquetFile, type DecodedRows, type ParquetFile } from '../sources/parquet-source.js';
 
 /** What the Parquet source starts its decoder with. */
 export interface ParquetWorkerData {
@@ -10,7 +10,7 @@ export interface ParquetWorkerData {
 }
 
 /** The decoded rows of one request, or why they could not be. */
-export type ParquetWorkerReply = { rows: Record<string, unknown>[] } | { error: string };
+export type ParquetWorkerReply = DecodedRows | { error: string };
 
 const port = parentPort;
 if (port) {
@@ -21,7 +21,7 @@ if (port) {
     opened
       .then((pq) => decodeRows(pq, rowStart, rowEnd, data.columns))
       .then(
-        (rows) => port.postMessage({ rows } satisfies ParquetWorkerReply),
+        (decoded) => port.postMessage(decoded satisfies ParquetWorkerReply),
         (error: unknown) => port.postMessage({ error: (error as Error).message } satisfies ParquetWorkerReply),
       );
   });

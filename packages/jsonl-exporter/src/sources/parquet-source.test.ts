@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSource } from './open-source.js';
+import { PARSERS } from './parquet-source.js';
 import type { SourceItem } from './source.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lorakit-parquet-'));
@@ -44,6 +45,76 @@ describe('parquet source values', () => {
       '{"x":"-Infinity","f":0.25,"v":[]}',
       '{"x":0.5,"f":null,"v":null}',
     ]);
+  });
+});
+
+describe('parquet source: what hyparquet alone would change', () => {
+  async function read(file: string): Promise<SourceItem[]> {
+    const source = await openSource({ type: 'parquet', path: file }, { cwd: dir });
+    const items: SourceItem[] = [];
+    try {
+      for await (const item of source.items()) items.push(item);
+    } finally {
+      await source.close();
+    }
+    return items;
+  }
+
+  it('bytes that are not UTF-8 become base64, wide decimals that lost digits reject their row, -1 µs is before 1970', async () => {
+    parquetWriteFile({
+      filename: join(dir, 'typed.parquet'),
+      schema: [
+        { name: 'root', num_children: 5 },
+        { name: 'bin', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' },
+        { name: 'js', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL', converted_type: 'JSON' },
+        { name: 'dec', type: 'FIXED_LEN_BYTE_ARRAY', type_length: 16, repetition_type: 'OPTIONAL', converted_type: 'DECIMAL', precision: 38, scale: 2 },
+        { name: 'small', type: 'INT64', repetition_type: 'OPTIONAL', converted_type: 'DECIMAL', precision: 18, scale: 4 },
+        { name: 'ts', type: 'INT64', repetition_type: 'OPTIONAL', converted_type: 'TIMESTAMP_MICROS' },
+      ],
+      columnData: [
+        { name: 'bin', data: [new Uint8Array([0, 255]), new TextEncoder().encode('hello'), null] },
+        { name: 'js', data: [{ n: 1 }, { a: [{ n: 2 }] }, null] },
+        { name: 'dec', data: [1234n, -1234n, 1234567890123456789012n] },
+        { name: 'small', data: [5n, 5n, 123456789012345678n] },
+        { name: 'ts', data: [-1n, 1n, null] },
+      ],
+    });
+    const items = await read('typed.parquet');
+    // Before: bin was "\u0000\uFFFD", the last row exported 12345678901234567000 and 12345678901234.568, and -1 µs
+    // was 1970-01-01T00:00:00.000Z.
+    expect(items.slice(0, 2).map((item) => JSON.stringify(item.record))).toEqual([
+      '{"bin":"AP8=","js":{"n":1},"dec":12.34,"small":0.0005,"ts":"1969-12-31T23:59:59.999Z"}',
+      '{"bin":"hello","js":{"a":[{"n":2}]},"dec":-12.34,"small":0.0005,"ts":"1970-01-01T00:00:00.000Z"}',
+    ]);
+    expect(items[2]).toMatchObject({ ref: 'typed.parquet[2]', issue: { code: 'unsafe_integer', path: '/dec' } });
+    expect(items[2]?.issue?.message).toContain('/small: DECIMAL(18,4) value 12345678901234.568 has more digits than the double');
+  });
+
+  it('JSON values holding an integer beyond 2^53 reject their row, as the JSON sources reject such a line', async () => {
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    const parse = PARSERS.jsonFromBytes as (b: Uint8Array) => unknown;
+    expect(parse(bytes('{"n": [1, 2.5]}'))).toEqual({ n: [1, 2.5] });
+    expect(parse(bytes('{"n": [9007199254740993]}'))).toMatchObject({ found: [{ path: '/n/0' }] });
+    // A writer in JavaScript cannot write 9007199254740993: write 2^53, uncompressed, and change its last digit.
+    const file = join(dir, 'json.parquet');
+    parquetWriteFile({
+      filename: file,
+      codec: 'UNCOMPRESSED',
+      schema: [
+        { name: 'root', num_children: 1 },
+        { name: 'doc', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL', converted_type: 'JSON' },
+      ],
+      columnData: [{ name: 'doc', data: [{ a: [{ n: 1 }] }, { a: [{ n: 2 ** 53 }] }] }],
+    });
+    const written = readFileSync(file);
+    const at = written.indexOf('9007199254740992');
+    expect(at).toBeGreaterThan(0);
+    written[at + 15] = '3'.charCodeAt(0);
+    writeFileSync(file, written);
+    const items = await read('json.parquet');
+    expect(items[0]?.record).toEqual({ doc: { a: [{ n: 1 }] } });
+    // Before: {"a":[{"n":9007199254740992}]}, a digit lost without a word.
+    expect(items[1]).toMatchObject({ ref: 'json.parquet[1]', issue: { code: 'unsafe_integer', path: '/doc/a/0/n' } });
   });
 });
 

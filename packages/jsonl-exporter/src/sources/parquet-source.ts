@@ -1,10 +1,12 @@
+import { Buffer, isUtf8 } from 'node:buffer';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import type { AsyncBuffer, Compressors, FileMetaData } from 'hyparquet';
+import type { AsyncBuffer, Compressors, FileMetaData, ParquetParsers } from 'hyparquet';
+import { findUnsafeNumbers, mayHoldUnsafeNumber, type UnsafeNumber } from '@lorakit/schema-validation';
 import { ExportError } from '../errors.js';
 import type { ParquetWorkerData, ParquetWorkerReply } from '../internal/parquet-worker.js';
 import { startWorker, workerUrl } from '../internal/worker-thread.js';
 import { loadFzstd } from '../internal/zstd.js';
-import { finiteOrText, isRecord } from './base-source.js';
+import { finiteOrText, isRecord, unsafeNumbersItem } from './base-source.js';
 import { normalizeValue } from './normalize-value.js';
 import type { SourceItem, SourceStats } from './source.js';
 
@@ -23,21 +25,90 @@ async function compressorsFor(metadata: FileMetaData): Promise<Compressors> {
   return compressors;
 }
 
+/** A JSON column's value holding a number JSON.parse changed: its row becomes a `source/unsafe_integer` reject. */
+class UnsafeJson {
+  constructor(readonly found: UnsafeNumber[]) {}
+}
+
+const utf8 = new TextDecoder();
+
+/** Where hyparquet's defaults lose or change what the file holds (exported for tests). */
+export const PARSERS: Partial<ParquetParsers> = {
+  // Byte arrays without a string annotation are text to hyparquet (many writers leave strings unannotated); bytes
+  // that are not UTF-8 are no text: base64, as other sources write bytes, rather than U+FFFD in their place.
+  stringFromBytes: (bytes: Uint8Array | undefined) =>
+    bytes && (isUtf8(bytes) ? utf8.decode(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')),
+  // As the JSON sources parse a line: an integer beyond 2^53 is no silent rounding.
+  jsonFromBytes: (bytes: Uint8Array | undefined) => {
+    if (!bytes) return bytes;
+    const text = utf8.decode(bytes);
+    const value: unknown = JSON.parse(text);
+    if (!mayHoldUnsafeNumber(value)) return value;
+    const unsafe = findUnsafeNumbers(text, value);
+    return unsafe.length === 0 ? value : new UnsafeJson(unsafe);
+  },
+  // hyparquet divides toward zero: -1 µs was 1970-01-01T00:00:00.000Z, not the millisecond before.
+  timestampFromMicroseconds: (micros: bigint) => new Date(floorDiv(micros, 1000n)),
+  timestampFromNanoseconds: (nanos: bigint) => new Date(floorDiv(nanos, 1_000_000n)),
+};
+
+function floorDiv(n: bigint, d: bigint): number {
+  const q = n / d;
+  return Number(n % d < 0n ? q - 1n : q);
+}
+
 /**
  * normalizeValue, and NaN and ±Infinity as text at any depth: FLOAT and DOUBLE columns, lists and structs of them.
- * Changes hyparquet's fresh rows in place rather than copying them.
+ * A JSON value with an unsafe number is noted in `found` (with its path from the row). Changes hyparquet's fresh rows
+ * in place rather than copying them.
  */
-function normalizeParquetValue(value: unknown): unknown {
+function normalizeParquetValue(value: unknown, path: string, found: UnsafeNumber[]): unknown {
   if (typeof value === 'number') return finiteOrText(value);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = normalizeParquetValue(value[i]);
+    for (let i = 0; i < value.length; i++) value[i] = normalizeParquetValue(value[i], `${path}/${i}`, found);
     return value;
   }
   if (isRecord(value) && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const key in value) value[key] = normalizeParquetValue(value[key]);
+    for (const key in value) value[key] = normalizeParquetValue(value[key], `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, found);
     return value;
   }
+  if (value instanceof UnsafeJson) {
+    for (const u of value.found) found.push({ ...u, path: `${path}${u.path}` });
+    return null;
+  }
   return normalizeValue(value);
+}
+
+/** A top-level DECIMAL column whose values can hold more digits than the double hyparquet reads them into. */
+interface WideDecimal {
+  name: string;
+  precision: number;
+  scale: number;
+  /** Values at least this large (in magnitude) may have lost digits: their unscaled integer is beyond 2^53. */
+  limit: number;
+}
+
+function wideDecimals(metadata: FileMetaData): WideDecimal[] {
+  const out: WideDecimal[] = [];
+  // schema[0] is the root; its children follow depth-first, each group followed by its num_children elements.
+  let i = 1;
+  while (i < metadata.schema.length) {
+    const element = metadata.schema[i];
+    if (element === undefined) break;
+    const precision = element.precision ?? 0;
+    if (!element.num_children && element.converted_type === 'DECIMAL' && precision > 15) {
+      const scale = element.scale ?? 0;
+      out.push({ name: element.name, precision, scale, limit: 2 ** 53 / 10 ** scale });
+    }
+    i += 1 + descendants(metadata, i);
+  }
+  return out;
+}
+
+function descendants(metadata: FileMetaData, at: number): number {
+  let count = 0;
+  for (let k = 0; k < (metadata.schema[at]?.num_children ?? 0); k++) count += 1 + descendants(metadata, at + 1 + count);
+  return count;
 }
 
 /** A file, its metadata and compressors: what decoding a row group needs. */
@@ -63,19 +134,44 @@ export async function openParquetFile(absolute: string): Promise<ParquetFile> {
   return { file, metadata, compressors: await compressorsFor(metadata) };
 }
 
-/** The rows `rowStart` to `rowEnd` (one row group), normalised (see {@link normalizeParquetValue}). */
-export async function decodeRows(pq: ParquetFile, rowStart: number, rowEnd: number, columns: string[] | undefined): Promise<Record<string, unknown>[]> {
+/** Decoded rows, and what makes some of them rejects: `[index in rows, findings]`. */
+export interface DecodedRows {
+  rows: Record<string, unknown>[];
+  unsafe: [number, UnsafeNumber[]][];
+}
+
+/**
+ * The rows `rowStart` to `rowEnd` (one row group), normalised (see {@link normalizeParquetValue}). A row is unsafe
+ * when a JSON column holds an integer beyond 2^53, or a top-level DECIMAL column of more than 15 digits a value
+ * whose unscaled integer is beyond 2^53: hyparquet reads decimals as doubles, which cannot hold its digits.
+ */
+export async function decodeRows(pq: ParquetFile, rowStart: number, rowEnd: number, columns: string[] | undefined): Promise<DecodedRows> {
   const { parquetReadObjects } = await import('hyparquet');
-  const rows = await parquetReadObjects({
+  const rows = (await parquetReadObjects({
     file: pq.file,
     metadata: pq.metadata,
     rowStart,
     rowEnd,
     compressors: pq.compressors,
+    parsers: PARSERS,
     ...(columns === undefined ? {} : { columns }),
-  });
-  for (let i = 0; i < rows.length; i++) rows[i] = normalizeParquetValue(rows[i]) as Record<string, unknown>;
-  return rows as Record<string, unknown>[];
+  })) as Record<string, unknown>[];
+  const decimals = wideDecimals(pq.metadata);
+  const unsafe: DecodedRows['unsafe'] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const found: UnsafeNumber[] = [];
+    const row = normalizeParquetValue(rows[i], '', found) as Record<string, unknown>;
+    for (const d of decimals) {
+      const v = row[d.name];
+      if (typeof v === 'number' && Math.abs(v) >= d.limit) {
+        const message = `DECIMAL(${d.precision},${d.scale}) value ${v} has more digits than the double it is read into holds: cast the column to a string where the file is written`;
+        found.push({ path: `/${d.name.replace(/~/g, '~0').replace(/\//g, '~1')}`, message });
+      }
+    }
+    rows[i] = row;
+    if (found.length > 0) unsafe.push([i, found]);
+  }
+  return { rows, unsafe };
 }
 
 /** Time a row group may take to decode before the file is taken for corrupt: 10 s, and 1 s more per MB. */
@@ -98,7 +194,7 @@ function decoderThread(absolute: string, columns: string[] | undefined, signal: 
   worker.on('exit', (code) => settle?.(new Error(`the Parquet decoder exited early (code ${code})`)));
   return {
     /** The rows, or undefined when the signal fired first. */
-    async rows(rowStart: number, rowEnd: number, budgetMs: number): Promise<Record<string, unknown>[] | undefined> {
+    async rows(rowStart: number, rowEnd: number, budgetMs: number): Promise<DecodedRows | undefined> {
       let timer: NodeJS.Timeout | undefined;
       const onAbort = () => settle?.(undefined);
       const reply = await new Promise<ParquetWorkerReply | Error | undefined>((resolve) => {
@@ -114,7 +210,7 @@ function decoderThread(absolute: string, columns: string[] | undefined, signal: 
       if (reply === undefined) return undefined;
       if (reply instanceof Error) throw reply;
       if ('error' in reply) throw new Error(reply.error);
-      return reply.rows;
+      return reply;
     },
     close: () => worker.terminate(),
   };
@@ -140,20 +236,24 @@ export async function* parquetItems(
     for (const [g, group] of pq.metadata.row_groups.entries()) {
       if (signal.aborted) return;
       const rowEnd = rowStart + Number(group.num_rows);
-      let rows: Record<string, unknown>[] | undefined;
+      let decoded: DecodedRows | undefined;
       try {
-        rows = decoder ? await decoder.rows(rowStart, rowEnd, decodeBudgetMs(Number(group.total_byte_size))) : await decodeRows(pq, rowStart, rowEnd, columns);
+        decoded = decoder ? await decoder.rows(rowStart, rowEnd, decodeBudgetMs(Number(group.total_byte_size))) : await decodeRows(pq, rowStart, rowEnd, columns);
       } catch (error) {
         const where = `${absolute}: row group ${g + 1} of ${pq.metadata.row_groups.length} (rows ${rowStart}-${rowEnd - 1})`;
         const message = error instanceof ExportError ? error.message : `cannot be read: ${(error as Error).message}`;
         throw new ExportError('EXPORT_SOURCE_UNREADABLE', `${where}: ${message}`, { cause: error });
       }
-      if (rows === undefined) return;
+      if (decoded === undefined) return;
       stats.bytesRead += Number(group.total_compressed_size ?? group.total_byte_size);
+      const { rows } = decoded;
+      const unsafe = new Map(decoded.unsafe);
       for (let i = 0; i < rows.length; i++) {
         const record = rows[i] as Record<string, unknown>;
         rows[i] = undefined as never;
-        yield { ref: `${prefix}[${rowStart + i}]`, record };
+        const ref = `${prefix}[${rowStart + i}]`;
+        const found = unsafe.get(i);
+        yield found === undefined ? { ref, record } : unsafeNumbersItem(ref, found);
       }
       rowStart = rowEnd;
     }
