@@ -470,7 +470,8 @@ describe('exportRecords: record values', () => {
       ],
     };
     const reversed = { messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a1', weight: 1 }, { role: 'user', content: 'q2' }, { role: 'assistant', content: 'a2', weight: 0 }] };
-    const partly = { messages: [{ role: 'user', content: 'x', weight: 0 }, { role: 'assistant', content: 'y1' }, { role: 'user', content: 'x2' }, { role: 'assistant', content: 'y2' }] };
+    // null is no weight (HF datasets writes it into every message of a file where some have one).
+    const partly = { messages: [{ role: 'user', content: 'x', weight: 0 }, { role: 'assistant', content: 'y1', weight: null }, { role: 'user', content: 'x2' }, { role: 'assistant', content: 'y2' }] };
     const half = { messages: [{ role: 'user', content: 'h' }, { role: 'assistant', content: 'h1', weight: 0.5 }] };
     const weights = (line: Record<string, unknown>) => (line['messages'] as { weight?: number }[]).map((m) => m.weight ?? '-');
     // Before: the weights were dropped, so "Paris" was trained; with openai_assistant_weight they were recomputed.

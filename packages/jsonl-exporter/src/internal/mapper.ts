@@ -253,8 +253,9 @@ export class Mapper {
           };
         }
       }
+      // null is no weight: HF datasets writes one into every message of a file where some messages have one.
       const weight = this.style === 'openai' && turn === 'assistant' ? m['weight'] : undefined;
-      if (weight === undefined) draft.turns.push({ role: turn, text });
+      if (weight === undefined || weight === null) draft.turns.push({ role: turn, text });
       else if (weight === 0 || weight === 1) draft.turns.push({ role: turn, text, weight });
       else return { code: 'invalid_field', field: `${where}.weight`, message: `${where}.weight must be 0 or 1 (OpenAI's per-message weight), got ${JSON.stringify(weight)}` };
     }

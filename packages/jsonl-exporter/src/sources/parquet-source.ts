@@ -57,26 +57,39 @@ function floorDiv(n: bigint, d: bigint): number {
   return Number(n % d < 0n ? q - 1n : q);
 }
 
+/** Set by {@link normalizeParquetValue} when it passed an {@link UnsafeJson}: only then are paths looked for. */
+let sawUnsafeJson = false;
+
 /**
  * normalizeValue, and NaN and ±Infinity as text at any depth: FLOAT and DOUBLE columns, lists and structs of them.
- * A JSON value with an unsafe number is noted in `found` (with its path from the row). Changes hyparquet's fresh rows
- * in place rather than copying them.
+ * Changes hyparquet's fresh rows in place rather than copying them.
  */
-function normalizeParquetValue(value: unknown, path: string, found: UnsafeNumber[]): unknown {
+function normalizeParquetValue(value: unknown): unknown {
   if (typeof value === 'number') return finiteOrText(value);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = normalizeParquetValue(value[i], `${path}/${i}`, found);
+    for (let i = 0; i < value.length; i++) value[i] = normalizeParquetValue(value[i]);
     return value;
   }
   if (isRecord(value) && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const key in value) value[key] = normalizeParquetValue(value[key], `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, found);
+    for (const key in value) value[key] = normalizeParquetValue(value[key]);
     return value;
   }
   if (value instanceof UnsafeJson) {
-    for (const u of value.found) found.push({ ...u, path: `${path}${u.path}` });
-    return null;
+    sawUnsafeJson = true;
+    return value;
   }
   return normalizeValue(value);
+}
+
+/** The findings of the {@link UnsafeJson} values in `value`, with their JSON pointers from `path`. */
+function unsafeIn(value: unknown, path: string, found: UnsafeNumber[]): void {
+  if (value instanceof UnsafeJson) for (const u of value.found) found.push({ ...u, path: `${path}${u.path}` });
+  else if (Array.isArray(value)) value.forEach((v, i) => unsafeIn(v, `${path}/${i}`, found));
+  else if (isRecord(value)) for (const key in value) unsafeIn(value[key], `${path}/${pointerToken(key)}`, found);
+}
+
+function pointerToken(name: string): string {
+  return name.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** A top-level DECIMAL column whose values can hold more digits than the double hyparquet reads them into. */
@@ -89,26 +102,23 @@ interface WideDecimal {
 }
 
 function wideDecimals(metadata: FileMetaData): WideDecimal[] {
+  const { schema } = metadata;
+  // The schema is a tree written depth-first: the root, then each column followed by its children's subtrees.
+  const subtreeEnd = (at: number): number => {
+    let next = at + 1;
+    for (let k = 0; k < (schema[at]?.num_children ?? 0); k++) next = subtreeEnd(next);
+    return next;
+  };
   const out: WideDecimal[] = [];
-  // schema[0] is the root; its children follow depth-first, each group followed by its num_children elements.
-  let i = 1;
-  while (i < metadata.schema.length) {
-    const element = metadata.schema[i];
-    if (element === undefined) break;
-    const precision = element.precision ?? 0;
-    if (!element.num_children && element.converted_type === 'DECIMAL' && precision > 15) {
+  for (let i = 1; i < schema.length; i = subtreeEnd(i)) {
+    const element = schema[i];
+    const precision = element?.precision ?? 0;
+    if (element && !element.num_children && element.converted_type === 'DECIMAL' && precision > 15) {
       const scale = element.scale ?? 0;
       out.push({ name: element.name, precision, scale, limit: 2 ** 53 / 10 ** scale });
     }
-    i += 1 + descendants(metadata, i);
   }
   return out;
-}
-
-function descendants(metadata: FileMetaData, at: number): number {
-  let count = 0;
-  for (let k = 0; k < (metadata.schema[at]?.num_children ?? 0); k++) count += 1 + descendants(metadata, at + 1 + count);
-  return count;
 }
 
 /** A file, its metadata and compressors: what decoding a row group needs. */
@@ -159,17 +169,21 @@ export async function decodeRows(pq: ParquetFile, rowStart: number, rowEnd: numb
   const decimals = wideDecimals(pq.metadata);
   const unsafe: DecodedRows['unsafe'] = [];
   for (let i = 0; i < rows.length; i++) {
+    sawUnsafeJson = false;
+    const row = normalizeParquetValue(rows[i]) as Record<string, unknown>;
     const found: UnsafeNumber[] = [];
-    const row = normalizeParquetValue(rows[i], '', found) as Record<string, unknown>;
+    if (sawUnsafeJson) unsafeIn(row, '', found);
     for (const d of decimals) {
       const v = row[d.name];
       if (typeof v === 'number' && Math.abs(v) >= d.limit) {
         const message = `DECIMAL(${d.precision},${d.scale}) value ${v} has more digits than the double it is read into holds: cast the column to a string where the file is written`;
-        found.push({ path: `/${d.name.replace(/~/g, '~0').replace(/\//g, '~1')}`, message });
+        found.push({ path: `/${pointerToken(d.name)}`, message });
       }
     }
-    rows[i] = row;
-    if (found.length > 0) unsafe.push([i, found]);
+    if (found.length > 0) {
+      unsafe.push([i, found]);
+      rows[i] = {};
+    } else rows[i] = row;
   }
   return { rows, unsafe };
 }
