@@ -167,6 +167,44 @@ export { anything, row, nothing, notAnything, never };
     expect(await typeCheck(usage)).toBe('');
   }, 60_000);
 
+  it('types what allows any value as unknown anywhere, and a $ref with siblings as both', async () => {
+    const sources = await Promise.all([
+      // Before: an empty string for the first two, a crash ("Invalid value used as weak map key") for the third.
+      toTypeScript({ anyOf: [{ type: 'number' }, {}] }, { name: 'NumberOrAny' }),
+      toTypeScript({ allOf: [true] }, { name: 'AllOfTrue' }),
+      toTypeScript({ type: 'object', properties: { gone: { $ref: '#/$defs/no' } }, $defs: { no: false } }, { name: 'Gone' }),
+      // Before: `{[k: string]: unknown} & string`, which no string satisfies; items and properties as objects too.
+      toTypeScript({ type: 'string', anyOf: [{ format: 'email' }, { format: 'uri' }] }, { name: 'Address' }),
+      toTypeScript({ type: 'object', properties: { n: { minimum: 3 }, list: { type: 'array', items: { description: 'anything' } } } }, { name: 'Loose' }),
+      // Before: the target's required `bar` was replaced by the sibling properties.
+      toTypeScript(
+        { $ref: '#/$defs/bar', properties: { foo: { type: 'string' } }, $defs: { bar: { type: 'object', properties: { bar: { type: 'string' } }, required: ['bar'] } } },
+        { name: 'Both' },
+      ),
+      // Before: "names nothing in the schema" for a draft-07 $id anchor; "Refs should have been resolved" for a $ref
+      // into a resource that has a $ref and $defs of its own.
+      toTypeScript({ definitions: { a: { $id: '#count', type: 'integer' } }, properties: { n: { $ref: '#count' } } }, { name: 'Counted' }),
+      toTypeScript({ properties: { x: { $ref: 'a.json' } }, $defs: { a: { $id: 'a.json', $ref: '#/$defs/b', $defs: { b: { type: 'string' } } } } }, { name: 'Nested' }),
+    ]);
+    expect(sources.every((source) => source.trim() !== '')).toBe(true);
+    const usage = `${sources.join('\n')}
+export const values: [NumberOrAny, NumberOrAny, AllOfTrue, Gone, Address, Loose, Both, Counted, Nested] = [
+  1, 'any', null, {}, 'a@b.de', { n: 'three', list: [1, 'two'] }, { bar: 'b', foo: 'f' }, { n: 3 }, { x: 'text' },
+];
+// @ts-expect-error gone may not be present
+export const gone: Gone = { gone: 1 };
+// @ts-expect-error bar is required by the target of the $ref
+export const noBar: Both = { foo: 'f' };
+// @ts-expect-error n is an integer
+export const counted: Counted = { n: 'three' };
+`;
+    expect(await typeCheck(usage)).toBe('');
+    await expect(toTypeScript({ properties: { a: { $ref: 'other.json#/x' } } })).rejects.toMatchObject({
+      code: 'SCHEMA_REF_NOT_FOUND',
+      message: expect.stringContaining('names another document, which is never fetched') as unknown,
+    });
+  }, 60_000);
+
   it('names a $ref to an anchor the schema does not have', async () => {
     await expect(toTypeScript({ properties: { a: { $ref: '#nowhere' } } })).rejects.toMatchObject({
       code: 'SCHEMA_REF_NOT_FOUND',

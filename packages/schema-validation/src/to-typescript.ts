@@ -39,6 +39,16 @@ const SUBSCHEMA_ONE = new Set([
   'additionalProperties', 'additionalItems', 'unevaluatedProperties', 'unevaluatedItems', 'contains', 'propertyNames',
   'not', 'if', 'then', 'else',
 ]);
+/** Keywords where `false` closes an object or array: kept as booleans, which json-schema-to-typescript reads. */
+const CLOSING = new Set(['additionalProperties', 'additionalItems', 'unevaluatedProperties', 'unevaluatedItems']);
+/**
+ * Keywords json-schema-to-typescript makes a type of. A subschema with none of them (`{}`, `{minimum: 3}`,
+ * `{format: "email"}`) allows any value, which it would otherwise declare as an object type.
+ */
+const TYPING = new Set([
+  'type', 'properties', 'patternProperties', 'additionalProperties', 'required', 'items', 'prefixItems', 'additionalItems',
+  'enum', 'const', '$ref', 'anyOf', 'oneOf', 'allOf', 'tsType',
+]);
 // Any base works: it only scopes `$ref`s and `$anchor`s to the `$id` resource they sit in.
 const ROOT_URI = 'https://lorakit.invalid/schema.json';
 
@@ -78,14 +88,17 @@ function toFragment(pointer: string): string {
 }
 
 /**
- * Rewrites, in place, what json-schema-to-typescript 16 does not read:
+ * Rewrites, in place, what json-schema-to-typescript 16 does not read or reads otherwise than a validator:
  * - 2020-12 tuples (`prefixItems` + `items`) become the draft-07 form it turns into TS tuples (`items: [...]` +
  *   `additionalItems`, `true` when the tuple is open);
  * - every `$ref` into the schema becomes a JSON pointer from the document root: its ref parser knows no `$id`
  *   (it resolves `#/$defs/t` inside an embedded resource from the root) and no `$anchor`. Pointers follow a
- *   subschema a tuple rewrite moves (`#/$defs/pair/prefixItems/0`). `$ref`s to other documents stay as they are;
- * - `true`/`false` at the root and unsatisfiable schemas (`not: {}`) get a `tsType` (`unknown`/`never`), which it
- *   would otherwise declare as an object type.
+ *   subschema a tuple rewrite moves (`#/$defs/pair/prefixItems/0`). `$anchor`s, draft-07 `$id: "#name"` and
+ *   `$dynamicAnchor`s are anchors; a `$ref` to another document is `SCHEMA_REF_NOT_FOUND`. A `$ref` with siblings
+ *   moves into `allOf` beside them, so both apply (it would let the siblings replace what the target declares);
+ * - `true`/`false` subschemas (except where `false` closes an object or array), subschemas that allow any value
+ *   (`{}`, `{minimum: 3}`, a lone `$dynamicRef`) and unsatisfiable ones (`not: {}`) get a `tsType`
+ *   (`unknown`/`never`), which it would otherwise declare as an object type, or fail on.
  *
  * `original` is the schema as written, where the `$ref`s' pointers are looked up.
  */
@@ -97,6 +110,10 @@ function prepareSchema(root: Obj, original: unknown): void {
   const moved = new Map<string, string>();
   const refs: { node: Obj; uri: string; at: string }[] = [];
   // `path` is where the node will be, `was` where it is: they differ below a rewritten tuple.
+  // A boolean subschema as an object json-schema-to-typescript reads (it fails on `false` under a $ref, and makes
+  // an object type of `true`); `false` keeps its meaning where it closes an object or array.
+  const asSchema = (value: unknown, key: string): unknown =>
+    typeof value === 'boolean' && !CLOSING.has(key) ? { tsType: value ? 'unknown' : 'never' } : value;
   const visit = (node: unknown, base: string, path: string, was: string): void => {
     if (!isObj(node)) return;
     if (was !== path) moved.set(was, path);
@@ -105,10 +122,25 @@ function prepareSchema(root: Obj, original: unknown): void {
       here = (resolveUri(node['$id'], base) ?? base).replace(/#.*$/s, '');
       resources.set(here, was);
     }
+    // Plain-name fragments: `$anchor`, draft-07's `$id: "#foo"`, and a `$dynamicAnchor` a plain `$ref` names.
     if (typeof node['$anchor'] === 'string') anchors.set(`${here}#${node['$anchor']}`, path);
+    if (typeof node['$id'] === 'string' && node['$id'].startsWith('#')) anchors.set(`${here}${node['$id']}`, path);
+    if (typeof node['$dynamicAnchor'] === 'string' && !anchors.has(`${here}#${node['$dynamicAnchor']}`)) {
+      anchors.set(`${here}#${node['$dynamicAnchor']}`, path);
+    }
+    // Since 2019-09 a $ref's siblings apply too; json-schema-to-typescript lets them replace what the target
+    // declares. As `allOf: [{$ref}, …]` beside them, both hold (an intersection type).
+    // So, too, beside `$id`/`$defs`: the ref parser leaves such a node unresolved when a $ref leads to it.
+    const moveRef = typeof node['$ref'] === 'string' && Object.keys(node).some((key) => key !== '$ref' && (TYPING.has(key) || SUBSCHEMA_MAPS.has(key) || key === '$id'));
     if (typeof node['$ref'] === 'string') {
       const uri = resolveUri(node['$ref'], here);
-      if (uri !== undefined) refs.push({ node, uri, at: `#${was}/$ref` });
+      let holder = node;
+      if (moveRef) {
+        holder = { $ref: node['$ref'] };
+        delete node['$ref'];
+        node['allOf'] = [holder, ...(Array.isArray(node['allOf']) ? node['allOf'] : [])];
+      }
+      if (uri !== undefined) refs.push({ node: holder, uri, at: `#${was}/$ref` });
     }
     if (node['not'] === true || (isObj(node['not']) && Object.keys(node['not']).length === 0)) node['tsType'] = 'never';
     const tuple = Array.isArray(node['prefixItems']) ? node['prefixItems'] : undefined;
@@ -117,17 +149,24 @@ function prepareSchema(root: Obj, original: unknown): void {
       const at = `${path}/${token}`;
       const wasAt = `${was}/${token}`;
       if (SUBSCHEMA_MAPS.has(key) && isObj(value)) {
-        for (const [name, sub] of Object.entries(value)) visit(sub, here, `${at}/${escapeToken(name)}`, `${wasAt}/${escapeToken(name)}`);
+        for (const [name, sub] of Object.entries(value)) {
+          value[name] = asSchema(sub, key);
+          visit(value[name], here, `${at}/${escapeToken(name)}`, `${wasAt}/${escapeToken(name)}`);
+        }
       } else if (key === 'prefixItems' && tuple !== undefined) {
-        tuple.forEach((sub, i) => visit(sub, here, `${path}/items/${i}`, `${wasAt}/${i}`));
+        tuple.forEach((sub, i) => visit((tuple[i] = asSchema(sub, key)), here, `${path}/items/${i}`, `${wasAt}/${i}`));
       } else if (key === 'items' && tuple !== undefined) {
         visit(value, here, `${path}/additionalItems`, wasAt);
       } else if ((SUBSCHEMA_LISTS.has(key) || key === 'items') && Array.isArray(value)) {
-        value.forEach((sub, i) => visit(sub, here, `${at}/${i}`, `${wasAt}/${i}`));
+        // An allOf the $ref was moved into starts with it (its ref is noted above): the written ones are one on.
+        const first = key === 'allOf' && moveRef ? 1 : 0;
+        for (let i = first; i < value.length; i++) visit((value[i] = asSchema(value[i], key)), here, `${at}/${i}`, `${wasAt}/${i - first}`);
       } else if (SUBSCHEMA_ONE.has(key) || key === 'items') {
-        visit(value, here, at, wasAt);
+        node[key] = asSchema(value, key);
+        visit(node[key], here, at, wasAt);
       }
     }
+    if (!Object.keys(node).some((key) => TYPING.has(key))) node['tsType'] = 'unknown';
     if (tuple !== undefined) {
       node['additionalItems'] = 'items' in node ? node['items'] : true;
       node['items'] = tuple;
@@ -138,7 +177,13 @@ function prepareSchema(root: Obj, original: unknown): void {
   for (const { node, uri, at } of refs) {
     const hash = uri.indexOf('#');
     const resource = resources.get(hash === -1 ? uri : uri.slice(0, hash));
-    if (resource === undefined) continue;
+    if (resource === undefined) {
+      // json-schema-to-typescript would fail on it with "Refs should have been resolved by the resolver!".
+      throw new SchemaValidationError(
+        'SCHEMA_REF_NOT_FOUND',
+        `toTypeScript: $ref "${String(node['$ref'])}" at ${at} names another document, which is never fetched: put that schema under $defs with its $id`,
+      );
+    }
     const fragment = hash === -1 ? '' : uri.slice(hash + 1);
     let target: string | undefined;
     if (fragment === '' || fragment.startsWith('/')) {
