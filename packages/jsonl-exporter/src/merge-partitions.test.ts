@@ -213,7 +213,29 @@ describe('mergePartitions', () => {
     });
     await expect(mergePartitions([join(work, 'part-0'), join(work, 'part-1')], join(work, 'merged'))).rejects.toMatchObject({
       code: 'EXPORT_MERGE_INVALID',
-      message: expect.stringContaining('different config'),
+      message: expect.stringContaining('different config than'),
+    });
+    // The message names what differs (before: only "exported with a different config").
+    await run(config(1, 2, { split: { validation: 0.2, seed: 8, id_field: 'id' } }), { cwd: work });
+    await expect(mergePartitions([join(work, 'part-0'), join(work, 'part-1')], join(work, 'merged'))).rejects.toMatchObject({
+      message: expect.stringMatching(/\(split\.validation, split\.seed differ\)$/),
+    });
+  });
+
+  it('refuses a partition that read another input of the same name, or the input after it changed', async () => {
+    await run(config(0, 2), { cwd: work });
+    // Before: merged with the records of the real partition 1 missing, and no word of it.
+    await mkdir(join(work, 'other'));
+    await writeFile(join(work, 'other', 'in.jsonl'), '{"id": "x1", "instruction": "q", "output": "a long enough answer"}\n');
+    await run(config(1, 2, { source: { type: 'jsonl', path: join(work, 'other', 'in.jsonl') } }), { cwd: work });
+    await expect(mergePartitions([join(work, 'part-0'), join(work, 'part-1')], join(work, 'merged'))).rejects.toMatchObject({
+      code: 'EXPORT_MERGE_INVALID',
+      message: expect.stringContaining('the partitions read different inputs, or the input changed between runs'),
+    });
+    await appendFile(join(work, 'in.jsonl'), '\n');
+    await run(config(1, 2), { cwd: work });
+    await expect(mergePartitions([join(work, 'part-0'), join(work, 'part-1')], join(work, 'merged'))).rejects.toMatchObject({
+      message: expect.stringMatching(/read an input of 121 records and 1 blank lines, .* one of 121 and 0/),
     });
   });
 

@@ -11,7 +11,7 @@ import { ACCUMULATOR_FILE, MANIFEST_FILE, MANIFEST_FORMAT, type ExportManifest, 
 import { buildAdapterMetadata, trainerConfigInput, trainerConfigWarnings } from './internal/artifacts.js';
 import { AtomicDir, checkOutputDir, OutputLock } from './internal/atomic-dir.js';
 import { sha256Hex } from './internal/hash.js';
-import { configSha256 as configHash } from './internal/redact-config.js';
+import { configSha256 as configHash, settingsJson } from './internal/redact-config.js';
 import { Reporter } from './internal/reporter.js';
 import { aborted } from './internal/run-pipeline.js';
 import { toolVersion } from './internal/tool-version.js';
@@ -88,6 +88,28 @@ function withoutPartition(config: ExportConfig): string {
   return configHash({ ...config, partition: undefined });
 }
 
+/** Up to three dotted paths (`split.seed`) where two partitions' settings differ. */
+function differingSettings(a: ExportConfig, b: ExportConfig): string[] {
+  const out: string[] = [];
+  const walk = (x: unknown, y: unknown, path: string): void => {
+    if (out.length >= 3 || JSON.stringify(x) === JSON.stringify(y)) return;
+    const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+    if (!isObject(x) || !isObject(y)) {
+      out.push(path || '(the whole config)');
+      return;
+    }
+    for (const key of new Set([...Object.keys(x), ...Object.keys(y)])) walk(x[key], y[key], path ? `${path}.${key}` : key);
+  };
+  const settings = (c: ExportConfig): unknown => JSON.parse(settingsJson({ ...c, partition: undefined }));
+  walk(settings(a), settings(b), '');
+  return out;
+}
+
+/** Records of the input a partition went through: its own, the other partitions' (all read the whole input). */
+function inputRecords(stats: ExportStats): number {
+  return stats.read + stats.otherPartitions;
+}
+
 /** The partitions' freshness reference times, each once (each run defaults to its own start). */
 function weightingTimes(manifests: ExportManifest[]): (string | undefined)[] {
   return [...new Set(manifests.map((m) => m.weighting_now))];
@@ -151,7 +173,18 @@ async function mergeInto(target: string, dirs: string[], signal: AbortSignal | u
       throw new ExportError('EXPORT_MERGE_INVALID', `${dir}: partition count ${p?.count ?? 1} differs from ${count}`);
     }
     if (withoutPartition(manifest.config) !== withoutPartition(base)) {
-      throw new ExportError('EXPORT_MERGE_INVALID', `${dir}: exported with a different config than ${firstEntry.dir}`);
+      const keys = differingSettings(manifest.config, base).join(', ');
+      throw new ExportError('EXPORT_MERGE_INVALID', `${dir}: exported with a different config than ${firstEntry.dir} (${keys} differ)`);
+    }
+    // The same settings on another input (or one changed between runs) would merge with records missing unseen.
+    const theirs = manifest.stats;
+    const first = firstEntry.manifest.stats;
+    if (inputRecords(theirs) !== inputRecords(first) || theirs.blankLines !== first.blankLines) {
+      throw new ExportError(
+        'EXPORT_MERGE_INVALID',
+        `${dir}: read an input of ${inputRecords(theirs)} records and ${theirs.blankLines} blank lines, ${firstEntry.dir} one of ` +
+          `${inputRecords(first)} and ${first.blankLines}: the partitions read different inputs, or the input changed between runs. Export every partition from the same input`,
+      );
     }
     const index = p?.index ?? 0;
     if (seen.has(index)) throw new ExportError('EXPORT_MERGE_INVALID', `${dir}: partition ${index} appears twice`);

@@ -46,12 +46,15 @@ export function withoutThreads(key: string, value: unknown): unknown {
  * in any order, from any directories, hash as one run.
  */
 export function configSha256(config: ExportConfig): string {
+  return sha256Hex(settingsJson(config));
+}
+
+/** What {@link configSha256} hashes: the settings of `config` as JSON. */
+export function settingsJson(config: ExportConfig): string {
   const redacted = redactConfig(config);
-  return sha256Hex(
-    JSON.stringify(redacted, function (this: unknown, key: string, value: unknown) {
-      if (this === redacted.output && key === 'dir') return undefined;
-      if (this === redacted.source && key === 'path' && typeof value === 'string') return posix.basename(refName(value));
-      return withoutThreads(key, value);
-    }),
-  );
+  return JSON.stringify(redacted, function (this: unknown, key: string, value: unknown) {
+    if (this === redacted.output && key === 'dir') return undefined;
+    if (this === redacted.source && key === 'path' && typeof value === 'string') return posix.basename(refName(value));
+    return withoutThreads(key, value);
+  });
 }
