@@ -1,3 +1,4 @@
+import { isDate, isDateTime, isEmail, isUri, isUuid } from '@hyperjump/json-schema-formats';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { SchemaValidationError } from './errors.js';
 import { countCodePoints } from './count-code-points.js';
@@ -65,7 +66,23 @@ const LONE_SURROGATE = /\p{Cs}/u;
 const FORMATS = ['uuid', 'date-time', 'date', 'email', 'uri'] as const;
 type DetectedFormat = (typeof FORMATS)[number];
 
+// A detected format must hold on both engines (validation falls back to hyperjump for some data): ajv-formats
+// alone takes `2024-01-01 10:00:00+00:00` (Python's str(datetime)) for a date-time and `urn:uuid:…` for a uuid.
+const HYPERJUMP_TESTS: Record<DetectedFormat, (s: string) => boolean> = {
+  uuid: isUuid,
+  'date-time': isDateTime,
+  date: isDate,
+  email: isEmail,
+  uri: isUri,
+};
+
 function formatTest(name: DetectedFormat): (s: string) => boolean {
+  const ajv = ajvFormatTest(name);
+  const hyperjump = HYPERJUMP_TESTS[name];
+  return (s) => ajv(s) && hyperjump(s);
+}
+
+function ajvFormatTest(name: DetectedFormat): (s: string) => boolean {
   const f = fullFormats[name];
   if (f instanceof RegExp) return (s) => f.test(s);
   if (typeof f === 'function') return f as (s: string) => boolean;

@@ -72,6 +72,18 @@ describe('readJsonl', () => {
     ]);
   });
 
+  it('measures a line without its CR and BOM however the chunks cut it', async () => {
+    const line = '"12345678"'; // 10 bytes: exactly maxLineLength
+    const codes = async (chunks: (string | Uint8Array)[]) =>
+      (await collect(readJsonl(chunks, { maxLineLength: 10 }))).map((r) => (r.issues.length > 0 ? r.issues[0]?.code : r.value));
+    // Before: line_too_long whenever the CR or the BOM was held over from an earlier chunk.
+    for (const chunks of [[`${line}\r\n`], [`${line}\r`, '\n'], [`\uFEFF${line}`, '\n'], ['\uFEFF', `${line}\r`, '\n'], [`${line}\r`]]) {
+      expect(await codes(chunks), JSON.stringify(chunks)).toEqual(['12345678']);
+    }
+    expect(await codes(['"123456789"\r', '\n'])).toEqual(['line_too_long']);
+    expect(await codes(['"12345', '6789"\r\n'])).toEqual(['line_too_long']);
+  });
+
   it('reports integers JSON.parse cannot keep exactly, and keeps long floats and long digit strings', async () => {
     const reader = readJsonl([
       [

@@ -147,6 +147,9 @@ export function createJsonlReader(
   }
   // Only the true start of an input can carry a byte-order mark.
   const bomLine = firstLine === 1 ? 1 : 0;
+  // The bytes of a line held across chunks may end in a CR and start with a BOM, which its length does not count:
+  // held beyond this, a line is too long whatever they are; below, fromText measures it exactly.
+  const heldLimit = maxLineLength + 4;
   const summary: JsonlSummary = { lines: 0, blank: 0, valid: 0, invalid: 0, byCode: {} };
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -241,7 +244,7 @@ export function createJsonlReader(
         const nl = chunk.indexOf(NL);
         const to = nl === -1 ? chunk.length : nl;
         const size = partial + to;
-        if (!tooLong && size > maxLineLength) {
+        if (!tooLong && size > heldLimit) {
           tooLong = true;
           parts = [];
         }
@@ -294,7 +297,7 @@ export function createJsonlReader(
       }
       if (from < chunk.length) {
         partial = chunk.length - from;
-        if (partial > maxLineLength) tooLong = true;
+        if (partial > heldLimit) tooLong = true;
         else parts.push(chunk.subarray(from));
       }
     };
