@@ -11,21 +11,13 @@ import { createZstdCompressStream } from '../internal/zstd-writer.js';
 import { compileFilter } from '../select/compile-filter.js';
 import { openSource } from './open-source.js';
 import { SourceConfigSchema } from './source-config.js';
-import type { Source, SourceItem } from './source.js';
+import type { SourceItem } from './source.js';
+import { collectItems as collect } from '../../test/collect-items.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lorakit-files-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const fixtures = join(import.meta.dirname, '../../test/fixtures/sources');
 
-async function collect(source: Source): Promise<SourceItem[]> {
-  const items: SourceItem[] = [];
-  try {
-    for await (const item of source.items()) items.push(item);
-  } finally {
-    await source.close();
-  }
-  return items;
-}
 
 describe('parquet source', () => {
   it('reads typed columns, keeps int64 exact, and decodes gzip-compressed column chunks', async () => {

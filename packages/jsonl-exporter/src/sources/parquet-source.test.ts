@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openSource } from './open-source.js';
 import { PARSERS } from './parquet-source.js';
 import type { SourceItem } from './source.js';
+import { collectItems } from '../../test/collect-items.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lorakit-parquet-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,13 +32,7 @@ describe('parquet source values', () => {
         { name: 'v', data: [[Number.NaN, 1], [Infinity, -Infinity], [], null] },
       ],
     });
-    const source = await openSource({ type: 'parquet', path: 'floats.parquet' }, { cwd: dir });
-    const items: SourceItem[] = [];
-    try {
-      for await (const item of source.items()) items.push(item);
-    } finally {
-      await source.close();
-    }
+    const items = await collectItems(await openSource({ type: 'parquet', path: 'floats.parquet' }, { cwd: dir }));
     // Before: every one of these non-finite values became null in the output.
     expect(items.map((item) => JSON.stringify(item.record))).toEqual([
       '{"x":"NaN","f":"-Infinity","v":["NaN",1]}',
@@ -49,16 +44,7 @@ describe('parquet source values', () => {
 });
 
 describe('parquet source: what hyparquet alone would change', () => {
-  async function read(file: string): Promise<SourceItem[]> {
-    const source = await openSource({ type: 'parquet', path: file }, { cwd: dir });
-    const items: SourceItem[] = [];
-    try {
-      for await (const item of source.items()) items.push(item);
-    } finally {
-      await source.close();
-    }
-    return items;
-  }
+  const read = async (file: string): Promise<SourceItem[]> => collectItems(await openSource({ type: 'parquet', path: file }, { cwd: dir }));
 
   it('bytes that are not UTF-8 become base64, wide decimals that lost digits reject their row, -1 µs is before 1970', async () => {
     parquetWriteFile({

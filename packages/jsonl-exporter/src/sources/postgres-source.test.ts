@@ -4,21 +4,12 @@ import { postgresUrl } from '../../../../tools/test-env.mjs';
 import { parseExportConfig, type ExportConfigInput } from '../export-config.js';
 import { exportRecords } from '../export-records.js';
 import { openSource } from './open-source.js';
-import type { Source, SourceItem } from './source.js';
+import { collectItems as collect } from '../../test/collect-items.js';
 
 const url = postgresUrl();
 // Unique per test file run, so parallel test files and runs never share a table.
 const table = `lorakit_pg_${process.pid}_${Date.now()}`;
 
-async function collect(source: Source): Promise<SourceItem[]> {
-  const items: SourceItem[] = [];
-  try {
-    for await (const item of source.items()) items.push(item);
-  } finally {
-    await source.close();
-  }
-  return items;
-}
 
 async function exportConnections(admin: pg.Client): Promise<number> {
   const result = await admin.query<{ n: string }>(

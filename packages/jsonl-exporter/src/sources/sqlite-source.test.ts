@@ -4,20 +4,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSource } from './open-source.js';
-import type { Source, SourceItem } from './source.js';
+import { collectItems as collect } from '../../test/collect-items.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lorakit-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function collect(source: Source): Promise<SourceItem[]> {
-  const items: SourceItem[] = [];
-  try {
-    for await (const item of source.items()) items.push(item);
-  } finally {
-    await source.close();
-  }
-  return items;
-}
 
 describe('sqlite source', () => {
   beforeAll(() => {
