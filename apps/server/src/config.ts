@@ -22,7 +22,7 @@ export const TokenConfigSchema = z
       .string()
       .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
       .optional()
-      .describe('SHA-256 of the token, hex: the config file then holds no secret.'),
+      .describe('SHA-256 of the token, hex: the config file then holds no secret. The server cannot check the length of the token behind it: use a long random one (openssl rand -hex 32).'),
     scopes: z.array(ScopeSchema).min(1).describe('Scopes of the token.'),
   })
   .strict()

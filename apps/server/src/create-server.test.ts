@@ -1,6 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auth, startTestServer, type TestServer } from '../test/helpers.js';
 
+describe('createServer without tokens', () => {
+  it('answers only requests addressed to a loopback name (no DNS rebinding from a web page)', async () => {
+    const t = await startTestServer({ tokens: [] });
+    try {
+      for (const host of ['localhost:8080', '127.0.0.1:8080', '127.0.0.1', '[::1]:8080', 'LOCALHOST']) {
+        expect((await t.app.inject({ url: '/v1/adapters', headers: { host } })).statusCode, host).toBe(200);
+      }
+      // Before: 200, the anonymous admin, for a page whose name was made to point at 127.0.0.1.
+      for (const host of ['attacker.example:8080', '127.0.0.1.attacker.example', 'localhost.attacker.example']) {
+        const res = await t.app.inject({ url: '/v1/adapters', headers: { host } });
+        expect(res.statusCode, host).toBe(403);
+        expect(res.json().error.message).toContain('no loopback name');
+      }
+      expect((await t.app.inject({ url: '/healthz', headers: { host: 'attacker.example' } })).statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('createServer: operations, auth, limits', () => {
   let t: TestServer;
   beforeAll(async () => {
@@ -107,6 +127,8 @@ describe('createServer: failed token checks', () => {
       const valid = await t.app.inject({ url: '/v1/adapters', headers: auth('read') });
       expect(valid.statusCode).toBe(429);
       expect(valid.json().error.message).toMatch(/^30 requests with a missing or unknown token from this address; retry in \d+ s$/);
+      // Before: no Retry-After, unlike the request rate limit's 429.
+      expect(Number(valid.headers['retry-after'])).toBeGreaterThan(50);
       expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
     } finally {
       await t.close();

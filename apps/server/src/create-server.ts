@@ -101,6 +101,8 @@ const ERROR_RESPONSES: Record<string, unknown> = Object.fromEntries(
 
 /** Requests with a missing or unknown token one client address may make per `limits.rate_limit_window_ms`. */
 const FAILED_AUTH_MAX = 30;
+/** Host headers of requests to this machine's loopback address, with any port. */
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?$/i;
 
 export async function createServer(options: CreateServerOptions): Promise<LorakitServer> {
   const env = options.env ?? process.env;
@@ -149,17 +151,28 @@ export async function createServer(options: CreateServerOptions): Promise<Loraki
   // an address could try tokens without end. Past the limit, every request from it is refused until its window ends.
   const failedAuth = new Map<string, { count: number; resetAt: number }>();
   const authWindow = config.limits.rate_limit_window_ms;
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     // Routes declare their scope; the docs pages (registered by @fastify/swagger-ui) are readable with `read`.
     // Unmatched URLs need any valid token (an honest 404 for readers, a 401 for strangers).
     const url = request.routeOptions.url;
     const scope = request.routeOptions.config.scope ?? (url === undefined || url.startsWith('/docs') ? 'read' : 'admin');
     if (scope === 'public') return;
+    // Open mode trusts whoever reaches the loopback address, and a web page can, through DNS rebinding: its own host
+    // name made to point at 127.0.0.1. Its requests still name that host, so only loopback names are answered.
+    if (!verifier.enabled && !LOOPBACK_HOST.test(request.headers.host ?? '')) {
+      throw new ServerError(
+        'SERVER_FORBIDDEN',
+        `Host "${request.headers.host ?? ''}" is no loopback name: without tokens the server answers only requests to localhost, 127.0.0.1 or [::1]`,
+      );
+    }
     const now = Date.now();
     const failures = failedAuth.get(request.ip);
     if (failures !== undefined && failures.resetAt <= now) failedAuth.delete(request.ip);
     else if (failures !== undefined && failures.count >= FAILED_AUTH_MAX) {
-      throw new ServerError('SERVER_RATE_LIMITED', `${FAILED_AUTH_MAX} requests with a missing or unknown token from this address; retry in ${Math.ceil((failures.resetAt - now) / 1000)} s`);
+      const seconds = Math.ceil((failures.resetAt - now) / 1000);
+      // As the request rate limit's 429 says it.
+      void reply.header('retry-after', String(seconds));
+      throw new ServerError('SERVER_RATE_LIMITED', `${FAILED_AUTH_MAX} requests with a missing or unknown token from this address; retry in ${seconds} s`);
     }
     const principal = verifier.verify(request.headers.authorization);
     if (!principal) {
@@ -245,6 +258,8 @@ export async function createServer(options: CreateServerOptions): Promise<Loraki
     uiConfig: { docExpansion: 'list' },
   });
 
+  // Every route takes JSON (or, two of them, NDJSON): a text/plain body is a 415, not a string the schema refuses.
+  app.removeContentTypeParser('text/plain');
   await app.register(healthRoutes(ctx));
   await app.register(proxyRoutes(ctx, pickModel), { prefix: '/v1' });
   await app.register(adapterRoutes(ctx), { prefix: '/v1' });

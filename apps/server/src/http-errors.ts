@@ -77,6 +77,10 @@ function fastifyCode(status: number): string {
   if (status === 413) return 'SERVER_PAYLOAD_TOO_LARGE';
   if (status === 415) return 'SERVER_UNSUPPORTED_MEDIA_TYPE';
   if (status === 404) return 'SERVER_NOT_FOUND';
+  // @fastify/static answers a path out of its root with 403.
+  if (status === 403) return 'SERVER_FORBIDDEN';
+  if (status === 401) return 'SERVER_UNAUTHORIZED';
+  if (status === 429) return 'SERVER_RATE_LIMITED';
   if (status >= 400 && status < 500) return 'SERVER_BAD_REQUEST';
   return 'SERVER_INTERNAL';
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeVllm } from '../test/fake-vllm.js';
-import { main } from './main.js';
+import { main, resolveStartOptions } from './main.js';
 
 describe('main: stopping', () => {
   it('stops within limits.shutdown_grace_ms while a proxied stream is stalled, closing it, and exits 0', { timeout: 10_000 }, async () => {
@@ -38,5 +38,21 @@ describe('main: stopping', () => {
       vllm.release();
       await vllm.close();
     }
+  });
+});
+
+describe('resolveStartOptions', () => {
+  it('takes an empty PORT as unset and refuses a blank --port, never listening on a random port', async () => {
+    const port = async (argv: string[], env: NodeJS.ProcessEnv) => {
+      const options = await resolveStartOptions(argv, env);
+      return options === 'help' ? 'help' : options.port;
+    };
+    // Before: Number('') is 0, so `PORT= lorakit-server` listened on a port the system picked.
+    expect(await port([], { PORT: '' })).toBe(8080);
+    expect(await port([], { PORT: ' ' })).toBe(8080);
+    expect(await port([], { PORT: '9000' })).toBe(9000);
+    expect(await port(['--port', '0'], {})).toBe(0);
+    await expect(port(['--port', ' '], {})).rejects.toMatchObject({ code: 'SERVER_USAGE' });
+    await expect(port(['--port', '0x50'], {})).rejects.toMatchObject({ code: 'SERVER_USAGE' });
   });
 });

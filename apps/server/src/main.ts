@@ -71,8 +71,9 @@ export async function resolveStartOptions(argv: readonly string[], env: NodeJS.P
     throw new ServerError('SERVER_USAGE', `${(cause as Error).message}\n\n${USAGE}`, { cause });
   }
   if (values.help) return 'help';
-  const portText = values.port ?? env['PORT'] ?? '8080';
-  const port = Number(portText);
+  // An empty PORT (`PORT= lorakit-server`) is unset; Number('') would be 0, a port the system picks at random.
+  const portText = values.port ?? (env['PORT']?.trim() || '8080');
+  const port = /^\d+$/.test(portText.trim()) ? Number(portText) : Number.NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ServerError('SERVER_USAGE', `--port: ${portText} is not a port number (0-65535)`);
   }

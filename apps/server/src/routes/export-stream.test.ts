@@ -69,6 +69,8 @@ describe('POST /v1/export/stream', () => {
     for (const [cfg, message] of [
       [{ ...config, quality_metrics: { gates: ['samples >= 1'] } }, /^config\.quality_metrics\.gates: a stream has no quality report/],
       [{ ...config, structured_gen: { enabled: true, json_schema: { type: 'nonsense' } } }, /^config\.structured_gen\.json_schema: /],
+      // Before: read whole into memory first (1.9 GB of RSS for a 220 MB array).
+      [{ ...config, source: { type: 'stdin', format: 'json' } }, /^config\.source\.format: "json" \(one array\) is read whole/],
     ] as const) {
       const res = await t.app.inject({ method: 'POST', url: '/v1/export/stream', headers: ndjsonHeaders, payload: body([record(1)], cfg) });
       expect(res.statusCode, JSON.stringify(cfg)).toBe(400);
@@ -83,6 +85,8 @@ describe('POST /v1/export/stream', () => {
       [{ ...config, pii: { policy: 'redact', strategy: 'hash' } }, 'EXPORT_CONFIG_INVALID', 'pii.strategy "hash" needs an HMAC key'],
       [{ ...config, pii: { policy: 'redact', strategy: 'hash', hash_key: 'short' } }, 'EXPORT_CONFIG_INVALID', 'at least 16 characters'],
       [{ ...config, style: 'custom' }, 'EXPORT_MAPPING_INVALID', 'style "custom" needs format.custom'],
+      // Before: 200 and an error line.
+      [{ ...config, structured_gen: { enabled: true } }, 'EXPORT_SCHEMA_INVALID', 'structured_gen.json_schema is not set'],
     ] as const) {
       const res = await t.app.inject({ method: 'POST', url: '/v1/export/stream', headers: ndjsonHeaders, payload: body([record(1)], cfg) });
       expect(res.statusCode, JSON.stringify(cfg)).toBe(400);

@@ -30,9 +30,13 @@ const QuerySchema = z.object({
 
 /** The exporter options the request may not choose: they reach server files or server secrets. */
 function refuseServerSideReferences(config: Record<string, unknown>): void {
-  const source = config['source'] as { type?: unknown } | undefined;
+  const source = config['source'] as { type?: unknown; format?: unknown } | undefined;
   if (source !== undefined && source.type !== 'stdin') {
     throw new ServerError('SERVER_BAD_REQUEST', 'config.source: only { type: "stdin" } (the request body) is allowed here');
+  }
+  // A JSON array is parsed whole, so the body would sit in memory before the first record (1.9 GB for 220 MB).
+  if (source?.format === 'json') {
+    throw new ServerError('SERVER_BAD_REQUEST', 'config.source.format: "json" (one array) is read whole; send the records as NDJSON (format "jsonl", the default) or CSV');
   }
   const structured = config['structured_gen'] as { json_schema?: unknown } | undefined;
   if (typeof structured?.json_schema === 'string') {
@@ -57,7 +61,9 @@ export function exporterEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  */
 export function exportStreamRoutes(ctx: AppContext, env: NodeJS.ProcessEnv): FastifyPluginAsyncZod {
   return async (app) => {
-    // NDJSON reaches this route as the raw stream, never buffered; the handler enforces the stream limits.
+    // NDJSON reaches this route as the raw stream, never buffered; the handler enforces the stream limits. It takes
+    // no other body type: a JSON body is a 415, not a 400 about the body's shape.
+    app.removeAllContentTypeParsers();
     app.addContentTypeParser('application/x-ndjson', (_request, payload, done) => done(null, payload));
     app.post(
       '/export/stream',

@@ -25,14 +25,15 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           },
         },
       },
-      async (_request, reply) => {
+      async (request, reply) => {
         try {
           await ctx.store.ping();
           return { status: 'ready' as const, store: ctx.store.kind };
         } catch (error) {
-          return reply
-            .status(503)
-            .send({ status: 'unavailable' as const, store: ctx.store.kind, error: (error as Error).message });
+          // Anyone may ask: the store's location and the driver's message stay in the server's log.
+          request.log.warn({ err: error }, 'readiness: the registry store does not answer');
+          const message = 'the registry store does not answer (the server log says why)';
+          return reply.status(503).send({ status: 'unavailable' as const, store: ctx.store.kind, error: message });
         }
       },
     );

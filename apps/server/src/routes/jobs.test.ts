@@ -187,6 +187,7 @@ describe('export jobs', () => {
     for (const [config, code] of [
       [{ pii: { policy: 'redact', strategy: 'hash' } }, 'EXPORT_CONFIG_INVALID'],
       [{ style: 'custom' }, 'EXPORT_MAPPING_INVALID'],
+      [{ structured_gen: { enabled: true } }, 'EXPORT_SCHEMA_INVALID'],
     ] as const) {
       const res = await create({ source: 'crm', config });
       expect(res.statusCode, JSON.stringify(config)).toBe(400);

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auth, startTestServer, type TestServer } from '../../test/helpers.js';
+import { toErrorResponse } from '../http-errors.js';
 
 const schema = {
   type: 'object',
@@ -136,6 +137,18 @@ describe('POST /v1/validate', () => {
     // Before: 500 SERVER_INTERNAL "function () { [native code] } could not be cloned".
     expect(res.statusCode).toBe(415);
     expect(res.json().error.code).toBe('SERVER_UNSUPPORTED_MEDIA_TYPE');
+    // Before: 400 "expected object, received string" for text/plain, and 400 for JSON sent to the stream route.
+    for (const [url, type] of [['/v1/route', 'text/plain'], ['/v1/validate', 'text/plain'], ['/v1/export/stream', 'application/json']] as const) {
+      const wrong = await t.app.inject({ method: 'POST', url, headers: { ...auth('admin'), 'content-type': type }, payload: '{"text":"x"}' });
+      expect(wrong.statusCode, `${url} ${type}`).toBe(415);
+      expect(wrong.json().error.code).toBe('SERVER_UNSUPPORTED_MEDIA_TYPE');
+    }
+    // Fastify's own 401/403/429 (@fastify/static's 403 for a path out of the docs' root) keep their own codes
+    // (before: SERVER_BAD_REQUEST).
+    for (const [status, code] of [[403, 'SERVER_FORBIDDEN'], [401, 'SERVER_UNAUTHORIZED'], [429, 'SERVER_RATE_LIMITED']] as const) {
+      const error = Object.assign(new Error('x'), { code: 'FST_SOMETHING', statusCode: status });
+      expect(toErrorResponse(error)).toMatchObject({ status, body: { error: { code } } });
+    }
   });
 
   it('answers 413 when the declared body is over the stream limit', async () => {

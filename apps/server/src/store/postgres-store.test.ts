@@ -8,6 +8,7 @@ import { auth, startTestServer } from '../../test/helpers.js';
 import { meta } from '../../test/metadata.js';
 import { testRegistryStore } from '../../test/registry-store-contract.js';
 import { createPostgresStore } from './postgres-store.js';
+import { createSqliteStore } from './sqlite-store.js';
 
 const url = postgresUrl();
 // One schema per test run so parallel runs never see each other's rows; dropped at the end.
@@ -15,6 +16,32 @@ const schema = `lorakit_test_${randomBytes(6).toString('hex')}`;
 const serverSchema = `${schema}_srv`;
 const oldSchema = `${schema}_v1`;
 const rollingSchema = `${schema}_rolling`;
+
+describe('postgres store that does not answer', () => {
+  it('tells /readyz, which anyone may ask, nothing of its location, and its own errors no password', async () => {
+    // Port 1: nothing listens there. pg also takes a password from the query string.
+    const down = await createPostgresStore({ connectionString: 'postgres://ops:s3cret@127.0.0.1:1/test?password=hunter2&application_name=x' });
+    const failure = await down.ping().then(() => '', (error: Error) => error.message);
+    // Before: "…/test?password=hunter2&application_name=x (schema public): ping failed: connect ECONNREFUSED …".
+    expect(failure).toContain('127.0.0.1:1/test?password=***');
+    expect(failure).not.toMatch(/hunter2|s3cret/);
+    await down.close();
+    // A store that went down after the server started.
+    const dataDir = mkdtempSync(join(tmpdir(), 'lorakit-pg-down-'));
+    const store = await createSqliteStore({ file: join(dataDir, 'lorakit.db') });
+    await store.migrate();
+    const t = await startTestServer({}, { dataDir, store });
+    store.ping = () => Promise.reject(new Error(failure));
+    try {
+      const ready = await t.app.inject({ url: '/readyz' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json()).toEqual({ status: 'unavailable', store: 'sqlite', error: 'the registry store does not answer (the server log says why)' });
+    } finally {
+      await t.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe.skipIf(url === undefined)('postgres store', () => {
   afterAll(async () => {

@@ -154,6 +154,8 @@ function redact(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    // pg also reads a password from the query string (`?password=…`).
+    for (const key of ['password', 'sslpassword']) if (u.searchParams.has(key)) u.searchParams.set(key, '***');
     return u.toString();
   } catch {
     return 'postgres (unparsable DATABASE_URL)';
