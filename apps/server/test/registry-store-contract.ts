@@ -56,6 +56,26 @@ export function testRegistryStore(name: string, open: () => Promise<RegistryStor
       await expect(store.ping()).resolves.toBeUndefined();
     });
 
+    it('runs serialized registrations one at a time, and goes on after one fails', async () => {
+      const trace: string[] = [];
+      const step = (name: string, fail = false) => async () => {
+        trace.push(`${name} in`);
+        // Time for another caller to run, were it not held back.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        trace.push(`${name} out`);
+        if (fail) throw new Error(`${name} failed`);
+        return name;
+      };
+      const results = await Promise.allSettled([
+        store.serializeRegistrations(step('a')),
+        store.serializeRegistrations(step('b', true)),
+        store.serializeRegistrations(step('c')),
+      ]);
+      expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual(['a', 'b failed', 'c']);
+      // Whatever the order they got the lock in, none started before the one before it ended.
+      for (let i = 0; i < trace.length; i += 2) expect(trace[i + 1]).toBe(trace[i]?.replace(' in', ' out'));
+    });
+
     it('stores an adapter version and returns it unchanged', async () => {
       expect(await store.insertAdapter(adapter('tax-qa', '1.0.0'))).toBe('created');
       expect(await store.getAdapter('tax-qa', '1.0.0')).toEqual(adapter('tax-qa', '1.0.0'));

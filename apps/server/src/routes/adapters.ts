@@ -98,10 +98,22 @@ export function adapterRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         }
         const meta = parsed.data;
         const target = `${meta.adapter_id}@${meta.adapter_version}`;
+        const insert = () =>
+          store.insertAdapter({
+            id: meta.adapter_id,
+            version: meta.adapter_version,
+            domain: meta.task.domain ?? null,
+            baseModel: meta.base_model.name,
+            task: meta.task.type ?? null,
+            metadata: meta,
+            trainingDefaults: missingLoraHyperparameters(request.body),
+            createdBy: request.principal?.name ?? 'anonymous',
+            createdAt: new Date().toISOString(),
+          });
         // Versions are immutable: a registration that closes a lineage cycle would break the lineage of both adapters
         // and their children for good. Resolved as if this version were registered (and, if it would be, the latest).
-        if (meta.provenance.parent_adapter_id !== undefined) {
-          await resolveLineage(meta.adapter_id, async (id, version) => {
+        const checkLineage = () =>
+          resolveLineage(meta.adapter_id, async (id, version) => {
             if (id === meta.adapter_id && version === meta.adapter_version) return meta;
             const stored = await storedMetadata(id, version);
             if (id === meta.adapter_id && version === undefined && (stored === undefined || isNewerVersion(meta.adapter_version, stored.adapter_version))) return meta;
@@ -113,18 +125,15 @@ export function adapterRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             if (code === 'METADATA_LINEAGE_CYCLE') audit(request, { action: 'adapter.register', target, outcome: 'failure', detail: 'lineage cycle' });
             throw error;
           });
-        }
-        const outcome = await store.insertAdapter({
-          id: meta.adapter_id,
-          version: meta.adapter_version,
-          domain: meta.task.domain ?? null,
-          baseModel: meta.base_model.name,
-          task: meta.task.type ?? null,
-          metadata: meta,
-          trainingDefaults: missingLoraHyperparameters(request.body),
-          createdBy: request.principal?.name ?? 'anonymous',
-          createdAt: new Date().toISOString(),
-        });
+        // Checked and inserted under the store's registration lock: two registrations naming each other as parent
+        // would otherwise both pass the check before either is inserted (seen 8 times in 10 on PostgreSQL).
+        const outcome =
+          meta.provenance.parent_adapter_id === undefined
+            ? await insert()
+            : await store.serializeRegistrations(async () => {
+                await checkLineage();
+                return insert();
+              });
         if (outcome === 'conflict') {
           audit(request, { action: 'adapter.register', target, outcome: 'failure', detail: 'conflict' });
           throw new ServerError('SERVER_CONFLICT', `adapter ${target} is already registered; register a new version instead`);

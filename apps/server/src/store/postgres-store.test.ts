@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresUrl } from '../../../../tools/test-env.mjs';
-import { auth, startTestServer } from '../../test/helpers.js';
+import { auth, startTestServer, type TestServer } from '../../test/helpers.js';
 import { meta } from '../../test/metadata.js';
 import { testRegistryStore } from '../../test/registry-store-contract.js';
 import { createPostgresStore } from './postgres-store.js';
+import type { RegistryStore } from './registry-store.js';
 import { createSqliteStore } from './sqlite-store.js';
 
 const url = postgresUrl();
@@ -16,6 +17,7 @@ const schema = `lorakit_test_${randomBytes(6).toString('hex')}`;
 const serverSchema = `${schema}_srv`;
 const oldSchema = `${schema}_v1`;
 const rollingSchema = `${schema}_rolling`;
+const raceSchema = `${schema}_race`;
 
 describe('postgres store that does not answer', () => {
   it('tells /readyz, which anyone may ask, nothing of its location, and its own errors no password', async () => {
@@ -52,6 +54,7 @@ describe.skipIf(url === undefined)('postgres store', () => {
     await client.query(`DROP SCHEMA IF EXISTS "${serverSchema}" CASCADE`);
     await client.query(`DROP SCHEMA IF EXISTS "${oldSchema}" CASCADE`);
     await client.query(`DROP SCHEMA IF EXISTS "${rollingSchema}" CASCADE`);
+    await client.query(`DROP SCHEMA IF EXISTS "${raceSchema}" CASCADE`);
     await client.end();
   });
 
@@ -74,6 +77,30 @@ describe.skipIf(url === undefined)('postgres store', () => {
     } finally {
       await t.close();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('lets no two servers on one database each register half of a lineage cycle', async () => {
+    const dirs = [0, 1].map(() => mkdtempSync(join(tmpdir(), 'lorakit-pg-race-')));
+    const stores = await Promise.all(dirs.map(() => createPostgresStore({ connectionString: url ?? '', schema: raceSchema })));
+    await stores[0]?.migrate();
+    const servers = await Promise.all(dirs.map((dataDir, i) => startTestServer({}, { dataDir, store: stores[i] as RegistryStore })));
+    try {
+      const register = (server: number, id: string, parent: string) =>
+        (servers[server] as TestServer).app.inject({
+          method: 'POST',
+          url: '/v1/adapters',
+          headers: auth('admin'),
+          payload: meta(id, '1.0.0', {}, { provenance: { parent_adapter_id: parent, parent_adapter_version: '1.0.0' } }),
+        });
+      // Before: both 201 in 8 of 10 tries, and both lineages answered 422 for good.
+      for (let i = 0; i < 5; i++) {
+        const codes = (await Promise.all([register(0, `race-a${i}`, `race-b${i}`), register(1, `race-b${i}`, `race-a${i}`)])).map((r) => r.statusCode);
+        expect(codes.sort(), `try ${i}`).toEqual([201, 422]);
+      }
+    } finally {
+      await Promise.all(servers.map((server) => server.close()));
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -70,6 +70,8 @@ async function keyUnkeyedVersions(db: Pool | PoolClient): Promise<void> {
 
 // Any 64-bit constant works; it only has to be the same for every lorakit server sharing the database.
 const MIGRATION_LOCK = 0x6c6f72616b6974n;
+/** Advisory lock key of adapter registrations that check lineage (see RegistryStore.serializeRegistrations). */
+const REGISTRATION_LOCK = MIGRATION_LOCK + 1n;
 
 interface AdapterRow {
   id: string;
@@ -242,6 +244,22 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
     async ping() {
       await query('ping', 'SELECT 1');
+    },
+    async serializeRegistrations(fn) {
+      // A session lock on a client of its own: released when fn ends, or by the server if the connection drops.
+      let client: PoolClient;
+      try {
+        client = await pool.connect();
+        await client.query('SELECT pg_advisory_lock($1)', [REGISTRATION_LOCK.toString()]);
+      } catch (cause) {
+        return fail('registration lock', cause);
+      }
+      try {
+        return await fn();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [REGISTRATION_LOCK.toString()]).catch(() => undefined);
+        client.release();
+      }
     },
     async insertAdapter(r) {
       const rows = await query(

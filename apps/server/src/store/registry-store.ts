@@ -89,6 +89,11 @@ export interface RegistryStore {
   ping(): Promise<void>;
   /** Insert a new adapter version; `conflict` when id + version already exists (nothing is changed). */
   insertAdapter(record: AdapterRecord): Promise<'created' | 'conflict'>;
+  /**
+   * Run `fn` while no other caller of this method runs, on any server sharing the store: registrations that check
+   * the lineage and then insert take it, so two of them cannot each pass the check and together close a cycle.
+   */
+  serializeRegistrations<T>(fn: () => Promise<T>): Promise<T>;
   getAdapter(id: string, version: string): Promise<AdapterRecord | undefined>;
   /**
    * All versions of an adapter in semver precedence order (pre-releases before their release); versions differing

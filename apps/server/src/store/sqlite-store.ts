@@ -183,6 +183,9 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Re
     }
   };
 
+  // Lineage-checked registrations of this process, one after another (see serializeRegistrations).
+  let registrations: Promise<unknown> = Promise.resolve();
+
   return {
     kind: 'sqlite',
     location: options.file,
@@ -209,6 +212,15 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Re
     },
     async ping() {
       run('ping', () => db.prepare('SELECT 1').get());
+    },
+    serializeRegistrations(fn) {
+      // A queue in this process: servers that share one registry use PostgreSQL, whose lock holds across them.
+      const result = registrations.then(fn);
+      registrations = result.then(
+        () => undefined,
+        () => undefined,
+      );
+      return result;
     },
     async insertAdapter(r) {
       return run('insert adapter', () => {
