@@ -23,11 +23,16 @@ vi.mock('@lorakit/jsonl-exporter', async (importOriginal) => ({
     }),
 }));
 
-function fakeRunner(cwd: string) {
+function fakeRunner(cwd: string, storeDown: () => boolean = () => false) {
   const patches: { id: string; patch: JobPatch }[] = [];
-  const store = { updateJob: async (id: string, patch: JobPatch) => (patches.push({ id, patch }), true) } as unknown as RegistryStore;
+  const store = {
+    updateJob: async (id: string, patch: JobPatch) => {
+      if (storeDown()) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'SERVER_STORE_FAILED' });
+      return (patches.push({ id, patch }), true);
+    },
+  } as unknown as RegistryStore;
   const metrics = { exportRecords: { inc: () => undefined } } as unknown as ServerMetrics;
-  const log = { info: () => undefined } as unknown as FastifyBaseLogger;
+  const log = { info: () => undefined, warn: () => undefined } as unknown as FastifyBaseLogger;
   const runner = createJobRunner({ store, metrics, concurrency: 2, env: {}, log });
   const submit = (id: string) => runner.submit(id, { output: { dir: id } } as unknown as ExportConfig, cwd);
   return { runner, submit, patches };
@@ -51,6 +56,25 @@ describe('createJobRunner', () => {
     expect(patches.filter((p) => p.id === 'doomed').at(-1)?.patch.status).toBe('cancelled');
     expect(runner.runningCount()).toBe(1);
     exports.get('slow')?.release();
+    await runner.close();
+  });
+
+  it('stores the end of a job once the store is back, rather than leaving it running', { timeout: 10_000 }, async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'lorakit-runner-'));
+    dirs.push(cwd);
+    mkdirSync(join(cwd, 'outage'));
+    let down = false;
+    const { runner, submit, patches } = fakeRunner(cwd, () => down);
+    submit('outage');
+    await vi.waitUntil(() => exports.has('outage'));
+    down = true;
+    exports.get('outage')?.release();
+    // Before: the final update failed, so did the failure update, and the job stayed `running` until a restart.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(patches.filter((p) => p.id === 'outage').at(-1)?.patch.status).toBe('running');
+    down = false;
+    await vi.waitUntil(() => runner.runningCount() === 0, { timeout: 5_000 });
+    expect(patches.filter((p) => p.id === 'outage').at(-1)?.patch).toMatchObject({ status: 'succeeded', error: null });
     await runner.close();
   });
 

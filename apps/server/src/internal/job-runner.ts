@@ -1,10 +1,11 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runExport, type ExportConfig, type ExportProgress, type ExportResult } from '@lorakit/jsonl-exporter';
 import type { GateEvaluation } from '@lorakit/quality-metrics';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ServerMetrics } from '../metrics.js';
-import type { JobRecord, RegistryStore } from '../store/registry-store.js';
+import type { JobPatch, JobRecord, RegistryStore } from '../store/registry-store.js';
 
 /** Options of {@link createJobRunner}. */
 export interface JobRunnerOptions {
@@ -15,6 +16,11 @@ export interface JobRunnerOptions {
   log: FastifyBaseLogger;
   /** Progress is written to the store at most this often. @default 1000 */
   progressIntervalMs?: number;
+  /**
+   * A job's end that the store does not take (it is down) is retried, after 0.5 s, then twice as long each time up
+   * to 30 s, for this long; the job would otherwise stay `running` until a restart. @default 600000 (10 minutes)
+   */
+  endRetryMs?: number;
 }
 
 interface Pending {
@@ -86,8 +92,25 @@ export function createJobRunner(options: JobRunnerOptions) {
   // The completion of each running job: cancel() waits for its own job only, never for the others.
   const finished = new Map<string, Promise<void>>();
   let closed = false;
+  const closing = new AbortController();
 
   const now = () => new Date().toISOString();
+
+  /** Store a job's end, retrying while the store is down (see endRetryMs) and the runner is not closed. */
+  async function recordEnd(id: string, patch: JobPatch): Promise<void> {
+    const deadline = Date.now() + (options.endRetryMs ?? 600_000);
+    for (let delay = 500; ; delay = Math.min(delay * 2, 30_000)) {
+      try {
+        await options.store.updateJob(id, patch);
+        return;
+      } catch (error) {
+        if (closed || Date.now() + delay > deadline) throw error;
+        options.log.warn({ err: error, job: id }, `could not store the end of job ${id}; trying again in ${delay / 1000} s`);
+        // Closing cuts the wait short (one more try, then the next start marks the job interrupted).
+        await sleep(delay, undefined, { signal: closing.signal }).catch(() => undefined);
+      }
+    }
+  }
 
   async function run(job: Pending): Promise<void> {
     const controller = new AbortController();
@@ -114,7 +137,7 @@ export function createJobRunner(options: JobRunnerOptions) {
       options.metrics.exportRecords.inc({ endpoint: 'job', kind: 'line' }, result.stats.exported);
       options.metrics.exportRecords.inc({ endpoint: 'job', kind: 'reject' }, result.stats.rejected);
       const verdict = jobVerdict(result);
-      await store.updateJob(job.id, {
+      await recordEnd(job.id, {
         status: verdict === null ? 'succeeded' : 'failed',
         finishedAt: now(),
         stats: result.stats,
@@ -137,13 +160,11 @@ export function createJobRunner(options: JobRunnerOptions) {
       const code = typeof e.code === 'string' ? e.code : 'SERVER_INTERNAL';
       const cancelled = controller.signal.aborted && !closed;
       const message = relativeToDataDir(String(e.message), resolve(job.cwd));
-      await store
-        .updateJob(job.id, {
-          status: cancelled ? 'cancelled' : 'failed',
-          finishedAt: now(),
-          error: closed ? { code: 'interrupted', message: 'the server stopped while the job ran' } : { code, message },
-        })
-        .catch(() => undefined);
+      await recordEnd(job.id, {
+        status: cancelled ? 'cancelled' : 'failed',
+        finishedAt: now(),
+        error: closed ? { code: 'interrupted', message: 'the server stopped while the job ran' } : { code, message },
+      }).catch(() => undefined);
       options.log.info(
         { audit: { who: 'job-runner', action: 'export.job', target: job.id, outcome: 'failure', detail: code, at: now() } },
         'audit',
@@ -192,6 +213,7 @@ export function createJobRunner(options: JobRunnerOptions) {
     /** Stop: queued jobs and running ones (aborted) end as `failed` + `interrupted`. */
     async close(): Promise<void> {
       closed = true;
+      closing.abort();
       for (const job of queue.splice(0)) {
         await options.store
           .updateJob(job.id, { status: 'failed', finishedAt: now(), error: { code: 'interrupted', message: 'the server stopped before the job ran' } })
