@@ -80,7 +80,7 @@ describe.skipIf(url === undefined)('postgres store', () => {
     }
   });
 
-  it('lets no two servers on one database each register half of a lineage cycle', async () => {
+  it('lets no two servers on one database each register half of a lineage cycle', { timeout: 30_000 }, async () => {
     const dirs = [0, 1].map(() => mkdtempSync(join(tmpdir(), 'lorakit-pg-race-')));
     const stores = await Promise.all(dirs.map(() => createPostgresStore({ connectionString: url ?? '', schema: raceSchema })));
     await stores[0]?.migrate();
@@ -98,6 +98,10 @@ describe.skipIf(url === undefined)('postgres store', () => {
         const codes = (await Promise.all([register(0, `race-a${i}`, `race-b${i}`), register(1, `race-b${i}`, `race-a${i}`)])).map((r) => r.statusCode);
         expect(codes.sort(), `try ${i}`).toEqual([201, 422]);
       }
+      // More waiting registrations than the pool has clients (10): before, each waiter held one while it waited,
+      // the holder got none for its queries, and the store hung for good.
+      const many = await Promise.all(Array.from({ length: 14 }, (_, i) => register(0, `many-${i}`, 'race-a0')));
+      expect(many.map((r) => r.statusCode)).toEqual(Array.from({ length: 14 }, () => 201));
     } finally {
       await Promise.all(servers.map((server) => server.close()));
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });

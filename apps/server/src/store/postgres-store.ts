@@ -211,6 +211,31 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     }
   };
 
+  // Lineage-checked registrations of this process, one after another (see serializeRegistrations).
+  let registrations: Promise<unknown> = Promise.resolve();
+  // The session lock, on a client of its own, shared with every server on the database; the server drops it if the
+  // connection does.
+  const withRegistrationLock = async <T>(fn: () => Promise<T>): Promise<T> => {
+    let client: PoolClient | undefined;
+    try {
+      client = await pool.connect();
+      await client.query('SELECT pg_advisory_lock($1)', [REGISTRATION_LOCK.toString()]);
+    } catch (cause) {
+      client?.release(true);
+      return fail('registration lock', cause);
+    }
+    try {
+      return await fn();
+    } finally {
+      // A lock that could not be given back goes with its connection.
+      const unlocked = await client.query('SELECT pg_advisory_unlock($1)', [REGISTRATION_LOCK.toString()]).then(
+        () => true,
+        () => false,
+      );
+      client.release(!unlocked);
+    }
+  };
+
   return {
     kind: 'postgres',
     location,
@@ -245,21 +270,15 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     async ping() {
       await query('ping', 'SELECT 1');
     },
-    async serializeRegistrations(fn) {
-      // A session lock on a client of its own: released when fn ends, or by the server if the connection drops.
-      let client: PoolClient;
-      try {
-        client = await pool.connect();
-        await client.query('SELECT pg_advisory_lock($1)', [REGISTRATION_LOCK.toString()]);
-      } catch (cause) {
-        return fail('registration lock', cause);
-      }
-      try {
-        return await fn();
-      } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [REGISTRATION_LOCK.toString()]).catch(() => undefined);
-        client.release();
-      }
+    serializeRegistrations(fn) {
+      // In turn within this process first, so that it waits on the advisory lock with one pool client at most: ten
+      // waiters each holding one would leave the holder none for its own queries, and nobody would ever go on.
+      const result = registrations.then(() => withRegistrationLock(fn));
+      registrations = result.then(
+        () => undefined,
+        () => undefined,
+      );
+      return result;
     },
     async insertAdapter(r) {
       const rows = await query(
