@@ -23,7 +23,7 @@ vi.mock('@lorakit/jsonl-exporter', async (importOriginal) => ({
     }),
 }));
 
-function fakeRunner(cwd: string, storeDown: () => boolean = () => false) {
+function fakeRunner(cwd: string, storeDown: () => boolean = () => false, endRetryMs?: number) {
   const patches: { id: string; patch: JobPatch }[] = [];
   const store = {
     updateJob: async (id: string, patch: JobPatch) => {
@@ -32,10 +32,11 @@ function fakeRunner(cwd: string, storeDown: () => boolean = () => false) {
     },
   } as unknown as RegistryStore;
   const metrics = { exportRecords: { inc: () => undefined } } as unknown as ServerMetrics;
-  const log = { info: () => undefined, warn: () => undefined } as unknown as FastifyBaseLogger;
-  const runner = createJobRunner({ store, metrics, concurrency: 2, env: {}, log });
+  const errors: string[] = [];
+  const log = { info: () => undefined, warn: () => undefined, error: (_: unknown, message: string) => errors.push(message) } as unknown as FastifyBaseLogger;
+  const runner = createJobRunner({ store, metrics, concurrency: 2, env: {}, log, ...(endRetryMs === undefined ? {} : { endRetryMs }) });
   const submit = (id: string) => runner.submit(id, { output: { dir: id } } as unknown as ExportConfig, cwd);
-  return { runner, submit, patches };
+  return { runner, submit, patches, errors };
 }
 
 describe('createJobRunner', () => {
@@ -75,6 +76,25 @@ describe('createJobRunner', () => {
     down = false;
     await vi.waitUntil(() => runner.runningCount() === 0, { timeout: 5_000 });
     expect(patches.filter((p) => p.id === 'outage').at(-1)?.patch).toMatchObject({ status: 'succeeded', error: null });
+    await runner.close();
+  });
+
+  it('gives up on a store that does not come back without calling the finished export a failure', { timeout: 10_000 }, async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'lorakit-runner-'));
+    dirs.push(cwd);
+    mkdirSync(join(cwd, 'gone'));
+    let down = false;
+    const { runner, submit, patches, errors } = fakeRunner(cwd, () => down, 1_000);
+    submit('gone');
+    await vi.waitUntil(() => exports.has('gone'));
+    down = true;
+    exports.get('gone')?.release();
+    await vi.waitUntil(() => runner.runningCount() === 0, { timeout: 5_000 });
+    down = false;
+    // Before: the failure path tried again, to store `failed` for an export whose files were written.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(patches.filter((p) => p.id === 'gone').map((p) => p.patch.status)).toEqual(['running']);
+    expect(errors).toEqual(['could not store the end of job gone']);
     await runner.close();
   });
 

@@ -137,15 +137,21 @@ export function createJobRunner(options: JobRunnerOptions) {
       options.metrics.exportRecords.inc({ endpoint: 'job', kind: 'line' }, result.stats.exported);
       options.metrics.exportRecords.inc({ endpoint: 'job', kind: 'reject' }, result.stats.rejected);
       const verdict = jobVerdict(result);
-      await recordEnd(job.id, {
-        status: verdict === null ? 'succeeded' : 'failed',
-        finishedAt: now(),
-        stats: result.stats,
-        quality: { report: result.report ?? null, gates: result.gates ?? null } satisfies StoredQuality,
-        files,
-        // A job another server marked interrupted while this one ran it must not keep that error once it finished.
-        error: verdict,
-      });
+      try {
+        await recordEnd(job.id, {
+          status: verdict === null ? 'succeeded' : 'failed',
+          finishedAt: now(),
+          stats: result.stats,
+          quality: { report: result.report ?? null, gates: result.gates ?? null } satisfies StoredQuality,
+          files,
+          // A job another server marked interrupted while this one ran it must not keep that error once it finished.
+          error: verdict,
+        });
+      } catch (error) {
+        // The export is done and its files are written: a store that never came back must not make it a failure.
+        options.log.error({ err: error, job: job.id }, `could not store the end of job ${job.id}`);
+        return;
+      }
       options.log.info(
         {
           audit: {
