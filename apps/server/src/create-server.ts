@@ -259,7 +259,12 @@ export async function createServer(options: CreateServerOptions): Promise<Loraki
   });
 
   // Every route takes JSON (or, two of them, NDJSON): a text/plain body is a 415, not a string the schema refuses.
+  // An empty one is no body (fetch sends `text/plain` with `body: ''`, a DELETE too).
   app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') done(null, undefined);
+    else done(new ServerError('SERVER_UNSUPPORTED_MEDIA_TYPE', 'a text/plain body: send application/json'));
+  });
   await app.register(healthRoutes(ctx));
   await app.register(proxyRoutes(ctx, pickModel), { prefix: '/v1' });
   await app.register(adapterRoutes(ctx), { prefix: '/v1' });

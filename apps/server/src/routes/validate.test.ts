@@ -143,6 +143,9 @@ describe('POST /v1/validate', () => {
       expect(wrong.statusCode, `${url} ${type}`).toBe(415);
       expect(wrong.json().error.code).toBe('SERVER_UNSUPPORTED_MEDIA_TYPE');
     }
+    // An empty text/plain body is no body (fetch with body ''): a DELETE still works.
+    const removed = await t.app.inject({ method: 'DELETE', url: '/v1/exports/00000000-0000-4000-8000-000000000000', headers: { ...auth('admin'), 'content-type': 'text/plain' }, payload: '' });
+    expect(removed.json().error.code).toBe('SERVER_NOT_FOUND');
     // Fastify's own 401/403/429 (@fastify/static's 403 for a path out of the docs' root) keep their own codes
     // (before: SERVER_BAD_REQUEST).
     for (const [status, code] of [[403, 'SERVER_FORBIDDEN'], [401, 'SERVER_UNAUTHORIZED'], [429, 'SERVER_RATE_LIMITED']] as const) {
