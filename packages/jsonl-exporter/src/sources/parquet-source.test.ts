@@ -7,7 +7,6 @@ import { promisify } from 'node:util';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSource } from './open-source.js';
-import { PARSERS } from './parquet-source.js';
 import type { SourceItem } from './source.js';
 import { collectItems } from '../../test/collect-items.js';
 
@@ -47,40 +46,45 @@ describe('parquet source: what hyparquet alone would change', () => {
   const read = async (file: string): Promise<SourceItem[]> => collectItems(await openSource({ type: 'parquet', path: file }, { cwd: dir }));
 
   it('bytes that are not UTF-8 become base64, wide decimals that lost digits reject their row, -1 µs is before 1970', async () => {
+    const bytes = (...b: number[]) => new Uint8Array(b);
     parquetWriteFile({
       filename: join(dir, 'typed.parquet'),
       schema: [
-        { name: 'root', num_children: 5 },
+        { name: 'root', num_children: 8 },
         { name: 'bin', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' },
+        { name: 'plain', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' },
+        { name: 'str', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL', converted_type: 'UTF8' },
         { name: 'js', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL', converted_type: 'JSON' },
         { name: 'dec', type: 'FIXED_LEN_BYTE_ARRAY', type_length: 16, repetition_type: 'OPTIONAL', converted_type: 'DECIMAL', precision: 38, scale: 2 },
         { name: 'small', type: 'INT64', repetition_type: 'OPTIONAL', converted_type: 'DECIMAL', precision: 18, scale: 4 },
+        { name: 'd16', type: 'INT64', repetition_type: 'OPTIONAL', converted_type: 'DECIMAL', precision: 16, scale: 3 },
         { name: 'ts', type: 'INT64', repetition_type: 'OPTIONAL', converted_type: 'TIMESTAMP_MICROS' },
       ],
       columnData: [
-        { name: 'bin', data: [new Uint8Array([0, 255]), new TextEncoder().encode('hello'), null] },
-        { name: 'js', data: [{ n: 1 }, { a: [{ n: 2 }] }, null] },
-        { name: 'dec', data: [1234n, -1234n, 1234567890123456789012n] },
-        { name: 'small', data: [5n, 5n, 123456789012345678n] },
-        { name: 'ts', data: [-1n, 1n, null] },
+        { name: 'bin', data: [bytes(0, 255), new TextEncoder().encode('hello'), null, null] },
+        { name: 'plain', data: [new TextEncoder().encode('text'), new TextEncoder().encode('unannotated'), null, null] },
+        { name: 'str', data: [bytes(0x61, 0xff), 'ok', null, null] },
+        { name: 'js', data: [{ n: 1 }, { a: [{ n: 2 }] }, null, null] },
+        { name: 'dec', data: [1234n, -1234n, 1234567890123456789012n, null] },
+        { name: 'small', data: [5n, 5n, 123456789012345678n, null] },
+        { name: 'd16', data: [1n, 2n, null, 8999999999999999n] },
+        { name: 'ts', data: [-1n, 1n, null, null] },
       ],
     });
     const items = await read('typed.parquet');
-    // Before: bin was "\u0000\uFFFD", the last row exported 12345678901234567000 and 12345678901234.568, and -1 µs
-    // was 1970-01-01T00:00:00.000Z.
+    // Before: bin was "\u0000\uFFFD", then "hello" in the same column; the last rows exported 12345678901234567000,
+    // 12345678901234.568 and 8999999999999.998; -1 µs was 1970-01-01T00:00:00.000Z. A column of UTF-8 bytes without
+    // annotation stays text; a text column keeps its U+FFFD.
     expect(items.slice(0, 2).map((item) => JSON.stringify(item.record))).toEqual([
-      '{"bin":"AP8=","js":{"n":1},"dec":12.34,"small":0.0005,"ts":"1969-12-31T23:59:59.999Z"}',
-      '{"bin":"hello","js":{"a":[{"n":2}]},"dec":-12.34,"small":0.0005,"ts":"1970-01-01T00:00:00.000Z"}',
+      '{"bin":"AP8=","plain":"text","str":"a\uFFFD","js":{"n":1},"dec":12.34,"small":0.0005,"d16":0.001,"ts":"1969-12-31T23:59:59.999Z"}',
+      '{"bin":"aGVsbG8=","plain":"unannotated","str":"ok","js":{"a":[{"n":2}]},"dec":-12.34,"small":0.0005,"d16":0.002,"ts":"1970-01-01T00:00:00.000Z"}',
     ]);
     expect(items[2]).toMatchObject({ ref: 'typed.parquet[2]', issue: { code: 'unsafe_integer', path: '/dec' } });
-    expect(items[2]?.issue?.message).toContain('/small: DECIMAL(18,4) value 12345678901234.568 has more digits than the double');
+    expect(items[2]?.issue?.message).toContain('/small: DECIMAL(18,4) value 12345678901234.568 may have lost digits');
+    expect(items[3]).toMatchObject({ issue: { code: 'unsafe_integer', path: '/d16', message: expect.stringContaining('8999999999999.998') } });
   });
 
   it('JSON values holding an integer beyond 2^53 reject their row, as the JSON sources reject such a line', async () => {
-    const bytes = (text: string) => new TextEncoder().encode(text);
-    const parse = PARSERS.jsonFromBytes as (b: Uint8Array) => unknown;
-    expect(parse(bytes('{"n": [1, 2.5]}'))).toEqual({ n: [1, 2.5] });
-    expect(parse(bytes('{"n": [9007199254740993]}'))).toMatchObject({ found: [{ path: '/n/0' }] });
     // A writer in JavaScript cannot write 9007199254740993: write 2^53, uncompressed, and change its last digit.
     const file = join(dir, 'json.parquet');
     parquetWriteFile({

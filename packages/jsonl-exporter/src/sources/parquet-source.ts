@@ -1,6 +1,6 @@
 import { Buffer, isUtf8 } from 'node:buffer';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import type { AsyncBuffer, Compressors, FileMetaData, ParquetParsers } from 'hyparquet';
+import type { AsyncBuffer, Compressors, FileMetaData, ParquetParsers, SchemaElement } from 'hyparquet';
 import { findUnsafeNumbers, mayHoldUnsafeNumber, type UnsafeNumber } from '@lorakit/schema-validation';
 import { ExportError } from '../errors.js';
 import type { ParquetWorkerData, ParquetWorkerReply } from '../internal/parquet-worker.js';
@@ -32,12 +32,17 @@ class UnsafeJson {
 
 const utf8 = new TextDecoder();
 
-/** Where hyparquet's defaults lose or change what the file holds (exported for tests). */
-export const PARSERS: Partial<ParquetParsers> = {
-  // Byte arrays without a string annotation are text to hyparquet (many writers leave strings unannotated); bytes
-  // that are not UTF-8 are no text: base64, as other sources write bytes, rather than U+FFFD in their place.
-  stringFromBytes: (bytes: Uint8Array | undefined) =>
-    bytes && (isUtf8(bytes) ? utf8.decode(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')),
+/** Bytes hyparquet would decode as text that are not UTF-8 (U+FFFD in their place): see decodeRows. */
+class NotUtf8 {
+  constructor(readonly bytes: Uint8Array) {}
+  base64(): string {
+    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength).toString('base64');
+  }
+}
+
+/** Where hyparquet's defaults lose or change what the file holds. */
+const PARSERS: Partial<ParquetParsers> = {
+  stringFromBytes: (bytes: Uint8Array | undefined) => bytes && (isUtf8(bytes) ? utf8.decode(bytes) : new NotUtf8(bytes)),
   // As the JSON sources parse a line: an integer beyond 2^53 is no silent rounding.
   jsonFromBytes: (bytes: Uint8Array | undefined) => {
     if (!bytes) return bytes;
@@ -78,6 +83,8 @@ function normalizeParquetValue(value: unknown): unknown {
     sawUnsafeJson = true;
     return value;
   }
+  // Inside a list or struct (top-level columns are settled in decodeRows): bytes, as other sources write them.
+  if (value instanceof NotUtf8) return value.base64();
   return normalizeValue(value);
 }
 
@@ -92,33 +99,54 @@ function pointerToken(name: string): string {
   return name.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-/** A top-level DECIMAL column whose values can hold more digits than the double hyparquet reads them into. */
-interface WideDecimal {
-  name: string;
-  precision: number;
-  scale: number;
-  /** Values at least this large (in magnitude) may have lost digits: their unscaled integer is beyond 2^53. */
-  limit: number;
-}
-
-function wideDecimals(metadata: FileMetaData): WideDecimal[] {
+/** The top-level columns of a file (the schema is a tree written depth-first: root, then each column's subtree). */
+function topLevelColumns(metadata: FileMetaData): SchemaElement[] {
   const { schema } = metadata;
-  // The schema is a tree written depth-first: the root, then each column followed by its children's subtrees.
   const subtreeEnd = (at: number): number => {
     let next = at + 1;
     for (let k = 0; k < (schema[at]?.num_children ?? 0); k++) next = subtreeEnd(next);
     return next;
   };
-  const out: WideDecimal[] = [];
-  for (let i = 1; i < schema.length; i = subtreeEnd(i)) {
-    const element = schema[i];
-    const precision = element?.precision ?? 0;
-    if (element && !element.num_children && element.converted_type === 'DECIMAL' && precision > 15) {
-      const scale = element.scale ?? 0;
-      out.push({ name: element.name, precision, scale, limit: 2 ** 53 / 10 ** scale });
+  const out: SchemaElement[] = [];
+  for (let i = 1; i < schema.length; i = subtreeEnd(i)) out.push(schema[i] as SchemaElement);
+  return out;
+}
+
+/** Columns whose values can hold more digits than the double hyparquet reads a DECIMAL into. */
+function wideDecimals(columns: SchemaElement[]): SchemaElement[] {
+  return columns.filter((c) => !c.num_children && c.converted_type === 'DECIMAL' && (c.precision ?? 0) > 15);
+}
+
+/** Whether a column is declared text (its bytes are text even when they are not UTF-8). */
+function isTextColumn(c: SchemaElement): boolean {
+  return c.converted_type === 'UTF8' || c.converted_type === 'ENUM' || c.logical_type?.type === 'STRING' || c.logical_type?.type === 'ENUM';
+}
+
+/**
+ * Settles the top-level byte-array values that are not UTF-8, in place: in a text column, text as hyparquet decodes
+ * it (U+FFFD for the bad bytes); in a byte-array column without annotation, which hyparquet reads as text because
+ * many writers leave strings unannotated, base64 for every value of the column in this row group, so that one
+ * column never mixes text and bytes.
+ */
+function settleBytes(rows: Record<string, unknown>[], columns: SchemaElement[]): void {
+  for (const c of columns) {
+    if (c.type !== 'BYTE_ARRAY' || !rows.some((row) => row[c.name] instanceof NotUtf8)) continue;
+    const text = isTextColumn(c);
+    for (const row of rows) {
+      const v = row[c.name];
+      if (v instanceof NotUtf8) row[c.name] = text ? utf8.decode(v.bytes) : v.base64();
+      else if (!text && typeof v === 'string') row[c.name] = Buffer.from(v, 'utf8').toString('base64');
     }
   }
-  return out;
+}
+
+/**
+ * Significant digits of the shortest text of a double (`8999999999999.998`: 16). A decimal of up to 15 digits comes
+ * back from its nearest double as written; beyond, its last digits may not.
+ */
+function significantDigits(n: number): number {
+  const mantissa = String(Math.abs(n)).split('e')[0] as string;
+  return mantissa.replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length;
 }
 
 /** A file, its metadata and compressors: what decoding a row group needs. */
@@ -166,7 +194,9 @@ export async function decodeRows(pq: ParquetFile, rowStart: number, rowEnd: numb
     parsers: PARSERS,
     ...(columns === undefined ? {} : { columns }),
   })) as Record<string, unknown>[];
-  const decimals = wideDecimals(pq.metadata);
+  const top = topLevelColumns(pq.metadata);
+  settleBytes(rows, top);
+  const decimals = wideDecimals(top);
   const unsafe: DecodedRows['unsafe'] = [];
   for (let i = 0; i < rows.length; i++) {
     sawUnsafeJson = false;
@@ -175,8 +205,8 @@ export async function decodeRows(pq: ParquetFile, rowStart: number, rowEnd: numb
     if (sawUnsafeJson) unsafeIn(row, '', found);
     for (const d of decimals) {
       const v = row[d.name];
-      if (typeof v === 'number' && Math.abs(v) >= d.limit) {
-        const message = `DECIMAL(${d.precision},${d.scale}) value ${v} has more digits than the double it is read into holds: cast the column to a string where the file is written`;
+      if (typeof v === 'number' && significantDigits(v) > 15) {
+        const message = `DECIMAL(${d.precision ?? '?'},${d.scale ?? 0}) value ${v} may have lost digits in the double it is read into: write the column as a string`;
         found.push({ path: `/${pointerToken(d.name)}`, message });
       }
     }
