@@ -224,6 +224,10 @@ describe.skipIf(url === undefined)('postgres source', () => {
     }
     const unsafe = await collect(await openSource({ type: 'postgres', url, query: `SELECT ARRAY['{"n": 1}'::jsonb, '{"n": 9007199254740993}'::jsonb] AS j` }));
     expect(unsafe[0]?.issue).toMatchObject({ code: 'unsafe_integer', path: '/j/1/n' });
+    // An offset with seconds (Amsterdam before 1937) keeps the microseconds too.
+    const amsterdam = `${url as string}${(url as string).includes('?') ? '&' : '?'}options=-c%20TimeZone%3DEurope%2FAmsterdam`;
+    const old = await collect(await openSource({ type: 'postgres', url: amsterdam, query: `SELECT '1900-01-01 10:00:00.123456+00'::timestamptz AS old` }));
+    expect(old[0]?.record).toEqual({ old: '1900-01-01T10:00:00.123456Z' });
     // Rows a few microseconds apart keep refs of their own (before: both query:2020-01-01T00:00:00.000Z).
     const keyed = await collect(
       await openSource({ type: 'postgres', url, query: `SELECT unnest('{"2020-01-01 00:00:00.0001+00","2020-01-01 00:00:00.0002+00"}'::timestamptz[]) AS at`, key: 'at' }),

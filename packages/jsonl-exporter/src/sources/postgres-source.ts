@@ -45,7 +45,7 @@ const ARRAY_ELEMENT: Record<number, number> = {
   1187: INTERVAL,
 };
 /** A timestamp with more than milliseconds: `2020-01-01 10:00:00.123456`, optionally `+02` or `+05:30`. */
-const SUB_MILLISECOND = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)\.(\d{4,})([+-]\d\d(?::\d\d)?)?$/;
+const SUB_MILLISECOND = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)\.(\d{4,})(?:([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?)?$/;
 
 /** A json/jsonb value holding a number JSON.parse changed: the row becomes a `source/unsafe_integer` reject. */
 class UnsafeJson {
@@ -91,10 +91,12 @@ function parseJson(text: string): unknown {
 function subMillisecondInstant(text: string): string | undefined {
   const m = SUB_MILLISECOND.exec(text);
   if (m === null) return undefined;
-  const [, day, time, fraction, offset] = m as unknown as [string, string, string, string, string | undefined];
-  const t = parseIsoInstant(`${day}T${time}${offset ?? 'Z'}`);
-  // The offset is whole minutes, so the fraction of the second is the same in UTC.
-  return t === undefined ? undefined : `${new Date(t).toISOString().slice(0, -4)}${fraction}Z`;
+  const [, day, time, fraction, sign, hours, minutes = '0', seconds = '0'] = m as unknown as (string | undefined)[];
+  const local = parseIsoInstant(`${day}T${time}Z`);
+  if (local === undefined) return undefined;
+  // Offsets are whole seconds (`+00:19:32` for Amsterdam's time before 1937), so the fraction is the same in UTC.
+  const offset = sign === undefined ? 0 : (sign === '-' ? -1 : 1) * ((Number(hours) * 60 + Number(minutes)) * 60 + Number(seconds)) * 1000;
+  return `${new Date(local - offset).toISOString().slice(0, -4)}${fraction}Z`;
 }
 
 /** The elements of a PostgreSQL array (any dimensions) parsed by `parse`; NULL stays null. */
