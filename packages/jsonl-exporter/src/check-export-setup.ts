@@ -1,7 +1,7 @@
-import { ExportError } from './errors.js';
 import type { ExportConfig } from './export-config.js';
 import { checkAdapterMetadataConfig } from './internal/artifacts.js';
 import { Pipeline } from './internal/pipeline.js';
+import { checkSchemaGiven } from './internal/run-pipeline.js';
 
 /**
  * Refuses, before any record is read, what starting the export refuses from the config alone: style `custom`
@@ -16,11 +16,7 @@ import { Pipeline } from './internal/pipeline.js';
  */
 export function checkExportSetup(config: ExportConfig, env: NodeJS.ProcessEnv = process.env): void {
   checkAdapterMetadataConfig(config);
-  if (config.structured_gen.enabled && config.structured_gen.json_schema === undefined) {
-    throw new ExportError('EXPORT_SCHEMA_INVALID', 'structured_gen.enabled is true but structured_gen.json_schema is not set', {
-      key: 'structured_gen.enabled',
-    });
-  }
+  checkSchemaGiven(config);
   // Building the pipeline makes exactly the checks the export makes when it starts.
   void new Pipeline(config, { env, startedAt: Date.now() });
 }

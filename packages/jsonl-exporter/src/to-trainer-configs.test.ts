@@ -127,6 +127,11 @@ describe('toAxolotlConfig', () => {
 });
 
 describe('toDatasetCard', () => {
+  it('says which trainers honour the messages\' weight of an openai export, and only there', () => {
+    expect(toDatasetCard({ name: 'd', style: 'openai', files })).toContain('LLaMA-Factory (`dataset_info.json`) and TRL train on every assistant message');
+    expect(toDatasetCard({ name: 'd', style: 'chat', files })).not.toContain('weight');
+  });
+
   it('front matter with configs/data_files per split and a TRL load_dataset snippet', () => {
     const card = toDatasetCard({ name: 'legal', style: 'instruction', files });
     const front = card.split('---\n')[1] ?? '';

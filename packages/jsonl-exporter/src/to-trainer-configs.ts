@@ -253,6 +253,14 @@ export function toDatasetCard(input: TrainerConfigInput): string {
     ...(input.style === 'text' && !anyCompressed(input)
       ? ['LLaMA-Factory reads these lines as pre-training text: use `dataset_info.json` with `stage: pt`, not `stage: sft`.', '']
       : []),
+    // A record's own message weights are written whatever the config says, so this is said of every openai export.
+    ...(input.style === 'openai'
+      ? [
+          'Assistant messages with `"weight": 0` are left out of training by OpenAI and by axolotl (`axolotl.yaml`);',
+          'LLaMA-Factory (`dataset_info.json`) and TRL train on every assistant message.',
+          '',
+        ]
+      : []),
     '## Use with TRL',
     '',
     '```python',

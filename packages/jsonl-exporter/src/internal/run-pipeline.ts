@@ -18,13 +18,18 @@ export interface PrepareOptions {
   expectedRecords?: number | undefined;
 }
 
-async function loadSchema(config: ExportConfig, cwd: string): Promise<Record<string, unknown> | boolean> {
-  const ref = config.structured_gen.json_schema;
-  if (ref === undefined) {
+/** Refuses `structured_gen.enabled` without a `json_schema` (checkExportSetup does so before any work starts). */
+export function checkSchemaGiven(config: ExportConfig): void {
+  if (config.structured_gen.enabled && config.structured_gen.json_schema === undefined) {
     throw new ExportError('EXPORT_SCHEMA_INVALID', 'structured_gen.enabled is true but structured_gen.json_schema is not set', {
       key: 'structured_gen.enabled',
     });
   }
+}
+
+async function loadSchema(config: ExportConfig, cwd: string): Promise<Record<string, unknown> | boolean> {
+  checkSchemaGiven(config);
+  const ref = config.structured_gen.json_schema as NonNullable<ExportConfig['structured_gen']['json_schema']>;
   if (typeof ref !== 'string') return ref;
   const path = resolve(cwd, ref);
   let text: string;
