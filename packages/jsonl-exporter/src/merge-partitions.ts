@@ -91,9 +91,9 @@ function withoutPartition(config: ExportConfig): string {
 /** Up to three dotted paths (`split.seed`) where two partitions' settings differ. */
 function differingSettings(a: ExportConfig, b: ExportConfig): string[] {
   const out: string[] = [];
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
   const walk = (x: unknown, y: unknown, path: string): void => {
     if (out.length >= 3 || JSON.stringify(x) === JSON.stringify(y)) return;
-    const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
     if (!isObject(x) || !isObject(y)) {
       out.push(path || '(the whole config)');
       return;

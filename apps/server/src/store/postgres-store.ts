@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type PgModule from 'pg';
 import { ServerError } from '../errors.js';
+import { oneAtATime } from '../internal/one-at-a-time.js';
 import { JOB_COLUMNS, JSON_FIELDS } from './registry-store.js';
 import type { AdapterQuery, AdapterRecord, JobPatch, JobRecord, JobStatus, RegistryStore } from './registry-store.js';
 import { versionSortKey } from './version-key.js';
@@ -212,7 +213,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   };
 
   // Lineage-checked registrations of this process, one after another (see serializeRegistrations).
-  let registrations: Promise<unknown> = Promise.resolve();
+  const inTurn = oneAtATime();
   // The session lock, on a client of its own, shared with every server on the database; the server drops it if the
   // connection does.
   const withRegistrationLock = async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -270,16 +271,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     async ping() {
       await query('ping', 'SELECT 1');
     },
-    serializeRegistrations(fn) {
-      // In turn within this process first, so that it waits on the advisory lock with one pool client at most: ten
-      // waiters each holding one would leave the holder none for its own queries, and nobody would ever go on.
-      const result = registrations.then(() => withRegistrationLock(fn));
-      registrations = result.then(
-        () => undefined,
-        () => undefined,
-      );
-      return result;
-    },
+    // In turn within this process first, so that it waits on the advisory lock with one pool client at most: ten
+    // waiters each holding one would leave the holder none for its own queries, and nobody would ever go on.
+    serializeRegistrations: (fn) => inTurn(() => withRegistrationLock(fn)),
     async insertAdapter(r) {
       const rows = await query(
         'insert adapter',

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type SqliteModule from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { ServerError } from '../errors.js';
+import { oneAtATime } from '../internal/one-at-a-time.js';
 import { JOB_COLUMNS, JSON_FIELDS } from './registry-store.js';
 import type { AdapterQuery, AdapterRecord, JobPatch, JobRecord, JobStatus, RegistryStore } from './registry-store.js';
 import { versionSortKey } from './version-key.js';
@@ -184,7 +185,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Re
   };
 
   // Lineage-checked registrations of this process, one after another (see serializeRegistrations).
-  let registrations: Promise<unknown> = Promise.resolve();
+  const inTurn = oneAtATime();
 
   return {
     kind: 'sqlite',
@@ -213,15 +214,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Re
     async ping() {
       run('ping', () => db.prepare('SELECT 1').get());
     },
-    serializeRegistrations(fn) {
-      // A queue in this process: servers that share one registry use PostgreSQL, whose lock holds across them.
-      const result = registrations.then(fn);
-      registrations = result.then(
-        () => undefined,
-        () => undefined,
-      );
-      return result;
-    },
+    // A queue in this process: servers that share one registry use PostgreSQL, whose lock holds across them.
+    serializeRegistrations: (fn) => inTurn(fn),
     async insertAdapter(r) {
       return run('insert adapter', () => {
         const info = db

@@ -1,4 +1,4 @@
-import type { UnsafeNumber } from '@lorakit/schema-validation';
+import { findUnsafeNumbers, mayHoldUnsafeNumber, type UnsafeNumber } from '@lorakit/schema-validation';
 import { ExportError } from '../errors.js';
 import type { Source, SourceItem, SourceItemsOptions, SourceStats } from './source.js';
 
@@ -137,6 +137,32 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export function finiteOrText(n: number): number | string {
   return Number.isFinite(n) ? n : String(n);
+}
+
+/** A JSON value (a database or Parquet column) holding a number JSON.parse changed: its record is rejected. */
+export class UnsafeJson {
+  constructor(readonly found: UnsafeNumber[]) {}
+}
+
+/** JSON text parsed as the JSON sources parse a line: an integer beyond 2^53 gives an {@link UnsafeJson}, no rounding. */
+export function parseJsonChecked(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  if (!mayHoldUnsafeNumber(value)) return value;
+  const unsafe = findUnsafeNumbers(text, value);
+  return unsafe.length === 0 ? value : new UnsafeJson(unsafe);
+}
+
+/** A name as a JSON pointer token (`a/b` → `a~1b`). */
+export function pointerToken(name: string): string {
+  return name.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** The findings of the {@link UnsafeJson} values in `value` (at any depth of arrays and objects), at pointers from `path`. */
+export function unsafeJsonIn(value: unknown, path = ''): UnsafeNumber[] {
+  if (value instanceof UnsafeJson) return value.found.map((u) => ({ ...u, path: `${path}${u.path}` }));
+  if (Array.isArray(value)) return value.flatMap((v, i) => unsafeJsonIn(v, `${path}/${i}`));
+  if (isRecord(value)) return Object.keys(value).flatMap((key) => unsafeJsonIn(value[key], `${path}/${pointerToken(key)}`));
+  return [];
 }
 
 /**

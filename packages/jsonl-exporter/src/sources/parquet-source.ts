@@ -1,12 +1,12 @@
 import { Buffer, isUtf8 } from 'node:buffer';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { AsyncBuffer, Compressors, FileMetaData, ParquetParsers, SchemaElement } from 'hyparquet';
-import { findUnsafeNumbers, mayHoldUnsafeNumber, type UnsafeNumber } from '@lorakit/schema-validation';
+import type { UnsafeNumber } from '@lorakit/schema-validation';
 import { ExportError } from '../errors.js';
 import type { ParquetWorkerData, ParquetWorkerReply } from '../internal/parquet-worker.js';
 import { startWorker, workerUrl } from '../internal/worker-thread.js';
 import { loadFzstd } from '../internal/zstd.js';
-import { finiteOrText, isRecord, unsafeNumbersItem } from './base-source.js';
+import { finiteOrText, isRecord, parseJsonChecked, pointerToken, UnsafeJson, unsafeJsonIn, unsafeNumbersItem } from './base-source.js';
 import { normalizeValue } from './normalize-value.js';
 import type { SourceItem, SourceStats } from './source.js';
 
@@ -25,11 +25,6 @@ async function compressorsFor(metadata: FileMetaData): Promise<Compressors> {
   return compressors;
 }
 
-/** A JSON column's value holding a number JSON.parse changed: its row becomes a `source/unsafe_integer` reject. */
-class UnsafeJson {
-  constructor(readonly found: UnsafeNumber[]) {}
-}
-
 const utf8 = new TextDecoder();
 
 /** Bytes hyparquet would decode as text that are not UTF-8 (U+FFFD in their place): see decodeRows. */
@@ -44,14 +39,7 @@ class NotUtf8 {
 const PARSERS: Partial<ParquetParsers> = {
   stringFromBytes: (bytes: Uint8Array | undefined) => bytes && (isUtf8(bytes) ? utf8.decode(bytes) : new NotUtf8(bytes)),
   // As the JSON sources parse a line: an integer beyond 2^53 is no silent rounding.
-  jsonFromBytes: (bytes: Uint8Array | undefined) => {
-    if (!bytes) return bytes;
-    const text = utf8.decode(bytes);
-    const value: unknown = JSON.parse(text);
-    if (!mayHoldUnsafeNumber(value)) return value;
-    const unsafe = findUnsafeNumbers(text, value);
-    return unsafe.length === 0 ? value : new UnsafeJson(unsafe);
-  },
+  jsonFromBytes: (bytes: Uint8Array | undefined) => bytes && parseJsonChecked(utf8.decode(bytes)),
   // hyparquet divides toward zero: -1 µs was 1970-01-01T00:00:00.000Z, not the millisecond before.
   timestampFromMicroseconds: (micros: bigint) => new Date(floorDiv(micros, 1000n)),
   timestampFromNanoseconds: (nanos: bigint) => new Date(floorDiv(nanos, 1_000_000n)),
@@ -86,17 +74,6 @@ function normalizeParquetValue(value: unknown): unknown {
   // Inside a list or struct (top-level columns are settled in decodeRows): bytes, as other sources write them.
   if (value instanceof NotUtf8) return value.base64();
   return normalizeValue(value);
-}
-
-/** The findings of the {@link UnsafeJson} values in `value`, with their JSON pointers from `path`. */
-function unsafeIn(value: unknown, path: string, found: UnsafeNumber[]): void {
-  if (value instanceof UnsafeJson) for (const u of value.found) found.push({ ...u, path: `${path}${u.path}` });
-  else if (Array.isArray(value)) value.forEach((v, i) => unsafeIn(v, `${path}/${i}`, found));
-  else if (isRecord(value)) for (const key in value) unsafeIn(value[key], `${path}/${pointerToken(key)}`, found);
-}
-
-function pointerToken(name: string): string {
-  return name.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** The top-level columns of a file (the schema is a tree written depth-first: root, then each column's subtree). */
@@ -181,7 +158,7 @@ export interface DecodedRows {
 /**
  * The rows `rowStart` to `rowEnd` (one row group), normalised (see {@link normalizeParquetValue}). A row is unsafe
  * when a JSON column holds an integer beyond 2^53, or a top-level DECIMAL column of more than 15 digits a value
- * whose unscaled integer is beyond 2^53: hyparquet reads decimals as doubles, which cannot hold its digits.
+ * that comes back with more than 15 significant digits: hyparquet reads decimals as doubles.
  */
 export async function decodeRows(pq: ParquetFile, rowStart: number, rowEnd: number, columns: string[] | undefined): Promise<DecodedRows> {
   const { parquetReadObjects } = await import('hyparquet');
@@ -201,8 +178,7 @@ export async function decodeRows(pq: ParquetFile, rowStart: number, rowEnd: numb
   for (let i = 0; i < rows.length; i++) {
     sawUnsafeJson = false;
     const row = normalizeParquetValue(rows[i]) as Record<string, unknown>;
-    const found: UnsafeNumber[] = [];
-    if (sawUnsafeJson) unsafeIn(row, '', found);
+    const found = sawUnsafeJson ? unsafeJsonIn(row) : [];
     for (const d of decimals) {
       const v = row[d.name];
       if (typeof v === 'number' && significantDigits(v) > 15) {

@@ -1,11 +1,11 @@
 import type pg from 'pg';
 import type PgCursor from 'pg-cursor';
-import { findUnsafeNumbers, mayHoldUnsafeNumber, type UnsafeNumber } from '@lorakit/schema-validation';
+import type { UnsafeNumber } from '@lorakit/schema-validation';
 import { ExportError } from '../errors.js';
 import { redactSecrets } from '../internal/redact-config.js';
 import { toText } from '../internal/text.js';
 import { parseIsoInstant } from '../select/compare-values.js';
-import { createSource, finiteOrText, isRecord, unsafeNumbersItem } from './base-source.js';
+import { createSource, finiteOrText, isRecord, parseJsonChecked, pointerToken, UnsafeJson, unsafeJsonIn, unsafeNumbersItem } from './base-source.js';
 import { normalizeValue } from './normalize-value.js';
 import type { Source } from './source.js';
 import { quoteIdentifier, quoteName, shortSql } from './sql-text.js';
@@ -44,13 +44,8 @@ const ARRAY_ELEMENT: Record<number, number> = {
   3807: JSONB,
   1187: INTERVAL,
 };
-/** A timestamp with more than milliseconds: `2020-01-01 10:00:00.123456`, optionally `+02` or `+05:30`. */
+/** A timestamp with more than milliseconds: `2020-01-01 10:00:00.123456`, optionally `+02`, `+05:30` or `+00:19:32`. */
 const SUB_MILLISECOND = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)\.(\d{4,})(?:([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?)?$/;
-
-/** A json/jsonb value holding a number JSON.parse changed: the row becomes a `source/unsafe_integer` reject. */
-class UnsafeJson {
-  constructor(readonly found: UnsafeNumber[]) {}
-}
 
 async function loadDrivers(): Promise<{ Client: typeof pg.Client; Cursor: typeof PgCursor }> {
   try {
@@ -65,23 +60,10 @@ async function loadDrivers(): Promise<{ Client: typeof pg.Client; Cursor: typeof
   }
 }
 
-/** A column name as a JSON pointer token. */
-function escapePointer(name: string): string {
-  return name.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
 function parseNumeric(text: string): number | string {
   const digits = text.replace(/[-+.]|^0+|e.*$/gi, '').length;
   const n = Number(text);
   return Number.isFinite(n) && digits <= 15 ? n : text;
-}
-
-/** json/jsonb text parsed as the JSON sources parse a line: a number JSON.parse would change is no silent rounding. */
-function parseJson(text: string): unknown {
-  const value: unknown = JSON.parse(text);
-  if (!mayHoldUnsafeNumber(value)) return value;
-  const unsafe = findUnsafeNumbers(text, value);
-  return unsafe.length === 0 ? value : new UnsafeJson(unsafe);
 }
 
 /**
@@ -105,16 +87,9 @@ function parseArrayWith(types: typeof pg.types, parse: (text: string) => unknown
   const each = (value: unknown): unknown => (Array.isArray(value) ? value.map(each) : typeof value === 'string' ? parse(value) : value);
   return (text: string) => {
     const parsed = each(parseTexts(text));
-    const unsafe = unsafeIn(parsed, '');
+    const unsafe = unsafeJsonIn(parsed);
     return unsafe.length === 0 ? parsed : new UnsafeJson(unsafe);
   };
-}
-
-/** The findings of the {@link UnsafeJson} elements of a parsed array, with their paths from the array. */
-function unsafeIn(value: unknown, path: string): UnsafeNumber[] {
-  if (value instanceof UnsafeJson) return value.found.map((u) => ({ ...u, path: `${path}${u.path}` }));
-  if (!Array.isArray(value)) return [];
-  return value.flatMap((v, i) => unsafeIn(v, `${path}/${i}`));
 }
 
 /** A float: NaN and ±Infinity, which JSON has no number for, stay PostgreSQL's text (as numeric's do). */
@@ -164,7 +139,7 @@ function typeParsers(types: typeof pg.types): pg.CustomTypesConfig {
         const parse = types.getTypeParser(oid, 'text') as (text: string) => unknown;
         return (text: string) => (text === 'infinity' || text === '-infinity' ? text : (subMillisecondInstant(text) ?? parse(text)));
       }
-      if (oid === JSON_OID || oid === JSONB) return parseJson;
+      if (oid === JSON_OID || oid === JSONB) return parseJsonChecked;
     }
     return types.getTypeParser(oid as Parameters<typeof types.getTypeParser>[0], format ?? 'text');
   };
@@ -297,7 +272,7 @@ export async function openPostgresSource(options: PostgresSourceOptions, env: No
             let unsafe: UnsafeNumber[] | undefined;
             for (const k in record) {
               const v = record[k];
-              if (v instanceof UnsafeJson) (unsafe ??= []).push(...v.found.map((u) => ({ path: `/${escapePointer(k)}${u.path}`, message: u.message })));
+              if (v instanceof UnsafeJson) (unsafe ??= []).push(...v.found.map((u) => ({ path: `/${pointerToken(k)}${u.path}`, message: u.message })));
               else if (v !== null && typeof v === 'object' && !(v instanceof Date)) record[k] = normalizeValue(v);
             }
             let ref: string;
